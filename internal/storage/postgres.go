@@ -1,0 +1,61 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+// openPostgres opens a pool through pgx. Several bopis processes may share
+// the database: every rule that must hold across them is enforced in SQL.
+func openPostgres(ctx context.Context, url string) (*sql.DB, error) {
+	db, err := sql.Open("pgx", url)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(32)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("postgres: %w", err)
+	}
+	return db, nil
+}
+
+type postgresDialect struct{}
+
+func (postgresDialect) name() string                { return "postgres" }
+func (postgresDialect) gooseDialect() goose.Dialect { return goose.DialectPostgres }
+
+// migrationOptions takes a session lock so that processes starting
+// together apply each migration once.
+func (postgresDialect) migrationOptions() ([]goose.ProviderOption, error) {
+	l, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return nil, err
+	}
+	return []goose.ProviderOption{goose.WithSessionLocker(l)}, nil
+}
+
+func (postgresDialect) uniqueViolation(err error) (string, bool) {
+	var e *pgconn.PgError
+	if errors.As(err, &e) && e.Code == "23505" {
+		return e.ConstraintName + " " + e.Detail, true
+	}
+	return "", false
+}
+
+func (postgresDialect) foreignKeyViolation(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && e.Code == "23503"
+}
+
+func (postgresDialect) jsonTextArray(param string) string {
+	return "jsonb_array_elements_text(" + param + "::jsonb) AS value"
+}

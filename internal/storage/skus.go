@@ -1,0 +1,208 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/bopis/bopis"
+)
+
+// PutSKU creates or replaces a SKU after checking its rules; created
+// reports whether it is new.
+func (db *DB) PutSKU(ctx context.Context, k *bopis.SKU) (created bool, err error) {
+	if err := k.Validate(); err != nil {
+		return false, err
+	}
+	now, us := db.nowMicros()
+	var createdUS int64
+	err = db.w.QueryRowContext(ctx, `
+		INSERT INTO skus (sku, name, variant_id, pickup_eligible, extra_prep_minutes, low_stock_threshold, active, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+		ON CONFLICT (sku) DO UPDATE SET name = excluded.name, variant_id = excluded.variant_id,
+			pickup_eligible = excluded.pickup_eligible, extra_prep_minutes = excluded.extra_prep_minutes,
+			low_stock_threshold = excluded.low_stock_threshold, active = excluded.active, updated_at = excluded.updated_at
+		RETURNING created_at`,
+		k.SKU, k.Name, k.VariantID, k.PickupEligible, k.ExtraPrepMinutes, k.LowStockThreshold, k.Active, us).Scan(&createdUS)
+	if d, ok := db.dialect.uniqueViolation(err); ok && strings.Contains(d, "variant_id") {
+		return false, &bopis.Error{Code: bopis.ECONFLICT, Message: "another SKU has this variant_id",
+			Fields: []bopis.FieldError{{Path: "variant_id", Message: "is already used by another SKU"}}}
+	}
+	if err != nil {
+		return false, err
+	}
+	k.CreatedAt, k.UpdatedAt = fromMicros(createdUS), now
+	return createdUS == us, nil
+}
+
+const skuColumns = `sku, name, variant_id, pickup_eligible, extra_prep_minutes, low_stock_threshold, active, created_at, updated_at`
+
+func scanSKU(row interface{ Scan(...any) error }) (*bopis.SKU, error) {
+	var (
+		k                bopis.SKU
+		variant          sql.NullInt64
+		created, updated int64
+	)
+	err := row.Scan(&k.SKU, &k.Name, &variant, &k.PickupEligible, &k.ExtraPrepMinutes, &k.LowStockThreshold, &k.Active, &created, &updated)
+	if err != nil {
+		return nil, err
+	}
+	if variant.Valid {
+		k.VariantID = &variant.Int64
+	}
+	k.CreatedAt, k.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &k, nil
+}
+
+// GetSKU returns the SKU, active or not.
+func (db *DB) GetSKU(ctx context.Context, sku string) (*bopis.SKU, error) {
+	return db.getSKU(ctx, db.r, sku)
+}
+
+func (db *DB) getSKU(ctx context.Context, q *sql.DB, sku string) (*bopis.SKU, error) {
+	k, err := scanSKU(q.QueryRowContext(ctx, `SELECT `+skuColumns+` FROM skus WHERE sku = $1`, sku))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("SKU", sku)
+	}
+	return k, err
+}
+
+// ListSKUs returns one page of SKUs ordered by SKU, and the next cursor.
+func (db *DB) ListSKUs(ctx context.Context, p Page) ([]bopis.SKU, string, error) {
+	after, err := p.after()
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+skuColumns+` FROM skus WHERE sku > $1 ORDER BY sku LIMIT `+strconv.Itoa(p.limit()), after)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	out := []bopis.SKU{}
+	for rows.Next() {
+		k, err := scanSKU(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, *k)
+	}
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, "", err
+	}
+	return out, nextCursor(len(out), p.limit(), out[len(out)-1].SKU), nil
+}
+
+// DeactivateSKU takes a SKU out of every new promise; existing orders keep it.
+func (db *DB) DeactivateSKU(ctx context.Context, sku string) (*bopis.SKU, error) {
+	_, us := db.nowMicros()
+	// Already inactive is fine (DELETE is idempotent); unknown is 404 below.
+	if _, err := db.w.ExecContext(ctx, `UPDATE skus SET active = false, updated_at = $2 WHERE sku = $1 AND active`, sku, us); err != nil {
+		return nil, err
+	}
+	return db.getSKU(ctx, db.w, sku)
+}
+
+// PutStoreSKU creates or replaces a store's override of a SKU's rules.
+// The store and the SKU must exist.
+func (db *DB) PutStoreSKU(ctx context.Context, o *bopis.StoreSKU) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	now, us := db.nowMicros()
+	_, err := db.w.ExecContext(ctx, `
+		INSERT INTO store_skus (store_id, sku, pickup_eligible, safety_stock, low_stock_threshold, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (store_id, sku) DO UPDATE SET pickup_eligible = excluded.pickup_eligible,
+			safety_stock = excluded.safety_stock, low_stock_threshold = excluded.low_stock_threshold,
+			updated_at = excluded.updated_at`,
+		o.StoreID, o.SKU, o.PickupEligible, o.SafetyStock, o.LowStockThreshold, us)
+	if db.dialect.foreignKeyViolation(err) {
+		if _, err := db.getStoreFromWriter(ctx, o.StoreID); err != nil {
+			return err
+		}
+		return notFound("SKU", o.SKU)
+	}
+	if err != nil {
+		return err
+	}
+	o.UpdatedAt = now
+	return nil
+}
+
+const storeSKUColumns = `store_id, sku, pickup_eligible, safety_stock, low_stock_threshold, updated_at`
+
+func scanStoreSKU(row interface{ Scan(...any) error }) (*bopis.StoreSKU, error) {
+	var (
+		o         bopis.StoreSKU
+		eligible  sql.NullBool
+		safety    sql.NullInt64
+		threshold sql.NullInt64
+		updated   int64
+	)
+	if err := row.Scan(&o.StoreID, &o.SKU, &eligible, &safety, &threshold, &updated); err != nil {
+		return nil, err
+	}
+	if eligible.Valid {
+		o.PickupEligible = &eligible.Bool
+	}
+	if safety.Valid {
+		n := int(safety.Int64)
+		o.SafetyStock = &n
+	}
+	if threshold.Valid {
+		n := int(threshold.Int64)
+		o.LowStockThreshold = &n
+	}
+	o.UpdatedAt = fromMicros(updated)
+	return &o, nil
+}
+
+// GetStoreSKU returns a store's override of a SKU.
+func (db *DB) GetStoreSKU(ctx context.Context, storeID, sku string) (*bopis.StoreSKU, error) {
+	o, err := scanStoreSKU(db.r.QueryRowContext(ctx,
+		`SELECT `+storeSKUColumns+` FROM store_skus WHERE store_id = $1 AND sku = $2`, storeID, sku))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("override of SKU at store", storeID+"/"+sku)
+	}
+	return o, err
+}
+
+// ListStoreSKUs returns one page of a store's overrides ordered by SKU.
+func (db *DB) ListStoreSKUs(ctx context.Context, storeID string, p Page) ([]bopis.StoreSKU, string, error) {
+	after, err := p.after()
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT `+storeSKUColumns+` FROM store_skus
+		WHERE store_id = $1 AND sku > $2 ORDER BY sku LIMIT `+strconv.Itoa(p.limit()), storeID, after)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	out := []bopis.StoreSKU{}
+	for rows.Next() {
+		o, err := scanStoreSKU(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, *o)
+	}
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, "", err
+	}
+	return out, nextCursor(len(out), p.limit(), out[len(out)-1].SKU), nil
+}
+
+// DeleteStoreSKU removes a store's override, so the SKU's own rules apply there again.
+func (db *DB) DeleteStoreSKU(ctx context.Context, storeID, sku string) error {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM store_skus WHERE store_id = $1 AND sku = $2`, storeID, sku)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return notFound("override of SKU at store", storeID+"/"+sku)
+	}
+	return nil
+}

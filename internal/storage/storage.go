@@ -1,0 +1,206 @@
+// Package storage keeps bopis's state in SQLite (the embedded default) or
+// PostgreSQL (production, shared by several bopis processes). One
+// implementation over database/sql serves both: the SQL is written once,
+// and a dialect holds the few places where the databases differ
+// (connection setup, migrations, error codes). See docs/adr/0001-storage.md.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/pressly/goose/v3"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Config says which database to open and how.
+type Config struct {
+	// URL is "sqlite:PATH" (e.g. sqlite:./bopis.db) or "postgres://…".
+	URL string
+	// Now is the clock that stamps created_at and updated_at; time.Now if nil.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// DB is an open bopis database.
+type DB struct {
+	w       *sql.DB // writes; on SQLite the single writer connection
+	r       *sql.DB // reads; on SQLite a pool of read-only connections
+	dialect dialect
+	now     func() time.Time
+}
+
+// dialect is what differs between the databases.
+type dialect interface {
+	name() string
+	gooseDialect() goose.Dialect
+	migrationOptions() ([]goose.ProviderOption, error)
+	// conflict reports whether err is a unique violation, and on what.
+	uniqueViolation(err error) (detail string, ok bool)
+	foreignKeyViolation(err error) bool
+	// jsonTextArray is a table expression with one text column "value"
+	// holding the elements of the JSON array in param.
+	jsonTextArray(param string) string
+}
+
+// Open connects to the database in cfg.URL and applies any pending migrations.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	db := &DB{now: cfg.Now}
+	if db.now == nil {
+		db.now = time.Now
+	}
+	var err error
+	switch {
+	case strings.HasPrefix(cfg.URL, "sqlite:"):
+		db.w, db.r, err = openSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(cfg.URL, "sqlite:"), "//"))
+		db.dialect = sqliteDialect{}
+	case strings.HasPrefix(cfg.URL, "postgres://"), strings.HasPrefix(cfg.URL, "postgresql://"):
+		db.w, err = openPostgres(ctx, cfg.URL)
+		db.r = db.w
+		db.dialect = postgresDialect{}
+	default:
+		return nil, fmt.Errorf("database URL must start with sqlite: or postgres://")
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx, cfg.Logger); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// migrate applies the dialect's embedded migrations; re-running is a no-op.
+func (db *DB) migrate(ctx context.Context, logger *slog.Logger) error {
+	fsys, err := fs.Sub(migrations, "migrations/"+db.dialect.name())
+	if err != nil {
+		return err
+	}
+	opts, err := db.dialect.migrationOptions()
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(db.dialect.gooseDialect(), db.w, fsys, opts...)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	for _, r := range results {
+		if logger != nil {
+			logger.Info("migration applied", "version", r.Source.Version, "path", r.Source.Path, "duration", r.Duration)
+		}
+	}
+	return nil
+}
+
+// Dialect names the database in use: "sqlite" or "postgres".
+func (db *DB) Dialect() string { return db.dialect.name() }
+
+// Ping reports whether the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.w.PingContext(ctx); err != nil {
+		return err
+	}
+	return db.r.PingContext(ctx)
+}
+
+// Close closes the connections; on SQLite it checkpoints the WAL first.
+func (db *DB) Close() error {
+	var errs []error
+	if db.r != db.w {
+		errs = append(errs, db.r.Close())
+	}
+	if db.dialect != nil && db.dialect.name() == "sqlite" {
+		_, err := db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		errs = append(errs, err)
+	}
+	errs = append(errs, db.w.Close())
+	return errors.Join(errs...)
+}
+
+// tx runs fn in one write transaction: all of it commits, or none.
+func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// micros and fromMicros convert times to the stored form: unix microseconds, UTC.
+func micros(t time.Time) int64 { return t.UnixMicro() }
+
+func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }
+
+// nowMicros is the clock's time truncated to what the database keeps, so a
+// value returned to the caller equals the value read back later.
+func (db *DB) nowMicros() (time.Time, int64) {
+	us := micros(db.now())
+	return fromMicros(us), us
+}
+
+// Page asks for one page of a list ordered by id.
+type Page struct {
+	Cursor string // opaque; empty for the first page
+	Limit  int
+}
+
+// Page limits.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 500
+)
+
+// after decodes the cursor into the last id of the previous page.
+func (p Page) after() (string, error) {
+	if p.Cursor == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(p.Cursor)
+	if err != nil || len(b) == 0 {
+		return "", &bopis.Error{Code: bopis.EINVALID, Message: "bad cursor",
+			Fields: []bopis.FieldError{{Path: "cursor", Message: "is not a cursor this API gave out"}}}
+	}
+	return string(b), nil
+}
+
+func (p Page) limit() int {
+	switch {
+	case p.Limit <= 0:
+		return DefaultLimit
+	case p.Limit > MaxLimit:
+		return MaxLimit
+	}
+	return p.Limit
+}
+
+// nextCursor returns the cursor after lastID when the page came back full.
+func nextCursor(n, limit int, lastID string) string {
+	if n < limit {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(lastID))
+}
+
+func notFound(what, id string) error {
+	return bopis.Errorf(bopis.ENOTFOUND, "%s %q not found", what, id)
+}

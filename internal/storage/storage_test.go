@@ -1,0 +1,333 @@
+package storage_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/storage"
+	"github.com/bopis/bopis/internal/storage/storagetest"
+)
+
+var ctx = context.Background()
+
+func code(err error) string {
+	if err == nil {
+		return ""
+	}
+	return bopis.ErrorCode(err)
+}
+
+func TestStoreRoundTripAndUpsert(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			clock := storagetest.NewClock(time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC))
+			db := storagetest.Open(t, backend, clock.Now)
+			s := storagetest.Store("s-1")
+			loc := int64(42)
+			s.LocationID = &loc
+			created, err := db.PutStore(ctx, s)
+			if err != nil || !created {
+				t.Fatalf("PutStore = %v, %v; want created", created, err)
+			}
+			got, err := db.GetStore(ctx, "s-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, s) {
+				t.Fatalf("read back differs:\n got %+v\nwant %+v", got, s)
+			}
+
+			clock.Advance(time.Hour)
+			s.Name, s.PrepMinutes = "Renamed", 15
+			created, err = db.PutStore(ctx, s)
+			if err != nil || created {
+				t.Fatalf("second PutStore = %v, %v; want updated", created, err)
+			}
+			got, _ = db.GetStore(ctx, "s-1")
+			if got.Name != "Renamed" || got.PrepMinutes != 15 {
+				t.Errorf("update not kept: %+v", got)
+			}
+			if !got.CreatedAt.Equal(clock.Now().Add(-time.Hour)) || !got.UpdatedAt.Equal(clock.Now()) {
+				t.Errorf("created_at %v updated_at %v; want creation kept and update stamped", got.CreatedAt, got.UpdatedAt)
+			}
+		})
+	}
+}
+
+func TestInvalidStoreWritesNothing(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		s := storagetest.Store("s-1")
+		s.TimeZone = "Mars/Olympus_Mons"
+		if _, err := db.PutStore(ctx, s); code(err) != bopis.EINVALID {
+			t.Fatalf("PutStore with a bad zone: %v, want invalid", err)
+		}
+		if _, err := db.GetStore(ctx, "s-1"); code(err) != bopis.ENOTFOUND {
+			t.Fatalf("store written despite the error: %v", err)
+		}
+	})
+}
+
+func TestLocationIDIsUnique(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		a, b := storagetest.Store("a"), storagetest.Store("b")
+		loc := int64(7)
+		a.LocationID, b.LocationID = &loc, &loc
+		if _, err := db.PutStore(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		_, err := db.PutStore(ctx, b)
+		var e *bopis.Error
+		if !errors.As(err, &e) || e.Code != bopis.ECONFLICT || len(e.Fields) != 1 || e.Fields[0].Path != "location_id" {
+			t.Fatalf("second store with location 7: %v, want conflict on location_id", err)
+		}
+		if _, err := db.GetStore(ctx, "b"); code(err) != bopis.ENOTFOUND {
+			t.Fatalf("conflicting store was written: %v", err)
+		}
+	})
+}
+
+func TestListStoresPages(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		for _, id := range []string{"s-5", "s-1", "s-3", "s-2", "s-4", "s-6", "s-7"} {
+			if _, err := db.PutStore(ctx, storagetest.Store(id)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var seen []string
+		cursor, pages := "", 0
+		for {
+			list, next, err := db.ListStores(ctx, storage.StoreFilter{}, storage.Page{Cursor: cursor, Limit: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range list {
+				seen = append(seen, s.ID)
+			}
+			pages++
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		want := []string{"s-1", "s-2", "s-3", "s-4", "s-5", "s-6", "s-7"}
+		if !reflect.DeepEqual(seen, want) || pages != 3 {
+			t.Fatalf("paged through %v in %d pages, want %v in 3", seen, pages, want)
+		}
+
+		list, _, err := db.ListStores(ctx, storage.StoreFilter{IDs: []string{"s-2", "s-6", "nope"}}, storage.Page{})
+		if err != nil || len(list) != 2 || list[0].ID != "s-2" || list[1].ID != "s-6" {
+			t.Fatalf("filtered list = %v, %v; want s-2, s-6", list, err)
+		}
+		if _, _, err := db.ListStores(ctx, storage.StoreFilter{}, storage.Page{Cursor: "%%%"}); code(err) != bopis.EINVALID {
+			t.Fatalf("bad cursor: %v, want invalid", err)
+		}
+	})
+}
+
+func TestDeactivateStore(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		db.PutStore(ctx, storagetest.Store("s-1"))
+		db.PutStore(ctx, storagetest.Store("s-2"))
+		for range 2 { // twice: deactivating is idempotent
+			s, err := db.DeactivateStore(ctx, "s-1")
+			if err != nil || s.Active {
+				t.Fatalf("DeactivateStore = %+v, %v", s, err)
+			}
+		}
+		if _, err := db.DeactivateStore(ctx, "nope"); code(err) != bopis.ENOTFOUND {
+			t.Fatalf("unknown store: %v", err)
+		}
+		active, _, _ := db.ListStores(ctx, storage.StoreFilter{ActiveOnly: true}, storage.Page{})
+		if len(active) != 1 || active[0].ID != "s-2" {
+			t.Fatalf("active stores = %v, want s-2 only", active)
+		}
+	})
+}
+
+func TestSKUs(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		k := storagetest.SKU("A1")
+		v := int64(24)
+		k.VariantID = &v
+		if created, err := db.PutSKU(ctx, k); err != nil || !created {
+			t.Fatalf("PutSKU = %v, %v", created, err)
+		}
+		got, err := db.GetSKU(ctx, "A1")
+		if err != nil || !reflect.DeepEqual(got, k) {
+			t.Fatalf("GetSKU = %+v, %v; want %+v", got, err, k)
+		}
+		other := storagetest.SKU("B2")
+		other.VariantID = &v
+		if _, err := db.PutSKU(ctx, other); code(err) != bopis.ECONFLICT {
+			t.Fatalf("duplicate variant_id: %v", err)
+		}
+		bad := storagetest.SKU("C3")
+		bad.ExtraPrepMinutes = -5
+		if _, err := db.PutSKU(ctx, bad); code(err) != bopis.EINVALID {
+			t.Fatalf("negative prep: %v", err)
+		}
+		list, next, err := db.ListSKUs(ctx, storage.Page{})
+		if err != nil || len(list) != 1 || next != "" {
+			t.Fatalf("ListSKUs = %v, %q, %v; want only A1", list, next, err)
+		}
+		if k, err := db.DeactivateSKU(ctx, "A1"); err != nil || k.Active {
+			t.Fatalf("DeactivateSKU = %+v, %v", k, err)
+		}
+		if _, err := db.DeactivateSKU(ctx, "zz"); code(err) != bopis.ENOTFOUND {
+			t.Fatalf("unknown SKU: %v", err)
+		}
+	})
+}
+
+func TestStoreSKUOverrides(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		db.PutStore(ctx, storagetest.Store("s-1"))
+		db.PutSKU(ctx, storagetest.SKU("A1"))
+		no, safety := false, 3
+		o := &bopis.StoreSKU{StoreID: "s-1", SKU: "A1", PickupEligible: &no, SafetyStock: &safety}
+		if err := db.PutStoreSKU(ctx, o); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.GetStoreSKU(ctx, "s-1", "A1")
+		if err != nil || !reflect.DeepEqual(got, o) {
+			t.Fatalf("GetStoreSKU = %+v, %v; want %+v", got, err, o)
+		}
+		if got.LowStockThreshold != nil {
+			t.Errorf("unset threshold came back as %d; want inherited (nil)", *got.LowStockThreshold)
+		}
+		for _, c := range []struct{ store, sku string }{{"nope", "A1"}, {"s-1", "nope"}} {
+			err := db.PutStoreSKU(ctx, &bopis.StoreSKU{StoreID: c.store, SKU: c.sku})
+			if code(err) != bopis.ENOTFOUND {
+				t.Errorf("override of %s at %s: %v, want not found", c.sku, c.store, err)
+			}
+		}
+		list, _, err := db.ListStoreSKUs(ctx, "s-1", storage.Page{})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("ListStoreSKUs = %v, %v", list, err)
+		}
+		if err := db.DeleteStoreSKU(ctx, "s-1", "A1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.GetStoreSKU(ctx, "s-1", "A1"); code(err) != bopis.ENOTFOUND {
+			t.Fatalf("override still there after delete: %v", err)
+		}
+	})
+}
+
+func TestAPIKeys(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		db.PutStore(ctx, storagetest.Store("s-1"))
+		k := &bopis.APIKey{Role: bopis.RoleStore, StoreIDs: []string{"s-1"}, Name: "till 1"}
+		token, err := db.CreateAPIKey(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Authenticate(ctx, token)
+		if err != nil || got.ID != k.ID || got.Role != bopis.RoleStore || !reflect.DeepEqual(got.StoreIDs, []string{"s-1"}) {
+			t.Fatalf("Authenticate = %+v, %v", got, err)
+		}
+		if _, err := db.Authenticate(ctx, token+"x"); code(err) != bopis.EUNAUTHORIZED {
+			t.Fatalf("wrong token: %v", err)
+		}
+		if _, err := db.CreateAPIKey(ctx, &bopis.APIKey{Role: bopis.RolePOS, StoreIDs: []string{"ghost"}}); code(err) != bopis.EINVALID {
+			t.Fatalf("key for a store that does not exist: %v", err)
+		}
+		if _, err := db.RevokeAPIKey(ctx, k.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Authenticate(ctx, token); code(err) != bopis.EUNAUTHORIZED {
+			t.Fatalf("revoked key still works: %v", err)
+		}
+		// The bootstrap key is taken only by a database with no keys at all.
+		if stored, err := db.BootstrapAdminKey(ctx, "an-operator-chosen-secret-123"); err != nil || stored {
+			t.Fatalf("bootstrap on a database with keys = %v, %v; want not stored", stored, err)
+		}
+	})
+}
+
+func TestBootstrapAdminKey(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		if _, err := db.BootstrapAdminKey(ctx, "short"); err == nil {
+			t.Fatal("a short admin key was accepted")
+		}
+		secret := "an-operator-chosen-secret-123"
+		if stored, err := db.BootstrapAdminKey(ctx, secret); err != nil || !stored {
+			t.Fatalf("bootstrap = %v, %v", stored, err)
+		}
+		if k, err := db.Authenticate(ctx, secret); err != nil || k.Role != bopis.RoleAdmin {
+			t.Fatalf("bootstrap key: %+v, %v", k, err)
+		}
+		keys, _, _ := db.ListAPIKeys(ctx, storage.Page{})
+		if len(keys) != 1 {
+			t.Fatalf("%d keys, want 1", len(keys))
+		}
+	})
+}
+
+func TestStoreCountAndLedgerReplay(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		db.PutStore(ctx, storagetest.Store("s-1"))
+		for _, s := range []string{"A", "B", "C"} {
+			db.PutSKU(ctx, storagetest.SKU(s))
+		}
+		at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+		n, err := db.ApplyStoreCount(ctx, "s-1", at, []storage.Count{{"A", 5}, {"B", 2}, {"C", 0}})
+		if err != nil || n != 3 {
+			t.Fatalf("first count changed %d, %v; want 3", n, err)
+		}
+		// B unchanged, A changes, C omitted (already 0): one change.
+		n, err = db.ApplyStoreCount(ctx, "s-1", at.Add(time.Hour), []storage.Count{{"A", 9}, {"B", 2}})
+		if err != nil || n != 1 {
+			t.Fatalf("second count changed %d, %v; want 1", n, err)
+		}
+		// Everything omitted goes to zero.
+		if _, err := db.ApplyStoreCount(ctx, "s-1", at.Add(2*time.Hour), []storage.Count{{"B", 4}}); err != nil {
+			t.Fatal(err)
+		}
+		levels, err := db.Levels(ctx, "s-1", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]int64{}
+		for _, l := range levels {
+			got[l.SKU] = l.OnHand
+		}
+		want := map[string]int64{"A": 0, "B": 4, "C": 0}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("levels %v, want %v", got, want)
+		}
+		if replay := storagetest.ReplayLedger(t, db, "s-1"); !reflect.DeepEqual(replay, map[string]int64{"A": 0, "B": 4}) {
+			t.Fatalf("ledger replays to %v, levels are %v", replay, got)
+		}
+		if _, err := db.ApplyStoreCount(ctx, "s-1", at, []storage.Count{{"nope", 1}}); code(err) != bopis.ENOTFOUND {
+			t.Fatalf("count of an unknown SKU: %v", err)
+		}
+		if l, _ := db.Levels(ctx, "s-1", []string{"B"}); len(l) != 1 || l[0].OnHand != 4 {
+			t.Fatalf("failed count changed stock: %v", l)
+		}
+	})
+}
+
+func TestMigrationsRerunAreNoOp(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			url := storagetest.URL(t, backend)
+			for i := range 2 {
+				db, err := storage.Open(ctx, storage.Config{URL: url})
+				if err != nil {
+					t.Fatalf("open #%d: %v", i+1, err)
+				}
+				if i == 0 {
+					db.PutStore(ctx, storagetest.Store("kept"))
+				} else if _, err := db.GetStore(ctx, "kept"); err != nil {
+					t.Fatalf("data lost on reopen: %v", err)
+				}
+				db.Close()
+			}
+		})
+	}
+}
