@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/bopis/bopis"
+)
+
+// stringList is a repeatable flag.
+type stringList []string
+
+func (l *stringList) String() string     { return fmt.Sprint(*l) }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+func keys(ctx context.Context, args []string, logger *slog.Logger, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "create" {
+		return fmt.Errorf("usage: bopis keys create --role R [--store ID]... [--origin URL]... [--name NAME]")
+	}
+	fs := flag.NewFlagSet("keys create", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	role := fs.String("role", "", "admin, storefront, store, pos or public")
+	name := fs.String("name", "", "a label for the key")
+	var stores, origins stringList
+	fs.Var(&stores, "store", "a store the key reaches (store and pos keys; repeat for more)")
+	fs.Var(&origins, "origin", "a web origin allowed by CORS (public keys; repeat for more)")
+	dbURL := dbFlag(fs, "sqlite:./bopis.db")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dbURL, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	k := &bopis.APIKey{Role: bopis.Role(*role), StoreIDs: stores, Origins: origins, Name: *name}
+	token, err := db.CreateAPIKey(ctx, k)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created %s key %s; its secret, shown only now:\n%s\n", k.Role, k.ID, token)
+	return nil
+}

@@ -1,0 +1,138 @@
+// Command bopis runs the buy-online-pick-up-in-store engine.
+//
+//	bopis serve              the HTTP API
+//	bopis demo               the API on a fresh SQLite file with a seeded demo network
+//	bopis migrate            apply database migrations and exit
+//	bopis keys create ...    make an API key and print its secret once
+//
+// Every flag can also be set by environment variable (flags win).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/bopis/bopis/internal/httpapi"
+	"github.com/bopis/bopis/internal/storage"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `bopis — buy online, pick up in store
+
+Usage:
+  bopis serve   [--addr 127.0.0.1:8080] [--db sqlite:./bopis.db]
+  bopis demo    [--addr 127.0.0.1:8080] [--file ./bopis-demo.db] [--seed 1]
+  bopis migrate [--db URL]
+  bopis keys create --role admin|storefront|store|pos|public [--store ID]... [--origin URL]... [--name NAME] [--db URL]
+
+Environment:
+  BOPIS_ADDR       listen address (--addr)
+  BOPIS_DB         database URL: sqlite:PATH or postgres://... (--db)
+  BOPIS_ADMIN_KEY  on a database with no API key yet, becomes the first admin key
+  BOPIS_LOG_LEVEL  debug, info (default), warn or error
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "bopis:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	logger := newLogger(stderr)
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], logger, stderr)
+	case "demo":
+		return runDemo(ctx, args[1:], logger, stdout, stderr)
+	case "migrate":
+		return migrate(ctx, args[1:], logger, stdout, stderr)
+	case "keys":
+		return keys(ctx, args[1:], logger, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(env("BOPIS_LOG_LEVEL", "info"))); err != nil {
+		level = slog.LevelInfo
+	}
+	return slog.New(httpapi.LogHandler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})))
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+// dbFlag adds --db with its environment default.
+func dbFlag(fs *flag.FlagSet, def string) *string {
+	return fs.String("db", env("BOPIS_DB", def), "database URL: sqlite:PATH or postgres://… (env BOPIS_DB)")
+}
+
+func openDB(ctx context.Context, url string, logger *slog.Logger) (*storage.DB, error) {
+	db, err := storage.Open(ctx, storage.Config{URL: url, Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	logger.Info("database open", "dialect", db.Dialect(), "url", redact(url))
+	return db, nil
+}
+
+// redact hides a password in a database URL before it is logged.
+func redact(url string) string {
+	scheme, rest, ok := strings.Cut(url, "://")
+	if !ok {
+		return url
+	}
+	userinfo, host, ok := strings.Cut(rest, "@")
+	if !ok {
+		return url
+	}
+	user, _, hasPass := strings.Cut(userinfo, ":")
+	if !hasPass {
+		return url
+	}
+	return scheme + "://" + user + ":xxxxx@" + host
+}
+
+func migrate(ctx context.Context, args []string, logger *slog.Logger, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := dbFlag(fs, "sqlite:./bopis.db")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dbURL, logger)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "migrations applied")
+	return db.Close()
+}

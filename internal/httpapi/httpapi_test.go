@@ -1,0 +1,122 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/httpapi"
+	"github.com/bopis/bopis/internal/storage"
+	"github.com/bopis/bopis/internal/storage/storagetest"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// env is a running bopis API over real HTTP on a real database.
+type env struct {
+	t    *testing.T
+	db   *storage.DB
+	url  string
+	logs *bytes.Buffer
+}
+
+func newEnv(t *testing.T, db *storage.DB) *env {
+	t.Helper()
+	logs := &bytes.Buffer{}
+	logger := slog.New(httpapi.LogHandler(slog.NewJSONHandler(logs, nil)))
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: prometheus.NewRegistry(), Version: "test"}))
+	t.Cleanup(srv.Close)
+	return &env{t: t, db: db, url: srv.URL, logs: logs}
+}
+
+// key makes an API key of role reaching stores and returns its secret.
+func (e *env) key(role bopis.Role, stores ...string) string {
+	e.t.Helper()
+	token, err := e.db.CreateAPIKey(context.Background(), &bopis.APIKey{Role: role, StoreIDs: stores})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return token
+}
+
+// response is an answer with its body decoded as JSON.
+type response struct {
+	status int
+	header http.Header
+	raw    []byte
+	body   map[string]any
+}
+
+func (e *env) do(method, path, key string, body any) response {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = bytes.NewBufferString(b)
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(j)
+	}
+	req, err := http.NewRequest(method, e.url+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	r := response{status: res.StatusCode, header: res.Header, raw: raw}
+	json.Unmarshal(raw, &r.body)
+	return r
+}
+
+// locations lists the fields a problem names.
+func (r response) locations() []string {
+	var out []string
+	errs, _ := r.body["errors"].([]any)
+	for _, e := range errs {
+		if m, ok := e.(map[string]any); ok {
+			out = append(out, m["location"].(string))
+		}
+	}
+	return out
+}
+
+func (r response) names(location string) bool {
+	for _, l := range r.locations() {
+		if l == location {
+			return true
+		}
+	}
+	return false
+}
+
+// storeJSON is a valid store body as a generic document tests can break.
+func storeJSON(t *testing.T) map[string]any {
+	t.Helper()
+	s := storagetest.Store("ignored")
+	b, _ := json.Marshal(s)
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	for _, k := range []string{"id", "created_at", "updated_at", "active"} {
+		delete(m, k)
+	}
+	return m
+}

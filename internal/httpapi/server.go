@@ -1,0 +1,142 @@
+// Package httpapi serves bopis's public contract (../shared/API.md) over
+// HTTP with huma: the OpenAPI document is generated from the operations
+// registered here, input faults answer RFC 9457 problems naming the field,
+// and every /v1 operation is authenticated by API key and role.
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/storage"
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Storage is what the API needs of the database.
+type Storage interface {
+	Ping(ctx context.Context) error
+	Authenticate(ctx context.Context, token string) (*bopis.APIKey, error)
+	CreateAPIKey(ctx context.Context, k *bopis.APIKey) (string, error)
+	ListAPIKeys(ctx context.Context, p storage.Page) ([]bopis.APIKey, string, error)
+	RevokeAPIKey(ctx context.Context, id string) (*bopis.APIKey, error)
+
+	PutStore(ctx context.Context, s *bopis.Store) (bool, error)
+	GetStore(ctx context.Context, id string) (*bopis.Store, error)
+	ListStores(ctx context.Context, f storage.StoreFilter, p storage.Page) ([]bopis.Store, string, error)
+	DeactivateStore(ctx context.Context, id string) (*bopis.Store, error)
+
+	PutSKU(ctx context.Context, k *bopis.SKU) (bool, error)
+	GetSKU(ctx context.Context, sku string) (*bopis.SKU, error)
+	ListSKUs(ctx context.Context, p storage.Page) ([]bopis.SKU, string, error)
+	DeactivateSKU(ctx context.Context, sku string) (*bopis.SKU, error)
+	PutStoreSKU(ctx context.Context, o *bopis.StoreSKU) error
+	GetStoreSKU(ctx context.Context, storeID, sku string) (*bopis.StoreSKU, error)
+	ListStoreSKUs(ctx context.Context, storeID string, p storage.Page) ([]bopis.StoreSKU, string, error)
+	DeleteStoreSKU(ctx context.Context, storeID, sku string) error
+
+	Levels(ctx context.Context, storeID string, skus []string) ([]storage.Level, error)
+}
+
+// Config wires a Server.
+type Config struct {
+	Storage  Storage
+	Logger   *slog.Logger
+	Registry *prometheus.Registry // metrics are registered here and served at /metrics
+	Version  string
+}
+
+// Server is the HTTP face of bopis.
+type Server struct {
+	db      Storage
+	log     *slog.Logger
+	metrics *metrics
+	api     huma.API
+	handler http.Handler
+}
+
+// New builds the server and registers every route.
+func New(cfg Config) *Server {
+	s := &Server{db: cfg.Storage, log: cfg.Logger, metrics: newMetrics(cfg.Registry)}
+	mux := http.NewServeMux()
+	hc := huma.DefaultConfig("bopis", cfg.Version)
+	hc.Info.Description = "Buy online, pick up in store: store network, inventory, pickup promise, orders. " +
+		"Authenticate with `Authorization: Bearer <api key>`."
+	hc.DocsPath = ""     // the docs page loads scripts from a CDN; the document itself is enough
+	hc.SchemasPath = ""  // schemas are inside the document
+	hc.CreateHooks = nil // no $schema links in bodies: they would point at the schemas path
+	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"apiKey": {Type: "http", Scheme: "bearer", Description: "A bopis API key; its role decides what it reaches."},
+	}
+	s.api = humago.New(mux, hc)
+	s.api.UseMiddleware(s.authenticate)
+
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.db.Ping(ctx); err != nil {
+			s.log.WarnContext(r.Context(), "not ready", "error", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "database unreachable"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Registry, promhttp.HandlerOpts{}))
+
+	s.registerAPIKeys()
+	s.registerStores()
+	s.registerSKUs()
+	s.handler = s.observe(mux)
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// OpenAPI returns the generated OpenAPI document.
+func (s *Server) OpenAPI() *huma.OpenAPI { return s.api.OpenAPI() }
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// op describes an operation open to the given roles (admin is always allowed).
+func op(id, method, path, summary, tag string, roles ...bopis.Role) huma.Operation {
+	return huma.Operation{
+		OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{tag},
+		Security: []map[string][]string{{"apiKey": {}}},
+		Metadata: map[string]any{rolesKey: roles},
+	}
+}
+
+// Page is the query of a list operation.
+type Page struct {
+	Limit  int    `query:"limit" minimum:"1" maximum:"500" doc:"Page size (default 50)."`
+	Cursor string `query:"cursor" doc:"The next_cursor of the previous page."`
+}
+
+func (p Page) page() storage.Page { return storage.Page{Limit: p.Limit, Cursor: p.Cursor} }
+
+// List is the body of a list answer.
+type List[T any] struct {
+	Data       []T    `json:"data"`
+	NextCursor string `json:"next_cursor,omitempty" doc:"Pass as cursor to get the next page; absent on the last page."`
+}
+
+// listOutput wraps a page of T for huma.
+type listOutput[T any] struct{ Body List[T] }
+
+func list[T any](data []T, next string) *listOutput[T] {
+	return &listOutput[T]{Body: List[T]{Data: data, NextCursor: next}}
+}
