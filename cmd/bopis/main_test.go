@@ -60,7 +60,9 @@ func TestDemoServesTheNetworkToTheStorefrontKey(t *testing.T) {
 	stdout, lines := watchLines(t)
 	done := make(chan error, 1)
 	file := filepath.Join(t.TempDir(), "demo.db")
-	go func() { done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--file", file}, stdout, io.Discard) }()
+	go func() {
+		done <- run(ctx, []string{"demo", "--addr", "127.0.0.1:0", "--file", file}, stdout, io.Discard)
+	}()
 
 	url := strings.TrimPrefix(waitFor(t, lines, func(l string) bool { return strings.Contains(l, "bopis demo is serving at") }), "bopis demo is serving at ")
 	fields := strings.Fields(waitFor(t, lines, func(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), "storefront") }))
@@ -104,7 +106,9 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stderr, lines := watchLines(t)
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", dbURL}, io.Discard, stderr) }()
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", dbURL}, io.Discard, stderr)
+	}()
 	var rec struct{ URL string }
 	json.Unmarshal([]byte(waitFor(t, lines, func(l string) bool { return strings.Contains(l, `"msg":"serving"`) })), &rec)
 
