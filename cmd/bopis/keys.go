@@ -6,15 +6,24 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/bopis/bopis"
 )
 
-// stringList is a repeatable flag.
+// stringList is a flag that may be repeated or given comma-separated.
 type stringList []string
 
-func (l *stringList) String() string     { return fmt.Sprint(*l) }
-func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+func (l *stringList) String() string { return strings.Join(*l, ",") }
+
+func (l *stringList) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
 
 func keys(ctx context.Context, args []string, logger *slog.Logger, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "create" {
