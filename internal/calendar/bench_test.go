@@ -78,3 +78,34 @@ func BenchmarkCompile(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPromiseReference answers BenchmarkPromise's question with the
+// property tests' brute-force model (wall-clock scans, prep counted minute
+// by minute): the straightforward way, as the baseline measured in the same
+// run.
+func BenchmarkPromiseReference(b *testing.B) {
+	s := testStore("America/Chicago", everyDay("09:00-21:00"), withCutoff(60))
+	sc := compile(b, s)
+	loc := sc.Location()
+	now := time.Date(2026, 11, 23, 14, 17, 0, 0, loc)
+	ref := newRef(s, loc)
+	b.ReportAllocs()
+	for b.Loop() {
+		base := day(now, 0)
+		ps := ref.periods(base, -3, 7+3)
+		lo, hi := ref.instant(base, 0), ref.instant(day(base, 7), 0)
+		ready, ok := ref.ready(ps, now.Unix(), 60, hi)
+		if !ok {
+			b.Fatal("reference found no ready time")
+		}
+		n := 0
+		for _, sl := range ref.slots(ps, base, -3, 7+3, lo, hi) {
+			if sl.start >= ready {
+				n++
+			}
+		}
+		if n != 5+6*12 {
+			b.Fatalf("reference offers %d slots", n)
+		}
+	}
+}

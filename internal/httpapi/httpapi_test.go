@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/httpapi"
@@ -25,11 +26,15 @@ type env struct {
 	logs *bytes.Buffer
 }
 
-func newEnv(t *testing.T, db *storage.DB) *env {
+func newEnv(t *testing.T, db *storage.DB) *env { return newEnvAt(t, db, nil) }
+
+// newEnvAt is newEnv with the server's clock set to now (nil: time.Now).
+func newEnvAt(t *testing.T, db *storage.DB, now func() time.Time) *env {
 	t.Helper()
 	logs := &bytes.Buffer{}
 	logger := slog.New(httpapi.LogHandler(slog.NewJSONHandler(logs, nil)))
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: prometheus.NewRegistry(), Version: "test"}))
+	srv := httptest.NewServer(httpapi.New(httpapi.Config{Storage: db, Logger: logger,
+		Registry: prometheus.NewRegistry(), Version: "test", Now: now}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, db: db, url: srv.URL, logs: logs}
 }

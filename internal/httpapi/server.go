@@ -50,6 +50,7 @@ type Config struct {
 	Logger   *slog.Logger
 	Registry *prometheus.Registry // metrics are registered here and served at /metrics
 	Version  string
+	Now      func() time.Time // the clock; time.Now if nil
 }
 
 // Server is the HTTP face of bopis.
@@ -57,13 +58,17 @@ type Server struct {
 	db      Storage
 	log     *slog.Logger
 	metrics *metrics
+	now     func() time.Time
 	api     huma.API
 	handler http.Handler
 }
 
 // New builds the server and registers every route.
 func New(cfg Config) *Server {
-	s := &Server{db: cfg.Storage, log: cfg.Logger, metrics: newMetrics(cfg.Registry)}
+	s := &Server{db: cfg.Storage, log: cfg.Logger, metrics: newMetrics(cfg.Registry), now: cfg.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	mux := http.NewServeMux()
 	hc := huma.DefaultConfig("bopis", cfg.Version)
 	hc.Info.Description = "Buy online, pick up in store: store network, inventory, pickup promise, orders. " +
@@ -95,6 +100,7 @@ func New(cfg Config) *Server {
 	s.registerAPIKeys()
 	s.registerStores()
 	s.registerSKUs()
+	s.registerCalendar()
 	s.handler = s.observe(mux)
 	return s
 }

@@ -1,0 +1,138 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/calendar"
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// CalendarSlot is a pickup slot offered now.
+type CalendarSlot struct {
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	Capacity  int       `json:"capacity" doc:"Orders the slot takes; 0 is unlimited."`
+	Remaining *int      `json:"remaining,omitempty" doc:"Orders it can still take; absent when unlimited."`
+}
+
+// Calendar is what the promise engine promises at a store now.
+type Calendar struct {
+	StoreID         string         `json:"store_id"`
+	TimeZone        string         `json:"time_zone"`
+	Method          string         `json:"method"`
+	Now             time.Time      `json:"now" doc:"The instant the answer is for, in the store's zone."`
+	PrepMinutes     int            `json:"prep_minutes" doc:"The store's prep plus the largest extra prep of the items."`
+	EarliestReadyAt *time.Time     `json:"earliest_ready_at,omitempty" doc:"Start of the first slot with room after prep; absent when there is no pickup."`
+	Slots           []CalendarSlot `json:"slots"`
+	HoldUntil       *time.Time     `json:"hold_until,omitempty" doc:"How long an order ready at earliest_ready_at is held."`
+	NoPickupReason  string         `json:"no_pickup_reason,omitempty"`
+}
+
+// Calendar query limits.
+const (
+	maxCalendarItems = 100
+	maxItemQuantity  = 1_000_000
+)
+
+type cartItem struct {
+	sku string
+	qty int
+}
+
+// parseItems reads "SKU:QTY,SKU:QTY" (QTY defaults to 1).
+func parseItems(s string) ([]cartItem, error) {
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ",")
+	if len(parts) > maxCalendarItems {
+		return nil, invalid("query.items", fmt.Sprintf("at most %d items", maxCalendarItems))
+	}
+	items := make([]cartItem, 0, len(parts))
+	for i, p := range parts {
+		sku, q, hasQty := strings.Cut(p, ":")
+		loc := fmt.Sprintf("query.items[%d]", i)
+		if !bopis.ValidID(sku) {
+			return nil, invalid(loc, "give SKU:QUANTITY; the SKU "+bopis.IDRule)
+		}
+		qty := 1
+		if hasQty {
+			n, err := strconv.Atoi(q)
+			if err != nil || n < 1 || n > maxItemQuantity {
+				return nil, invalid(loc, fmt.Sprintf("quantity must be a whole number from 1 to %d", maxItemQuantity))
+			}
+			qty = n
+		}
+		items = append(items, cartItem{sku, qty})
+	}
+	return items, nil
+}
+
+func (s *Server) registerCalendar() {
+	huma.Register(s.api, op("get-store-calendar", http.MethodGet, "/v1/stores/{store_id}/calendar",
+		"What the promise engine promises at a store now: earliest ready time, pickup slots, hold", "Stores",
+		bopis.RoleStorefront, bopis.RoleStore, bopis.RolePOS, bopis.RolePublic),
+		func(ctx context.Context, in *struct {
+			StoreIDPath
+			Days   int    `query:"days" default:"7" minimum:"1" maximum:"31" doc:"Local days of slots, from today."`
+			Items  string `query:"items" doc:"The cart as SKU:QTY,SKU:QTY; its largest extra prep counts."`
+			Method string `query:"method" default:"in_store" enum:"in_store,curbside"`
+		}) (*struct{ Body Calendar }, error) {
+			if err := checkID("store_id", in.StoreID); err != nil {
+				return nil, err
+			}
+			items, err := parseItems(in.Items)
+			if err != nil {
+				return nil, err
+			}
+			st, err := s.db.GetStore(ctx, in.StoreID)
+			if err != nil {
+				return nil, s.problem(ctx, "path", err)
+			}
+			var extras []int
+			for i, it := range items {
+				k, err := s.db.GetSKU(ctx, it.sku)
+				if bopis.ErrorCode(err) == bopis.ENOTFOUND {
+					return nil, invalid(fmt.Sprintf("query.items[%d]", i), "no SKU "+it.sku)
+				} else if err != nil {
+					return nil, s.problem(ctx, "query", err)
+				}
+				extras = append(extras, k.ExtraPrepMinutes)
+			}
+			sc, err := calendar.Compile(st)
+			if err != nil {
+				return nil, s.problem(ctx, "path", err)
+			}
+			now := s.now().In(sc.Location())
+			out := Calendar{StoreID: st.ID, TimeZone: st.TimeZone, Method: in.Method, Now: now,
+				PrepMinutes: calendar.PrepMinutes(st.PrepMinutes, extras...), Slots: []CalendarSlot{}}
+			if !st.Offers(bopis.PickupMethod(in.Method)) {
+				out.NoPickupReason = fmt.Sprintf("the store does not offer %s pickup", in.Method)
+				return &struct{ Body Calendar }{out}, nil
+			}
+			// Bookings come with orders; until then every slot has its full capacity.
+			p := sc.Promise(now, out.PrepMinutes, in.Days, nil)
+			out.NoPickupReason = p.NoPickupReason
+			if !p.EarliestReadyAt.IsZero() {
+				out.EarliestReadyAt = &p.EarliestReadyAt
+			}
+			if !p.HoldUntil.IsZero() {
+				out.HoldUntil = &p.HoldUntil
+			}
+			for _, sl := range p.Slots {
+				cs := CalendarSlot{Start: sl.Start, End: sl.End, Capacity: sl.Capacity}
+				if sl.Capacity > 0 {
+					r := sl.Remaining
+					cs.Remaining = &r
+				}
+				out.Slots = append(out.Slots, cs)
+			}
+			return &struct{ Body Calendar }{out}, nil
+		})
+}
