@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/bopis/bopis"
 )
@@ -78,7 +77,7 @@ func (db *DB) BootstrapAdminKey(ctx context.Context, token string) (bool, error)
 
 const keyColumns = `id, name, role, store_ids, origins, hash, created_at, revoked_at`
 
-func scanKey(row interface{ Scan(...any) error }) (*bopis.APIKey, error) {
+func scanKey(row scanner) (*bopis.APIKey, error) {
 	var (
 		k               bopis.APIKey
 		stores, origins string
@@ -118,27 +117,8 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*bopis.APIKey, er
 
 // ListAPIKeys returns one page of keys (never their secrets) ordered by id.
 func (db *DB) ListAPIKeys(ctx context.Context, p Page) ([]bopis.APIKey, string, error) {
-	after, err := p.after()
-	if err != nil {
-		return nil, "", err
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id > $1 ORDER BY id LIMIT `+strconv.Itoa(p.limit()), after)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	out := []bopis.APIKey{}
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, *k)
-	}
-	if err := rows.Err(); err != nil || len(out) == 0 {
-		return out, "", err
-	}
-	return out, nextCursor(len(out), p.limit(), out[len(out)-1].ID), nil
+	return listPage(ctx, db.r, p, `SELECT `+keyColumns+` FROM api_keys WHERE id > $1 ORDER BY id`, nil,
+		scanKey, func(k *bopis.APIKey) string { return k.ID })
 }
 
 // RevokeAPIKey stops a key from working; revoking twice is harmless.

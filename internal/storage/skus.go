@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/bopis/bopis"
@@ -39,7 +38,7 @@ func (db *DB) PutSKU(ctx context.Context, k *bopis.SKU) (created bool, err error
 
 const skuColumns = `sku, name, variant_id, pickup_eligible, extra_prep_minutes, low_stock_threshold, active, created_at, updated_at`
 
-func scanSKU(row interface{ Scan(...any) error }) (*bopis.SKU, error) {
+func scanSKU(row scanner) (*bopis.SKU, error) {
 	var (
 		k                bopis.SKU
 		variant          sql.NullInt64
@@ -71,27 +70,8 @@ func (db *DB) getSKU(ctx context.Context, q *sql.DB, sku string) (*bopis.SKU, er
 
 // ListSKUs returns one page of SKUs ordered by SKU, and the next cursor.
 func (db *DB) ListSKUs(ctx context.Context, p Page) ([]bopis.SKU, string, error) {
-	after, err := p.after()
-	if err != nil {
-		return nil, "", err
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+skuColumns+` FROM skus WHERE sku > $1 ORDER BY sku LIMIT `+strconv.Itoa(p.limit()), after)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	out := []bopis.SKU{}
-	for rows.Next() {
-		k, err := scanSKU(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, *k)
-	}
-	if err := rows.Err(); err != nil || len(out) == 0 {
-		return out, "", err
-	}
-	return out, nextCursor(len(out), p.limit(), out[len(out)-1].SKU), nil
+	return listPage(ctx, db.r, p, `SELECT `+skuColumns+` FROM skus WHERE sku > $1 ORDER BY sku`, nil,
+		scanSKU, func(k *bopis.SKU) string { return k.SKU })
 }
 
 // DeactivateSKU takes a SKU out of every new promise; existing orders keep it.
@@ -133,7 +113,7 @@ func (db *DB) PutStoreSKU(ctx context.Context, o *bopis.StoreSKU) error {
 
 const storeSKUColumns = `store_id, sku, pickup_eligible, safety_stock, low_stock_threshold, updated_at`
 
-func scanStoreSKU(row interface{ Scan(...any) error }) (*bopis.StoreSKU, error) {
+func scanStoreSKU(row scanner) (*bopis.StoreSKU, error) {
 	var (
 		o         bopis.StoreSKU
 		eligible  sql.NullBool
@@ -171,28 +151,8 @@ func (db *DB) GetStoreSKU(ctx context.Context, storeID, sku string) (*bopis.Stor
 
 // ListStoreSKUs returns one page of a store's overrides ordered by SKU.
 func (db *DB) ListStoreSKUs(ctx context.Context, storeID string, p Page) ([]bopis.StoreSKU, string, error) {
-	after, err := p.after()
-	if err != nil {
-		return nil, "", err
-	}
-	rows, err := db.r.QueryContext(ctx, `SELECT `+storeSKUColumns+` FROM store_skus
-		WHERE store_id = $1 AND sku > $2 ORDER BY sku LIMIT `+strconv.Itoa(p.limit()), storeID, after)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	out := []bopis.StoreSKU{}
-	for rows.Next() {
-		o, err := scanStoreSKU(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, *o)
-	}
-	if err := rows.Err(); err != nil || len(out) == 0 {
-		return out, "", err
-	}
-	return out, nextCursor(len(out), p.limit(), out[len(out)-1].SKU), nil
+	return listPage(ctx, db.r, p, `SELECT `+storeSKUColumns+` FROM store_skus WHERE sku > $1 AND store_id = $2 ORDER BY sku`,
+		[]any{storeID}, scanStoreSKU, func(o *bopis.StoreSKU) string { return o.SKU })
 }
 
 // DeleteStoreSKU removes a store's override, so the SKU's own rules apply there again.

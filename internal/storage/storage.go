@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -199,6 +200,37 @@ func nextCursor(n, limit int, lastID string) string {
 		return ""
 	}
 	return base64.RawURLEncoding.EncodeToString([]byte(lastID))
+}
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(...any) error }
+
+// listPage runs a page query whose first parameter is the previous page's
+// last key (the decoded cursor), scans each row, and returns the page with
+// the cursor of the next one. key gives a row's ordering key.
+func listPage[T any](ctx context.Context, q *sql.DB, p Page, query string, args []any,
+	scan func(scanner) (*T, error), key func(*T) string) ([]T, string, error) {
+	after, err := p.after()
+	if err != nil {
+		return nil, "", err
+	}
+	rows, err := q.QueryContext(ctx, query+` LIMIT `+strconv.Itoa(p.limit()), append([]any{after}, args...)...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, *v)
+	}
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, "", err
+	}
+	return out, nextCursor(len(out), p.limit(), key(&out[len(out)-1])), nil
 }
 
 func notFound(what, id string) error {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"strconv"
 	"strings"
 
 	"github.com/bopis/bopis"
@@ -46,7 +45,7 @@ func (db *DB) PutStore(ctx context.Context, s *bopis.Store) (created bool, err e
 
 const storeColumns = `doc, active, created_at, updated_at`
 
-func scanStore(row interface{ Scan(...any) error }) (*bopis.Store, error) {
+func scanStore(row scanner) (*bopis.Store, error) {
 	var (
 		doc              string
 		active           bool
@@ -81,12 +80,8 @@ type StoreFilter struct {
 
 // ListStores returns one page of stores ordered by id, and the cursor of the next page.
 func (db *DB) ListStores(ctx context.Context, f StoreFilter, p Page) ([]bopis.Store, string, error) {
-	after, err := p.after()
-	if err != nil {
-		return nil, "", err
-	}
 	q := `SELECT ` + storeColumns + ` FROM stores WHERE id > $1`
-	args := []any{after}
+	var args []any
 	if f.ActiveOnly {
 		q += ` AND active`
 	}
@@ -96,24 +91,7 @@ func (db *DB) ListStores(ctx context.Context, f StoreFilter, p Page) ([]bopis.St
 		q += ` AND id IN (SELECT value FROM ` + db.dialect.jsonTextArray("$2") + `)`
 		args = append(args, string(ids))
 	}
-	q += ` ORDER BY id LIMIT ` + strconv.Itoa(p.limit())
-	rows, err := db.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, "", err
-	}
-	defer rows.Close()
-	out := []bopis.Store{}
-	for rows.Next() {
-		s, err := scanStore(rows)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, *s)
-	}
-	if err := rows.Err(); err != nil || len(out) == 0 {
-		return out, "", err
-	}
-	return out, nextCursor(len(out), p.limit(), out[len(out)-1].ID), nil
+	return listPage(ctx, db.r, p, q+` ORDER BY id`, args, scanStore, func(s *bopis.Store) string { return s.ID })
 }
 
 // DeactivateStore marks a store inactive: it is offered for nothing new,
