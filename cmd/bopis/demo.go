@@ -61,10 +61,12 @@ func seedDemo(ctx context.Context, db *storage.DB, seed uint64, progress io.Writ
 	step := func(format string, args ...any) {
 		fmt.Fprintf(progress, "demo: %-44s %6.1fs\n", fmt.Sprintf(format, args...), time.Since(start).Seconds())
 	}
+	catalog := make([]*bopis.SKU, len(n.SKUs))
 	for i := range n.SKUs {
-		if _, err := db.PutSKU(ctx, &n.SKUs[i]); err != nil {
-			return nil, fmt.Errorf("SKU %s: %w", n.SKUs[i].SKU, err)
-		}
+		catalog[i] = &n.SKUs[i]
+	}
+	if _, err := db.PutSKUs(ctx, catalog); err != nil {
+		return nil, fmt.Errorf("catalog: %w", err)
 	}
 	step("catalog: %d SKUs", len(n.SKUs))
 	for i := range n.Stores {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/bopis/bopis"
@@ -12,28 +13,54 @@ import (
 // PutSKU creates or replaces a SKU after checking its rules; created
 // reports whether it is new.
 func (db *DB) PutSKU(ctx context.Context, k *bopis.SKU) (created bool, err error) {
-	if err := k.Validate(); err != nil {
-		return false, err
+	n, err := db.PutSKUs(ctx, []*bopis.SKU{k})
+	return n == 1, err
+}
+
+// PutSKUs creates or replaces many SKUs in one transaction (a catalog
+// import): all are checked first, and either all are written or none. It
+// returns how many were new.
+func (db *DB) PutSKUs(ctx context.Context, skus []*bopis.SKU) (created int, err error) {
+	for _, k := range skus {
+		if err := k.Validate(); err != nil {
+			return 0, err
+		}
 	}
 	now, us := db.nowMicros()
-	var createdUS int64
-	err = db.w.QueryRowContext(ctx, `
-		INSERT INTO skus (sku, name, variant_id, pickup_eligible, extra_prep_minutes, low_stock_threshold, active, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
-		ON CONFLICT (sku) DO UPDATE SET name = excluded.name, variant_id = excluded.variant_id,
-			pickup_eligible = excluded.pickup_eligible, extra_prep_minutes = excluded.extra_prep_minutes,
-			low_stock_threshold = excluded.low_stock_threshold, active = excluded.active, updated_at = excluded.updated_at
-		RETURNING created_at`,
-		k.SKU, k.Name, k.VariantID, k.PickupEligible, k.ExtraPrepMinutes, k.LowStockThreshold, k.Active, us).Scan(&createdUS)
-	if d, ok := db.dialect.uniqueViolation(err); ok && strings.Contains(d, "variant_id") {
-		return false, &bopis.Error{Code: bopis.ECONFLICT, Message: "another SKU has this variant_id",
-			Fields: []bopis.FieldError{{Path: "variant_id", Message: "is already used by another SKU"}}}
-	}
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `
+			INSERT INTO skus (sku, name, variant_id, pickup_eligible, extra_prep_minutes, low_stock_threshold, active, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+			ON CONFLICT (sku) DO UPDATE SET name = excluded.name, variant_id = excluded.variant_id,
+				pickup_eligible = excluded.pickup_eligible, extra_prep_minutes = excluded.extra_prep_minutes,
+				low_stock_threshold = excluded.low_stock_threshold, active = excluded.active, updated_at = excluded.updated_at
+			RETURNING created_at`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, k := range skus {
+			var createdUS int64
+			err := stmt.QueryRowContext(ctx, k.SKU, k.Name, k.VariantID, k.PickupEligible, k.ExtraPrepMinutes,
+				k.LowStockThreshold, k.Active, us).Scan(&createdUS)
+			if d, ok := db.dialect.uniqueViolation(err); ok && strings.Contains(d, "variant_id") {
+				return &bopis.Error{Code: bopis.ECONFLICT, Message: "another SKU has this variant_id",
+					Fields: []bopis.FieldError{{Path: "variant_id", Message: fmt.Sprintf("%d is already used by another SKU", *k.VariantID)}}}
+			}
+			if err != nil {
+				return err
+			}
+			k.CreatedAt, k.UpdatedAt = fromMicros(createdUS), now
+			if createdUS == us {
+				created++
+			}
+		}
+		return nil
+	})
 	if err != nil {
-		return false, err
+		return 0, err
 	}
-	k.CreatedAt, k.UpdatedAt = fromMicros(createdUS), now
-	return createdUS == us, nil
+	return created, nil
 }
 
 const skuColumns = `sku, name, variant_id, pickup_eligible, extra_prep_minutes, low_stock_threshold, active, created_at, updated_at`
