@@ -4,6 +4,7 @@
 //	bopis demo               the API on a fresh SQLite file with a seeded demo network
 //	bopis migrate            apply database migrations and exit
 //	bopis keys create ...    make an API key and print its secret once
+//	bopis bench feed         measure POS ingestion; figures go to BENCHMARKS.md
 //
 // Every flag can also be set by environment variable (flags win).
 package main
@@ -34,6 +35,7 @@ Usage:
   bopis demo    [--addr 127.0.0.1:8080] [--file ./bopis-demo.db] [--seed 1]
   bopis migrate [--db URL]
   bopis keys create --role admin|storefront|store|pos|public [--store ID]... [--origin URL]... [--name NAME] [--db URL]
+  bopis bench feed [--postgres URL] [--duration 30s] ...   measure, and write the figures to BENCHMARKS.md
 
 Environment:
   BOPIS_ADDR       listen address (--addr)
@@ -68,6 +70,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrate(ctx, args[1:], logger, stdout, stderr)
 	case "keys":
 		return keys(ctx, args[1:], logger, stdout, stderr)
+	case "bench":
+		return runBench(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -236,3 +236,22 @@ func listPage[T any](ctx context.Context, q *sql.DB, p Page, query string, args 
 func notFound(what, id string) error {
 	return bopis.Errorf(bopis.ENOTFOUND, "%s %q not found", what, id)
 }
+
+// OpenSQL opens the database in url as a plain *sql.DB with the same
+// connection settings bopis uses (on SQLite: the writer connection) and no
+// migrations. It is for benchmarks that measure the database itself beside
+// bopis; application code goes through DB.
+func OpenSQL(ctx context.Context, url string) (*sql.DB, error) {
+	switch {
+	case strings.HasPrefix(url, "sqlite:"):
+		w, r, err := openSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//"))
+		if err != nil {
+			return nil, err
+		}
+		r.Close()
+		return w, nil
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		return openPostgres(ctx, url)
+	}
+	return nil, fmt.Errorf("database URL must start with sqlite: or postgres://")
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/bopis/bopis/internal/bench"
+)
+
+// runBench runs a benchmark and writes its figures into BENCHMARKS.md.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "feed" {
+		return fmt.Errorf("usage: bopis bench feed [flags]  (bopis bench feed -h lists them)")
+	}
+	fs := flag.NewFlagSet("bench feed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pg := fs.String("postgres", env("BOPIS_BENCH_POSTGRES_URL", ""), "also run on PostgreSQL: a server URL where fresh databases may be created (env BOPIS_BENCH_POSTGRES_URL)")
+	cfg := bench.FeedConfig{Seed: 1, Progress: stderr}
+	fs.IntVar(&cfg.Stores, "stores", 5000, "stores")
+	fs.IntVar(&cfg.SKUs, "skus", 50000, "SKUs in the catalog")
+	fs.Float64Var(&cfg.Assortment, "assortment", 0.4, "share of the catalog each store carries")
+	fs.DurationVar(&cfg.Duration, "duration", 30*time.Second, "sustained load time per database")
+	fs.IntVar(&cfg.Clients, "clients", 4, "concurrent batches in flight")
+	fs.IntVar(&cfg.Batch, "batch", 5000, "events per batch")
+	out := fs.String("out", "BENCHMARKS.md", "file to write the figures into (empty: print only)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	command := "bopis bench " + strings.Join(args, " ")
+	runs := []string{""}
+	if *pg != "" {
+		runs = append(runs, *pg)
+	}
+	for _, base := range runs {
+		c := cfg
+		c.Postgres = base
+		res, err := bench.Feed(ctx, c)
+		if err != nil {
+			return err
+		}
+		md := res.Markdown(strings.Replace(command, base, "$BOPIS_BENCH_POSTGRES_URL", 1))
+		fmt.Fprintln(stdout, md)
+		if *out != "" {
+			if err := bench.WriteSection(*out, "feed-"+res.Dialect, md); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

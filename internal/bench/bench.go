@@ -1,0 +1,190 @@
+// Package bench holds the load generators behind `bopis bench`: each
+// starts bopis in-process on a fresh database, drives it over real HTTP on
+// loopback, measures a baseline in the same run, and renders the figures
+// as a BENCHMARKS.md section.
+package bench
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/bopis/bopis/internal/httpapi"
+	"github.com/bopis/bopis/internal/storage"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Database is a fresh database made for one run, removed by Close.
+type Database struct {
+	URL     string
+	Dialect string
+	cleanup func()
+}
+
+// Close removes the database.
+func (d *Database) Close() { d.cleanup() }
+
+// NewDatabase makes a fresh database: a SQLite file in a temporary folder
+// when postgresBase is empty, else a new database on that PostgreSQL server.
+func NewDatabase(postgresBase string) (*Database, error) {
+	if postgresBase == "" {
+		dir, err := os.MkdirTemp("", "bopis-bench-")
+		if err != nil {
+			return nil, err
+		}
+		return &Database{URL: "sqlite:" + filepath.Join(dir, "bench.db"), Dialect: "sqlite",
+			cleanup: func() { os.RemoveAll(dir) }}, nil
+	}
+	admin, err := sql.Open("pgx", postgresBase)
+	if err != nil {
+		return nil, err
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	name := "bopis_bench_" + hex.EncodeToString(b[:])
+	if _, err := admin.Exec(`CREATE DATABASE ` + name); err != nil {
+		admin.Close()
+		return nil, err
+	}
+	u, err := url.Parse(postgresBase)
+	if err != nil {
+		return nil, err
+	}
+	u.Path = "/" + name
+	return &Database{URL: u.String(), Dialect: "postgres", cleanup: func() {
+		admin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+		admin.Close()
+	}}, nil
+}
+
+// server is bopis serving a database on loopback.
+type server struct {
+	db   *storage.DB
+	url  string
+	srv  *http.Server
+	keys map[string]string
+}
+
+func startServer(ctx context.Context, dbURL string) (*server, error) {
+	db, err := storage.Open(ctx, storage.Config{URL: dbURL})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	api := httpapi.New(httpapi.Config{Storage: db, Logger: quiet, Registry: prometheus.NewRegistry(), Version: "bench"})
+	s := &server{db: db, url: "http://" + ln.Addr().String(), srv: &http.Server{Handler: api}}
+	go s.srv.Serve(ln)
+	return s, nil
+}
+
+func (s *server) close() {
+	s.srv.Close()
+	s.db.Close()
+}
+
+// client is an HTTP client with enough idle connections for the load.
+var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxConnsPerHost: 0}, Timeout: 2 * time.Minute}
+
+// call sends body as JSON and decodes the answer into out; a status other
+// than want is an error.
+func call(method, url, key string, body, out any, want int) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if res.StatusCode != want {
+		return fmt.Errorf("%s %s: %d %s", method, url, res.StatusCode, truncate(raw, 300))
+	}
+	if out != nil {
+		return json.Unmarshal(raw, out)
+	}
+	return nil
+}
+
+func truncate(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}
+
+// percentile returns the p-th percentile (0-100) of ds.
+func percentile(ds []time.Duration, p float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	i := int(float64(len(s)-1) * p / 100)
+	return s[i]
+}
+
+// Machine describes where a figure was measured.
+func Machine() string {
+	model := "unknown CPU"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, "model name") {
+				_, model, _ = strings.Cut(l, ": ")
+				break
+			}
+		}
+	}
+	return fmt.Sprintf("%d cores (%s), %s %s/%s", runtime.NumCPU(), strings.TrimSpace(model), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+// WriteSection replaces (or appends) the section of BENCHMARKS.md between
+// the markers named id with text.
+func WriteSection(path, id, text string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	begin, end := "<!-- bench:"+id+" -->", "<!-- /bench:"+id+" -->"
+	block := begin + "\n" + strings.TrimSpace(text) + "\n" + end
+	re := regexp.MustCompile(`(?s)` + regexp.QuoteMeta(begin) + `.*?` + regexp.QuoteMeta(end))
+	var out string
+	if re.Match(old) {
+		out = re.ReplaceAllLiteralString(string(old), block)
+	} else {
+		out = strings.TrimRight(string(old), "\n") + "\n\n" + block + "\n"
+	}
+	return os.WriteFile(path, []byte(out), 0o644)
+}
