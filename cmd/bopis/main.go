@@ -42,6 +42,11 @@ Environment:
   BOPIS_DB         database URL: sqlite:PATH or postgres://... (--db)
   BOPIS_ADMIN_KEY  on a database with no API key yet, becomes the first admin key
   BOPIS_LOG_LEVEL  debug, info (default), warn or error
+  BOPIS_SAFETY_STOCK       units kept back from online promises per SKU and store (default 0)
+  BOPIS_STALE_AFTER        a store's POS feed silent this long is stale (default 15m)
+  BOPIS_STALE_BUFFER       extra units that must remain at a stale store (default 1)
+  BOPIS_PUBLIC_STOREFRONT  true serves /api/storefront/pickup-options with no key (default false)
+  BOPIS_PUBLIC_RATE        requests/s per client IP on public routes (default 10)
 `
 
 func main() {
@@ -101,7 +106,13 @@ func dbFlag(fs *flag.FlagSet, def string) *string {
 }
 
 func openDB(ctx context.Context, url string, logger *slog.Logger) (*storage.DB, error) {
-	db, err := storage.Open(ctx, storage.Config{URL: url, Logger: logger})
+	set, err := loadSettings()
+	if err != nil {
+		return nil, err
+	}
+	cfg := set.storage(url)
+	cfg.Logger = logger
+	db, err := storage.Open(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

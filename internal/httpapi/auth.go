@@ -24,7 +24,15 @@ func keyFrom(ctx context.Context) *bopis.APIKey {
 // operation allows; store and pos keys also only reach their own stores
 // (any {store_id} in the path).
 func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
-	roles, guarded := ctx.Operation().Metadata[rolesKey].([]bopis.Role)
+	meta := ctx.Operation().Metadata
+	if meta[openLimitedKey] == true { // an open route, limited per client IP
+		if !s.allowIP(ctx) {
+			return
+		}
+		next(ctx)
+		return
+	}
+	roles, guarded := meta[rolesKey].([]bopis.Role)
 	if !guarded {
 		next(ctx)
 		return
@@ -54,5 +62,25 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		huma.WriteErr(s.api, ctx, http.StatusForbidden, "this key does not reach store "+id)
 		return
 	}
+	if key.Role == bopis.RolePublic {
+		if !s.allowIP(ctx) {
+			return
+		}
+		if origin := ctx.Header("Origin"); origin != "" && slices.Contains(key.Origins, origin) {
+			ctx.SetHeader("Access-Control-Allow-Origin", origin)
+			ctx.AppendHeader("Vary", "Origin")
+		}
+	}
 	next(huma.WithValue(ctx, keyCtx{}, key))
+}
+
+// allowIP takes a token from the client's per-IP bucket, or answers 429
+// with Retry-After and reports false.
+func (s *Server) allowIP(ctx huma.Context) bool {
+	ok, wait := s.publicLimit.allow(ctx.RemoteAddr())
+	if !ok {
+		ctx.SetHeader("Retry-After", retryAfter(wait))
+		huma.WriteErr(s.api, ctx, http.StatusTooManyRequests, "too many requests from this address; retry after the time in Retry-After")
+	}
+	return ok
 }

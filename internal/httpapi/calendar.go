@@ -125,14 +125,7 @@ func (s *Server) registerCalendar() {
 			if !p.HoldUntil.IsZero() {
 				out.HoldUntil = &p.HoldUntil
 			}
-			for _, sl := range p.Slots {
-				cs := CalendarSlot{Start: sl.Start, End: sl.End, Capacity: sl.Capacity}
-				if sl.Capacity > 0 {
-					r := sl.Remaining
-					cs.Remaining = &r
-				}
-				out.Slots = append(out.Slots, cs)
-			}
+			out.Slots = slotsOf(p)
 			return &struct{ Body Calendar }{out}, nil
 		})
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/httpapi"
+	"github.com/bopis/bopis/internal/readmodel"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/bopis/bopis/internal/storage/storagetest"
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,23 +21,43 @@ import (
 
 // env is a running bopis API over real HTTP on a real database.
 type env struct {
-	t    *testing.T
-	db   *storage.DB
-	url  string
-	logs *bytes.Buffer
+	t     *testing.T
+	db    *storage.DB
+	url   string
+	logs  *bytes.Buffer
+	model *readmodel.Model
+	seen  storage.Watermark
 }
 
-func newEnv(t *testing.T, db *storage.DB) *env { return newEnvAt(t, db, nil) }
+func newEnv(t *testing.T, db *storage.DB) *env { return newEnvWith(t, db, httpapi.Config{}) }
 
 // newEnvAt is newEnv with the server's clock set to now (nil: time.Now).
 func newEnvAt(t *testing.T, db *storage.DB, now func() time.Time) *env {
+	return newEnvWith(t, db, httpapi.Config{Now: now})
+}
+
+// newEnvWith starts a server with cfg, filling in the storage, logger,
+// metrics registry and read model.
+func newEnvWith(t *testing.T, db *storage.DB, cfg httpapi.Config) *env {
 	t.Helper()
-	logs := &bytes.Buffer{}
-	logger := slog.New(httpapi.LogHandler(slog.NewJSONHandler(logs, nil)))
-	srv := httptest.NewServer(httpapi.New(httpapi.Config{Storage: db, Logger: logger,
-		Registry: prometheus.NewRegistry(), Version: "test", Now: now}))
+	e := &env{t: t, db: db, logs: &bytes.Buffer{}, model: readmodel.New(readmodel.Config{})}
+	cfg.Storage, cfg.Checkout, cfg.Registry, cfg.Version = db, e.model, prometheus.NewRegistry(), "test"
+	cfg.Logger = slog.New(httpapi.LogHandler(slog.NewJSONHandler(e.logs, nil)))
+	srv := httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(srv.Close)
-	return &env{t: t, db: db, url: srv.URL, logs: logs}
+	e.url = srv.URL
+	return e
+}
+
+// sync brings the read model up to date with the database, as the
+// change-feed follower does in a running server.
+func (e *env) sync() {
+	e.t.Helper()
+	w, err := e.db.ReadChanges(context.Background(), e.seen, e.model)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.seen = w
 }
 
 // key makes an API key of role reaching stores and returns its secret.

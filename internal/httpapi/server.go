@@ -42,6 +42,11 @@ type Storage interface {
 	DeleteStoreSKU(ctx context.Context, storeID, sku string) error
 
 	Levels(ctx context.Context, storeID string, skus []string) ([]storage.Level, error)
+	CountStore(ctx context.Context, storeID string, asOf time.Time, counts []storage.Count) (storage.CountResult, error)
+	ApplyInventoryEvents(ctx context.Context, events []bopis.InventoryEvent, opt storage.BatchOptions) ([]storage.EventResult, bool, error)
+	Adjust(ctx context.Context, storeID string, a bopis.Adjustment, idem *storage.Idempotency) (*storage.AdjustmentResult, bool, error)
+	Ledger(ctx context.Context, storeID, sku string, p storage.Page) ([]storage.LedgerEntry, string, error)
+	Alerts(ctx context.Context, f storage.AlertFilter, p storage.Page) ([]storage.Alert, string, error)
 }
 
 // Config wires a Server.
@@ -51,6 +56,16 @@ type Config struct {
 	Registry *prometheus.Registry // metrics are registered here and served at /metrics
 	Version  string
 	Now      func() time.Time // the clock; time.Now if nil
+	// Checkout answers pickup options from memory (a *readmodel.Model kept
+	// current from the change feed).
+	Checkout Checkout
+	// PublicStorefront serves /api/storefront/pickup-options with no key
+	// (BigCommerce's checkout-sdk calls it from the shopper's browser).
+	PublicStorefront bool
+	// PublicRate and PublicBurst limit each client IP on public keys and
+	// the storefront route (defaults: 10 requests/s, bursts of 20).
+	PublicRate  float64
+	PublicBurst int
 }
 
 // Server is the HTTP face of bopis.
@@ -60,7 +75,10 @@ type Server struct {
 	metrics *metrics
 	now     func() time.Time
 	api     huma.API
-	handler http.Handler
+
+	checkout    Checkout
+	publicLimit *ipLimiter
+	handler     http.Handler
 }
 
 // New builds the server and registers every route.
@@ -69,6 +87,14 @@ func New(cfg Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.checkout = cfg.Checkout
+	if cfg.PublicRate <= 0 {
+		cfg.PublicRate = 10
+	}
+	if cfg.PublicBurst <= 0 {
+		cfg.PublicBurst = 20
+	}
+	s.publicLimit = newIPLimiter(cfg.PublicRate, cfg.PublicBurst, s.now)
 	mux := http.NewServeMux()
 	hc := huma.DefaultConfig("bopis", cfg.Version)
 	hc.Info.Description = "Buy online, pick up in store: store network, inventory, pickup promise, orders. " +
@@ -101,7 +127,13 @@ func New(cfg Config) *Server {
 	s.registerStores()
 	s.registerSKUs()
 	s.registerCalendar()
-	s.handler = s.observe(mux)
+	s.registerInventory()
+	s.registerPickup()
+	s.registerBigCommerce()
+	if cfg.PublicStorefront {
+		s.registerStorefront()
+	}
+	s.handler = s.observe(cors(mux))
 	return s
 }
 

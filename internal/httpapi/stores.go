@@ -146,23 +146,4 @@ func (s *Server) registerStores() {
 			}
 			return &storeOutput{Status: http.StatusOK, Body: st}, nil
 		})
-
-	huma.Register(s.api, op("get-store-inventory", http.MethodGet, "/v1/stores/{store_id}/inventory",
-		"A store's stock levels", "Inventory", bopis.RoleStorefront, bopis.RoleStore, bopis.RolePOS),
-		func(ctx context.Context, in *struct {
-			StoreIDPath
-			SKUs []string `query:"sku,explode=false" maxItems:"500" doc:"Comma-separated SKUs; all when absent."`
-		}) (*struct{ Body List[storage.Level] }, error) {
-			if err := checkID("store_id", in.StoreID); err != nil {
-				return nil, err
-			}
-			if _, err := s.db.GetStore(ctx, in.StoreID); err != nil {
-				return nil, s.problem(ctx, "path", err)
-			}
-			levels, err := s.db.Levels(ctx, in.StoreID, in.SKUs)
-			if err != nil {
-				return nil, s.problem(ctx, "query", err)
-			}
-			return &struct{ Body List[storage.Level] }{List[storage.Level]{Data: levels}}, nil
-		})
 }

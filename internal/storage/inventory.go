@@ -2,98 +2,396 @@ package storage
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
 	"strconv"
 	"time"
+
+	"github.com/bopis/bopis"
 )
 
 // Count is one SKU's counted on-hand quantity.
-type Count struct {
-	SKU    string `json:"sku"`
-	OnHand int64  `json:"on_hand"`
-}
+type Count bopis.CountLine
 
-// Ledger causes.
+// Ledger causes: why on_hand or reserved changed.
 const (
-	CauseCount = "count" // a whole-store count
+	CauseSnapshot    = "pos_snapshot" // a POS snapshot set on_hand
+	CauseDelta       = "pos_delta"    // a POS delta (sale, return, receipt)
+	CauseCount       = "count"        // a whole-store count
+	CauseAdjustment  = "adjustment"   // a correction by hand
+	CauseReservation = "reservation"  // units held for an order
+	CauseRelease     = "release"      // held units let go
+	CauseHandoff     = "handoff"      // held units picked up by the customer
 )
 
-// ApplyStoreCount sets a store's on-hand to a whole-store count taken at
-// asOf, in one transaction: listed SKUs take their counted quantity, SKUs
-// it leaves out go to zero, and only rows that change are written, each
-// with its ledger row. Reserved quantities are untouched.
+// Origins of inventory_events rows: the POS's own events, and bopis's
+// changes of on_hand (adjustments, handoffs) kept with their time.
+const (
+	originPOS   = "pos"
+	originBopis = "bopis"
+)
+
+// levelKey names one store's stock of one SKU.
+type levelKey struct{ store, sku string }
+
+// jsonPairs encodes keys for a dialect.jsonPairs parameter.
+func jsonPairs(keys []levelKey) string {
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{k.store, k.sku}
+	}
+	b, _ := json.Marshal(pairs)
+	return string(b)
+}
+
+// level is one store's stock of a SKU, loaded for change inside a write
+// transaction with what its alerts depend on.
+type level struct {
+	levelKey
+	onHand, reserved       int64
+	safety, threshold      int64
+	updatedAt              int64
+	lastSnapshot, lastMove *int64 // nil: never
+	alertID                int64  // the open low_stock alert, 0 if none
+	dirty                  bool   // changed: to be written back
+}
+
+func (l *level) available() int64 { return bopis.Available(l.onHand, l.reserved, l.safety) }
+
+// stockTx gathers the writes of one inventory transaction so they leave
+// as a few multi-row statements at the end (flush) instead of several
+// round trips per change. Every level it changes was loaded by
+// loadLevels, which locks the stored ones (PostgreSQL; SQLite has one
+// writer), so writing absolute values back loses no concurrent change.
+type stockTx struct {
+	db     *DB
+	tx     *sql.Tx
+	now    int64
+	levels []*level // loaded: written back if dirty, alerts settled
+	ledger rows
+	moves  rows // inventory_events rows
+	seen   map[*level]bool
+}
+
+func (db *DB) stockTx(tx *sql.Tx, now int64) *stockTx {
+	return &stockTx{db: db, tx: tx, now: now, ledger: rows{cols: 8}, moves: rows{cols: 10}, seen: map[*level]bool{}}
+}
+
+// set moves a level to onHand and reserved, recording the change in the
+// ledger with cause and reference. A change of nothing writes nothing.
+func (s *stockTx) set(l *level, onHand, reserved int64, cause, ref, reason string) {
+	dOn, dRes := onHand-l.onHand, reserved-l.reserved
+	if dOn == 0 && dRes == 0 {
+		return
+	}
+	l.onHand, l.reserved, l.updatedAt, l.dirty = onHand, reserved, s.now, true
+	s.ledger.add(l.store, l.sku, cause, ref, reason, dOn, dRes, s.now)
+}
+
+// move records a change of on_hand at occurredAt in inventory_events, so
+// a snapshot taken before it and arriving later adds it back.
+func (s *stockTx) move(l *level, origin, id, kind string, quantity int64, reason string, occurredAt int64, status string) {
+	s.moves.add(l.store, origin, id, l.sku, kind, quantity, reason, occurredAt, s.now, status)
+	if status == EventApplied && kind != bopis.EventSnapshot && (l.lastMove == nil || occurredAt > *l.lastMove) {
+		at := occurredAt
+		l.lastMove, l.dirty = &at, true
+	}
+}
+
+// track adds loaded levels to those written back and settled at flush.
+func (s *stockTx) track(ls map[levelKey]*level) {
+	added := make([]*level, 0, len(ls))
+	for _, l := range ls {
+		if !s.seen[l] {
+			s.seen[l] = true
+			added = append(added, l)
+		}
+	}
+	sort.Slice(added, func(i, j int) bool { return less(added[i].levelKey, added[j].levelKey) })
+	s.levels = append(s.levels, added...)
+}
+
+func less(a, b levelKey) bool { return a.store < b.store || a.store == b.store && a.sku < b.sku }
+
+// flush writes the changed levels, the ledger rows and the moves, then
+// opens and closes low-stock alerts as the levels now stand.
+func (s *stockTx) flush(ctx context.Context) error {
+	up := rows{cols: 7}
+	for _, l := range s.levels {
+		if l.dirty {
+			up.add(l.store, l.sku, l.onHand, l.reserved, l.updatedAt, nullable(l.lastSnapshot), nullable(l.lastMove))
+		}
+	}
+	err := s.db.insertRows(ctx, s.tx, `INSERT INTO inventory_levels
+		(store_id, sku, on_hand, reserved, updated_at, last_snapshot_at, last_move_at)`, &up,
+		`ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved,
+			updated_at = excluded.updated_at, last_snapshot_at = excluded.last_snapshot_at, last_move_at = excluded.last_move_at`, nil)
+	if err != nil {
+		return err
+	}
+	if err := s.db.insertRows(ctx, s.tx, `INSERT INTO inventory_ledger
+		(store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at)`, &s.ledger, "", nil); err != nil {
+		return err
+	}
+	if err := s.db.insertRows(ctx, s.tx, `INSERT INTO inventory_events
+		(store_id, origin, id, sku, kind, quantity, reason, occurred_at, received_at, status)`, &s.moves, "", nil); err != nil {
+		return err
+	}
+	return s.db.settleLowStock(ctx, s.tx, s.levels, s.now)
+}
+
+// levelQuery reads the levels of the keys in table p(a, b). The override
+// and the open alert are looked up by correlated subqueries, which both
+// databases run as one index probe per key whatever their statistics
+// say; joined, a planner that believes alerts empty (a fresh database)
+// scans every open alert once per key.
+const levelQuery = `SELECT p.a, p.b, l.on_hand, l.reserved, l.updated_at, l.last_snapshot_at, l.last_move_at,
+		COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = p.a AND o.sku = p.b), $1),
+		COALESCE((SELECT o.low_stock_threshold FROM store_skus o WHERE o.store_id = p.a AND o.sku = p.b), k.low_stock_threshold),
+		COALESCE((SELECT a.id FROM alerts a WHERE a.type = '` + AlertLowStock + `' AND a.store_id = p.a AND a.subject = p.b
+			AND a.closed_at IS NULL), 0)
+	FROM %s p
+	JOIN skus k ON k.sku = p.b
+	LEFT JOIN inventory_levels l ON l.store_id = p.a AND l.sku = p.b`
+
+// loadLevels reads the levels of keys with their safety stock, low-stock
+// threshold and open low_stock alert, for change. On PostgreSQL the
+// stored ones are locked first, in key order (the order every writer
+// locks levels in, so writers queue rather than deadlock). A key whose
+// SKU exists but has no level yet gets a new zero level, which flush
+// inserts: only holders of the store's feed row (lockFeed) create levels,
+// so no one else can insert it meanwhile. A key whose SKU does not exist
+// is left out.
+func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now int64) (map[levelKey]*level, error) {
+	if lock := db.dialect.lockRows("l"); lock != "" {
+		table, args := db.keysTable(keys, 1)
+		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM inventory_levels l JOIN `+table+` p
+			ON l.store_id = p.a AND l.sku = p.b ORDER BY l.store_id, l.sku`+lock, args...); err != nil {
+			return nil, err
+		}
+	}
+	table, args := db.keysTable(keys, 2)
+	res, err := tx.QueryContext(ctx, fmt.Sprintf(levelQuery, table), append([]any{db.safetyStock}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	out := make(map[levelKey]*level, len(keys))
+	for res.Next() {
+		l := &level{}
+		var onHand, reserved, updated, snap, move sql.NullInt64
+		if err := res.Scan(&l.store, &l.sku, &onHand, &reserved, &updated, &snap, &move, &l.safety, &l.threshold, &l.alertID); err != nil {
+			return nil, err
+		}
+		l.onHand, l.reserved, l.updatedAt = onHand.Int64, reserved.Int64, updated.Int64
+		l.lastSnapshot, l.lastMove = ptr(snap), ptr(move)
+		if !updated.Valid { // no level yet
+			l.updatedAt, l.dirty = now, true
+		}
+		out[l.levelKey] = l
+	}
+	return out, res.Err()
+}
+
+// keysTable is keys as a table expression with columns a (store) and b
+// (SKU), its parameters numbered from $first: for keys of one store (the
+// usual case) the store id and a list of SKUs, else a list of pairs.
+func (db *DB) keysTable(keys []levelKey, first int) (string, []any) {
+	p1, p2 := "$"+strconv.Itoa(first), "$"+strconv.Itoa(first+1)
+	if len(keys) == 0 || !oneStore(keys) {
+		return db.dialect.jsonPairs(p1), []any{jsonPairs(keys)}
+	}
+	skus := make([]string, len(keys))
+	for i, k := range keys {
+		skus[i] = k.sku
+	}
+	return `(SELECT CAST(` + p2 + ` AS TEXT) AS a, value AS b FROM ` + db.dialect.jsonTextArray(p1) + `)`,
+		[]any{jsonList(skus), keys[0].store}
+}
+
+func oneStore(keys []levelKey) bool {
+	for _, k := range keys[1:] {
+		if k.store != keys[0].store {
+			return false
+		}
+	}
+	return true
+}
+
+// storeSKUs lists the SKUs a store has levels of.
+func storeSKUs(ctx context.Context, tx *sql.Tx, storeID string) ([]levelKey, error) {
+	res, err := tx.QueryContext(ctx, `SELECT sku FROM inventory_levels WHERE store_id = $1`, storeID)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	var out []levelKey
+	for res.Next() {
+		k := levelKey{store: storeID}
+		if err := res.Scan(&k.sku); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, res.Err()
+}
+
+// movesSince sums the changes of on_hand that happened at or after t
+// (POS deltas as sent, adjustments, handoffs): what a snapshot taken at t
+// could not have counted.
+func movesSince(ctx context.Context, tx *sql.Tx, storeID, sku string, t int64) (int64, error) {
+	var n int64
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(quantity), 0) FROM inventory_events
+		WHERE store_id = $1 AND sku = $2 AND occurred_at >= $3 AND kind <> '`+bopis.EventSnapshot+`' AND status = '`+EventApplied+`'`,
+		storeID, sku, t).Scan(&n)
+	return n, err
+}
+
+// snapshotTarget is the on_hand a count of counted units taken at t gives
+// now: the count plus every change that happened since (they were
+// applied before the count arrived), never below 0.
+func snapshotTarget(ctx context.Context, tx *sql.Tx, l *level, counted, t int64) (int64, error) {
+	if l.lastMove != nil && *l.lastMove >= t {
+		since, err := movesSince(ctx, tx, l.store, l.sku, t)
+		if err != nil {
+			return 0, err
+		}
+		counted += since
+	}
+	return max(0, counted), nil
+}
+
+// storeExists answers ENOTFOUND for an unknown store.
+func storeExists(ctx context.Context, tx *sql.Tx, storeID string) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM stores WHERE id = $1`, storeID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound("store", storeID)
+	}
+	return err
+}
+
+// lockFeed takes the store's feed row, creating it if needed, and returns
+// the as_of of its last count. Every writer that may create levels of
+// the store (event batches, counts, adjustments) takes it first, so they
+// queue per store.
+func (db *DB) lockFeed(ctx context.Context, tx *sql.Tx, storeID string) (lastCountAt *int64, err error) {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO store_feeds (store_id) VALUES ($1) ON CONFLICT (store_id) DO NOTHING`, storeID); err != nil {
+		return nil, err
+	}
+	var c sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT last_count_at FROM store_feeds WHERE store_id = $1`+db.dialect.lockRows("store_feeds"), storeID).Scan(&c)
+	return ptr(c), err
+}
+
+// CountResult is what a whole-store count did.
+type CountResult struct {
+	Changed int  `json:"changed" doc:"Levels whose on_hand changed (one ledger row each)."`
+	Stale   bool `json:"stale" doc:"The store already has a newer count: this one changed nothing."`
+}
+
+// ApplyStoreCount is CountStore for callers that need only how many
+// levels changed.
 func (db *DB) ApplyStoreCount(ctx context.Context, storeID string, asOf time.Time, counts []Count) (changed int, err error) {
-	_, us := db.nowMicros()
+	r, err := db.CountStore(ctx, storeID, asOf, counts)
+	return r.Changed, err
+}
+
+// CountStore sets a store's on-hand to a whole-store count taken at asOf,
+// in one transaction: listed SKUs take their counted quantity, SKUs it
+// leaves out go to zero, and only levels that change are written, each
+// with its ledger row. Reserved quantities are untouched.
+//
+// The count is a snapshot of every SKU of the store as of asOf: changes
+// that happened after asOf and were already applied are added back, a SKU
+// with a POS snapshot newer than asOf keeps it, and POS events older than
+// asOf arriving later are stale. A count older than the store's last
+// count is stale itself and changes nothing.
+func (db *DB) CountStore(ctx context.Context, storeID string, asOf time.Time, counts []Count) (res CountResult, err error) {
+	now, us := db.nowMicros()
+	lines := make([]bopis.CountLine, len(counts))
+	for i, c := range counts {
+		lines[i] = bopis.CountLine(c)
+	}
+	if err := bopis.ValidateStoreCount(asOf, lines, now); err != nil {
+		return res, err
+	}
+	at := micros(asOf)
+	listed := make(map[string]int64, len(counts))
+	keys := make([]levelKey, len(counts))
+	for i, c := range counts {
+		listed[c.SKU] = c.OnHand
+		keys[i] = levelKey{storeID, c.SKU}
+	}
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		var one int
-		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM stores WHERE id = $1`, storeID).Scan(&one); err == sql.ErrNoRows {
-			return notFound("store", storeID)
-		} else if err != nil {
+		if err := storeExists(ctx, tx, storeID); err != nil {
 			return err
 		}
-		current := map[string]int64{}
-		rows, err := tx.QueryContext(ctx, `SELECT sku, on_hand FROM inventory_levels WHERE store_id = $1`, storeID)
+		last, err := db.lockFeed(ctx, tx, storeID)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var sku string
-			var n int64
-			if err := rows.Scan(&sku, &n); err != nil {
-				rows.Close()
+		// Every SKU counted, and every SKU the store has a level of.
+		all, err := storeSKUs(ctx, tx, storeID)
+		if err != nil {
+			return err
+		}
+		have := make(map[levelKey]bool, len(all))
+		for _, k := range all {
+			have[k] = true
+		}
+		for _, k := range keys {
+			if !have[k] {
+				all = append(all, k)
+			}
+		}
+		levels, err := db.loadLevels(ctx, tx, all, us)
+		if err != nil {
+			return err
+		}
+		var unknown []bopis.FieldError
+		for i, k := range keys {
+			if levels[k] == nil {
+				unknown = append(unknown, bopis.FieldError{Path: fmt.Sprintf("levels[%d].sku", i), Message: fmt.Sprintf("no SKU %q", k.sku)})
+			}
+		}
+		if len(unknown) > 0 {
+			return &bopis.Error{Code: bopis.EINVALID, Message: "store count names SKUs that do not exist", Fields: unknown}
+		}
+		if last != nil && at < *last {
+			res.Stale = true
+			return nil
+		}
+		s := db.stockTx(tx, us)
+		s.track(levels)
+		ref := "count@" + asOf.UTC().Format(time.RFC3339Nano)
+		for _, l := range s.levels {
+			if l.lastSnapshot != nil && *l.lastSnapshot > at {
+				continue // a POS snapshot newer than the count knows better
+			}
+			target, err := snapshotTarget(ctx, tx, l, listed[l.sku], at)
+			if err != nil {
 				return err
 			}
-			current[sku] = n
+			if target != l.onHand {
+				res.Changed++
+			}
+			s.set(l, target, l.reserved, CauseCount, ref, "")
 		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE store_feeds SET last_count_at = $2 WHERE store_id = $1`, storeID, at); err != nil {
 			return err
 		}
-		target := make(map[string]int64, len(counts))
-		for _, c := range counts {
-			target[c.SKU] = c.OnHand
-		}
-		for sku, n := range current {
-			if _, listed := target[sku]; !listed && n != 0 {
-				target[sku] = 0
-			}
-		}
-		upsert, err := tx.PrepareContext(ctx, `INSERT INTO inventory_levels (store_id, sku, on_hand, reserved, updated_at)
-			VALUES ($1, $2, $3, 0, $4)
-			ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = excluded.on_hand, updated_at = excluded.updated_at`)
-		if err != nil {
-			return err
-		}
-		defer upsert.Close()
-		ledger, err := tx.PrepareContext(ctx, `INSERT INTO inventory_ledger
-			(store_id, sku, cause, reference, on_hand_delta, reserved_delta, at) VALUES ($1, $2, $3, $4, $5, 0, $6)`)
-		if err != nil {
-			return err
-		}
-		defer ledger.Close()
-		ref := "count@" + asOf.UTC().Format(time.RFC3339)
-		for sku, n := range target {
-			old, had := current[sku]
-			if had && old == n {
-				continue
-			}
-			if _, err := upsert.ExecContext(ctx, storeID, sku, n, us); err != nil {
-				if db.dialect.foreignKeyViolation(err) {
-					return notFound("SKU", sku)
-				}
-				return err
-			}
-			if n != old {
-				if _, err := ledger.ExecContext(ctx, storeID, sku, CauseCount, ref, n-old, us); err != nil {
-					return err
-				}
-			}
-			changed++
-		}
-		return nil
+		return s.flush(ctx)
 	})
-	return changed, err
+	if err != nil {
+		return CountResult{}, err
+	}
+	return res, nil
 }
 
 // Level is a store's stock of one SKU.
@@ -102,21 +400,26 @@ type Level struct {
 	OnHand      int64     `json:"on_hand"`
 	Reserved    int64     `json:"reserved"`
 	SafetyStock int64     `json:"safety_stock"`
-	Available   int64     `json:"available"` // on_hand - reserved - safety_stock, never below 0
+	Available   int64     `json:"available" doc:"on_hand - reserved - safety_stock, never below 0."`
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
+func (l *level) public() Level {
+	return Level{SKU: l.sku, OnHand: l.onHand, Reserved: l.reserved, SafetyStock: l.safety,
+		Available: l.available(), UpdatedAt: fromMicros(l.updatedAt)}
+}
+
 // Levels returns a store's stock of the given SKUs (all SKUs when skus is
-// empty), ordered by SKU.
+// empty), ordered by SKU. Safety stock is the store's override, else the
+// configured default.
 func (db *DB) Levels(ctx context.Context, storeID string, skus []string) ([]Level, error) {
-	q := `SELECT l.sku, l.on_hand, l.reserved, COALESCE(o.safety_stock, 0), l.updated_at
+	q := `SELECT l.sku, l.on_hand, l.reserved, COALESCE(o.safety_stock, $2), l.updated_at
 		FROM inventory_levels l LEFT JOIN store_skus o ON o.store_id = l.store_id AND o.sku = l.sku
 		WHERE l.store_id = $1`
-	args := []any{storeID}
+	args := []any{storeID, db.safetyStock}
 	if len(skus) > 0 {
-		list, _ := json.Marshal(skus)
-		q += ` AND l.sku IN (SELECT value FROM ` + db.dialect.jsonTextArray("$2") + `)`
-		args = append(args, string(list))
+		q += ` AND l.sku IN (SELECT value FROM ` + db.dialect.jsonTextArray("$3") + `)`
+		args = append(args, jsonList(skus))
 	}
 	rows, err := db.r.QueryContext(ctx, q+` ORDER BY l.sku`, args...)
 	if err != nil {
@@ -130,7 +433,7 @@ func (db *DB) Levels(ctx context.Context, storeID string, skus []string) ([]Leve
 		if err := rows.Scan(&l.SKU, &l.OnHand, &l.Reserved, &l.SafetyStock, &updated); err != nil {
 			return nil, err
 		}
-		l.Available = max(0, l.OnHand-l.Reserved-l.SafetyStock)
+		l.Available = bopis.Available(l.OnHand, l.Reserved, l.SafetyStock)
 		l.UpdatedAt = fromMicros(updated)
 		out = append(out, l)
 	}
@@ -142,8 +445,9 @@ type LedgerEntry struct {
 	ID            int64     `json:"id"`
 	StoreID       string    `json:"store_id"`
 	SKU           string    `json:"sku"`
-	Cause         string    `json:"cause"`
-	Reference     string    `json:"reference"`
+	Cause         string    `json:"cause" enum:"pos_snapshot,pos_delta,count,adjustment,reservation,release,handoff"`
+	Reference     string    `json:"reference" doc:"The POS event id, the order or hold, the adjustment's reference, or count@<as_of>."`
+	Reason        string    `json:"reason,omitempty"`
 	OnHandDelta   int64     `json:"on_hand_delta"`
 	ReservedDelta int64     `json:"reserved_delta"`
 	At            time.Time `json:"at"`
@@ -157,7 +461,7 @@ func (db *DB) Ledger(ctx context.Context, storeID, sku string, p Page) ([]Ledger
 		return nil, "", err
 	}
 	afterID, _ := strconv.ParseInt(after, 10, 64)
-	rows, err := db.r.QueryContext(ctx, `SELECT id, store_id, sku, cause, reference, on_hand_delta, reserved_delta, at
+	rows, err := db.r.QueryContext(ctx, `SELECT id, store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at
 		FROM inventory_ledger WHERE store_id = $1 AND ($2 = '' OR sku = $2) AND id > $3
 		ORDER BY id LIMIT `+strconv.Itoa(p.limit()), storeID, sku, afterID)
 	if err != nil {
@@ -168,7 +472,7 @@ func (db *DB) Ledger(ctx context.Context, storeID, sku string, p Page) ([]Ledger
 	for rows.Next() {
 		var e LedgerEntry
 		var at int64
-		if err := rows.Scan(&e.ID, &e.StoreID, &e.SKU, &e.Cause, &e.Reference, &e.OnHandDelta, &e.ReservedDelta, &at); err != nil {
+		if err := rows.Scan(&e.ID, &e.StoreID, &e.SKU, &e.Cause, &e.Reference, &e.Reason, &e.OnHandDelta, &e.ReservedDelta, &at); err != nil {
 			return nil, "", err
 		}
 		e.At = fromMicros(at)
@@ -178,4 +482,67 @@ func (db *DB) Ledger(ctx context.Context, storeID, sku string, p Page) ([]Ledger
 		return out, "", err
 	}
 	return out, nextCursor(len(out), p.limit(), strconv.FormatInt(out[len(out)-1].ID, 10)), nil
+}
+
+// AdjustmentResult is an adjustment as applied.
+type AdjustmentResult struct {
+	StoreID string `json:"store_id"`
+	bopis.Adjustment
+	Applied int64     `json:"applied_delta" doc:"The change made: the delta, unless on_hand would have gone below 0."`
+	At      time.Time `json:"at"`
+	Level   Level     `json:"level" doc:"The level after the adjustment."`
+}
+
+// Adjust corrects a store's on-hand of a SKU by a.Delta (never below 0),
+// with its ledger row. With idem, a repeat of the same request answers
+// the first result (replayed true) and changes nothing.
+func (db *DB) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, idem *Idempotency) (res *AdjustmentResult, replayed bool, err error) {
+	if err := a.Validate(); err != nil {
+		return nil, false, err
+	}
+	now, us := db.nowMicros()
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		res = &AdjustmentResult{}
+		if replayed, err = db.claimKey(ctx, tx, idem, res); err != nil || replayed {
+			return err
+		}
+		if err := storeExists(ctx, tx, storeID); err != nil {
+			return err
+		}
+		key := []levelKey{{storeID, a.SKU}}
+		if _, err := db.lockFeed(ctx, tx, storeID); err != nil {
+			return err
+		}
+		levels, err := db.loadLevels(ctx, tx, key, us)
+		if err != nil {
+			return err
+		}
+		l := levels[key[0]]
+		if l == nil {
+			return &bopis.Error{Code: bopis.EINVALID, Message: "adjustment is invalid",
+				Fields: []bopis.FieldError{{Path: "sku", Message: fmt.Sprintf("no SKU %q", a.SKU)}}}
+		}
+		s := db.stockTx(tx, us)
+		s.track(levels)
+		before := l.onHand
+		ref := a.Reference
+		if ref == "" {
+			ref = a.Reason
+		}
+		s.set(l, max(0, l.onHand+a.Delta), l.reserved, CauseAdjustment, ref, a.Reason)
+		s.move(l, originBopis, "adjustment-"+randomID(), CauseAdjustment, a.Delta, a.Reason, us, EventApplied)
+		if err := s.flush(ctx); err != nil {
+			return err
+		}
+		*res = AdjustmentResult{StoreID: storeID, Adjustment: a, Applied: l.onHand - before, At: now, Level: l.public()}
+		return db.saveResponse(ctx, tx, idem, res)
+	})
+	return res, replayed, err
+}
+
+// randomID is a unique id for bopis's own rows in inventory_events.
+func randomID() string {
+	var b [12]byte
+	rand.Read(b[:]) // never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
 }

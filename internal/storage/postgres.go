@@ -59,3 +59,21 @@ func (postgresDialect) foreignKeyViolation(err error) bool {
 func (postgresDialect) jsonTextArray(param string) string {
 	return "jsonb_array_elements_text(" + param + "::jsonb) AS value"
 }
+
+// lockRows takes row locks, so that two transactions changing the same
+// levels queue instead of both computing from the same old value.
+func (postgresDialect) lockRows(table string) string { return " FOR UPDATE OF " + table }
+
+func (postgresDialect) snapshotTx() *sql.TxOptions {
+	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+}
+
+func (postgresDialect) changeHorizon() string {
+	return "SELECT txid_snapshot_xmin(txid_current_snapshot())"
+}
+
+func (postgresDialect) jsonPairs(param string) string {
+	return "(SELECT p.v->>0 AS a, p.v->>1 AS b FROM jsonb_array_elements(" + param + "::jsonb) AS p(v))"
+}
+
+func (postgresDialect) positional() bool { return false }

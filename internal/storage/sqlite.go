@@ -24,8 +24,10 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 	// busy_timeout first, so the pragmas after it wait instead of failing.
 	// synchronous(FULL): a commit that answered is on disk.
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate"
-	if w, err = sql.Open("sqlite", dsn); err != nil {
+		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)"
+	// The writer begins immediate transactions (it is the one writer); the
+	// readers begin deferred ones, which take a snapshot and never a write lock.
+	if w, err = sql.Open("sqlite", dsn+"&_txlock=immediate"); err != nil {
 		return nil, nil, err
 	}
 	w.SetMaxOpenConns(1)
@@ -72,3 +74,15 @@ func (sqliteDialect) foreignKeyViolation(err error) bool {
 func (sqliteDialect) jsonTextArray(param string) string {
 	return "json_each(" + param + ")"
 }
+
+func (sqliteDialect) lockRows(string) string { return "" }
+
+func (sqliteDialect) snapshotTx() *sql.TxOptions { return nil }
+
+func (sqliteDialect) changeHorizon() string { return "SELECT v + 1 FROM change_seq" }
+
+func (sqliteDialect) jsonPairs(param string) string {
+	return "(SELECT json_extract(value, '$[0]') AS a, json_extract(value, '$[1]') AS b FROM json_each(" + param + "))"
+}
+
+func (sqliteDialect) positional() bool { return true }

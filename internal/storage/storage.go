@@ -32,6 +32,16 @@ type Config struct {
 	// Now is the clock that stamps created_at and updated_at; time.Now if nil.
 	Now    func() time.Time
 	Logger *slog.Logger
+	// DefaultSafetyStock is kept back from online promises of every SKU
+	// at every store without a safety_stock override (0 if unset).
+	DefaultSafetyStock int64
+	// StaleAfter is how long a store's POS feed may be silent before its
+	// stock is doubtful (a stale_feed alert, a buffer at checkout);
+	// bopis.DefaultStaleAfter if 0.
+	StaleAfter time.Duration
+	// StaleBuffer is how many more units must remain at a store whose
+	// feed is stale; bopis.DefaultStaleBuffer if nil (0 keeps none back).
+	StaleBuffer *int64
 }
 
 // DB is an open bopis database.
@@ -40,6 +50,10 @@ type DB struct {
 	r       *sql.DB // reads; on SQLite a pool of read-only connections
 	dialect dialect
 	now     func() time.Time
+
+	safetyStock int64         // default safety stock
+	staleAfter  time.Duration // a feed silent this long is stale
+	staleBuffer int64         // units kept back at a stale store
 }
 
 // dialect is what differs between the databases.
@@ -53,13 +67,38 @@ type dialect interface {
 	// jsonTextArray is a table expression with one text column "value"
 	// holding the elements of the JSON array in param.
 	jsonTextArray(param string) string
+	// snapshotTx is how to begin a read that sees one consistent snapshot.
+	snapshotTx() *sql.TxOptions
+	// changeHorizon selects the exclusive upper bound of the change feed
+	// a reader may take now (see changes.go).
+	changeHorizon() string
+	// positional reports whether multi-row statements should bind "?"
+	// rather than "$n": modernc's SQLite looks each "$n" up by name in a
+	// list, which costs O(n²) over the thousands of one bulk insert.
+	positional() bool
+	// jsonPairs is a table expression with two text columns a and b
+	// holding the pairs of the JSON array of two-element arrays in param.
+	jsonPairs(param string) string
+	// lockRows is the clause that locks the rows of table a SELECT reads
+	// until the transaction ends. SQLite needs none: its one writer
+	// already excludes every other write.
+	lockRows(table string) string
 }
 
 // Open connects to the database in cfg.URL and applies any pending migrations.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	db := &DB{now: cfg.Now}
+	db := &DB{now: cfg.Now, safetyStock: cfg.DefaultSafetyStock, staleAfter: cfg.StaleAfter, staleBuffer: bopis.DefaultStaleBuffer}
 	if db.now == nil {
 		db.now = time.Now
+	}
+	if db.staleAfter <= 0 {
+		db.staleAfter = bopis.DefaultStaleAfter
+	}
+	if cfg.StaleBuffer != nil {
+		db.staleBuffer = max(0, *cfg.StaleBuffer)
+	}
+	if db.safetyStock < 0 {
+		return nil, fmt.Errorf("the default safety stock cannot be negative")
 	}
 	var err error
 	switch {

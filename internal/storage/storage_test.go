@@ -275,9 +275,10 @@ func TestStoreCountAndLedgerReplay(t *testing.T) {
 			db.PutSKU(ctx, storagetest.SKU(s))
 		}
 		at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+		// C is counted at 0: its level exists, but nothing changed.
 		n, err := db.ApplyStoreCount(ctx, "s-1", at, []storage.Count{{"A", 5}, {"B", 2}, {"C", 0}})
-		if err != nil || n != 3 {
-			t.Fatalf("first count changed %d, %v; want 3", n, err)
+		if err != nil || n != 2 {
+			t.Fatalf("first count changed %d, %v; want 2", n, err)
 		}
 		// B unchanged, A changes, C omitted (already 0): one change.
 		n, err = db.ApplyStoreCount(ctx, "s-1", at.Add(time.Hour), []storage.Count{{"A", 9}, {"B", 2}})
@@ -300,10 +301,12 @@ func TestStoreCountAndLedgerReplay(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("levels %v, want %v", got, want)
 		}
-		if replay := storagetest.ReplayLedger(t, db, "s-1"); !reflect.DeepEqual(replay, map[string]int64{"A": 0, "B": 4}) {
+		replay := storagetest.ReplayLedger(t, db, "s-1")
+		if !reflect.DeepEqual(replay, map[string]storagetest.Totals{"A": {OnHand: 0}, "B": {OnHand: 4}}) {
 			t.Fatalf("ledger replays to %v, levels are %v", replay, got)
 		}
-		if _, err := db.ApplyStoreCount(ctx, "s-1", at, []storage.Count{{"nope", 1}}); code(err) != bopis.ENOTFOUND {
+		storagetest.CheckReplay(t, db, "s-1")
+		if _, err := db.ApplyStoreCount(ctx, "s-1", at.Add(3*time.Hour), []storage.Count{{"nope", 1}}); code(err) != bopis.EINVALID {
 			t.Fatalf("count of an unknown SKU: %v", err)
 		}
 		if l, _ := db.Levels(ctx, "s-1", []string{"B"}); len(l) != 1 || l[0].OnHand != 4 {

@@ -77,7 +77,14 @@ func URL(t testing.TB, backend string) string {
 // time.Now), closed when the test ends.
 func Open(t testing.TB, backend string, now func() time.Time) *storage.DB {
 	t.Helper()
-	db, err := storage.Open(context.Background(), storage.Config{URL: URL(t, backend), Now: now})
+	return OpenConfig(t, backend, storage.Config{Now: now})
+}
+
+// OpenConfig is Open with settings; cfg.URL is filled in.
+func OpenConfig(t testing.TB, backend string, cfg storage.Config) *storage.DB {
+	t.Helper()
+	cfg.URL = URL(t, backend)
+	db, err := storage.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,11 +137,14 @@ func SKU(sku string) *bopis.SKU {
 	return &bopis.SKU{SKU: sku, Name: "Item " + sku, PickupEligible: true, LowStockThreshold: 2, Active: true}
 }
 
-// ReplayLedger sums a store's ledger into on-hand per SKU: what the levels
-// must equal if every change was recorded.
-func ReplayLedger(t testing.TB, db *storage.DB, storeID string) map[string]int64 {
+// Totals is what a ledger replay gives for one SKU.
+type Totals struct{ OnHand, Reserved int64 }
+
+// ReplayLedger sums a store's ledger into on-hand and reserved per SKU:
+// what the levels must equal if every change was recorded.
+func ReplayLedger(t testing.TB, db *storage.DB, storeID string) map[string]Totals {
 	t.Helper()
-	sum := map[string]int64{}
+	sum := map[string]Totals{}
 	cursor := ""
 	for {
 		page, next, err := db.Ledger(context.Background(), storeID, "", storage.Page{Cursor: cursor, Limit: storage.MaxLimit})
@@ -142,11 +152,50 @@ func ReplayLedger(t testing.TB, db *storage.DB, storeID string) map[string]int64
 			t.Fatal(err)
 		}
 		for _, e := range page {
-			sum[e.SKU] += e.OnHandDelta
+			s := sum[e.SKU]
+			s.OnHand += e.OnHandDelta
+			s.Reserved += e.ReservedDelta
+			sum[e.SKU] = s
 		}
 		if next == "" {
 			return sum
 		}
 		cursor = next
+	}
+}
+
+// CheckReplay fails the test unless replaying the store's ledger gives
+// exactly its levels (on_hand and reserved of every SKU), and reserved
+// equals the sum of the store's open reservations.
+func CheckReplay(t testing.TB, db *storage.DB, storeID string) {
+	t.Helper()
+	ctx := context.Background()
+	replay := ReplayLedger(t, db, storeID)
+	levels, err := db.Levels(ctx, storeID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, err := db.Reservations(ctx, storeID, "", storage.ReservationOpen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := map[string]int64{}
+	for _, r := range open {
+		held[r.SKU] += r.Quantity
+	}
+	for _, l := range levels {
+		if got := replay[l.SKU]; got.OnHand != l.OnHand || got.Reserved != l.Reserved {
+			t.Errorf("store %s SKU %s: ledger replays to on_hand %d reserved %d; the level is %d, %d",
+				storeID, l.SKU, got.OnHand, got.Reserved, l.OnHand, l.Reserved)
+		}
+		if held[l.SKU] != l.Reserved {
+			t.Errorf("store %s SKU %s: reserved %d, open reservations hold %d", storeID, l.SKU, l.Reserved, held[l.SKU])
+		}
+		delete(replay, l.SKU)
+	}
+	for sku, got := range replay {
+		if got != (Totals{}) {
+			t.Errorf("store %s SKU %s: ledger replays to %+v but there is no level", storeID, sku, got)
+		}
 	}
 }

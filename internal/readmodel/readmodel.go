@@ -1,0 +1,277 @@
+// Package readmodel answers checkout from memory: the stores in a geo grid
+// with their compiled calendars, and each store's free stock of each SKU.
+// It is fed by the storage change feed and may lag writes by a moment;
+// placing an order never trusts it (reservations are checked in the
+// database). It does no I/O.
+package readmodel
+
+import (
+	"math"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/calendar"
+)
+
+// Config tunes what checkout promises.
+type Config struct {
+	// StaleAfter: a store whose last POS event is older than this has a
+	// stale feed (default 15 minutes).
+	StaleAfter time.Duration
+	// StaleBuffer units must remain beyond the order at a store with a
+	// stale feed (default 1), so a silent POS stops promising its last unit.
+	StaleBuffer int64
+	// DefaultSafetyStock applies where a store sets none for a SKU.
+	DefaultSafetyStock int64
+}
+
+// notCarried marks a SKU a store has no stock row for.
+const notCarried = math.MinInt32
+
+// Model is the in-memory read model. Its methods are safe for concurrent use.
+type Model struct {
+	cfg Config
+
+	mu        sync.RWMutex
+	stores    []*storeEntry
+	storeIdx  map[string]int32
+	grid      map[cell][]int32
+	skus      []skuEntry
+	skuIdx    map[string]int32
+	variant   map[int64]int32
+	free      [][]int32 // [store][sku] on_hand - reserved; notCarried when absent
+	overrides []map[int32]override
+}
+
+type storeEntry struct {
+	store    bopis.Store
+	schedule *calendar.Schedule // nil when the store cannot be compiled (then never offered)
+	lat, lon float64            // radians
+	cosLat   float64
+	cell     cell
+	feedAt   time.Time // last POS event; zero if none yet
+}
+
+type skuEntry struct {
+	sku       string
+	name      string
+	variantID int64
+	eligible  bool
+	active    bool
+	extraPrep int
+}
+
+type override struct {
+	eligible    *bool
+	safetyStock *int64
+}
+
+// New returns an empty model.
+func New(cfg Config) *Model {
+	if cfg.StaleAfter == 0 {
+		cfg.StaleAfter = 15 * time.Minute
+	}
+	return &Model{cfg: cfg, storeIdx: map[string]int32{}, grid: map[cell][]int32{},
+		skuIdx: map[string]int32{}, variant: map[int64]int32{}}
+}
+
+// cell is a square of the grid: cellDegrees of latitude by as many of longitude.
+type cell struct{ lat, lon int32 }
+
+const cellDegrees = 0.5
+
+func cellOf(latDeg, lonDeg float64) cell {
+	return cell{int32(math.Floor(latDeg / cellDegrees)), int32(math.Floor(lonDeg / cellDegrees))}
+}
+
+// PutStore adds or replaces a store.
+func (m *Model) PutStore(s bopis.Store) {
+	sc, err := calendar.Compile(&s)
+	if err != nil {
+		sc = nil
+	}
+	e := &storeEntry{store: s, schedule: sc,
+		lat: s.Coordinates.Latitude * math.Pi / 180, lon: s.Coordinates.Longitude * math.Pi / 180,
+		cell: cellOf(s.Coordinates.Latitude, s.Coordinates.Longitude)}
+	e.cosLat = math.Cos(e.lat)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i, ok := m.storeIdx[s.ID]
+	if !ok {
+		i = int32(len(m.stores))
+		m.storeIdx[s.ID] = i
+		m.stores = append(m.stores, e)
+		m.free = append(m.free, nil)
+		m.overrides = append(m.overrides, nil)
+	} else {
+		old := m.stores[i]
+		e.feedAt = old.feedAt
+		m.grid[old.cell] = remove(m.grid[old.cell], i)
+		m.stores[i] = e
+	}
+	m.grid[e.cell] = append(m.grid[e.cell], i)
+}
+
+func remove(xs []int32, x int32) []int32 {
+	for j, v := range xs {
+		if v == x {
+			return append(xs[:j], xs[j+1:]...)
+		}
+	}
+	return xs
+}
+
+// PutSKU adds or replaces a SKU.
+func (m *Model) PutSKU(k bopis.SKU) {
+	e := skuEntry{sku: k.SKU, name: k.Name, eligible: k.PickupEligible, active: k.Active, extraPrep: k.ExtraPrepMinutes}
+	if k.VariantID != nil {
+		e.variantID = *k.VariantID
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	i, ok := m.skuIdx[k.SKU]
+	if !ok {
+		i = int32(len(m.skus))
+		m.skuIdx[k.SKU] = i
+		m.skus = append(m.skus, e)
+	} else {
+		if old := m.skus[i].variantID; old != 0 && m.variant[old] == i {
+			delete(m.variant, old)
+		}
+		m.skus[i] = e
+	}
+	if e.variantID != 0 {
+		m.variant[e.variantID] = i
+	}
+}
+
+// PutOverride sets a store's override of a SKU (nil fields inherit).
+func (m *Model) PutOverride(storeID, sku string, eligible *bool, safetyStock *int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok1 := m.storeIdx[storeID]
+	k, ok2 := m.skuIdx[sku]
+	if !ok1 || !ok2 {
+		return
+	}
+	if eligible == nil && safetyStock == nil {
+		delete(m.overrides[s], k)
+		return
+	}
+	if m.overrides[s] == nil {
+		m.overrides[s] = map[int32]override{}
+	}
+	m.overrides[s][k] = override{eligible: eligible, safetyStock: safetyStock}
+}
+
+// PutLevel sets a store's stock of a SKU: on hand minus reserved.
+func (m *Model) PutLevel(storeID, sku string, onHand, reserved int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.putLevel(storeID, sku, onHand, reserved)
+}
+
+// Level is one stock row for PutLevels.
+type Level struct {
+	StoreID, SKU     string
+	OnHand, Reserved int64
+}
+
+// PutLevels applies many stock rows at once.
+func (m *Model) PutLevels(levels []Level) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, l := range levels {
+		m.putLevel(l.StoreID, l.SKU, l.OnHand, l.Reserved)
+	}
+}
+
+func (m *Model) putLevel(storeID, sku string, onHand, reserved int64) {
+	s, ok1 := m.storeIdx[storeID]
+	k, ok2 := m.skuIdx[sku]
+	if !ok1 || !ok2 {
+		return // the store or SKU arrives with the same feed; the next poll sets it
+	}
+	row := m.free[s]
+	if int(k) >= len(row) {
+		grown := make([]int32, max(len(m.skus), int(k)+1))
+		copy(grown, row)
+		for j := len(row); j < len(grown); j++ {
+			grown[j] = notCarried
+		}
+		row = grown
+		m.free[s] = row
+	}
+	free := onHand - reserved
+	row[k] = int32(max(min(free, math.MaxInt32), math.MinInt32+1))
+}
+
+// PutFeed records the time of a store's last POS event.
+func (m *Model) PutFeed(storeID string, lastEventAt time.Time) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if s, ok := m.storeIdx[storeID]; ok {
+		m.stores[s].feedAt = lastEventAt
+	}
+}
+
+// SKUByVariant returns the SKU with a storefront variant id.
+func (m *Model) SKUByVariant(id int64) (string, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	k, ok := m.variant[id]
+	if !ok {
+		return "", false
+	}
+	return m.skus[k].sku, true
+}
+
+// VariantOf returns the variant id of a SKU (0 if none).
+func (m *Model) VariantOf(sku string) int64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if k, ok := m.skuIdx[sku]; ok {
+		return m.skus[k].variantID
+	}
+	return 0
+}
+
+// Stats is the model's size.
+type Stats struct{ Stores, SKUs, Levels int }
+
+// Stats counts what the model holds.
+func (m *Model) Stats() Stats {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	st := Stats{Stores: len(m.stores), SKUs: len(m.skus)}
+	for _, row := range m.free {
+		for _, v := range row {
+			if v != notCarried {
+				st.Levels++
+			}
+		}
+	}
+	return st
+}
+
+const earthRadiusKm = 6371.0088
+
+// distanceKm is the great-circle (haversine) distance.
+func distanceKm(lat1, lon1, cos1, lat2, lon2, cos2 float64) float64 {
+	sdLat := math.Sin((lat2 - lat1) / 2)
+	sdLon := math.Sin((lon2 - lon1) / 2)
+	a := sdLat*sdLat + cos1*cos2*sdLon*sdLon
+	return 2 * earthRadiusKm * math.Asin(math.Sqrt(min(1, a)))
+}
+
+// sortByDistance orders candidates nearest first, by store id on a tie.
+func sortByDistance(c []candidate) {
+	sort.Slice(c, func(i, j int) bool {
+		if c[i].km != c[j].km {
+			return c[i].km < c[j].km
+		}
+		return c[i].e.store.ID < c[j].e.store.ID
+	})
+}

@@ -1,0 +1,228 @@
+package readmodel_test
+
+import (
+	"fmt"
+	"math"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/calendar"
+	"github.com/bopis/bopis/internal/readmodel"
+)
+
+var chicago, _ = time.LoadLocation("America/Chicago")
+
+// Monday 2026-11-23 10:17 in Chicago: stores open 09:00-21:00.
+var now = time.Date(2026, 11, 23, 10, 17, 0, 0, chicago)
+
+func store(id string, lat, lon float64, mods ...func(*bopis.Store)) bopis.Store {
+	day := []bopis.Interval{{Open: "09:00", Close: "21:00"}}
+	s := bopis.Store{ID: id, Name: "Store " + id, Type: bopis.StoreTypeStore,
+		Coordinates: bopis.Coordinates{Latitude: lat, Longitude: lon}, TimeZone: "America/Chicago",
+		Hours:        bopis.WeeklyHours{Monday: day, Tuesday: day, Wednesday: day, Thursday: day, Friday: day, Saturday: day, Sunday: day},
+		SpecialHours: []bopis.SpecialHours{}, PickupMethods: []bopis.PickupMethod{bopis.PickupInStore},
+		PrepMinutes: 60, CutoffMinutes: 60, HoldDays: 3, SlotMinutes: 60, SlotCapacity: 10, Active: true}
+	for _, m := range mods {
+		m(&s)
+	}
+	return s
+}
+
+func sku(id string, mods ...func(*bopis.SKU)) bopis.SKU {
+	k := bopis.SKU{SKU: id, Name: id, PickupEligible: true, Active: true}
+	for _, m := range mods {
+		m(&k)
+	}
+	return k
+}
+
+func ids(opts []readmodel.Option) []string {
+	var out []string
+	for _, o := range opts {
+		out = append(out, o.Store.ID)
+	}
+	return out
+}
+
+func query(lines ...readmodel.Line) readmodel.Query {
+	return readmodel.Query{Coordinates: bopis.Coordinates{Latitude: 41.88, Longitude: -87.63}, RadiusKm: 50,
+		Lines: lines, Method: bopis.PickupInStore, Days: 2, Limit: 5, Now: now}
+}
+
+// A small Chicago network: a (1 km), b (10 km), c (30 km), far (300 km).
+func network(t *testing.T, cfg readmodel.Config) *readmodel.Model {
+	t.Helper()
+	m := readmodel.New(cfg)
+	m.PutSKU(sku("A"))
+	m.PutSKU(sku("B", func(k *bopis.SKU) { k.ExtraPrepMinutes = 30 }))
+	m.PutStore(store("a", 41.889, -87.63))
+	m.PutStore(store("b", 41.97, -87.63))
+	m.PutStore(store("c", 42.15, -87.63))
+	m.PutStore(store("far", 44.58, -87.63))
+	for _, s := range []string{"a", "b", "c", "far"} {
+		m.PutLevel(s, "A", 10, 0)
+		m.PutLevel(s, "B", 10, 0)
+	}
+	return m
+}
+
+func TestNearestFirstWithinRadius(t *testing.T) {
+	m := network(t, readmodel.Config{})
+	opts := m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 2}), nil)
+	if got := fmt.Sprint(ids(opts)); got != "[a b c]" {
+		t.Fatalf("stores %s, want [a b c] (far is 300 km away)", got)
+	}
+	if d := opts[1].DistanceKm; math.Abs(d-10.0) > 0.1 {
+		t.Errorf("b is %.3f km away, want about 10.0", d)
+	}
+	q := query(readmodel.Line{SKU: "A", Quantity: 1})
+	q.Limit = 2
+	if got := fmt.Sprint(ids(m.PickupOptions(q, nil))); got != "[a b]" {
+		t.Errorf("limit 2: %s", got)
+	}
+}
+
+func TestGreatCircleDistance(t *testing.T) {
+	m := readmodel.New(readmodel.Config{})
+	m.PutSKU(sku("A"))
+	m.PutStore(store("la", 34.0522, -118.2437))
+	m.PutLevel("la", "A", 5, 0)
+	q := query(readmodel.Line{SKU: "A", Quantity: 1})
+	q.Coordinates, q.RadiusKm = bopis.Coordinates{Latitude: 40.7128, Longitude: -74.0060}, 4000
+	opts := m.PickupOptions(q, nil)
+	if len(opts) != 1 || math.Abs(opts[0].DistanceKm-3935.7) > 1 {
+		t.Fatalf("New York to Los Angeles: %v, want about 3,936 km", opts)
+	}
+}
+
+func TestStoresThatCannotTakeTheCartAreLeftOut(t *testing.T) {
+	m := network(t, readmodel.Config{})
+	m.PutStore(store("a", 41.889, -87.63, func(s *bopis.Store) { s.Active = false }))
+	m.PutStore(store("b", 41.97, -87.63, func(s *bopis.Store) { s.Type, s.PickupMethods = bopis.StoreTypeWarehouse, nil }))
+	m.PutLevel("c", "A", 3, 2) // one free unit
+	line := readmodel.Line{SKU: "A", Quantity: 2}
+	if got := ids(m.PickupOptions(query(line), nil)); len(got) != 0 {
+		t.Fatalf("offered %v: a is inactive, b a warehouse, c has one unit free", got)
+	}
+	q := query(line)
+	q.Method = bopis.PickupCurbside
+	m.PutStore(store("a", 41.889, -87.63))
+	if got := ids(m.PickupOptions(q, nil)); len(got) != 0 {
+		t.Fatalf("curbside offered at %v, which offer only in-store", got)
+	}
+}
+
+func TestUnknownSKUIsAnUnavailableLine(t *testing.T) {
+	m := network(t, readmodel.Config{})
+	q := query(readmodel.Line{SKU: "A", Quantity: 1}, readmodel.Line{SKU: "GHOST", Quantity: 1})
+	if got := m.PickupOptions(q, nil); len(got) != 0 {
+		t.Fatalf("a cart with an unknown SKU was fully offered at %v", ids(got))
+	}
+	q.IncludePartial = true
+	opts := m.PickupOptions(q, nil)
+	if len(opts) != 3 || opts[0].AllAvailable || opts[0].Lines[1].Eligible || !opts[0].Lines[0].Enough {
+		t.Fatalf("partial answer %+v", opts)
+	}
+}
+
+func TestSafetyStockEligibilityAndStaleFeed(t *testing.T) {
+	m := network(t, readmodel.Config{DefaultSafetyStock: 1, StaleBuffer: 1, StaleAfter: 15 * time.Minute})
+	m.PutLevel("a", "A", 4, 1) // 3 free, 1 safety: 2 promisable
+	avail := func() int64 {
+		for _, o := range m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 1}), nil) {
+			if o.Store.ID == "a" {
+				return o.Lines[0].Available
+			}
+		}
+		return -1
+	}
+	if got := avail(); got != 2 {
+		t.Fatalf("available %d, want 2 (4 on hand - 1 reserved - 1 safety)", got)
+	}
+	three := int64(3)
+	m.PutOverride("a", "A", nil, &three)
+	if got := avail(); got != -1 {
+		t.Fatalf("with safety stock 3 at a nothing is left, yet a offered %d", got)
+	}
+	m.PutOverride("a", "A", nil, nil)
+	m.PutFeed("a", now.Add(-16*time.Minute)) // the POS went quiet
+	if got := avail(); got != 1 {
+		t.Fatalf("with a stale feed: %d, want 1 (one unit kept back)", got)
+	}
+	m.PutFeed("a", now.Add(-time.Minute))
+	no := false
+	m.PutOverride("a", "A", &no, nil)
+	if got := avail(); got != -1 {
+		t.Fatalf("A not eligible at a, yet a offered it with %d", got)
+	}
+}
+
+// A store offered at its earliest ready time is really open then, after
+// prep, in a slot with room, and has the stock.
+func TestOfferedTimeIsOpenAndStocked(t *testing.T) {
+	m := network(t, readmodel.Config{})
+	full := func(storeID string) calendar.Booked {
+		// a's 11:00 and 12:00 slots are full
+		return calendar.Booked{
+			time.Date(2026, 11, 23, 11, 0, 0, 0, chicago).Unix(): 10,
+			time.Date(2026, 11, 23, 12, 0, 0, 0, chicago).Unix(): 10,
+		}
+	}
+	opts := m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 2}, readmodel.Line{SKU: "B", Quantity: 1}), full)
+	for _, o := range opts {
+		sc, _ := calendar.Compile(&o.Store)
+		if err := sc.CheckSlot(now, o.PrepMinutes, o.Promise.EarliestReadyAt, full(o.Store.ID)); err != nil {
+			t.Errorf("%s offered at %s: %v", o.Store.ID, o.Promise.EarliestReadyAt, err)
+		}
+		if o.PrepMinutes != 90 {
+			t.Errorf("prep %d, want 60 + B's 30", o.PrepMinutes)
+		}
+		for _, l := range o.Lines {
+			if l.Available < l.Quantity {
+				t.Errorf("%s offered with %d of %s for %d", o.Store.ID, l.Available, l.SKU, l.Quantity)
+			}
+		}
+	}
+	// 10:17 + 90 min of prep = 11:47: the first slot starting after is 12:00, full; so 13:00.
+	if got := opts[0].Promise.EarliestReadyAt; !got.Equal(time.Date(2026, 11, 23, 13, 0, 0, 0, chicago)) {
+		t.Errorf("a's earliest ready %s, want 13:00", got)
+	}
+}
+
+func TestAntimeridian(t *testing.T) {
+	m := readmodel.New(readmodel.Config{})
+	m.PutSKU(sku("A"))
+	m.PutStore(store("fiji", -17.0, 179.9, func(s *bopis.Store) { s.TimeZone = "Pacific/Fiji" }))
+	m.PutLevel("fiji", "A", 5, 0)
+	q := query(readmodel.Line{SKU: "A", Quantity: 1})
+	q.Coordinates = bopis.Coordinates{Latitude: -17.0, Longitude: -179.9}
+	if got := ids(m.PickupOptions(q, nil)); len(got) != 1 {
+		t.Fatalf("a store 21 km away across the antimeridian: %v", got)
+	}
+}
+
+func TestQueriesWhileTheFeedUpdates(t *testing.T) {
+	m := network(t, readmodel.Config{})
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 500 {
+				if g == 0 {
+					m.PutLevels([]readmodel.Level{{StoreID: "a", SKU: "A", OnHand: int64(i % 7)}})
+					continue
+				}
+				for _, o := range m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 1}), nil) {
+					if o.Lines[0].Available < 1 {
+						t.Errorf("offered %s with %d", o.Store.ID, o.Lines[0].Available)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}

@@ -1,0 +1,300 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/bopis/bopis"
+)
+
+// Alert types.
+const (
+	AlertLowStock  = "low_stock"  // a SKU's available stock at a store is at or below its threshold
+	AlertStaleFeed = "stale_feed" // a store's POS has been silent longer than StaleAfter
+)
+
+// Outbox event types recorded here (API.md, "Events").
+const (
+	EventTypeLowStock  = "inventory.low_stock"
+	EventTypeStaleFeed = "inventory.stale_feed"
+)
+
+// Alert is a condition someone should look at. It stays open while the
+// condition holds; at most one is open per type, store and subject.
+type Alert struct {
+	ID       int64          `json:"id"`
+	Type     string         `json:"type" enum:"low_stock,stale_feed"`
+	StoreID  string         `json:"store_id"`
+	SKU      string         `json:"sku,omitempty" doc:"The SKU of a low_stock alert."`
+	Detail   map[string]any `json:"detail" doc:"low_stock: available, threshold, on_hand, reserved, safety_stock; stale_feed: last_event_at, stale_after_seconds."`
+	OpenedAt time.Time      `json:"opened_at"`
+}
+
+// OutboxEvent is an event recorded for delivery (webhooks come later).
+type OutboxEvent struct {
+	ID        int64           `json:"id"`
+	Type      string          `json:"type"`
+	StoreID   string          `json:"store_id"`
+	Subject   string          `json:"subject"`
+	Payload   json.RawMessage `json:"payload"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// settleLowStock opens a low_stock alert, with its inventory.low_stock
+// event, for each level that is now low and has none open, and closes the
+// open alert of each level that recovered. Alerts change only when a
+// level crosses its threshold, so a level that stays low keeps its one
+// alert however many events touch it.
+func (db *DB) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, now int64) error {
+	open := rows{cols: 5}
+	var closeIDs []string
+	byKey := map[levelKey]*level{}
+	for _, l := range levels {
+		low := bopis.LowStock(l.available(), l.threshold)
+		switch {
+		case low && l.alertID == 0:
+			detail, _ := json.Marshal(lowStockDetail(l))
+			open.add(AlertLowStock, l.store, l.sku, string(detail), now)
+			byKey[l.levelKey] = l
+		case !low && l.alertID != 0:
+			closeIDs = append(closeIDs, strconv.FormatInt(l.alertID, 10))
+			l.alertID = 0
+		}
+	}
+	if len(closeIDs) > 0 {
+		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET closed_at = $1 WHERE closed_at IS NULL
+			AND id IN (SELECT CAST(value AS BIGINT) FROM `+db.dialect.jsonTextArray("$2")+`)`, now, jsonList(closeIDs)); err != nil {
+			return err
+		}
+	}
+	if open.len() == 0 {
+		return nil
+	}
+	events := rows{cols: 5}
+	err := db.insertRows(ctx, tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)`, &open,
+		`ON CONFLICT DO NOTHING RETURNING id, store_id, subject`, func(r *sql.Rows) error {
+			var id int64
+			var k levelKey
+			if err := r.Scan(&id, &k.store, &k.sku); err != nil {
+				return err
+			}
+			l := byKey[k]
+			l.alertID = id
+			b, _ := json.Marshal(lowStockEvent{AlertID: id, StoreID: l.store, SKU: l.sku, lowStock: lowStockDetail(l), At: fromMicros(now)})
+			events.add(EventTypeLowStock, l.store, l.sku, string(b), now)
+			return nil
+		})
+	if err != nil {
+		return err
+	}
+	return db.insertRows(ctx, tx, `INSERT INTO events (type, store_id, subject, payload, created_at)`, &events, "", nil)
+}
+
+// lowStock is the detail of a low_stock alert.
+type lowStock struct {
+	Available   int64 `json:"available"`
+	Threshold   int64 `json:"threshold"`
+	OnHand      int64 `json:"on_hand"`
+	Reserved    int64 `json:"reserved"`
+	SafetyStock int64 `json:"safety_stock"`
+}
+
+// lowStockEvent is the payload of an inventory.low_stock event.
+type lowStockEvent struct {
+	AlertID int64  `json:"alert_id"`
+	StoreID string `json:"store_id"`
+	SKU     string `json:"sku"`
+	lowStock
+	At time.Time `json:"at"`
+}
+
+func lowStockDetail(l *level) lowStock {
+	return lowStock{Available: l.available(), Threshold: l.threshold, OnHand: l.onHand, Reserved: l.reserved, SafetyStock: l.safety}
+}
+
+// closeAlerts closes a store's open alert of a store-wide type.
+func (db *DB) closeAlerts(ctx context.Context, tx *sql.Tx, typ, storeID string, now int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE alerts SET closed_at = $3
+		WHERE type = $1 AND store_id = $2 AND subject = '' AND closed_at IS NULL`, typ, storeID, now)
+	return err
+}
+
+// SweepFeeds opens a stale_feed alert, with its inventory.stale_feed
+// event, for each active pickup store whose POS has been silent longer
+// than StaleAfter, and closes those of stores heard from since (an event
+// batch closes its store's alert itself; this catches the rest). Only
+// stores that have sent at least one POS event are watched: a store whose
+// stock comes only from counts and adjustments has no feed to go silent.
+// Run it every minute or so; several processes may run it at once.
+func (db *DB) SweepFeeds(ctx context.Context) (opened, closed int, err error) {
+	_, us := db.nowMicros()
+	cutoff := us - db.staleAfter.Microseconds()
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE alerts SET closed_at = $1
+			WHERE type = '`+AlertStaleFeed+`' AND closed_at IS NULL AND store_id NOT IN (
+				SELECT f.store_id FROM store_feeds f JOIN stores s ON s.id = f.store_id
+				WHERE f.last_event_at < $2 AND s.active AND s.type = '`+string(bopis.StoreTypeStore)+`')`, us, cutoff)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		closed = int(n)
+
+		q, err := tx.QueryContext(ctx, `SELECT f.store_id, f.last_event_at FROM store_feeds f JOIN stores s ON s.id = f.store_id
+			WHERE f.last_event_at < $1 AND s.active AND s.type = '`+string(bopis.StoreTypeStore)+`'
+			AND NOT EXISTS (SELECT 1 FROM alerts a WHERE a.type = '`+AlertStaleFeed+`' AND a.store_id = f.store_id AND a.closed_at IS NULL)
+			ORDER BY f.store_id`, cutoff)
+		if err != nil {
+			return err
+		}
+		open := rows{cols: 5}
+		lastAt := map[string]int64{}
+		for q.Next() {
+			var id string
+			var last int64
+			if err := q.Scan(&id, &last); err != nil {
+				q.Close()
+				return err
+			}
+			lastAt[id] = last
+			detail, _ := json.Marshal(db.staleDetail(last))
+			open.add(AlertStaleFeed, id, "", string(detail), us)
+		}
+		q.Close()
+		if err := q.Err(); err != nil {
+			return err
+		}
+		events := rows{cols: 5}
+		err = db.insertRows(ctx, tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)`, &open,
+			`ON CONFLICT DO NOTHING RETURNING id, store_id`, func(r *sql.Rows) error {
+				var id int64
+				var store string
+				if err := r.Scan(&id, &store); err != nil {
+					return err
+				}
+				opened++
+				payload := db.staleDetail(lastAt[store])
+				payload["alert_id"], payload["store_id"], payload["at"] = id, store, fromMicros(us)
+				b, _ := json.Marshal(payload)
+				events.add(EventTypeStaleFeed, store, "", string(b), us)
+				return nil
+			})
+		if err != nil {
+			return err
+		}
+		return db.insertRows(ctx, tx, `INSERT INTO events (type, store_id, subject, payload, created_at)`, &events, "", nil)
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	return opened, closed, nil
+}
+
+func (db *DB) staleDetail(lastEventAt int64) map[string]any {
+	return map[string]any{"last_event_at": fromMicros(lastEventAt), "stale_after_seconds": int64(db.staleAfter.Seconds())}
+}
+
+// FeedStatus is what is known of a store's POS feed.
+type FeedStatus struct {
+	LastEventAt *time.Time // when the POS was last heard from; nil if never
+	Stale       bool       // silent longer than StaleAfter
+}
+
+// Feed tells whether a store's POS feed is stale, by the clock now (the
+// stale_feed alert may lag by a sweep).
+func (db *DB) Feed(ctx context.Context, storeID string) (FeedStatus, error) {
+	var last sql.NullInt64
+	err := db.r.QueryRowContext(ctx, `SELECT last_event_at FROM store_feeds WHERE store_id = $1`, storeID).Scan(&last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return FeedStatus{}, err
+	}
+	return db.feedStatus(ptr(last)), nil
+}
+
+func (db *DB) feedStatus(last *int64) FeedStatus {
+	if last == nil {
+		return FeedStatus{}
+	}
+	t := fromMicros(*last)
+	return FeedStatus{LastEventAt: &t, Stale: db.now().Sub(t) > db.staleAfter}
+}
+
+// AlertFilter narrows Alerts.
+type AlertFilter struct {
+	Type     string   // one type, or "" for all
+	StoreIDs []string // only these stores (a scoped key's, or the one asked for); nil for all
+}
+
+// Alerts returns one page of open alerts, oldest first.
+func (db *DB) Alerts(ctx context.Context, f AlertFilter, p Page) ([]Alert, string, error) {
+	after, err := p.after()
+	if err != nil {
+		return nil, "", err
+	}
+	afterID, _ := strconv.ParseInt(after, 10, 64)
+	q := `SELECT id, type, store_id, subject, detail, opened_at FROM alerts
+		WHERE closed_at IS NULL AND ($1 = '' OR type = $1) AND id > $2`
+	args := []any{f.Type, afterID}
+	if f.StoreIDs != nil {
+		q += ` AND store_id IN (SELECT value FROM ` + db.dialect.jsonTextArray("$3") + `)`
+		args = append(args, jsonList(f.StoreIDs))
+	}
+	res, err := db.r.QueryContext(ctx, q+` ORDER BY id LIMIT `+strconv.Itoa(p.limit()), args...)
+	if err != nil {
+		return nil, "", err
+	}
+	defer res.Close()
+	out := []Alert{}
+	for res.Next() {
+		var a Alert
+		var detail string
+		var opened int64
+		if err := res.Scan(&a.ID, &a.Type, &a.StoreID, &a.SKU, &detail, &opened); err != nil {
+			return nil, "", err
+		}
+		if err := json.Unmarshal([]byte(detail), &a.Detail); err != nil {
+			return nil, "", err
+		}
+		a.OpenedAt = fromMicros(opened)
+		out = append(out, a)
+	}
+	if err := res.Err(); err != nil || len(out) == 0 {
+		return out, "", err
+	}
+	return out, nextCursor(len(out), p.limit(), strconv.FormatInt(out[len(out)-1].ID, 10)), nil
+}
+
+// OutboxEvents returns one page of recorded events of a type ("" for
+// all), oldest first: what the delivery of a later issue will send.
+func (db *DB) OutboxEvents(ctx context.Context, typ string, p Page) ([]OutboxEvent, string, error) {
+	after, err := p.after()
+	if err != nil {
+		return nil, "", err
+	}
+	afterID, _ := strconv.ParseInt(after, 10, 64)
+	res, err := db.r.QueryContext(ctx, `SELECT id, type, store_id, subject, payload, created_at FROM events
+		WHERE ($1 = '' OR type = $1) AND id > $2 ORDER BY id LIMIT `+strconv.Itoa(p.limit()), typ, afterID)
+	if err != nil {
+		return nil, "", err
+	}
+	defer res.Close()
+	out := []OutboxEvent{}
+	for res.Next() {
+		var e OutboxEvent
+		var payload string
+		var created int64
+		if err := res.Scan(&e.ID, &e.Type, &e.StoreID, &e.Subject, &payload, &created); err != nil {
+			return nil, "", err
+		}
+		e.Payload, e.CreatedAt = json.RawMessage(payload), fromMicros(created)
+		out = append(out, e)
+	}
+	if err := res.Err(); err != nil || len(out) == 0 {
+		return out, "", err
+	}
+	return out, nextCursor(len(out), p.limit(), strconv.FormatInt(out[len(out)-1].ID, 10)), nil
+}

@@ -1,0 +1,161 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"time"
+
+	"github.com/bopis/bopis"
+)
+
+// Watermark is how far a reader has read the change feed; the zero
+// Watermark reads everything.
+type Watermark int64
+
+// ChangeSink receives what changed: the read model implements it.
+type ChangeSink interface {
+	PutStore(s bopis.Store)
+	PutSKU(k bopis.SKU)
+	PutOverride(storeID, sku string, eligible *bool, safetyStock *int64)
+	PutLevel(storeID, sku string, onHand, reserved int64)
+	PutFeed(storeID string, lastEventAt time.Time)
+}
+
+// ReadChanges hands sink every store, SKU, override, stock level and feed
+// time written since the watermark, from one consistent snapshot, and
+// returns the watermark to read from next: the horizon below which every
+// writer has finished (on PostgreSQL the oldest running transaction, on
+// SQLite the change counter). Rows at or above it are handed over now
+// and again next time, so nothing waits for a slow transaction elsewhere
+// and nothing committed late is skipped; applying a row twice is harmless.
+func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink) (Watermark, error) {
+	tx, err := db.r.BeginTx(ctx, db.dialect.snapshotTx())
+	if err != nil {
+		return since, err
+	}
+	defer tx.Rollback()
+	var upper int64
+	if err := tx.QueryRowContext(ctx, db.dialect.changeHorizon()).Scan(&upper); err != nil {
+		return since, err
+	}
+	// Stores and SKUs first: the read model drops levels it cannot place.
+	if err := each(ctx, tx, `SELECT `+storeColumns+` FROM stores WHERE version >= $1`, since,
+		func(r *sql.Rows) error {
+			s, err := scanStore(r)
+			if err == nil {
+				sink.PutStore(*s)
+			}
+			return err
+		}); err != nil {
+		return since, err
+	}
+	if err := each(ctx, tx, `SELECT `+skuColumns+` FROM skus WHERE version >= $1`, since,
+		func(r *sql.Rows) error {
+			k, err := scanSKU(r)
+			if err == nil {
+				sink.PutSKU(*k)
+			}
+			return err
+		}); err != nil {
+		return since, err
+	}
+	if err := each(ctx, tx, `SELECT `+storeSKUColumns+` FROM store_skus WHERE version >= $1`, since,
+		func(r *sql.Rows) error {
+			o, err := scanStoreSKU(r)
+			if err == nil {
+				var safety *int64
+				if o.SafetyStock != nil {
+					n := int64(*o.SafetyStock)
+					safety = &n
+				}
+				sink.PutOverride(o.StoreID, o.SKU, o.PickupEligible, safety)
+			}
+			return err
+		}); err != nil {
+		return since, err
+	}
+	if err := each(ctx, tx, `SELECT store_id, sku FROM store_sku_removals WHERE version >= $1
+		AND NOT EXISTS (SELECT 1 FROM store_skus o WHERE o.store_id = store_sku_removals.store_id AND o.sku = store_sku_removals.sku)`,
+		since, func(r *sql.Rows) error {
+			var store, sku string
+			err := r.Scan(&store, &sku)
+			if err == nil {
+				sink.PutOverride(store, sku, nil, nil)
+			}
+			return err
+		}); err != nil {
+		return since, err
+	}
+	if err := each(ctx, tx, `SELECT store_id, sku, on_hand, reserved FROM inventory_levels WHERE version >= $1`,
+		since, func(r *sql.Rows) error {
+			var store, sku string
+			var onHand, reserved int64
+			err := r.Scan(&store, &sku, &onHand, &reserved)
+			if err == nil {
+				sink.PutLevel(store, sku, onHand, reserved)
+			}
+			return err
+		}); err != nil {
+		return since, err
+	}
+	if err := each(ctx, tx, `SELECT store_id, last_event_at FROM store_feeds
+		WHERE version >= $1 AND last_event_at IS NOT NULL`,
+		since, func(r *sql.Rows) error {
+			var store string
+			var at int64
+			err := r.Scan(&store, &at)
+			if err == nil {
+				sink.PutFeed(store, fromMicros(at))
+			}
+			return err
+		}); err != nil {
+		return since, err
+	}
+	return Watermark(upper), tx.Commit()
+}
+
+func each(ctx context.Context, tx *sql.Tx, query string, since Watermark, fn func(*sql.Rows) error) error {
+	rows, err := tx.QueryContext(ctx, query, int64(since))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// Follow loads everything into sink, then keeps it current by reading the
+// change feed every interval until ctx ends. ready is closed after the
+// first full load.
+func (db *DB) Follow(ctx context.Context, sink ChangeSink, interval time.Duration, logger *slog.Logger, ready chan<- struct{}) error {
+	w, err := db.ReadChanges(ctx, 0, sink)
+	if err != nil {
+		return err
+	}
+	if ready != nil {
+		close(ready)
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		next, err := db.ReadChanges(ctx, w, sink)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			logger.WarnContext(ctx, "reading the change feed", "error", err)
+			continue
+		}
+		w = next
+	}
+}

@@ -1,0 +1,164 @@
+package storage_test
+
+import (
+	"reflect"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/storage"
+	"github.com/bopis/bopis/internal/storage/storagetest"
+)
+
+// recorder is a ChangeSink that remembers what it was told.
+type recorder struct {
+	stores    map[string]bopis.Store
+	skus      map[string]bopis.SKU
+	overrides map[string]*int64
+	levels    map[string][2]int64
+	feeds     map[string]time.Time
+}
+
+func newRecorder() *recorder {
+	return &recorder{stores: map[string]bopis.Store{}, skus: map[string]bopis.SKU{}, overrides: map[string]*int64{},
+		levels: map[string][2]int64{}, feeds: map[string]time.Time{}}
+}
+
+func (r *recorder) PutStore(s bopis.Store) { r.stores[s.ID] = s }
+func (r *recorder) PutSKU(k bopis.SKU)     { r.skus[k.SKU] = k }
+func (r *recorder) PutOverride(store, sku string, _ *bool, safety *int64) {
+	r.overrides[store+"/"+sku] = safety
+}
+func (r *recorder) PutLevel(store, sku string, onHand, reserved int64) {
+	r.levels[store+"/"+sku] = [2]int64{onHand, reserved}
+}
+func (r *recorder) PutFeed(store string, at time.Time) { r.feeds[store] = at }
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestChangeFeedCarriesEveryWrite(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		db.PutStore(ctx, storagetest.Store("s-1"))
+		db.PutSKU(ctx, storagetest.SKU("A"))
+		db.PutSKU(ctx, storagetest.SKU("B"))
+		db.ApplyStoreCount(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 5}})
+
+		r := newRecorder()
+		w, err := db.ReadChanges(ctx, 0, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := keys(r.levels); !reflect.DeepEqual(got, []string{"s-1/A"}) || len(r.stores) != 1 || len(r.skus) != 2 {
+			t.Fatalf("first read: stores %v skus %v levels %v", keys(r.stores), keys(r.skus), got)
+		}
+
+		// Nothing new: at most the same rows again (PostgreSQL re-sends rows
+		// newer than the oldest transaction still running anywhere on the server).
+		r2 := newRecorder()
+		if w, err = db.ReadChanges(ctx, w, r2); err != nil {
+			t.Fatal(err)
+		}
+		for k, v := range r2.levels {
+			if r.levels[k] != v {
+				t.Fatalf("re-read with nothing new changed %s to %v", k, v)
+			}
+		}
+
+		// Each kind of write shows up, and only it.
+		db.ApplyStoreCount(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 7}, {SKU: "B", OnHand: 1}})
+		s := storagetest.Store("s-1")
+		s.Name = "Renamed"
+		db.PutStore(ctx, s)
+		three := 3
+		db.PutStoreSKU(ctx, &bopis.StoreSKU{StoreID: "s-1", SKU: "B", SafetyStock: &three})
+		r3 := newRecorder()
+		if w, err = db.ReadChanges(ctx, w, r3); err != nil {
+			t.Fatal(err)
+		}
+		if r3.levels["s-1/A"] != [2]int64{7, 0} || r3.levels["s-1/B"] != [2]int64{1, 0} || r3.stores["s-1"].Name != "Renamed" ||
+			r3.overrides["s-1/B"] == nil || *r3.overrides["s-1/B"] != 3 {
+			t.Fatalf("after writes: levels %v stores %v skus %v overrides %v", r3.levels, keys(r3.stores), keys(r3.skus), r3.overrides)
+		}
+
+		// A removed override is told as "inherit everything".
+		db.DeleteStoreSKU(ctx, "s-1", "B")
+		r4 := newRecorder()
+		if _, err = db.ReadChanges(ctx, w, r4); err != nil {
+			t.Fatal(err)
+		}
+		if ov, told := r4.overrides["s-1/B"]; !told || ov != nil {
+			t.Fatalf("removal not told: %v", r4.overrides)
+		}
+	})
+}
+
+// Writers committing while a reader follows the feed: the reader ends up
+// with every last value, none skipped.
+func TestChangeFeedMissesNothingUnderConcurrentWrites(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		db.PutStore(ctx, storagetest.Store("s-1"))
+		var skus []*bopis.SKU
+		for _, k := range []string{"A", "B", "C", "D", "E", "F", "G", "H"} {
+			skus = append(skus, storagetest.SKU(k))
+		}
+		db.PutSKUs(ctx, skus)
+		r := newRecorder()
+		w, err := db.ReadChanges(ctx, 0, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex // counts must be applied in as_of order; the reader is what runs concurrently
+		asOf := time.Now()
+		done := make(chan struct{})
+		for g := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := 1; n <= 20; n++ {
+					var counts []storage.Count
+					for _, k := range skus {
+						counts = append(counts, storage.Count{SKU: k.SKU, OnHand: int64(g*100 + n)})
+					}
+					mu.Lock()
+					asOf = asOf.Add(time.Second)
+					_, err := db.ApplyStoreCount(ctx, "s-1", asOf, counts)
+					mu.Unlock()
+					if err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		go func() { wg.Wait(); close(done) }()
+		for reading := true; reading; {
+			select {
+			case <-done:
+				reading = false
+			default:
+			}
+			if w, err = db.ReadChanges(ctx, w, r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if w, err = db.ReadChanges(ctx, w, r); err != nil {
+			t.Fatal(err)
+		}
+		levels, _ := db.Levels(ctx, "s-1", nil)
+		for _, l := range levels {
+			if got := r.levels["s-1/"+l.SKU]; got != [2]int64{l.OnHand, l.Reserved} {
+				t.Errorf("%s: feed says %v, database %d/%d", l.SKU, got, l.OnHand, l.Reserved)
+			}
+		}
+	})
+}

@@ -1,0 +1,294 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"sort"
+
+	"github.com/bopis/bopis"
+)
+
+// What became of each event of a batch.
+const (
+	EventApplied   = "applied"   // the stock changed (or was confirmed) by it
+	EventDuplicate = "duplicate" // its id was seen before at its store: nothing changed
+	EventStale     = "stale"     // older than the latest snapshot or count: already counted there
+	EventRejected  = "rejected"  // invalid, or for a store or SKU that does not exist or the key does not reach
+)
+
+// EventResult answers one event of a batch.
+type EventResult struct {
+	ID     string `json:"id"`
+	Status string `json:"status" enum:"applied,duplicate,stale,rejected"`
+	Error  string `json:"error,omitempty" doc:"Why a rejected event was rejected."`
+}
+
+// BatchOptions says who sends a batch.
+type BatchOptions struct {
+	// CanReach, if set, says which stores the sender may feed; an event
+	// for another store is rejected.
+	CanReach func(storeID string) bool
+	// Idempotency, if set, makes a repeat of the same batch under the same
+	// key answer the first results.
+	Idempotency *Idempotency
+}
+
+// pending is an event that passed every check needing no database.
+type pending struct {
+	i  int // position in the request
+	e  *bopis.InventoryEvent
+	at int64 // occurred_at, unix µs
+}
+
+type eventKey struct{ store, id string }
+
+// ApplyInventoryEvents applies a batch of POS events in one transaction
+// and answers each on its own, in the request's order:
+//
+//   - A snapshot sets on_hand as of its occurred_at, plus every change
+//     already applied that happened at or after it; reserved is untouched.
+//   - A delta changes on_hand (never below 0); deltas apply in any order
+//     among themselves.
+//   - An event older than the level's latest snapshot (applied before or
+//     in this batch), or the store's latest whole-store count, is stale:
+//     that count already includes it.
+//   - An id already seen at its store, in an earlier batch or earlier in
+//     this one, is a duplicate and changes nothing; applied and stale
+//     events are remembered, rejected ones are not (the POS may fix and
+//     resend them).
+//   - An invalid event, or one for an unknown store or SKU or a store
+//     the sender may not reach, is rejected without failing the others.
+//
+// Events apply in (store, SKU, occurred_at) order, snapshots before
+// deltas of the same instant: that is the order the changes happened in,
+// and the same lock order for every batch, so concurrent batches on
+// PostgreSQL queue rather than deadlock. Each store's feed clock is
+// moved to now and its stale_feed alert closed; low-stock alerts open
+// and close as the levels end up.
+func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.InventoryEvent, opt BatchOptions) (results []EventResult, replayed bool, err error) {
+	now, us := db.nowMicros()
+	results = make([]EventResult, len(events))
+	todo := make([]pending, 0, len(events))
+	seen := make(map[eventKey]struct{}, len(events))
+	for i := range events {
+		e := &events[i]
+		results[i].ID = e.ID
+		if err := e.Validate(now); err != nil {
+			results[i].Status, results[i].Error = EventRejected, bopis.Problem(err)
+			continue
+		}
+		if opt.CanReach != nil && !opt.CanReach(e.StoreID) {
+			results[i].Status, results[i].Error = EventRejected, "this key does not reach store "+e.StoreID
+			continue
+		}
+		k := eventKey{e.StoreID, e.ID}
+		if _, dup := seen[k]; dup {
+			results[i].Status = EventDuplicate
+			continue
+		}
+		seen[k] = struct{}{}
+		todo = append(todo, pending{i: i, e: e, at: micros(e.OccurredAt)})
+	}
+	sort.Slice(todo, func(a, b int) bool {
+		x, y := todo[a], todo[b]
+		switch {
+		case x.e.StoreID != y.e.StoreID:
+			return x.e.StoreID < y.e.StoreID
+		case x.e.SKU != y.e.SKU:
+			return x.e.SKU < y.e.SKU
+		case x.at != y.at:
+			return x.at < y.at
+		case x.e.Type != y.e.Type:
+			return x.e.Type == bopis.EventSnapshot // a snapshot counts what happened before its instant
+		}
+		return x.i < y.i
+	})
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		var stored []EventResult
+		if replayed, err = db.claimKey(ctx, tx, opt.Idempotency, &stored); err != nil || replayed {
+			results = stored
+			return err
+		}
+		if err := db.applyEvents(ctx, tx, todo, results, us); err != nil {
+			return err
+		}
+		return db.saveResponse(ctx, tx, opt.Idempotency, results)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return results, replayed, nil
+}
+
+// applyEvents applies sorted events, filling in results. Each step is
+// one statement (or one per 500 rows) for the whole batch, however many
+// stores and SKUs it spans.
+func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, results []EventResult, now int64) error {
+	if len(todo) == 0 {
+		return nil
+	}
+	var storeIDs, skus []string
+	for i, p := range todo {
+		if i == 0 || p.e.StoreID != todo[i-1].e.StoreID {
+			storeIDs = append(storeIDs, p.e.StoreID)
+		}
+		skus = append(skus, p.e.SKU)
+	}
+	knownStores, err := db.existing(ctx, tx, `SELECT id FROM stores WHERE id IN (SELECT value FROM `+db.dialect.jsonTextArray("$1")+`)`, storeIDs)
+	if err != nil {
+		return err
+	}
+	knownSKUs, err := db.existing(ctx, tx, `SELECT sku FROM skus WHERE sku IN (SELECT value FROM `+db.dialect.jsonTextArray("$1")+`)`, skus)
+	if err != nil {
+		return err
+	}
+	live := todo[:0:0] // events of stores and SKUs that exist, still sorted
+	var keys, ids []levelKey
+	feeds := rows{cols: 2}
+	var feedStores []string
+	for _, p := range todo {
+		r := &results[p.i]
+		switch {
+		case !knownStores[p.e.StoreID]:
+			r.Status, r.Error = EventRejected, "no store "+p.e.StoreID
+			continue
+		case !knownSKUs[p.e.SKU]:
+			r.Status, r.Error = EventRejected, "no SKU "+p.e.SKU
+			continue
+		}
+		if len(live) == 0 || live[len(live)-1].e.StoreID != p.e.StoreID {
+			feeds.add(p.e.StoreID, now)
+			feedStores = append(feedStores, p.e.StoreID)
+		}
+		if k := (levelKey{p.e.StoreID, p.e.SKU}); len(keys) == 0 || keys[len(keys)-1] != k {
+			keys = append(keys, k)
+		}
+		ids = append(ids, levelKey{p.e.StoreID, p.e.ID})
+		live = append(live, p)
+	}
+	if len(live) == 0 {
+		return nil
+	}
+	// The stores' feed rows first, in store order (see lockFeed): that
+	// queues this batch behind any other batch, count or adjustment of the
+	// same stores, and their POS is heard from now.
+	lastCount := map[string]*int64{}
+	err = db.insertRows(ctx, tx, `INSERT INTO store_feeds (store_id, last_event_at)`, &feeds,
+		`ON CONFLICT (store_id) DO UPDATE SET last_event_at = excluded.last_event_at RETURNING store_id, last_count_at`,
+		func(r *sql.Rows) error {
+			var id string
+			var c sql.NullInt64
+			err := r.Scan(&id, &c)
+			lastCount[id] = ptr(c)
+			return err
+		})
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET closed_at = $1
+		WHERE type = '`+AlertStaleFeed+`' AND subject = '' AND closed_at IS NULL
+		AND store_id IN (SELECT value FROM `+db.dialect.jsonTextArray("$2")+`)`, now, jsonList(feedStores)); err != nil {
+		return err
+	}
+	levels, err := db.loadLevels(ctx, tx, keys, now)
+	if err != nil {
+		return err
+	}
+	s := db.stockTx(tx, now)
+	s.track(levels)
+	// Asked after the locks, so a resend racing the first send sees its
+	// events once it commits.
+	seen := map[levelKey]bool{}
+	// A correlated probe per id, not a join, for the reason given at levelQuery.
+	res, err := tx.QueryContext(ctx, `SELECT p.a, p.b FROM `+db.dialect.jsonPairs("$1")+` p
+		WHERE (SELECT 1 FROM inventory_events e WHERE e.store_id = p.a AND e.origin = '`+originPOS+`' AND e.id = p.b) = 1`, jsonPairs(ids))
+	if err != nil {
+		return err
+	}
+	for res.Next() {
+		var k levelKey
+		if err := res.Scan(&k.store, &k.sku); err != nil {
+			res.Close()
+			return err
+		}
+		seen[k] = true
+	}
+	res.Close()
+	if err := res.Err(); err != nil {
+		return err
+	}
+	// The newest snapshot of each level in this batch: events older than
+	// it are stale as they would be had it come in an earlier batch.
+	newest := map[levelKey]*int64{}
+	for _, p := range live {
+		if p.e.Type == bopis.EventSnapshot && !seen[levelKey{p.e.StoreID, p.e.ID}] {
+			at := p.at
+			newest[levelKey{p.e.StoreID, p.e.SKU}] = &at // sorted: the last is the newest
+		}
+	}
+	for _, p := range live {
+		e, r := p.e, &results[p.i]
+		if seen[levelKey{e.StoreID, e.ID}] {
+			r.Status = EventDuplicate
+			continue
+		}
+		k := levelKey{e.StoreID, e.SKU}
+		l := levels[k]
+		r.Status = EventApplied
+		if cut := latest(latest(l.lastSnapshot, lastCount[e.StoreID]), newest[k]); cut != nil && p.at < *cut {
+			r.Status = EventStale
+		}
+		var quantity int64
+		switch {
+		case e.Type == bopis.EventSnapshot:
+			quantity = *e.OnHand
+			if r.Status != EventApplied {
+				break
+			}
+			target, err := snapshotTarget(ctx, tx, l, quantity, p.at)
+			if err != nil {
+				return err
+			}
+			s.set(l, target, l.reserved, CauseSnapshot, e.ID, e.Reason)
+			at := p.at
+			l.lastSnapshot, l.dirty = &at, true
+		default:
+			quantity = *e.Delta
+			if r.Status == EventApplied {
+				s.set(l, max(0, l.onHand+quantity), l.reserved, CauseDelta, e.ID, e.Reason)
+			}
+		}
+		s.move(l, originPOS, e.ID, e.Type, quantity, e.Reason, p.at, r.Status)
+	}
+	return s.flush(ctx)
+}
+
+// latest is the later of two optional times.
+func latest(a, b *int64) *int64 {
+	switch {
+	case a == nil:
+		return b
+	case b == nil || *a >= *b:
+		return a
+	}
+	return b
+}
+
+// existing runs q, which selects one text column from the list in $1
+// (and any further args), and returns the values found.
+func (db *DB) existing(ctx context.Context, tx *sql.Tx, q string, list []string, args ...any) (map[string]bool, error) {
+	res, err := tx.QueryContext(ctx, q, append([]any{jsonList(list)}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	out := map[string]bool{}
+	for res.Next() {
+		var v string
+		if err := res.Scan(&v); err != nil {
+			return nil, err
+		}
+		out[v] = true
+	}
+	return out, res.Err()
+}

@@ -1,0 +1,829 @@
+package storage_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/storage"
+	"github.com/bopis/bopis/internal/storage/storagetest"
+)
+
+// t0 is "now" in the inventory tests; events happen minutes before it.
+var t0 = time.Date(2026, 11, 23, 15, 0, 0, 0, time.UTC)
+
+func ago(minutes int) time.Time { return t0.Add(-time.Duration(minutes) * time.Minute) }
+
+func snap(id, store, sku string, n int64, at time.Time) bopis.InventoryEvent {
+	return bopis.InventoryEvent{ID: id, StoreID: store, SKU: sku, Type: bopis.EventSnapshot, OnHand: &n, OccurredAt: at}
+}
+
+func delta(id, store, sku string, d int64, at time.Time) bopis.InventoryEvent {
+	return bopis.InventoryEvent{ID: id, StoreID: store, SKU: sku, Type: bopis.EventDelta, Delta: &d, Reason: "sale", OccurredAt: at}
+}
+
+// inv is a database with a stopped clock, stores s-1 and s-2 and SKUs A,
+// B and C (low-stock threshold 0, so alerts stay out of the way unless a
+// test asks for them).
+type inv struct {
+	t     *testing.T
+	db    *storage.DB
+	clock *storagetest.Clock
+}
+
+func eachInv(t *testing.T, cfg storage.Config, fn func(t *testing.T, x *inv)) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			clock := storagetest.NewClock(t0)
+			cfg.Now = clock.Now
+			x := &inv{t: t, db: storagetest.OpenConfig(t, backend, cfg), clock: clock}
+			for _, s := range []string{"s-1", "s-2"} {
+				if _, err := x.db.PutStore(ctx, storagetest.Store(s)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for _, k := range []string{"A", "B", "C"} {
+				x.sku(k, 0)
+			}
+			fn(t, x)
+		})
+	}
+}
+
+func (x *inv) sku(sku string, threshold int) {
+	x.t.Helper()
+	k := storagetest.SKU(sku)
+	k.LowStockThreshold = threshold
+	if _, err := x.db.PutSKU(ctx, k); err != nil {
+		x.t.Fatal(err)
+	}
+}
+
+// apply sends one batch and returns each event's status, failing on an error.
+func (x *inv) apply(evs ...bopis.InventoryEvent) []string {
+	x.t.Helper()
+	res, _, err := x.db.ApplyInventoryEvents(ctx, evs, storage.BatchOptions{})
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return statuses(res)
+}
+
+func statuses(res []storage.EventResult) []string {
+	out := make([]string, len(res))
+	for i, r := range res {
+		out[i] = r.Status
+	}
+	return out
+}
+
+func repeat(status string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = status
+	}
+	return out
+}
+
+func (x *inv) level(store, sku string) storage.Level {
+	x.t.Helper()
+	ls, err := x.db.Levels(ctx, store, []string{sku})
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	if len(ls) == 0 {
+		return storage.Level{SKU: sku}
+	}
+	return ls[0]
+}
+
+func (x *inv) onHand(store, sku string) int64 { x.t.Helper(); return x.level(store, sku).OnHand }
+
+func (x *inv) ledger(store string) []storage.LedgerEntry {
+	x.t.Helper()
+	var all []storage.LedgerEntry
+	cursor := ""
+	for {
+		page, next, err := x.db.Ledger(ctx, store, "", storage.Page{Cursor: cursor, Limit: storage.MaxLimit})
+		if err != nil {
+			x.t.Fatal(err)
+		}
+		all = append(all, page...)
+		if next == "" {
+			return all
+		}
+		cursor = next
+	}
+}
+
+func (x *inv) levels(store string) []storage.Level {
+	x.t.Helper()
+	ls, err := x.db.Levels(ctx, store, nil)
+	if err != nil {
+		x.t.Fatal(err)
+	}
+	return ls
+}
+
+func TestSnapshotsAndDeltasApplyAndAResentBatchChangesNothing(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		batch := []bopis.InventoryEvent{
+			snap("e1", "s-1", "A", 10, ago(30)),
+			delta("e2", "s-1", "A", -1, ago(20)),
+			delta("e3", "s-1", "A", -2, ago(10)),
+			snap("e4", "s-1", "B", 5, ago(5)),
+			snap("e1", "s-2", "A", 4, ago(5)), // another store may reuse an id
+		}
+		if got := x.apply(batch...); !reflect.DeepEqual(got, repeat("applied", 5)) {
+			t.Fatalf("first send: %v", got)
+		}
+		if a, b, a2 := x.onHand("s-1", "A"), x.onHand("s-1", "B"), x.onHand("s-2", "A"); a != 7 || b != 5 || a2 != 4 {
+			t.Fatalf("levels A=%d B=%d s-2 A=%d; want 7, 5, 4", a, b, a2)
+		}
+		levels, ledger := x.levels("s-1"), x.ledger("s-1")
+		x.clock.Advance(time.Minute) // a resend after a timeout
+		if got := x.apply(batch...); !reflect.DeepEqual(got, repeat("duplicate", 5)) {
+			t.Fatalf("resend: %v, want all duplicate", got)
+		}
+		if after := x.levels("s-1"); !reflect.DeepEqual(after, levels) {
+			t.Fatalf("resend changed levels:\n%v\n%v", levels, after)
+		}
+		if after := x.ledger("s-1"); !reflect.DeepEqual(after, ledger) {
+			t.Fatalf("resend changed the ledger:\n%v\n%v", ledger, after)
+		}
+		storagetest.CheckReplay(t, x.db, "s-1")
+		storagetest.CheckReplay(t, x.db, "s-2")
+	})
+}
+
+func TestDeltaOlderThanTheSnapshotIsStale(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		x.apply(snap("s", "s-1", "A", 10, ago(10)))
+		got := x.apply(
+			delta("old", "s-1", "A", -1, ago(20)),   // already counted in the snapshot
+			delta("new", "s-1", "A", -1, ago(5)),    // after it
+			snap("olds", "s-1", "A", 50, ago(15)),   // an older snapshot too
+			delta("same", "s-1", "A", -1, ago(10)),  // at the snapshot's instant: after it
+			snap("news", "s-1", "B", 3, ago(30)),    // another SKU has no snapshot yet
+			delta("oldb", "s-1", "B", -1, ago(40)),  // older than B's snapshot in the same batch
+			delta("newer", "s-1", "B", -1, ago(20)), // newer
+		)
+		want := []string{"stale", "applied", "stale", "applied", "applied", "stale", "applied"}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("statuses %v, want %v", got, want)
+		}
+		if a, b := x.onHand("s-1", "A"), x.onHand("s-1", "B"); a != 8 || b != 2 {
+			t.Fatalf("A=%d B=%d, want 8 and 2", a, b)
+		}
+		// A stale event is remembered: sent again, it is a duplicate.
+		if got := x.apply(delta("old", "s-1", "A", -1, ago(20))); got[0] != "duplicate" {
+			t.Fatalf("stale event resent: %v", got)
+		}
+		storagetest.CheckReplay(t, x.db, "s-1")
+	})
+}
+
+func TestDeltasOutOfOrderAllApply(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		x.apply(snap("s", "s-1", "A", 10, ago(60)))
+		for i, m := range []int{10, 30, 20, 50, 40} { // newest first, then shuffled
+			if got := x.apply(delta(fmt.Sprint("d", i), "s-1", "A", -1, ago(m))); got[0] != "applied" {
+				t.Fatalf("delta %d minutes ago: %v", m, got)
+			}
+		}
+		// and within one batch, in reverse order
+		got := x.apply(delta("x1", "s-1", "A", 2, ago(1)), delta("x2", "s-1", "A", 3, ago(2)), delta("x3", "s-1", "A", -1, ago(3)))
+		if !reflect.DeepEqual(got, repeat("applied", 3)) || x.onHand("s-1", "A") != 9 {
+			t.Fatalf("statuses %v, A=%d; want all applied and 10-5+4=9", got, x.onHand("s-1", "A"))
+		}
+		storagetest.CheckReplay(t, x.db, "s-1")
+	})
+}
+
+func TestSnapshotArrivingAfterLaterChangesKeepsThem(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		// Changes after 14:45 arrive before the 14:45 count does, from an
+		// empty level: on_hand stays at 0 meanwhile (never negative).
+		x.apply(delta("d1", "s-1", "A", -1, ago(10)), delta("d2", "s-1", "A", -2, ago(5)))
+		if _, _, err := x.db.Adjust(ctx, "s-1", bopis.Adjustment{SKU: "A", Delta: -1, Reason: "damaged"}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if n := x.onHand("s-1", "A"); n != 0 {
+			t.Fatalf("A=%d before the snapshot, want 0", n)
+		}
+		// The count of 10 at 14:45 did not see the -1, -2 (POS) and -1
+		// (adjustment, at 15:00) that happened after it.
+		if got := x.apply(snap("s", "s-1", "A", 10, ago(15))); got[0] != "applied" {
+			t.Fatal(got)
+		}
+		if n := x.onHand("s-1", "A"); n != 6 {
+			t.Fatalf("A=%d, want 10-1-2-1=6", n)
+		}
+		// A delta from before the snapshot is in it.
+		if got := x.apply(delta("d0", "s-1", "A", -1, ago(20))); got[0] != "stale" || x.onHand("s-1", "A") != 6 {
+			t.Fatalf("delta before the snapshot: %v, A=%d", got, x.onHand("s-1", "A"))
+		}
+		storagetest.CheckReplay(t, x.db, "s-1")
+	})
+}
+
+func TestBadEventsAreRejectedOneByOne(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		neg := snap("neg", "s-1", "B", -3, ago(5))
+		noID := delta("", "s-1", "A", -1, ago(5))
+		noSKU := delta("nosku", "s-1", "", -1, ago(5))
+		zero := delta("zero", "s-1", "A", 0, ago(5))
+		noTime := delta("notime", "s-1", "A", -1, time.Time{})
+		future := delta("future", "s-1", "A", -1, t0.Add(time.Hour))
+		badType := delta("type", "s-1", "A", -1, ago(5))
+		badType.Type = "count"
+		noOnHand := snap("nohand", "s-1", "A", 0, ago(5))
+		noOnHand.OnHand = nil
+		unreadable := delta("garbled", "s-1", "A", -1, ago(5))
+		unreadable.Malformed = []bopis.FieldError{{Path: "delta", Message: "must be a whole number"}}
+		batch := []bopis.InventoryEvent{
+			delta("ok", "s-1", "A", 5, ago(5)),
+			noID, noSKU, neg, zero, noTime, future, badType, noOnHand, unreadable,
+			delta("ghost", "s-9", "A", -1, ago(5)), // unknown store
+			delta("nope", "s-1", "ZZ", -1, ago(5)), // unknown SKU
+			delta("ok", "s-1", "A", 5, ago(4)),     // the same id again in the batch
+			delta("far", "s-2", "A", 1, ago(5)),    // a store the key does not reach
+			delta("ok2", "s-1", "B", 2, ago(5)),
+		}
+		res, _, err := x.db.ApplyInventoryEvents(ctx, batch, storage.BatchOptions{CanReach: func(id string) bool { return id != "s-2" }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []struct{ status, error string }{
+			{"applied", ""}, {"rejected", "id:"}, {"rejected", "sku:"}, {"rejected", "on_hand:"}, {"rejected", "delta:"},
+			{"rejected", "occurred_at:"}, {"rejected", "future"}, {"rejected", "type:"}, {"rejected", "on_hand:"},
+			{"rejected", "delta: must be a whole number"}, {"rejected", "no store s-9"}, {"rejected", "no SKU ZZ"},
+			{"duplicate", ""}, {"rejected", "this key does not reach store s-2"}, {"applied", ""},
+		}
+		for i, w := range want {
+			if res[i].Status != w.status || !strings.Contains(res[i].Error, w.error) || (w.error == "") != (res[i].Error == "") {
+				t.Errorf("event %d (%s): %s %q, want %s %q", i, batch[i].ID, res[i].Status, res[i].Error, w.status, w.error)
+			}
+			if res[i].ID != batch[i].ID {
+				t.Errorf("result %d has id %q, want %q (results follow the request's order)", i, res[i].ID, batch[i].ID)
+			}
+		}
+		if a, b, a2 := x.onHand("s-1", "A"), x.onHand("s-1", "B"), x.onHand("s-2", "A"); a != 5 || b != 2 || a2 != 0 {
+			t.Fatalf("A=%d B=%d s-2 A=%d; want 5, 2, 0", a, b, a2)
+		}
+		// Rejected events are not remembered: fixed and resent, they apply.
+		fixed := snap("neg", "s-1", "B", 3, ago(4))
+		if got := x.apply(fixed); got[0] != "applied" || x.onHand("s-1", "B") != 3 {
+			t.Fatalf("fixed event: %v, B=%d", got, x.onHand("s-1", "B"))
+		}
+		storagetest.CheckReplay(t, x.db, "s-1")
+	})
+}
+
+func TestEventBatchWithIdempotencyKeyAnswersTheFirstResults(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		batch := []bopis.InventoryEvent{snap("e1", "s-1", "A", 10, ago(5)), delta("e2", "s-1", "A", -1, ago(1))}
+		idem := &storage.Idempotency{Scope: "key_1 events", Key: "batch-1", Hash: []byte("h1")}
+		first, replayed, err := x.db.ApplyInventoryEvents(ctx, batch, storage.BatchOptions{Idempotency: idem})
+		if err != nil || replayed {
+			t.Fatal(err, replayed)
+		}
+		again, replayed, err := x.db.ApplyInventoryEvents(ctx, batch, storage.BatchOptions{Idempotency: idem})
+		if err != nil || !replayed || !reflect.DeepEqual(again, first) {
+			t.Fatalf("repeat: %v %v %v; want the first answer %v", again, replayed, err, first)
+		}
+		other := &storage.Idempotency{Scope: idem.Scope, Key: idem.Key, Hash: []byte("h2")}
+		if _, _, err := x.db.ApplyInventoryEvents(ctx, batch[:1], storage.BatchOptions{Idempotency: other}); !errors.Is(err, storage.ErrKeyReused) {
+			t.Fatalf("same key, other batch: %v", err)
+		}
+		if n := x.onHand("s-1", "A"); n != 9 || len(x.ledger("s-1")) != 2 {
+			t.Fatalf("A=%d with %d ledger rows; want 9 and 2", n, len(x.ledger("s-1")))
+		}
+	})
+}
+
+func TestWholeStoreCount(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		r, err := x.db.CountStore(ctx, "s-1", ago(60), []storage.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 2}})
+		if err != nil || r.Changed != 2 || r.Stale {
+			t.Fatalf("first count: %+v %v", r, err)
+		}
+		rows := len(x.ledger("s-1"))
+		// A unchanged, B omitted: B goes to zero and only B reaches the ledger.
+		if r, err = x.db.CountStore(ctx, "s-1", ago(30), []storage.Count{{SKU: "A", OnHand: 5}}); err != nil || r.Changed != 1 {
+			t.Fatalf("second count: %+v %v", r, err)
+		}
+		l := x.ledger("s-1")[rows:]
+		if len(l) != 1 || l[0].SKU != "B" || l[0].OnHandDelta != -2 || l[0].Cause != storage.CauseCount {
+			t.Fatalf("second count wrote %+v; want one row, B -2", l)
+		}
+		// The count is a snapshot of every SKU: POS events before it are stale.
+		got := x.apply(delta("before", "s-1", "A", -1, ago(40)), delta("before-c", "s-1", "C", 4, ago(40)),
+			delta("after", "s-1", "A", -1, ago(20)))
+		if !reflect.DeepEqual(got, []string{"stale", "stale", "applied"}) || x.onHand("s-1", "A") != 4 {
+			t.Fatalf("events around the count: %v A=%d", got, x.onHand("s-1", "A"))
+		}
+		// An older count than the last changes nothing.
+		if r, err = x.db.CountStore(ctx, "s-1", ago(50), []storage.Count{{SKU: "A", OnHand: 99}}); err != nil || !r.Stale || x.onHand("s-1", "A") != 4 {
+			t.Fatalf("older count: %+v %v A=%d", r, err, x.onHand("s-1", "A"))
+		}
+		// A count adds back what happened after it (the -1 at 14:40)
+		// and leaves a SKU whose POS snapshot is newer.
+		x.apply(snap("b-snap", "s-1", "B", 7, ago(10)))
+		if _, err = x.db.CountStore(ctx, "s-1", ago(25), []storage.Count{{SKU: "A", OnHand: 8}, {SKU: "B", OnHand: 1}}); err != nil {
+			t.Fatal(err)
+		}
+		if a, b := x.onHand("s-1", "A"), x.onHand("s-1", "B"); a != 7 || b != 7 {
+			t.Fatalf("after a late count: A=%d B=%d, want 7 (8-1) and 7 (newer snapshot)", a, b)
+		}
+		for _, c := range []struct {
+			asOf   time.Time
+			counts []storage.Count
+			path   string
+		}{
+			{ago(1), []storage.Count{{SKU: "A", OnHand: -1}}, "levels[0].on_hand"},
+			{ago(1), []storage.Count{{SKU: "A", OnHand: 1}, {SKU: "A", OnHand: 2}}, "levels[1].sku"},
+			{ago(1), []storage.Count{{SKU: "ZZ", OnHand: 1}}, "levels[0].sku"},
+			{t0.Add(time.Hour), nil, "as_of"},
+			{time.Time{}, nil, "as_of"},
+		} {
+			_, err := x.db.CountStore(ctx, "s-1", c.asOf, c.counts)
+			if code(err) != bopis.EINVALID || !reflect.DeepEqual(fields(err), []string{c.path}) {
+				t.Errorf("count %v at %v: %v, want invalid at %s", c.counts, c.asOf, err, c.path)
+			}
+		}
+		if _, err := x.db.CountStore(ctx, "s-9", ago(1), nil); code(err) != bopis.ENOTFOUND {
+			t.Errorf("count of an unknown store: %v", err)
+		}
+		storagetest.CheckReplay(t, x.db, "s-1")
+	})
+}
+
+func fields(err error) []string {
+	var e *bopis.Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	var out []string
+	for _, f := range e.Fields {
+		out = append(out, f.Path)
+	}
+	return out
+}
+
+func TestAdjustments(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		x.apply(snap("s", "s-1", "A", 3, ago(5)))
+		idem := &storage.Idempotency{Scope: "key_1 adjust", Key: "k1", Hash: []byte("h1")}
+		a := bopis.Adjustment{SKU: "A", Delta: -5, Reason: "damaged", Reference: "ticket-9"}
+		res, replayed, err := x.db.Adjust(ctx, "s-1", a, idem)
+		if err != nil || replayed || res.Applied != -3 || res.Level.OnHand != 0 {
+			t.Fatalf("adjust: %+v %v %v; want -3 applied (never below 0)", res, replayed, err)
+		}
+		rows := len(x.ledger("s-1"))
+		again, replayed, err := x.db.Adjust(ctx, "s-1", a, idem)
+		if err != nil || !replayed || !reflect.DeepEqual(again, res) || len(x.ledger("s-1")) != rows {
+			t.Fatalf("repeat: %+v %v %v; want the first answer and no new ledger row", again, replayed, err)
+		}
+		other := &storage.Idempotency{Scope: idem.Scope, Key: idem.Key, Hash: []byte("h2")}
+		if _, _, err := x.db.Adjust(ctx, "s-1", bopis.Adjustment{SKU: "A", Delta: 1, Reason: "found"}, other); !errors.Is(err, storage.ErrKeyReused) {
+			t.Fatalf("same key, other request: %v", err)
+		}
+		// The same key in another scope (another API key) is another request.
+		mine := &storage.Idempotency{Scope: "key_2 adjust", Key: "k1", Hash: []byte("h3")}
+		if res, _, err := x.db.Adjust(ctx, "s-1", bopis.Adjustment{SKU: "A", Delta: 4, Reason: "found"}, mine); err != nil || res.Level.OnHand != 4 {
+			t.Fatalf("other scope: %+v %v", res, err)
+		}
+		last := x.ledger("s-1")[len(x.ledger("s-1"))-1]
+		if last.Cause != storage.CauseAdjustment || last.Reason != "found" || last.OnHandDelta != 4 {
+			t.Fatalf("ledger row %+v", last)
+		}
+		for _, c := range []struct {
+			store string
+			a     bopis.Adjustment
+			code  string
+		}{
+			{"s-1", bopis.Adjustment{SKU: "ZZ", Delta: 1, Reason: "x"}, bopis.EINVALID},
+			{"s-1", bopis.Adjustment{SKU: "A", Delta: 0, Reason: "x"}, bopis.EINVALID},
+			{"s-1", bopis.Adjustment{SKU: "A", Delta: 1}, bopis.EINVALID},
+			{"s-9", bopis.Adjustment{SKU: "A", Delta: 1, Reason: "x"}, bopis.ENOTFOUND},
+		} {
+			if _, _, err := x.db.Adjust(ctx, c.store, c.a, nil); code(err) != c.code {
+				t.Errorf("%s %+v: %v, want %s", c.store, c.a, err, c.code)
+			}
+		}
+		storagetest.CheckReplay(t, x.db, "s-1")
+	})
+}
+
+func TestReservationsAllOrNothingReleaseAndHandoff(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		x.apply(snap("a", "s-1", "A", 5, ago(5)), snap("b", "s-1", "B", 1, ago(5)), snap("c", "s-1", "C", 4, ago(5)))
+		three := 3
+		if err := x.db.PutStoreSKU(ctx, &bopis.StoreSKU{StoreID: "s-1", SKU: "C", SafetyStock: &three}); err != nil {
+			t.Fatal(err)
+		}
+		rows := len(x.ledger("s-1"))
+		_, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{"A", 3}, {"B", 2}, {"A", 3}, {"C", 2}})
+		var short *storage.Shortfall
+		if !errors.As(err, &short) || code(err) != bopis.ECONFLICT {
+			t.Fatalf("short reservation: %v", err)
+		}
+		if got := fields(err); !reflect.DeepEqual(got, []string{"lines[1]", "lines[2]", "lines[3]"}) {
+			t.Fatalf("short lines %v, want lines[1] (B), lines[2] (A twice), lines[3] (C behind safety stock)", got)
+		}
+		if short.Lines[0] != (storage.ShortLine{Line: 1, SKU: "B", Requested: 2, Available: 1}) || short.Lines[2].Available != 1 {
+			t.Fatalf("shortfall %+v", short.Lines)
+		}
+		if l := x.level("s-1", "A"); l.Reserved != 0 || len(x.ledger("s-1")) != rows {
+			t.Fatalf("a failed reservation left reserved %d and %d ledger rows", l.Reserved, len(x.ledger("s-1"))-rows)
+		}
+		if rs, _ := x.db.Reservations(ctx, "s-1", "", ""); len(rs) != 0 {
+			t.Fatalf("failed reservation left %v", rs)
+		}
+
+		rs, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{"A", 3}, {"B", 1}})
+		if err != nil || len(rs) != 2 || rs[0].Status != storage.ReservationOpen {
+			t.Fatalf("reserve: %v %v", rs, err)
+		}
+		if l := x.level("s-1", "A"); l.Reserved != 3 || l.Available != 2 || l.OnHand != 5 {
+			t.Fatalf("A after reserving 3: %+v", l)
+		}
+		if _, err := x.db.Reserve(ctx, "s-1", "o-2", []storage.ReserveLine{{"A", 2}}); err != nil {
+			t.Fatal(err)
+		}
+		// A snapshot or count sets on_hand and leaves reserved alone.
+		x.apply(snap("a2", "s-1", "A", 6, ago(1)))
+		if l := x.level("s-1", "A"); l.OnHand != 6 || l.Reserved != 5 {
+			t.Fatalf("A after a snapshot: %+v", l)
+		}
+
+		// Handoff of o-1: 2 of 3 A picked, B not found.
+		if _, err := x.db.Consume(ctx, "o-1", map[string]int64{"A": 4}); code(err) != bopis.EINVALID {
+			t.Fatalf("picking more than reserved: %v", err)
+		}
+		before := len(x.ledger("s-1"))
+		done, err := x.db.Consume(ctx, "o-1", map[string]int64{"A": 2})
+		if err != nil || len(done) != 2 || done[0].Status != storage.ReservationConsumed {
+			t.Fatalf("consume: %v %v", done, err)
+		}
+		if a, b := x.level("s-1", "A"), x.level("s-1", "B"); a.OnHand != 4 || a.Reserved != 2 || b.OnHand != 1 || b.Reserved != 0 {
+			t.Fatalf("after handoff A %+v B %+v; want A 4/2, B 1/0", a, b)
+		}
+		var causes []string
+		for _, e := range x.ledger("s-1")[before:] {
+			causes = append(causes, fmt.Sprintf("%s %s %d/%d", e.Cause, e.SKU, e.OnHandDelta, e.ReservedDelta))
+		}
+		if want := []string{"handoff A -2/-2", "release A 0/-1", "release B 0/-1"}; !reflect.DeepEqual(causes, want) {
+			t.Fatalf("handoff ledger %v, want %v", causes, want)
+		}
+		if _, err := x.db.Consume(ctx, "o-1", nil); code(err) != bopis.ENOTFOUND {
+			t.Fatalf("second handoff: %v", err)
+		}
+
+		// Release o-2; releasing again is a no-op.
+		for range 2 {
+			if _, err := x.db.Release(ctx, "o-2"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if l := x.level("s-1", "A"); l.Reserved != 0 || l.OnHand != 4 {
+			t.Fatalf("after release: %+v", l)
+		}
+		if _, err := x.db.Reserve(ctx, "s-9", "o-3", []storage.ReserveLine{{"A", 1}}); code(err) != bopis.ENOTFOUND {
+			t.Fatalf("unknown store: %v", err)
+		}
+		if _, err := x.db.Reserve(ctx, "s-1", "o-3", []storage.ReserveLine{{"A", 0}}); !reflect.DeepEqual(fields(err), []string{"lines[0].quantity"}) {
+			t.Fatalf("zero quantity: %v", err)
+		}
+		if _, err := x.db.Reserve(ctx, "s-1", "o-3", []storage.ReserveLine{{"ZZ", 1}}); code(err) != bopis.ECONFLICT {
+			t.Fatalf("a SKU the store does not carry: %v", err)
+		}
+		storagetest.CheckReplay(t, x.db, "s-1")
+	})
+}
+
+// Sixty-four checkouts race for the last 100 units of one SKU: exactly
+// 100 reservations succeed, the rest are told there is not enough, the
+// sum reserved never exceeds the stock, and releasing and handing off in
+// parallel keeps reserved equal to what open reservations hold.
+func TestConcurrentReservationsNeverOversell(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		x.apply(snap("stock", "s-1", "A", 100, ago(5)))
+		const workers = 64
+		type outcome struct {
+			refs []string
+			err  error
+		}
+		results := make(chan outcome, workers)
+		for g := range workers {
+			go func() {
+				var o outcome
+				for n := 0; ; n++ {
+					ref := fmt.Sprintf("g%02d-%d", g, n)
+					_, err := x.db.Reserve(ctx, "s-1", ref, []storage.ReserveLine{{"A", 1}})
+					var short *storage.Shortfall
+					if errors.As(err, &short) {
+						break
+					}
+					if err != nil {
+						o.err = err
+						break
+					}
+					o.refs = append(o.refs, ref)
+				}
+				results <- o
+			}()
+		}
+		var refs []string
+		for range workers {
+			o := <-results
+			if o.err != nil {
+				t.Fatal(o.err)
+			}
+			refs = append(refs, o.refs...)
+		}
+		l := x.level("s-1", "A")
+		if len(refs) != 100 || l.Reserved != 100 || l.OnHand != 100 || l.OnHand-l.Reserved-l.SafetyStock < 0 {
+			t.Fatalf("%d reservations succeeded, level %+v; want exactly 100 reserved of 100", len(refs), l)
+		}
+		storagetest.CheckReplay(t, x.db, "s-1")
+
+		// Half released, half handed off (every third picks nothing), all at once.
+		done := make(chan error, len(refs))
+		for i, ref := range refs {
+			go func() {
+				var err error
+				switch {
+				case i%2 == 0:
+					_, err = x.db.Release(ctx, ref)
+				case i%3 == 0:
+					_, err = x.db.Consume(ctx, ref, nil)
+				default:
+					_, err = x.db.Consume(ctx, ref, map[string]int64{"A": 1})
+				}
+				done <- err
+			}()
+		}
+		picked := 0
+		for i := range refs {
+			if i%2 == 1 && i%3 != 0 {
+				picked++
+			}
+		}
+		for range refs {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if l := x.level("s-1", "A"); l.Reserved != 0 || l.OnHand != int64(100-picked) {
+			t.Fatalf("after releases and handoffs: %+v, want reserved 0, on hand %d", l, 100-picked)
+		}
+		storagetest.CheckReplay(t, x.db, "s-1")
+	})
+}
+
+func TestLowStockAlertOpensOncePerEpisode(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		x.sku("L", 3)
+		zero := 0
+		if err := x.db.PutStoreSKU(ctx, &bopis.StoreSKU{StoreID: "s-2", SKU: "L", LowStockThreshold: &zero}); err != nil {
+			t.Fatal(err)
+		}
+		open := func() []storage.Alert {
+			t.Helper()
+			as, _, err := x.db.Alerts(ctx, storage.AlertFilter{Type: storage.AlertLowStock}, storage.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return as
+		}
+		events := func() []storage.OutboxEvent {
+			t.Helper()
+			es, _, err := x.db.OutboxEvents(ctx, storage.EventTypeLowStock, storage.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return es
+		}
+		x.apply(snap("s1", "s-1", "L", 10, ago(30)), delta("d1", "s-1", "L", -3, ago(29)))
+		if len(open()) != 0 {
+			t.Fatalf("alert at 7 available: %v", open())
+		}
+		x.apply(delta("d2", "s-1", "L", -4, ago(28))) // 3: at the threshold
+		x.apply(delta("d3", "s-1", "L", -1, ago(27))) // 2
+		x.apply(delta("d4", "s-1", "L", -1, ago(26)), delta("d5", "s-1", "L", 0+1, ago(25)), delta("d6", "s-1", "L", -1, ago(24)))
+		if _, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{"L", 1}}); err != nil { // available 0
+			t.Fatal(err)
+		}
+		as, es := open(), events()
+		if len(as) != 1 || as[0].StoreID != "s-1" || as[0].SKU != "L" || len(es) != 1 {
+			t.Fatalf("after falling through the threshold in several steps: alerts %v, events %d; want one of each", as, len(es))
+		}
+		var payload map[string]any
+		json.Unmarshal(es[0].Payload, &payload)
+		if es[0].Subject != "L" || payload["available"] != 3.0 || payload["threshold"] != 3.0 || payload["sku"] != "L" ||
+			payload["store_id"] != "s-1" || payload["alert_id"] != float64(as[0].ID) {
+			t.Fatalf("event %+v: %s", es[0], es[0].Payload)
+		}
+		// Recovers (available 9 with 1 reserved): closed.
+		x.apply(snap("s2", "s-1", "L", 10, ago(20)))
+		if len(open()) != 0 {
+			t.Fatalf("alert still open after recovery: %v", open())
+		}
+		// Falls again: a second episode, a second event.
+		x.apply(delta("d7", "s-1", "L", -8, ago(19)))
+		if as, es := open(), events(); len(as) != 1 || len(es) != 2 {
+			t.Fatalf("second episode: alerts %v events %d; want 1 open, 2 events", as, len(es))
+		}
+		// The store's threshold override: 1 available at s-2 is fine, 0 is not.
+		x.apply(snap("t1", "s-2", "L", 1, ago(5)))
+		if len(open()) != 1 {
+			t.Fatalf("s-2 at 1 with threshold 0 alerted: %v", open())
+		}
+		x.apply(delta("t2", "s-2", "L", -1, ago(4)))
+		as, _, err := x.db.Alerts(ctx, storage.AlertFilter{StoreIDs: []string{"s-2"}}, storage.Page{})
+		if err != nil || len(as) != 1 || as[0].SKU != "L" || as[0].Detail["threshold"] != 0.0 {
+			t.Fatalf("s-2 alerts %v %v", as, err)
+		}
+	})
+}
+
+func TestStaleFeedSweepAndBuffer(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		wh := storagetest.Store("w-1")
+		wh.Type, wh.PickupMethods = bopis.StoreTypeWarehouse, []bopis.PickupMethod{}
+		if _, err := x.db.PutStore(ctx, wh); err != nil {
+			t.Fatal(err)
+		}
+		x.apply(snap("a", "s-1", "A", 2, ago(1)), snap("w", "w-1", "A", 50, ago(1)))
+		// s-2 never sent an event: it has no feed to go silent.
+		x.db.CountStore(ctx, "s-2", ago(1), []storage.Count{{SKU: "A", OnHand: 2}})
+		sweep := func() (int, int) {
+			t.Helper()
+			o, c, err := x.db.SweepFeeds(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return o, c
+		}
+		staleStores := func() []string {
+			t.Helper()
+			as, _, err := x.db.Alerts(ctx, storage.AlertFilter{Type: storage.AlertStaleFeed}, storage.Page{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, a := range as {
+				ids = append(ids, a.StoreID)
+			}
+			return ids
+		}
+		promisable := func(store string) int64 {
+			t.Helper()
+			av, err := x.db.Availability(ctx, []string{store}, []string{"A"})
+			if err != nil || len(av) != 1 {
+				t.Fatal(av, err)
+			}
+			return av[0].Promisable
+		}
+		if o, _ := sweep(); o != 0 || promisable("s-1") != 2 {
+			t.Fatalf("fresh feed: %d opened, %d promisable", o, promisable("s-1"))
+		}
+		x.clock.Advance(16 * time.Minute) // silent for 16 minutes, more than the default 15
+		if f, _ := x.db.Feed(ctx, "s-1"); !f.Stale || f.LastEventAt == nil || !f.LastEventAt.Equal(t0) {
+			t.Fatalf("feed after 16 silent minutes: %+v", f)
+		}
+		if p, p2 := promisable("s-1"), promisable("s-2"); p != 1 || p2 != 2 {
+			t.Fatalf("promisable at the silent store %d (want 1: one unit kept back), at the store without a feed %d", p, p2)
+		}
+		// The reservation primitive keeps the buffer too: the last unit is not promised.
+		if _, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{"A", 2}}); code(err) != bopis.ECONFLICT {
+			t.Fatalf("reserving the last unit at a silent store: %v", err)
+		}
+		if o, _ := sweep(); o != 1 || !reflect.DeepEqual(staleStores(), []string{"s-1"}) {
+			t.Fatalf("sweep opened %d: %v; want s-1 only (not the warehouse, not s-2)", o, staleStores())
+		}
+		if o, _ := sweep(); o != 0 {
+			t.Fatalf("second sweep opened %d more", o)
+		}
+		es, _, _ := x.db.OutboxEvents(ctx, storage.EventTypeStaleFeed, storage.Page{})
+		if len(es) != 1 || es[0].StoreID != "s-1" {
+			t.Fatalf("stale feed events %v", es)
+		}
+		// The POS speaks again: the alert closes with that batch.
+		x.apply(delta("d", "s-1", "A", 1, t0))
+		if got := staleStores(); len(got) != 0 || promisable("s-1") != 3 {
+			t.Fatalf("after the feed resumed: stale %v, promisable %d", got, promisable("s-1"))
+		}
+		// Silent again: a new alert.
+		x.clock.Advance(20 * time.Minute)
+		if o, _ := sweep(); o != 1 {
+			t.Fatalf("second silence opened %d", o)
+		}
+		// A deactivated store's alert is closed by the sweep.
+		x.db.DeactivateStore(ctx, "s-1")
+		if _, c := sweep(); c != 1 || len(staleStores()) != 0 {
+			t.Fatalf("deactivated store: closed %d, open %v", c, staleStores())
+		}
+	})
+}
+
+func TestStaleAfterAndBufferAreConfigurable(t *testing.T) {
+	none := int64(0)
+	eachInv(t, storage.Config{StaleAfter: time.Hour, StaleBuffer: &none, DefaultSafetyStock: 1}, func(t *testing.T, x *inv) {
+		x.apply(snap("a", "s-1", "A", 5, t0))
+		one := 0
+		x.db.PutStoreSKU(ctx, &bopis.StoreSKU{StoreID: "s-1", SKU: "B", SafetyStock: &one})
+		x.apply(snap("b", "s-1", "B", 5, t0))
+		if a, b := x.level("s-1", "A"), x.level("s-1", "B"); a.SafetyStock != 1 || a.Available != 4 || b.SafetyStock != 0 || b.Available != 5 {
+			t.Fatalf("default safety stock 1: A %+v, B (override 0) %+v", a, b)
+		}
+		x.clock.Advance(30 * time.Minute)
+		if f, _ := x.db.Feed(ctx, "s-1"); f.Stale {
+			t.Fatal("stale after 30 minutes with stale_after 1h")
+		}
+		x.clock.Advance(31 * time.Minute)
+		av, _ := x.db.Availability(ctx, []string{"s-1"}, []string{"A"})
+		if !av[0].FeedStale || av[0].Promisable != 4 {
+			t.Fatalf("stale with buffer 0: %+v", av[0])
+		}
+		if _, err := x.db.Reserve(ctx, "s-1", "o", []storage.ReserveLine{{"A", 4}}); err != nil {
+			t.Fatalf("reserving all available with buffer 0 and safety 1: %v", err)
+		}
+		if _, err := x.db.Reserve(ctx, "s-1", "o2", []storage.ReserveLine{{"A", 1}}); code(err) != bopis.ECONFLICT {
+			t.Fatalf("reserving into the safety stock: %v", err)
+		}
+	})
+}
+
+func TestPickupEligibilityGlobalAndPerStore(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		no, yes := false, true
+		big := storagetest.SKU("BIG")
+		big.PickupEligible = false
+		x.db.PutSKU(ctx, big)
+		x.db.PutStoreSKU(ctx, &bopis.StoreSKU{StoreID: "s-2", SKU: "BIG", PickupEligible: &yes}) // s-2 has a loading dock
+		x.db.PutStoreSKU(ctx, &bopis.StoreSKU{StoreID: "s-1", SKU: "A", PickupEligible: &no})
+		x.db.DeactivateSKU(ctx, "C")
+		for _, s := range []string{"s-1", "s-2"} {
+			x.db.CountStore(ctx, s, ago(1), []storage.Count{{SKU: "A", OnHand: 3}, {SKU: "B", OnHand: 3}, {SKU: "C", OnHand: 3}, {SKU: "BIG", OnHand: 3}})
+		}
+		av, err := x.db.Availability(ctx, []string{"s-1", "s-2", "s-9"}, []string{"A", "B", "C", "BIG", "ZZ"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, a := range av {
+			got[a.StoreID+"/"+a.SKU] = fmt.Sprintf("%v %d", a.Eligible, a.Promisable)
+		}
+		want := map[string]string{
+			"s-1/A": "false 0", "s-1/B": "true 3", "s-1/C": "false 0", "s-1/BIG": "false 0",
+			"s-2/A": "true 3", "s-2/B": "true 3", "s-2/C": "false 0", "s-2/BIG": "true 3",
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("eligibility %v\nwant %v", got, want)
+		}
+	})
+}
+
+// A day of everything at two stores, then the ledger replays to the levels.
+func TestLedgerReplaysToTheLevels(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		x.sku("L", 2)
+		x.db.CountStore(ctx, "s-1", ago(120), []storage.Count{{SKU: "A", OnHand: 20}, {SKU: "B", OnHand: 5}, {SKU: "L", OnHand: 4}})
+		x.apply(delta("1", "s-1", "A", -3, ago(100)), delta("2", "s-1", "B", -9, ago(90)), snap("3", "s-2", "A", 7, ago(90)),
+			delta("4", "s-1", "L", -2, ago(80)), delta("1", "s-2", "A", 2, ago(85)), delta("5", "s-1", "A", -1, ago(130)))
+		x.db.Adjust(ctx, "s-1", bopis.Adjustment{SKU: "A", Delta: -2, Reason: "damaged"}, nil)
+		x.db.Adjust(ctx, "s-2", bopis.Adjustment{SKU: "B", Delta: -2, Reason: "theft"}, nil)
+		x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{"A", 4}, {"L", 1}})
+		x.db.Reserve(ctx, "s-1", "o-2", []storage.ReserveLine{{"A", 2}})
+		x.db.Reserve(ctx, "s-2", "o-3", []storage.ReserveLine{{"A", 5}})
+		x.apply(snap("6", "s-1", "A", 15, ago(60)), delta("7", "s-1", "A", -20, ago(50)))
+		x.db.Consume(ctx, "o-1", map[string]int64{"A": 3, "L": 1})
+		x.db.Release(ctx, "o-3")
+		x.db.CountStore(ctx, "s-2", ago(30), []storage.Count{{SKU: "B", OnHand: 8}})
+		x.apply(snap("8", "s-2", "A", 1, ago(40)), delta("9", "s-2", "B", -1, ago(20)))
+		causes := map[string]bool{}
+		for _, s := range []string{"s-1", "s-2"} {
+			for _, e := range x.ledger(s) {
+				causes[e.Cause] = true
+			}
+			storagetest.CheckReplay(t, x.db, s)
+		}
+		for _, c := range []string{storage.CauseSnapshot, storage.CauseDelta, storage.CauseCount, storage.CauseAdjustment,
+			storage.CauseReservation, storage.CauseRelease, storage.CauseHandoff} {
+			if !causes[c] {
+				t.Errorf("the scenario never wrote a %s row", c)
+			}
+		}
+		if l := x.level("s-1", "A"); l.Reserved != 2 {
+			t.Errorf("s-1 A reserved %d, want 2 (o-2 open)", l.Reserved)
+		}
+	})
+}

@@ -1,0 +1,423 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bopis/bopis"
+)
+
+// Reservation states.
+const (
+	ReservationOpen     = "open"     // units held
+	ReservationReleased = "released" // let go (cancel, expiry)
+	ReservationConsumed = "consumed" // handed off: what was picked left the store
+)
+
+// ReserveLine asks for quantity units of a SKU.
+type ReserveLine struct {
+	SKU      string `json:"sku"`
+	Quantity int64  `json:"quantity"`
+}
+
+// Reservation is units of a SKU held at a store for a reference (an order
+// or a hold).
+type Reservation struct {
+	ID        int64     `json:"id"`
+	StoreID   string    `json:"store_id"`
+	SKU       string    `json:"sku"`
+	Quantity  int64     `json:"quantity"`
+	Status    string    `json:"status"`
+	Reference string    `json:"reference"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// ShortLine is a line that cannot be reserved.
+type ShortLine struct {
+	Line      int    // index in the request
+	SKU       string //
+	Requested int64  //
+	Available int64  // what the store can promise of the SKU now
+}
+
+// Shortfall is the error of a reservation that failed for want of stock.
+// It unwraps to an ECONFLICT *bopis.Error naming each short line
+// (lines[i]), so the HTTP layer answers 409 as it is, and its Lines let a
+// caller build a richer answer (alternative stores).
+type Shortfall struct {
+	StoreID string
+	Lines   []ShortLine
+}
+
+func (e *Shortfall) Error() string { return e.Unwrap().Error() }
+
+// Unwrap returns the shortfall as a domain error.
+func (e *Shortfall) Unwrap() error {
+	fields := make([]bopis.FieldError, len(e.Lines))
+	for i, l := range e.Lines {
+		fields[i] = bopis.FieldError{Path: fmt.Sprintf("lines[%d]", l.Line),
+			Message: fmt.Sprintf("%d of %s requested, %d available at store %s", l.Requested, l.SKU, l.Available, e.StoreID)}
+	}
+	return &bopis.Error{Code: bopis.ECONFLICT, Message: "not enough stock at store " + e.StoreID, Fields: fields}
+}
+
+// Reserve holds every line at a store for reference, all or nothing; see
+// reserve.
+func (db *DB) Reserve(ctx context.Context, storeID, reference string, lines []ReserveLine) (out []Reservation, err error) {
+	_, us := db.nowMicros()
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		out, err = db.reserve(ctx, tx, storeID, reference, lines, us)
+		return err
+	})
+	return out, err
+}
+
+// Release lets go of every open reservation of reference; see release.
+func (db *DB) Release(ctx context.Context, reference string) (out []Reservation, err error) {
+	_, us := db.nowMicros()
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		out, err = db.release(ctx, tx, reference, us)
+		return err
+	})
+	return out, err
+}
+
+// Consume hands off reference's reservations; see consume.
+func (db *DB) Consume(ctx context.Context, reference string, picked map[string]int64) (out []Reservation, err error) {
+	_, us := db.nowMicros()
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		out, err = db.consume(ctx, tx, reference, picked, us)
+		return err
+	})
+	return out, err
+}
+
+func validateReserve(storeID, reference string, lines []ReserveLine) error {
+	var fields []bopis.FieldError
+	add := func(path, msg string) { fields = append(fields, bopis.FieldError{Path: path, Message: msg}) }
+	if !bopis.ValidID(storeID) {
+		add("store_id", bopis.IDRule)
+	}
+	if reference == "" || len(reference) > bopis.MaxReasonLength {
+		add("reference", fmt.Sprintf("must be 1 to %d characters", bopis.MaxReasonLength))
+	}
+	if len(lines) == 0 {
+		add("lines", "at least one line")
+	}
+	for i, l := range lines {
+		if !bopis.ValidID(l.SKU) {
+			add(fmt.Sprintf("lines[%d].sku", i), bopis.IDRule)
+		}
+		if l.Quantity < 1 || l.Quantity > bopis.MaxStockQuantity {
+			add(fmt.Sprintf("lines[%d].quantity", i), fmt.Sprintf("must be between 1 and %d", bopis.MaxStockQuantity))
+		}
+	}
+	if len(fields) > 0 {
+		return &bopis.Error{Code: bopis.EINVALID, Message: "reservation is invalid", Fields: fields}
+	}
+	return nil
+}
+
+// reserve holds every line at storeID for reference inside tx, all or
+// nothing, for the orders and holds code to call in its own transaction.
+//
+// Each line is one conditional UPDATE that adds to reserved only if
+// on_hand - reserved - safety_stock (less the stale-feed buffer when the
+// store's POS is silent) still covers it, checked in the same statement:
+// under any concurrency the sum reserved never exceeds what may be
+// promised. Lines go in SKU order, the order every writer locks levels
+// in. If a line is short, everything this call did is undone (a
+// savepoint; the caller's transaction stays usable, e.g. to try another
+// store) and a *Shortfall names every short line.
+func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string, lines []ReserveLine, now int64) ([]Reservation, error) {
+	if err := validateReserve(storeID, reference, lines); err != nil {
+		return nil, err
+	}
+	if err := storeExists(ctx, tx, storeID); err != nil {
+		return nil, err
+	}
+	buffer, err := db.staleBufferTx(ctx, tx, storeID)
+	if err != nil {
+		return nil, err
+	}
+	order := make([]int, len(lines))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return lines[order[a]].SKU < lines[order[b]].SKU })
+
+	if _, err := tx.ExecContext(ctx, `SAVEPOINT bopis_reserve`); err != nil {
+		return nil, err
+	}
+	upd, err := tx.PrepareContext(ctx, `UPDATE inventory_levels SET reserved = reserved + $3, updated_at = $4
+		WHERE store_id = $1 AND sku = $2
+		AND on_hand - reserved - COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = $1 AND o.sku = $2), $5) - $6 >= $3`)
+	if err != nil {
+		return nil, err
+	}
+	defer upd.Close()
+	failed := -1
+	for _, i := range order {
+		res, err := upd.ExecContext(ctx, storeID, lines[i].SKU, lines[i].Quantity, now, db.safetyStock, buffer)
+		if err != nil {
+			return nil, err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return nil, err
+		} else if n == 0 {
+			failed = i
+			break
+		}
+	}
+	if failed >= 0 {
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT bopis_reserve`); err != nil {
+			return nil, err
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT bopis_reserve`); err != nil {
+			return nil, err
+		}
+		return nil, db.shortfall(ctx, tx, storeID, lines, failed, buffer)
+	}
+	if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT bopis_reserve`); err != nil {
+		return nil, err
+	}
+
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO reservations (store_id, sku, quantity, status, reference, created_at, updated_at)
+		VALUES ($1, $2, $3, '`+ReservationOpen+`', $4, $5, $5) RETURNING id`)
+	if err != nil {
+		return nil, err
+	}
+	defer ins.Close()
+	s := db.stockTx(tx, now)
+	out := make([]Reservation, len(lines))
+	keys := make([]levelKey, 0, len(lines))
+	for i, l := range lines {
+		r := Reservation{StoreID: storeID, SKU: l.SKU, Quantity: l.Quantity, Status: ReservationOpen,
+			Reference: reference, CreatedAt: fromMicros(now), UpdatedAt: fromMicros(now)}
+		if err := ins.QueryRowContext(ctx, storeID, l.SKU, l.Quantity, reference, now).Scan(&r.ID); err != nil {
+			return nil, err
+		}
+		out[i] = r
+		keys = append(keys, levelKey{storeID, l.SKU})
+		s.ledger.add(storeID, l.SKU, CauseReservation, reference, "", int64(0), l.Quantity, now)
+	}
+	// The levels as reserved (already locked by the updates), for alerts.
+	levels, err := db.loadLevels(ctx, tx, keys, now)
+	if err != nil {
+		return nil, err
+	}
+	s.track(levels)
+	return out, s.flush(ctx)
+}
+
+// staleBufferTx is how many units must remain at the store beyond what
+// is reserved: the stale-feed buffer when its POS is silent, else 0.
+func (db *DB) staleBufferTx(ctx context.Context, tx *sql.Tx, storeID string) (int64, error) {
+	var last sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT last_event_at FROM store_feeds WHERE store_id = $1`, storeID).Scan(&last)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, err
+	}
+	if db.feedStatus(ptr(last)).Stale {
+		return db.staleBuffer, nil
+	}
+	return 0, nil
+}
+
+// shortfall names every line the store cannot cover (several lines of
+// one SKU are counted together), as the store stands now.
+func (db *DB) shortfall(ctx context.Context, tx *sql.Tx, storeID string, lines []ReserveLine, failed int, buffer int64) error {
+	skus := make([]string, len(lines))
+	for i, l := range lines {
+		skus[i] = l.SKU
+	}
+	res, err := tx.QueryContext(ctx, `SELECT l.sku, l.on_hand, l.reserved, COALESCE(o.safety_stock, $3)
+		FROM inventory_levels l LEFT JOIN store_skus o ON o.store_id = l.store_id AND o.sku = l.sku
+		WHERE l.store_id = $1 AND l.sku IN (SELECT value FROM `+db.dialect.jsonTextArray("$2")+`)`,
+		storeID, jsonList(skus), db.safetyStock)
+	if err != nil {
+		return err
+	}
+	promisable := map[string]int64{}
+	for res.Next() {
+		var sku string
+		var onHand, reserved, safety int64
+		if err := res.Scan(&sku, &onHand, &reserved, &safety); err != nil {
+			res.Close()
+			return err
+		}
+		promisable[sku] = bopis.Promisable(bopis.Available(onHand, reserved, safety), buffer > 0, buffer)
+	}
+	res.Close()
+	if err := res.Err(); err != nil {
+		return err
+	}
+	short := &Shortfall{StoreID: storeID}
+	asked := map[string]int64{}
+	for i, l := range lines {
+		asked[l.SKU] += l.Quantity
+		if asked[l.SKU] > promisable[l.SKU] {
+			short.Lines = append(short.Lines, ShortLine{Line: i, SKU: l.SKU, Requested: l.Quantity, Available: promisable[l.SKU]})
+		}
+	}
+	if len(short.Lines) == 0 { // stock came back between the update and this read
+		l := lines[failed]
+		short.Lines = []ShortLine{{Line: failed, SKU: l.SKU, Requested: l.Quantity, Available: promisable[l.SKU]}}
+	}
+	return short
+}
+
+// openReservations reads (and on PostgreSQL locks, so that two releases
+// cannot both let go of the same units) reference's open reservations.
+func (db *DB) openReservations(ctx context.Context, tx *sql.Tx, reference string) ([]Reservation, error) {
+	res, err := tx.QueryContext(ctx, `SELECT `+reservationColumns+` FROM reservations
+		WHERE reference = $1 AND status = '`+ReservationOpen+`' ORDER BY store_id, sku, id`+db.dialect.lockRows("reservations"), reference)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	return scanReservations(res)
+}
+
+const reservationColumns = `id, store_id, sku, quantity, status, reference, created_at, updated_at`
+
+func scanReservations(res *sql.Rows) ([]Reservation, error) {
+	out := []Reservation{}
+	for res.Next() {
+		var r Reservation
+		var created, updated int64
+		if err := res.Scan(&r.ID, &r.StoreID, &r.SKU, &r.Quantity, &r.Status, &r.Reference, &created, &updated); err != nil {
+			return nil, err
+		}
+		r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
+		out = append(out, r)
+	}
+	return out, res.Err()
+}
+
+// eachLevel runs fn on each of rs (sorted by store and SKU) with its
+// level, loaded and locked.
+func (db *DB) eachLevel(ctx context.Context, s *stockTx, rs []Reservation, fn func(r *Reservation, l *level)) error {
+	keys := make([]levelKey, len(rs))
+	for i, r := range rs {
+		keys[i] = levelKey{r.StoreID, r.SKU}
+	}
+	levels, err := db.loadLevels(ctx, s.tx, keys, s.now)
+	if err != nil {
+		return err
+	}
+	s.track(levels)
+	for i := range rs {
+		l := levels[keys[i]]
+		if l == nil {
+			return fmt.Errorf("reservation %d holds %s at %s, which has no level", rs[i].ID, rs[i].SKU, rs[i].StoreID)
+		}
+		fn(&rs[i], l)
+	}
+	return nil
+}
+
+// setStatus moves reservations to status.
+func setStatus(ctx context.Context, tx *sql.Tx, rs []Reservation, status string, now int64) error {
+	ids := make([]string, len(rs))
+	for i := range rs {
+		ids[i] = strconv.FormatInt(rs[i].ID, 10)
+		rs[i].Status, rs[i].UpdatedAt = status, fromMicros(now)
+	}
+	_, err := tx.ExecContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2
+		WHERE id IN (`+strings.Join(ids, ",")+`)`, status, now)
+	return err
+}
+
+// release lets go of every open reservation of reference inside tx: each
+// store's reserved drops by what was held, with a release ledger row.
+// Releasing a reference with nothing open does nothing.
+func (db *DB) release(ctx context.Context, tx *sql.Tx, reference string, now int64) ([]Reservation, error) {
+	rs, err := db.openReservations(ctx, tx, reference)
+	if err != nil || len(rs) == 0 {
+		return rs, err
+	}
+	s := db.stockTx(tx, now)
+	err = db.eachLevel(ctx, s, rs, func(r *Reservation, l *level) {
+		s.set(l, l.onHand, l.reserved-r.Quantity, CauseRelease, reference, "")
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := setStatus(ctx, tx, rs, ReservationReleased, now); err != nil {
+		return nil, err
+	}
+	return rs, s.flush(ctx)
+}
+
+// consume hands off reference's open reservations inside tx: what was
+// picked (per SKU, at most what is held) leaves on_hand and reserved with
+// a handoff ledger row, and whatever was held but not picked is released.
+// On error the caller must roll back.
+func (db *DB) consume(ctx context.Context, tx *sql.Tx, reference string, picked map[string]int64, now int64) ([]Reservation, error) {
+	rs, err := db.openReservations(ctx, tx, reference)
+	if err != nil {
+		return nil, err
+	}
+	if len(rs) == 0 {
+		return nil, bopis.Errorf(bopis.ENOTFOUND, "nothing is reserved for %q", reference)
+	}
+	held := map[string]int64{}
+	for _, r := range rs {
+		held[r.SKU] += r.Quantity
+	}
+	var fields []bopis.FieldError
+	for sku, n := range picked {
+		if n < 0 || n > held[sku] {
+			fields = append(fields, bopis.FieldError{Path: "picked." + sku,
+				Message: fmt.Sprintf("%d picked, %d reserved for %s", n, held[sku], reference)})
+		}
+	}
+	if len(fields) > 0 {
+		sort.Slice(fields, func(i, j int) bool { return fields[i].Path < fields[j].Path })
+		return nil, &bopis.Error{Code: bopis.EINVALID, Message: "cannot hand off more than is reserved", Fields: fields}
+	}
+	left := map[string]int64{}
+	for sku, n := range picked {
+		left[sku] = n
+	}
+	s := db.stockTx(tx, now)
+	err = db.eachLevel(ctx, s, rs, func(r *Reservation, l *level) {
+		p := min(left[r.SKU], r.Quantity)
+		left[r.SKU] -= p
+		if p > 0 {
+			s.set(l, max(0, l.onHand-p), l.reserved-p, CauseHandoff, reference, "")
+			s.move(l, originBopis, "handoff-"+strconv.FormatInt(r.ID, 10), CauseHandoff, -p, "", now, EventApplied)
+		}
+		if rest := r.Quantity - p; rest > 0 {
+			s.set(l, l.onHand, l.reserved-rest, CauseRelease, reference, "")
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := setStatus(ctx, tx, rs, ReservationConsumed, now); err != nil {
+		return nil, err
+	}
+	return rs, s.flush(ctx)
+}
+
+// Reservations lists reservations, by store and reference when given
+// ("" for any) and status ("" for any), in the order they were made.
+func (db *DB) Reservations(ctx context.Context, storeID, reference, status string) ([]Reservation, error) {
+	res, err := db.r.QueryContext(ctx, `SELECT `+reservationColumns+` FROM reservations
+		WHERE ($1 = '' OR store_id = $1) AND ($2 = '' OR reference = $2) AND ($3 = '' OR status = $3) ORDER BY id`,
+		storeID, reference, status)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	return scanReservations(res)
+}
