@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -13,8 +15,11 @@ import (
 
 // runBench runs a benchmark and writes its figures into BENCHMARKS.md.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "pickup" {
+		return runBenchPickup(ctx, args, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "feed" {
-		return fmt.Errorf("usage: bopis bench feed [flags]  (bopis bench feed -h lists them)")
+		return fmt.Errorf("usage: bopis bench feed|pickup [flags]  (bopis bench feed -h lists them)")
 	}
 	fs := flag.NewFlagSet("bench feed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -27,8 +32,20 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&cfg.Clients, "clients", 4, "concurrent batches in flight")
 	fs.IntVar(&cfg.Batch, "batch", 5000, "events per batch")
 	out := fs.String("out", "BENCHMARKS.md", "file to write the figures into (empty: print only)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	command := "bopis bench " + strings.Join(args, " ")
 	runs := []string{""}
@@ -49,6 +66,33 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+func runBenchPickup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench pickup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	pg := fs.String("postgres", env("BOPIS_BENCH_POSTGRES_URL", ""), "PostgreSQL server URL where a fresh database may be created (env BOPIS_BENCH_POSTGRES_URL)")
+	cfg := bench.PickupConfig{Seed: 1, Progress: stderr}
+	fs.IntVar(&cfg.Stores, "stores", 5000, "stores")
+	fs.IntVar(&cfg.SKUs, "skus", 50000, "SKUs in the catalog")
+	fs.Float64Var(&cfg.Assortment, "assortment", 0.4, "share of the catalog each store carries")
+	fs.DurationVar(&cfg.Duration, "duration", 20*time.Second, "load time for bopis and again for the SQL baseline")
+	fs.IntVar(&cfg.Clients, "clients", 8, "concurrent clients")
+	out := fs.String("out", "BENCHMARKS.md", "file to write the figures into (empty: print only)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	cfg.Postgres = *pg
+	res, err := bench.Pickup(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	md := res.Markdown(strings.Replace("bopis bench "+strings.Join(args, " "), *pg, "$BOPIS_BENCH_POSTGRES_URL", 1))
+	fmt.Fprintln(stdout, md)
+	if *out != "" {
+		return bench.WriteSection(*out, "pickup", md)
 	}
 	return nil
 }

@@ -110,7 +110,7 @@ func openDB(ctx context.Context, url string, logger *slog.Logger) (*storage.DB, 
 	if err != nil {
 		return nil, err
 	}
-	cfg := set.storage(url)
+	cfg := set.Storage(url)
 	cfg.Logger = logger
 	db, err := storage.Open(ctx, cfg)
 	if err != nil {

@@ -12,8 +12,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/bopis/bopis/internal/httpapi"
-	"github.com/bopis/bopis/internal/readmodel"
+	"github.com/bopis/bopis/internal/app"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -56,23 +55,14 @@ func listenAndServe(ctx context.Context, ln net.Listener, db *storage.DB, logger
 	if err != nil {
 		return err
 	}
-	// Checkout answers from memory, kept current from the database's change feed.
-	model := readmodel.New(set.readModel())
-	loaded := make(chan struct{})
-	followErr := make(chan error, 1)
-	start := time.Now()
-	go func() { followErr <- db.Follow(ctx, model, 200*time.Millisecond, logger, loaded) }()
-	select {
-	case <-loaded:
-		st := model.Stats()
-		logger.Info("read model loaded", "stores", st.Stores, "skus", st.SKUs, "levels", st.Levels, "duration", time.Since(start))
-	case err := <-followErr:
-		return fmt.Errorf("loading the read model: %w", err)
-	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	api := httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version,
-		Checkout: model, PublicStorefront: set.publicStorefront, PublicRate: set.publicRate})
+	svc, err := app.Start(ctx, db, set, logger, reg, version)
+	if err != nil {
+		return err
+	}
+	defer svc.Stop() // before the caller closes the database
+	api := svc.API
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -81,13 +71,6 @@ func listenAndServe(ctx context.Context, ln net.Listener, db *storage.DB, logger
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	// Silent POS feeds raise stale_feed alerts. Every process sweeps; the
-	// database keeps one open alert per store. Stopped before returning,
-	// so the caller may close the database.
-	sweepCtx, stopSweep := context.WithCancel(ctx)
-	swept := make(chan struct{})
-	go func() { defer close(swept); sweepFeeds(sweepCtx, db, logger, time.Minute) }()
-	defer func() { stopSweep(); <-swept }()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
@@ -114,21 +97,3 @@ func listenAndServe(ctx context.Context, ln net.Listener, db *storage.DB, logger
 }
 
 // sweepFeeds runs db.SweepFeeds now and every interval until ctx ends.
-func sweepFeeds(ctx context.Context, db *storage.DB, logger *slog.Logger, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		opened, closed, err := db.SweepFeeds(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			logger.WarnContext(ctx, "sweeping POS feeds", "error", err)
-		case opened+closed > 0:
-			logger.InfoContext(ctx, "stale POS feeds", "alerts_opened", opened, "alerts_closed", closed)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
-}

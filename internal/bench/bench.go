@@ -25,7 +25,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bopis/bopis/internal/httpapi"
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/app"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -73,33 +74,49 @@ func NewDatabase(postgresBase string) (*Database, error) {
 	}}, nil
 }
 
-// server is bopis serving a database on loopback.
+// server is bopis serving a database on loopback, started as `bopis
+// serve` starts it.
 type server struct {
-	db   *storage.DB
-	url  string
-	srv  *http.Server
-	keys map[string]string
+	db  *storage.DB
+	svc *app.Service
+	url string
+	srv *http.Server
 }
 
+// benchSettings are the defaults `bopis serve` runs with, without the
+// per-IP limit (the load comes from one address).
+var benchSettings = app.Settings{StaleAfter: bopis.DefaultStaleAfter, StaleBuffer: bopis.DefaultStaleBuffer, PublicRate: 1e9}
+
 func startServer(ctx context.Context, dbURL string) (*server, error) {
-	db, err := storage.Open(ctx, storage.Config{URL: dbURL})
+	db, err := storage.Open(ctx, benchSettings.Storage(dbURL))
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return startWith(ctx, db)
+}
+
+// startWith starts bopis over an open database; close closes it too.
+func startWith(ctx context.Context, db *storage.DB) (*server, error) {
+	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	svc, err := app.Start(ctx, db, benchSettings, quiet, prometheus.NewRegistry(), "bench")
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	api := httpapi.New(httpapi.Config{Storage: db, Logger: quiet, Registry: prometheus.NewRegistry(), Version: "bench"})
-	s := &server{db: db, url: "http://" + ln.Addr().String(), srv: &http.Server{Handler: api}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		svc.Stop()
+		db.Close()
+		return nil, err
+	}
+	s := &server{db: db, svc: svc, url: "http://" + ln.Addr().String(), srv: &http.Server{Handler: svc.API}}
 	go s.srv.Serve(ln)
 	return s, nil
 }
 
 func (s *server) close() {
 	s.srv.Close()
+	s.svc.Stop()
 	s.db.Close()
 }
 

@@ -42,6 +42,9 @@ type FeedResult struct {
 	BaselineDescription string
 	EventsPerSec        float64
 	CountSKUs           int
+	VisibleP50          time.Duration // from a batch's answer to checkout showing its change
+	VisibleMax          time.Duration
+	VisibleTrials       int
 }
 
 // carries reports whether store s carries SKU k: a fixed pseudo-random
@@ -166,6 +169,13 @@ func Feed(ctx context.Context, cfg FeedConfig) (*FeedResult, error) {
 	say("%s: whole-store count of %d SKUs: %s first, %s with 10%% changed", d.Dialect, cfg.SKUs,
 		res.CountFirst.Round(time.Millisecond), res.CountAgain.Round(time.Millisecond))
 
+	// Freshness: how long after a batch's answer checkout shows its change.
+	if err := measureVisibility(srv, token, res); err != nil {
+		return nil, err
+	}
+	say("%s: batch answer to visible at checkout: p50 %s, max %s over %d trials", d.Dialect,
+		res.VisibleP50.Round(time.Millisecond), res.VisibleMax.Round(time.Millisecond), res.VisibleTrials)
+
 	// The baseline: the same number of rows written the plain way.
 	res.BaselineRowsPerSec, res.BaselineDescription, err = feedBaseline(ctx, cfg)
 	if err != nil {
@@ -173,6 +183,48 @@ func Feed(ctx context.Context, cfg FeedConfig) (*FeedResult, error) {
 	}
 	say("%s: baseline %s: %.0f rows/s", d.Dialect, res.BaselineDescription, res.BaselineRowsPerSec)
 	return res, nil
+}
+
+// measureVisibility posts snapshots that raise one store's stock of one
+// SKU to a new high and times, from each answer, how long until
+// /v1/availability offers that store for the new quantity.
+func measureVisibility(srv *server, token string, res *FeedResult) error {
+	const trials = 20
+	store := benchStore(storeID(0), 0)
+	sku := 0
+	for !carries(res.Config.Seed, 0, sku, res.Config.Assortment) {
+		sku++
+	}
+	var waits []time.Duration
+	for i := range trials {
+		qty := 100000 + i
+		ev := map[string]any{"id": fmt.Sprintf("visible-%d", i), "store_id": store.ID, "sku": skuID(sku), "type": "snapshot",
+			"on_hand": qty, "occurred_at": time.Now().UTC().Format(time.RFC3339Nano)}
+		if err := call("POST", srv.url+"/v1/inventory/events", token, map[string]any{"events": []any{ev}}, nil, 200); err != nil {
+			return err
+		}
+		answered := time.Now()
+		url := fmt.Sprintf("%s/v1/availability?sku=%s&latitude=%f&longitude=%f&radius_km=1&quantity=%d",
+			srv.url, skuID(sku), store.Coordinates.Latitude, store.Coordinates.Longitude, qty)
+		for {
+			var out struct {
+				Options []any `json:"options"`
+			}
+			if err := call("GET", url, token, nil, &out, 200); err != nil {
+				return err
+			}
+			if len(out.Options) > 0 {
+				break
+			}
+			if time.Since(answered) > 10*time.Second {
+				return fmt.Errorf("a change was not visible at checkout after 10 s")
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		waits = append(waits, time.Since(answered))
+	}
+	res.VisibleP50, res.VisibleMax, res.VisibleTrials = percentile(waits, 50), percentile(waits, 100), trials
+	return nil
 }
 
 func benchStore(id string, i int) *bopis.Store {
@@ -288,6 +340,8 @@ func (r *FeedResult) Markdown(command string) string {
 	fmt.Fprintf(&b, "| statuses | %s |\n", statusList(r.Statuses))
 	fmt.Fprintf(&b, "| whole-store count of %d SKUs, empty store | %s |\n", r.CountSKUs, r.CountFirst.Round(time.Millisecond))
 	fmt.Fprintf(&b, "| same count again, 10%% changed | %s |\n", r.CountAgain.Round(time.Millisecond))
+	fmt.Fprintf(&b, "| batch answer to change visible at checkout (p50 / max of %d) | %s / %s |\n", r.VisibleTrials,
+		r.VisibleP50.Round(time.Millisecond), r.VisibleMax.Round(time.Millisecond))
 	fmt.Fprintf(&b, "| baseline: %s | %.0f rows/s |\n", r.BaselineDescription, r.BaselineRowsPerSec)
 	fmt.Fprintf(&b, "| ratio bopis / baseline | %.2f |\n", r.EventsPerSec/r.BaselineRowsPerSec)
 	return b.String()

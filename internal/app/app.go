@@ -1,0 +1,108 @@
+// Package app wires bopis's parts into a running service: the read model
+// loaded and kept current from the change feed, the stale-feed sweeper and
+// the HTTP API over them. cmd/bopis and the benchmarks start bopis through
+// it, so both run the same thing.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/bopis/bopis/internal/httpapi"
+	"github.com/bopis/bopis/internal/readmodel"
+	"github.com/bopis/bopis/internal/storage"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Settings are the retailer's policies and limits.
+type Settings struct {
+	SafetyStock      int64         // default units kept back per SKU and store
+	StaleAfter       time.Duration // a POS feed silent this long is stale
+	StaleBuffer      int64         // extra units that must remain at a stale store
+	PublicStorefront bool          // serve /api/storefront/pickup-options with no key
+	PublicRate       float64       // requests/s per client IP on public routes
+}
+
+// Storage is the storage configuration these settings imply for url.
+func (s Settings) Storage(url string) storage.Config {
+	buffer := s.StaleBuffer
+	return storage.Config{URL: url, DefaultSafetyStock: s.SafetyStock, StaleAfter: s.StaleAfter, StaleBuffer: &buffer}
+}
+
+// ReadModel is the read model configuration these settings imply.
+func (s Settings) ReadModel() readmodel.Config {
+	return readmodel.Config{StaleAfter: s.StaleAfter, StaleBuffer: s.StaleBuffer, DefaultSafetyStock: s.SafetyStock}
+}
+
+// Intervals of the background work.
+const (
+	FollowInterval = 200 * time.Millisecond // change feed → read model
+	SweepInterval  = time.Minute            // silent POS feeds → stale_feed alerts
+)
+
+// Service is a started bopis: its API and the work running behind it.
+type Service struct {
+	API   *httpapi.Server
+	Model *readmodel.Model
+	stop  context.CancelFunc
+	wg    sync.WaitGroup
+}
+
+// Start loads the read model from db (which may take a while on a large
+// network), then keeps it current, sweeps POS feeds, and builds the API.
+// Stop ends the background work; call it before closing db.
+func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logger, reg *prometheus.Registry, version string) (*Service, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	s := &Service{Model: readmodel.New(set.ReadModel()), stop: cancel}
+	loaded := make(chan struct{})
+	followErr := make(chan error, 1)
+	start := time.Now()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		followErr <- db.Follow(ctx, s.Model, FollowInterval, logger, loaded)
+	}()
+	select {
+	case <-loaded:
+		st := s.Model.Stats()
+		logger.Info("read model loaded", "stores", st.Stores, "skus", st.SKUs, "levels", st.Levels, "duration", time.Since(start))
+	case err := <-followErr:
+		s.Stop()
+		return nil, fmt.Errorf("loading the read model: %w", err)
+	}
+	s.wg.Add(1)
+	go func() { defer s.wg.Done(); sweepFeeds(ctx, db, logger, SweepInterval) }()
+	s.API = httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version,
+		Checkout: s.Model, PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate})
+	return s, nil
+}
+
+// Stop ends the background work and waits for it.
+func (s *Service) Stop() {
+	s.stop()
+	s.wg.Wait()
+}
+
+// sweepFeeds raises stale_feed alerts for silent POS feeds every interval.
+// Every process sweeps; the database keeps one open alert per store.
+func sweepFeeds(ctx context.Context, db *storage.DB, logger *slog.Logger, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		opened, closed, err := db.SweepFeeds(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.WarnContext(ctx, "sweeping POS feeds", "error", err)
+		case opened+closed > 0:
+			logger.InfoContext(ctx, "stale POS feeds", "alerts_opened", opened, "alerts_closed", closed)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
