@@ -48,6 +48,9 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer pprof.StopCPUProfile()
 	}
 	command := "bopis bench " + strings.Join(args, " ")
+	if *pg != "" { // a server URL may carry a password: name the variable instead
+		command = strings.ReplaceAll(command, *pg, "$BOPIS_BENCH_POSTGRES_URL")
+	}
 	runs := []string{""}
 	if *pg != "" {
 		runs = append(runs, *pg)
@@ -59,7 +62,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err != nil {
 			return err
 		}
-		md := res.Markdown(strings.Replace(command, base, "$BOPIS_BENCH_POSTGRES_URL", 1))
+		md := res.Markdown(command)
 		fmt.Fprintln(stdout, md)
 		if *out != "" {
 			if err := bench.WriteSection(*out, "feed-"+res.Dialect, md); err != nil {
@@ -89,7 +92,7 @@ func runBenchPickup(ctx context.Context, args []string, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	md := res.Markdown(strings.Replace("bopis bench "+strings.Join(args, " "), *pg, "$BOPIS_BENCH_POSTGRES_URL", 1))
+	md := res.Markdown(strings.ReplaceAll("bopis bench "+strings.Join(args, " "), *pg, "$BOPIS_BENCH_POSTGRES_URL"))
 	fmt.Fprintln(stdout, md)
 	if *out != "" {
 		return bench.WriteSection(*out, "pickup", md)
