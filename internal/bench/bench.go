@@ -126,13 +126,21 @@ var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256, M
 // call sends body as JSON and decodes the answer into out; a status other
 // than want is an error.
 func call(method, url, key string, body, out any, want int) error {
-	var rd io.Reader
+	var b []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			return err
 		}
-		rd = bytes.NewReader(b)
+	}
+	return callRaw(method, url, key, b, out, want)
+}
+
+// callRaw is call with the body already encoded (nil for none).
+func callRaw(method, url, key string, body []byte, out any, want int) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequest(method, url, rd)
 	if err != nil {
