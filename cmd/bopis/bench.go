@@ -36,17 +36,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	if *profile != "" {
-		f, err := os.Create(*profile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startProfile(*profile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	command := "bopis bench " + strings.Join(args, " ")
 	if *pg != "" { // a server URL may carry a password: name the variable instead
 		command = strings.ReplaceAll(command, *pg, "$BOPIS_BENCH_POSTGRES_URL")
@@ -84,9 +78,15 @@ func runBenchPickup(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.DurationVar(&cfg.Duration, "duration", 20*time.Second, "load time for bopis and again for the SQL baseline")
 	fs.IntVar(&cfg.Clients, "clients", 8, "concurrent clients")
 	out := fs.String("out", "BENCHMARKS.md", "file to write the figures into (empty: print only)")
+	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	stop, err := startProfile(*profile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	cfg.Postgres = *pg
 	res, err := bench.Pickup(ctx, cfg)
 	if err != nil {
@@ -98,4 +98,20 @@ func runBenchPickup(ctx context.Context, args []string, stdout, stderr io.Writer
 		return bench.WriteSection(*out, "pickup", md)
 	}
 	return nil
+}
+
+// startProfile writes a CPU profile to path (nothing when empty) until stop.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

@@ -136,6 +136,26 @@ func call(method, url, key string, body, out any, want int) error {
 	return callRaw(method, url, key, b, out, want)
 }
 
+// post sends an encoded JSON body and returns the raw 200 answer.
+func post(url, key string, body []byte) ([]byte, error) {
+	req, err := http.NewRequest("POST", url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	if err == nil && res.StatusCode != 200 {
+		err = fmt.Errorf("POST %s: %d %s", url, res.StatusCode, truncate(raw, 300))
+	}
+	return raw, err
+}
+
 // callRaw is call with the body already encoded (nil for none).
 func callRaw(method, url, key string, body []byte, out any, want int) error {
 	var rd io.Reader

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -191,25 +192,34 @@ func Pickup(ctx context.Context, cfg PickupConfig) (*PickupResult, error) {
 }
 
 // bopisPickup asks bopis for pickup options and returns the store ids.
+// It reads only the ids from the answer: decoding every slot would make
+// the load generator, on the same two cores, the bottleneck.
 func bopisPickup(srv *server, token string, q pickupRequest) ([]string, error) {
-	items := make([]map[string]any, len(q.skus))
+	var b strings.Builder
+	fmt.Fprintf(&b, `{"coordinates":{"latitude":%g,"longitude":%g},"radius_km":50,"items":[`, q.lat, q.lon)
 	for j := range q.skus {
-		items[j] = map[string]any{"sku": q.skus[j], "quantity": q.qty[j]}
+		if j > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"sku":%q,"quantity":%d}`, q.skus[j], q.qty[j])
 	}
-	var out struct {
-		Options []struct {
-			Store struct {
-				ID string `json:"id"`
-			} `json:"store"`
-		} `json:"options"`
+	b.WriteString("]}")
+	raw, err := post(srv.url+"/v1/pickup-options", token, []byte(b.String()))
+	if err != nil {
+		return nil, err
 	}
-	err := call("POST", srv.url+"/v1/pickup-options", token, map[string]any{
-		"coordinates": map[string]any{"latitude": q.lat, "longitude": q.lon}, "radius_km": 50, "items": items}, &out, 200)
 	var ids []string
-	for _, o := range out.Options {
-		ids = append(ids, o.Store.ID)
+	const marker = `"store":{"id":"`
+	for {
+		i := bytes.Index(raw, []byte(marker))
+		if i < 0 {
+			return ids, nil
+		}
+		raw = raw[i+len(marker):]
+		end := bytes.IndexByte(raw, '"')
+		ids = append(ids, string(raw[:end]))
+		raw = raw[end:]
 	}
-	return ids, err
 }
 
 // scatter places a point up to km from c, uniformly over the disc.

@@ -51,6 +51,7 @@ func (s *Server) registerAPIKeys() {
 			if err != nil {
 				return nil, s.problem(ctx, "path", err)
 			}
+			s.keys.forget(k.ID)
 			return &struct{ Body *bopis.APIKey }{k}, nil
 		})
 }

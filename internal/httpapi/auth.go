@@ -43,7 +43,7 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "an API key is required: Authorization: Bearer <key>")
 		return
 	}
-	key, err := s.db.Authenticate(ctx.Context(), strings.TrimSpace(token))
+	key, err := s.keys.authenticate(ctx.Context(), s.db, strings.TrimSpace(token))
 	if err != nil {
 		if bopis.ErrorCode(err) != bopis.EUNAUTHORIZED {
 			s.log.ErrorContext(ctx.Context(), "authenticating", "error", err)

@@ -1,9 +1,11 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/storage"
@@ -125,4 +127,26 @@ func TestAPIKeyValidation(t *testing.T) {
 			t.Errorf("rejected keys were stored: %s", r.raw)
 		}
 	})
+}
+
+// A key revoked by another process sharing the database stops working
+// once this process's cache of verified keys lets go of it (5 s).
+func TestKeyRevokedElsewhereStopsWithinTheCacheTTL(t *testing.T) {
+	db := storagetest.Open(t, "sqlite", nil)
+	clock := storagetest.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	e := newEnvAt(t, db, clock.Now)
+	k := &bopis.APIKey{Role: bopis.RoleStorefront}
+	token, _ := db.CreateAPIKey(context.Background(), k)
+	if r := e.do("GET", "/v1/stores", token, nil); r.status != http.StatusOK {
+		t.Fatalf("fresh key: %d", r.status)
+	}
+	db.RevokeAPIKey(context.Background(), k.ID) // as another process would
+	clock.Advance(4 * time.Second)
+	if r := e.do("GET", "/v1/stores", token, nil); r.status != http.StatusOK {
+		t.Fatalf("within the cache TTL: %d", r.status)
+	}
+	clock.Advance(2 * time.Second)
+	if r := e.do("GET", "/v1/stores", token, nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("after the cache TTL the revoked key still works: %d", r.status)
+	}
 }

@@ -21,17 +21,49 @@ type CalendarSlot struct {
 	Remaining *int      `json:"remaining,omitempty" doc:"Orders it can still take; absent when unlimited."`
 }
 
+// Slots are pickup slots in the order offered. Checkout answers carry
+// hundreds of them, so they encode themselves: the same JSON as the
+// struct tags say, without reflection per slot.
+type Slots []CalendarSlot
+
+// MarshalJSON encodes the slots as a JSON array.
+func (ss Slots) MarshalJSON() ([]byte, error) {
+	return ss.AppendJSON(make([]byte, 0, 2+len(ss)*96)), nil
+}
+
+// AppendJSON appends the slots as a JSON array to b.
+func (ss Slots) AppendJSON(b []byte) []byte {
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"start":"`...)
+		b = s.Start.AppendFormat(b, time.RFC3339Nano)
+		b = append(b, `","end":"`...)
+		b = s.End.AppendFormat(b, time.RFC3339Nano)
+		b = append(b, `","capacity":`...)
+		b = strconv.AppendInt(b, int64(s.Capacity), 10)
+		if s.Remaining != nil {
+			b = append(b, `,"remaining":`...)
+			b = strconv.AppendInt(b, int64(*s.Remaining), 10)
+		}
+		b = append(b, '}')
+	}
+	return append(b, ']')
+}
+
 // Calendar is what the promise engine promises at a store now.
 type Calendar struct {
-	StoreID         string         `json:"store_id"`
-	TimeZone        string         `json:"time_zone"`
-	Method          string         `json:"method"`
-	Now             time.Time      `json:"now" doc:"The instant the answer is for, in the store's zone."`
-	PrepMinutes     int            `json:"prep_minutes" doc:"The store's prep plus the largest extra prep of the items."`
-	EarliestReadyAt *time.Time     `json:"earliest_ready_at,omitempty" doc:"Start of the first slot with room after prep; absent when there is no pickup."`
-	Slots           []CalendarSlot `json:"slots"`
-	HoldUntil       *time.Time     `json:"hold_until,omitempty" doc:"How long an order ready at earliest_ready_at is held."`
-	NoPickupReason  string         `json:"no_pickup_reason,omitempty"`
+	StoreID         string     `json:"store_id"`
+	TimeZone        string     `json:"time_zone"`
+	Method          string     `json:"method"`
+	Now             time.Time  `json:"now" doc:"The instant the answer is for, in the store's zone."`
+	PrepMinutes     int        `json:"prep_minutes" doc:"The store's prep plus the largest extra prep of the items."`
+	EarliestReadyAt *time.Time `json:"earliest_ready_at,omitempty" doc:"Start of the first slot with room after prep; absent when there is no pickup."`
+	Slots           Slots      `json:"slots"`
+	HoldUntil       *time.Time `json:"hold_until,omitempty" doc:"How long an order ready at earliest_ready_at is held."`
+	NoPickupReason  string     `json:"no_pickup_reason,omitempty"`
 }
 
 // Calendar query limits.
@@ -111,7 +143,7 @@ func (s *Server) registerCalendar() {
 			}
 			now := s.now().In(sc.Location())
 			out := Calendar{StoreID: st.ID, TimeZone: st.TimeZone, Method: in.Method, Now: now,
-				PrepMinutes: calendar.PrepMinutes(st.PrepMinutes, extras...), Slots: []CalendarSlot{}}
+				PrepMinutes: calendar.PrepMinutes(st.PrepMinutes, extras...), Slots: Slots{}}
 			if !st.Offers(bopis.PickupMethod(in.Method)) {
 				out.NoPickupReason = fmt.Sprintf("the store does not offer %s pickup", in.Method)
 				return &struct{ Body Calendar }{out}, nil

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -90,7 +91,7 @@ type PickupOption struct {
 	AllAvailable    bool                 `json:"all_available"`
 	Lines           []PickupLine         `json:"lines"`
 	EarliestReadyAt time.Time            `json:"earliest_ready_at"`
-	Slots           []CalendarSlot       `json:"slots"`
+	Slots           Slots                `json:"slots"`
 	HoldUntil       time.Time            `json:"hold_until" doc:"How long an order ready at earliest_ready_at is held."`
 }
 
@@ -99,8 +100,38 @@ type PickupOptions struct {
 	Options []PickupOption `json:"options"`
 }
 
-func slotsOf(p calendar.Promise) []CalendarSlot {
-	out := make([]CalendarSlot, 0, len(p.Slots))
+// AppendJSON appends the answer as JSON: each option's small fields through
+// encoding/json, its many slots directly.
+func (p *PickupOptions) AppendJSON(b []byte) []byte {
+	b = append(b, `{"options":[`...)
+	for i := range p.Options {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		o := p.Options[i]
+		head, _ := json.Marshal(optionWithoutSlots(o)) // no channels or funcs: cannot fail
+		b = append(b, head[:len(head)-1]...)
+		b = append(b, `,"slots":`...)
+		b = o.Slots.AppendJSON(b)
+		b = append(b, '}')
+	}
+	return append(b, "]}"...)
+}
+
+// optionWithoutSlots is a PickupOption whose slots AppendJSON writes itself.
+type optionWithoutSlots struct {
+	Store           PickupStore          `json:"store"`
+	DistanceKm      float64              `json:"distance_km"`
+	Methods         []bopis.PickupMethod `json:"methods"`
+	AllAvailable    bool                 `json:"all_available"`
+	Lines           []PickupLine         `json:"lines"`
+	EarliestReadyAt time.Time            `json:"earliest_ready_at"`
+	Slots           Slots                `json:"-"`
+	HoldUntil       time.Time            `json:"hold_until"`
+}
+
+func slotsOf(p calendar.Promise) Slots {
+	out := make(Slots, 0, len(p.Slots))
 	for _, sl := range p.Slots {
 		cs := CalendarSlot{Start: sl.Start, End: sl.End, Capacity: sl.Capacity}
 		if sl.Capacity > 0 {

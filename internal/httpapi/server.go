@@ -78,6 +78,7 @@ type Server struct {
 
 	checkout    Checkout
 	publicLimit *ipLimiter
+	keys        *keyCache
 	handler     http.Handler
 }
 
@@ -95,6 +96,7 @@ func New(cfg Config) *Server {
 		cfg.PublicBurst = 20
 	}
 	s.publicLimit = newIPLimiter(cfg.PublicRate, cfg.PublicBurst, s.now)
+	s.keys = newKeyCache(s.now)
 	mux := http.NewServeMux()
 	hc := huma.DefaultConfig("bopis", cfg.Version)
 	hc.Info.Description = "Buy online, pick up in store: store network, inventory, pickup promise, orders. " +
@@ -102,6 +104,7 @@ func New(cfg Config) *Server {
 	hc.DocsPath = ""     // the docs page loads scripts from a CDN; the document itself is enough
 	hc.SchemasPath = ""  // schemas are inside the document
 	hc.CreateHooks = nil // no $schema links in bodies: they would point at the schemas path
+	hc.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"apiKey": {Type: "http", Scheme: "bearer", Description: "A bopis API key; its role decides what it reaches."},
 	}
