@@ -86,6 +86,9 @@ func (m *Model) PickupOptions(q Query, booked Bookings) []Option {
 			return
 		}
 		c := candidate{e: e, km: km, stale: m.stale(e, q.Now)}
+		if !q.IncludePartial && !m.hasAll(si, c.stale, q.Lines, idx) {
+			return // most stores fail on a line: say so without building the answer
+		}
 		c.lines, c.all = m.lines(si, c.stale, q.Lines, idx)
 		if c.all || (q.IncludePartial && anyEnough(c.lines)) {
 			cands = append(cands, c)
@@ -133,34 +136,48 @@ func (m *Model) stale(e *storeEntry, now time.Time) bool {
 	return !e.feedAt.IsZero() && now.Sub(e.feedAt) > m.cfg.StaleAfter
 }
 
+// hasAll reports whether store si can supply every line, stopping at the
+// first it cannot; lines gives the same verdict with the details.
+func (m *Model) hasAll(si int32, stale bool, lines []Line, idx []int32) bool {
+	for i, l := range lines {
+		if !m.line(si, stale, l, idx[i]).Enough {
+			return false
+		}
+	}
+	return true
+}
+
 // lines works out each line at store si.
 func (m *Model) lines(si int32, stale bool, lines []Line, idx []int32) ([]LineAvailability, bool) {
 	out := make([]LineAvailability, len(lines))
 	all := true
-	row := m.free[si]
-	ovs := m.overrides[si]
 	for i, l := range lines {
-		la := LineAvailability{SKU: l.SKU, Quantity: l.Quantity}
-		if k := idx[i]; k >= 0 {
-			sk := m.skus[k]
-			ov, hasOv := ovs[k]
-			la.Eligible = sk.active && sk.eligible
-			if hasOv && ov.eligible != nil {
-				la.Eligible = sk.active && *ov.eligible
-			}
-			if int(k) < len(row) && row[k] != notCarried {
-				safety := m.cfg.DefaultSafetyStock
-				if hasOv && ov.safetyStock != nil {
-					safety = *ov.safetyStock
-				}
-				la.Available = bopis.Promisable(bopis.Available(int64(row[k]), 0, safety), stale, m.cfg.StaleBuffer)
-			}
-		}
-		la.Enough = la.Eligible && la.Available >= l.Quantity
-		all = all && la.Enough
-		out[i] = la
+		out[i] = m.line(si, stale, l, idx[i])
+		all = all && out[i].Enough
 	}
 	return out, all
+}
+
+// line works out one line (SKU index k, -1 if unknown) at store si.
+func (m *Model) line(si int32, stale bool, l Line, k int32) LineAvailability {
+	la := LineAvailability{SKU: l.SKU, Quantity: l.Quantity}
+	if k >= 0 {
+		sk := m.skus[k]
+		ov, hasOv := m.overrides[si][k]
+		la.Eligible = sk.active && sk.eligible
+		if hasOv && ov.eligible != nil {
+			la.Eligible = sk.active && *ov.eligible
+		}
+		if row := m.free[si]; int(k) < len(row) && row[k] != notCarried {
+			safety := m.cfg.DefaultSafetyStock
+			if hasOv && ov.safetyStock != nil {
+				safety = *ov.safetyStock
+			}
+			la.Available = bopis.Promisable(bopis.Available(int64(row[k]), 0, safety), stale, m.cfg.StaleBuffer)
+		}
+	}
+	la.Enough = la.Eligible && la.Available >= l.Quantity
+	return la
 }
 
 // eachCellNear calls fn for every store in the grid cells that cover the
