@@ -144,6 +144,9 @@ Try:
   curl -s -H 'Authorization: Bearer %[2]s' '%[1]s/v1/stores?limit=3'
   curl -s -H 'Authorization: Bearer %[2]s' '%[1]s/v1/stores/s-0001'
   curl -s -H 'Authorization: Bearer %[2]s' '%[1]s/v1/stores/s-0001/inventory?sku=SKU-000001,SKU-000002'
+  curl -s -H 'Authorization: Bearer %[2]s' '%[1]s/v1/stores/s-0001/calendar?days=2&items=SKU-000001:1'
+  curl -s -X POST -H 'Authorization: Bearer %[2]s' -H 'Content-Type: application/json' '%[1]s/v1/pickup-options' \
+       -d '{"coordinates": {"latitude": 40.7128, "longitude": -74.006}, "items": [{"sku": "SKU-000001", "quantity": 1}], "days": 1}'
   curl -s -H 'Authorization: Bearer %[2]s' '%[1]s/v1/skus?limit=5'
   curl -s -X PUT -H 'Authorization: Bearer %[3]s' -H 'Content-Type: application/json' '%[1]s/v1/skus/MY-SKU' -d '{"name":"My item"}'
   curl -s -H 'Authorization: Bearer %[4]s' '%[1]s/v1/stores/s-0002'   # 403: a store key reaches only its own store
