@@ -18,7 +18,6 @@ import (
 type Checkout interface {
 	PickupOptions(q readmodel.Query, booked readmodel.Bookings) []readmodel.Option
 	SKUByVariant(id int64) (string, bool)
-	VariantOf(sku string) int64
 }
 
 // Checkout limits.

@@ -173,21 +173,6 @@ func (m *Model) PutLevel(storeID, sku string, onHand, reserved int64) {
 	m.putLevel(storeID, sku, onHand, reserved)
 }
 
-// Level is one stock row for PutLevels.
-type Level struct {
-	StoreID, SKU     string
-	OnHand, Reserved int64
-}
-
-// PutLevels applies many stock rows at once.
-func (m *Model) PutLevels(levels []Level) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, l := range levels {
-		m.putLevel(l.StoreID, l.SKU, l.OnHand, l.Reserved)
-	}
-}
-
 func (m *Model) putLevel(storeID, sku string, onHand, reserved int64) {
 	s, ok1 := m.storeIdx[storeID]
 	k, ok2 := m.skuIdx[sku]
@@ -226,16 +211,6 @@ func (m *Model) SKUByVariant(id int64) (string, bool) {
 		return "", false
 	}
 	return m.skus[k].sku, true
-}
-
-// VariantOf returns the variant id of a SKU (0 if none).
-func (m *Model) VariantOf(sku string) int64 {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
-	if k, ok := m.skuIdx[sku]; ok {
-		return m.skus[k].variantID
-	}
-	return 0
 }
 
 // Stats is the model's size.

@@ -212,7 +212,7 @@ func TestQueriesWhileTheFeedUpdates(t *testing.T) {
 			defer wg.Done()
 			for i := range 500 {
 				if g == 0 {
-					m.PutLevels([]readmodel.Level{{StoreID: "a", SKU: "A", OnHand: int64(i % 7)}})
+					m.PutLevel("a", "A", int64(i%7), 0)
 					continue
 				}
 				for _, o := range m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 1}), nil) {
