@@ -170,10 +170,6 @@ func (m *Model) PutOverride(storeID, sku string, eligible *bool, safetyStock *in
 func (m *Model) PutLevel(storeID, sku string, onHand, reserved int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.putLevel(storeID, sku, onHand, reserved)
-}
-
-func (m *Model) putLevel(storeID, sku string, onHand, reserved int64) {
 	s, ok1 := m.storeIdx[storeID]
 	k, ok2 := m.skuIdx[sku]
 	if !ok1 || !ok2 {
