@@ -5,6 +5,7 @@
 //	bopis migrate            apply database migrations and exit
 //	bopis keys create ...    make an API key and print its secret once
 //	bopis bench feed         measure POS ingestion; figures go to BENCHMARKS.md
+//	bopis bench pickup       measure checkout against a plain SQL baseline
 //
 // Every flag can also be set by environment variable (flags win).
 package main
@@ -35,7 +36,8 @@ Usage:
   bopis demo    [--addr 127.0.0.1:8080] [--file ./bopis-demo.db] [--seed 1]
   bopis migrate [--db URL]
   bopis keys create --role admin|storefront|store|pos|public [--store ID]... [--origin URL]... [--name NAME] [--db URL]
-  bopis bench feed [--postgres URL] [--duration 30s] ...   measure, and write the figures to BENCHMARKS.md
+  bopis bench feed   [--postgres URL] [--duration 30s] ...   measure POS ingestion, write BENCHMARKS.md
+  bopis bench pickup --postgres URL [--duration 20s] ...     measure checkout against plain SQL, write BENCHMARKS.md
 
 Environment:
   BOPIS_ADDR       listen address (--addr)
