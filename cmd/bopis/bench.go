@@ -13,89 +13,94 @@ import (
 	"github.com/bopis/bopis/internal/bench"
 )
 
+// benchFlags are the flags every benchmark takes.
+type benchFlags struct {
+	fs         *flag.FlagSet
+	postgres   string
+	out        string
+	profile    string
+	stores     int
+	skus       int
+	clients    int
+	assortment float64
+	duration   time.Duration
+}
+
+func newBenchFlags(name string, stderr io.Writer, clients int, duration time.Duration, postgresHelp string) *benchFlags {
+	b := &benchFlags{fs: flag.NewFlagSet(name, flag.ContinueOnError)}
+	b.fs.SetOutput(stderr)
+	b.fs.StringVar(&b.postgres, "postgres", env("BOPIS_BENCH_POSTGRES_URL", ""), postgresHelp+" (env BOPIS_BENCH_POSTGRES_URL)")
+	b.fs.StringVar(&b.out, "out", "BENCHMARKS.md", "file to write the figures into (empty: print only)")
+	b.fs.StringVar(&b.profile, "cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file")
+	b.fs.IntVar(&b.stores, "stores", 5000, "stores")
+	b.fs.IntVar(&b.skus, "skus", 50000, "SKUs in the catalog")
+	b.fs.Float64Var(&b.assortment, "assortment", 0.4, "share of the catalog each store carries")
+	b.fs.IntVar(&b.clients, "clients", clients, "concurrent clients")
+	b.fs.DurationVar(&b.duration, "duration", duration, "load time per side")
+	return b
+}
+
+// command is the command line to record, naming the PostgreSQL URL (which
+// may carry a password) by its variable.
+func (b *benchFlags) command(args []string) string {
+	c := "bopis bench " + strings.Join(args, " ")
+	if b.postgres != "" {
+		c = strings.ReplaceAll(c, b.postgres, "$BOPIS_BENCH_POSTGRES_URL")
+	}
+	return c
+}
+
+// write prints a section and records it in the output file.
+func (b *benchFlags) write(stdout io.Writer, id, md string) error {
+	fmt.Fprintln(stdout, md)
+	if b.out == "" {
+		return nil
+	}
+	return bench.WriteSection(b.out, id, md)
+}
+
 // runBench runs a benchmark and writes its figures into BENCHMARKS.md.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 && args[0] == "pickup" {
-		return runBenchPickup(ctx, args, stdout, stderr)
-	}
-	if len(args) == 0 || args[0] != "feed" {
+	if len(args) == 0 || (args[0] != "feed" && args[0] != "pickup") {
 		return fmt.Errorf("usage: bopis bench feed|pickup [flags]  (bopis bench feed -h lists them)")
 	}
-	fs := flag.NewFlagSet("bench feed", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	pg := fs.String("postgres", env("BOPIS_BENCH_POSTGRES_URL", ""), "also run on PostgreSQL: a server URL where fresh databases may be created (env BOPIS_BENCH_POSTGRES_URL)")
-	cfg := bench.FeedConfig{Seed: 1, Progress: stderr}
-	fs.IntVar(&cfg.Stores, "stores", 5000, "stores")
-	fs.IntVar(&cfg.SKUs, "skus", 50000, "SKUs in the catalog")
-	fs.Float64Var(&cfg.Assortment, "assortment", 0.4, "share of the catalog each store carries")
-	fs.DurationVar(&cfg.Duration, "duration", 30*time.Second, "sustained load time per database")
-	fs.IntVar(&cfg.Clients, "clients", 4, "concurrent batches in flight")
-	fs.IntVar(&cfg.Batch, "batch", 5000, "events per batch")
-	out := fs.String("out", "BENCHMARKS.md", "file to write the figures into (empty: print only)")
-	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file")
-	if err := fs.Parse(args[1:]); err != nil {
+	var b *benchFlags
+	var batch int
+	if args[0] == "feed" {
+		b = newBenchFlags("bench feed", stderr, 4, 30*time.Second, "also run on PostgreSQL: a server URL where fresh databases may be created")
+		b.fs.IntVar(&batch, "batch", 5000, "events per batch")
+	} else {
+		b = newBenchFlags("bench pickup", stderr, 8, 20*time.Second, "PostgreSQL server URL where a fresh database may be created")
+	}
+	if err := b.fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	stop, err := startProfile(*profile)
+	stop, err := startProfile(b.profile)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	command := "bopis bench " + strings.Join(args, " ")
-	if *pg != "" { // a server URL may carry a password: name the variable instead
-		command = strings.ReplaceAll(command, *pg, "$BOPIS_BENCH_POSTGRES_URL")
-	}
-	runs := []string{""}
-	if *pg != "" {
-		runs = append(runs, *pg)
-	}
-	for _, base := range runs {
-		c := cfg
-		c.Postgres = base
-		res, err := bench.Feed(ctx, c)
+	if args[0] == "pickup" {
+		res, err := bench.Pickup(ctx, bench.PickupConfig{Postgres: b.postgres, Stores: b.stores, SKUs: b.skus,
+			Assortment: b.assortment, Duration: b.duration, Clients: b.clients, Seed: 1, Progress: stderr})
 		if err != nil {
 			return err
 		}
-		md := res.Markdown(command)
-		fmt.Fprintln(stdout, md)
-		if *out != "" {
-			if err := bench.WriteSection(*out, "feed-"+res.Dialect, md); err != nil {
-				return err
-			}
+		return b.write(stdout, "pickup", res.Markdown(b.command(args)))
+	}
+	runs := []string{""} // SQLite, then PostgreSQL when given
+	if b.postgres != "" {
+		runs = append(runs, b.postgres)
+	}
+	for _, pg := range runs {
+		res, err := bench.Feed(ctx, bench.FeedConfig{Postgres: pg, Stores: b.stores, SKUs: b.skus, Assortment: b.assortment,
+			Duration: b.duration, Clients: b.clients, Batch: batch, Seed: 1, Progress: stderr})
+		if err != nil {
+			return err
 		}
-	}
-	return nil
-}
-
-func runBenchPickup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("bench pickup", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	pg := fs.String("postgres", env("BOPIS_BENCH_POSTGRES_URL", ""), "PostgreSQL server URL where a fresh database may be created (env BOPIS_BENCH_POSTGRES_URL)")
-	cfg := bench.PickupConfig{Seed: 1, Progress: stderr}
-	fs.IntVar(&cfg.Stores, "stores", 5000, "stores")
-	fs.IntVar(&cfg.SKUs, "skus", 50000, "SKUs in the catalog")
-	fs.Float64Var(&cfg.Assortment, "assortment", 0.4, "share of the catalog each store carries")
-	fs.DurationVar(&cfg.Duration, "duration", 20*time.Second, "load time for bopis and again for the SQL baseline")
-	fs.IntVar(&cfg.Clients, "clients", 8, "concurrent clients")
-	out := fs.String("out", "BENCHMARKS.md", "file to write the figures into (empty: print only)")
-	profile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	stop, err := startProfile(*profile)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	cfg.Postgres = *pg
-	res, err := bench.Pickup(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	md := res.Markdown(strings.ReplaceAll("bopis bench "+strings.Join(args, " "), *pg, "$BOPIS_BENCH_POSTGRES_URL"))
-	fmt.Fprintln(stdout, md)
-	if *out != "" {
-		return bench.WriteSection(*out, "pickup", md)
+		if err := b.write(stdout, "feed-"+res.Dialect, res.Markdown(b.command(args))); err != nil {
+			return err
+		}
 	}
 	return nil
 }
