@@ -89,7 +89,7 @@ func seedDemo(ctx context.Context, db *storage.DB, seed uint64, progress io.Writ
 		if current == "" || err != nil {
 			return
 		}
-		_, err = db.ApplyStoreCount(ctx, current, time.Now(), counts)
+		_, err = db.CountStore(ctx, current, time.Now(), counts)
 		levels += len(counts)
 		done++
 		if done%50 == 0 || done == len(n.Stores) {

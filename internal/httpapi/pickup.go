@@ -84,13 +84,18 @@ type PickupLine struct {
 
 // PickupOption is one store that can take the cart.
 type PickupOption struct {
+	PickupOptionHead
+	Slots Slots `json:"slots"`
+}
+
+// PickupOptionHead is a pickup option but its slots (see AppendJSON).
+type PickupOptionHead struct {
 	Store           PickupStore          `json:"store"`
 	DistanceKm      float64              `json:"distance_km"`
 	Methods         []bopis.PickupMethod `json:"methods"`
 	AllAvailable    bool                 `json:"all_available"`
 	Lines           []PickupLine         `json:"lines"`
 	EarliestReadyAt time.Time            `json:"earliest_ready_at"`
-	Slots           Slots                `json:"slots"`
 	HoldUntil       time.Time            `json:"hold_until" doc:"How long an order ready at earliest_ready_at is held."`
 }
 
@@ -107,26 +112,14 @@ func (p *PickupOptions) AppendJSON(b []byte) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		o := p.Options[i]
-		head, _ := json.Marshal(optionWithoutSlots(o)) // no channels or funcs: cannot fail
+		o := &p.Options[i]
+		head, _ := json.Marshal(&o.PickupOptionHead) // no channels or funcs: cannot fail
 		b = append(b, head[:len(head)-1]...)
 		b = append(b, `,"slots":`...)
 		b = o.Slots.AppendJSON(b)
 		b = append(b, '}')
 	}
 	return append(b, "]}"...)
-}
-
-// optionWithoutSlots is a PickupOption whose slots AppendJSON writes itself.
-type optionWithoutSlots struct {
-	Store           PickupStore          `json:"store"`
-	DistanceKm      float64              `json:"distance_km"`
-	Methods         []bopis.PickupMethod `json:"methods"`
-	AllAvailable    bool                 `json:"all_available"`
-	Lines           []PickupLine         `json:"lines"`
-	EarliestReadyAt time.Time            `json:"earliest_ready_at"`
-	Slots           Slots                `json:"-"`
-	HoldUntil       time.Time            `json:"hold_until"`
 }
 
 func slotsOf(p calendar.Promise) Slots {
@@ -144,12 +137,12 @@ func slotsOf(p calendar.Promise) Slots {
 
 func optionOut(o readmodel.Option) PickupOption {
 	s := o.Store
-	out := PickupOption{
+	out := PickupOption{PickupOptionHead: PickupOptionHead{
 		Store: PickupStore{ID: s.ID, Name: s.Name, LocationID: s.LocationID, Address: s.Address,
 			Coordinates: s.Coordinates, TimeZone: s.TimeZone},
 		DistanceKm: math.Round(o.DistanceKm*100) / 100, Methods: s.PickupMethods, AllAvailable: o.AllAvailable,
-		EarliestReadyAt: o.Promise.EarliestReadyAt, Slots: slotsOf(o.Promise), HoldUntil: o.Promise.HoldUntil,
-	}
+		EarliestReadyAt: o.Promise.EarliestReadyAt, HoldUntil: o.Promise.HoldUntil,
+	}, Slots: slotsOf(o.Promise)}
 	for _, l := range o.Lines {
 		out.Lines = append(out.Lines, PickupLine{SKU: l.SKU, Quantity: l.Quantity, Available: l.Available, Eligible: l.Eligible})
 	}

@@ -49,7 +49,7 @@ func chicagoNetwork(t *testing.T, e *env) (admin string) {
 		"curb": {{SKU: "A", OnHand: 8}, {SKU: "B", OnHand: 1}},
 		"far":  {{SKU: "A", OnHand: 99}, {SKU: "B", OnHand: 99}},
 	} {
-		if _, err := e.db.ApplyStoreCount(context.Background(), store, checkoutNow, counts); err != nil {
+		if _, err := e.db.CountStore(context.Background(), store, checkoutNow, counts); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -145,8 +145,8 @@ func TestPickupOptionsStaysCurrentWithStock(t *testing.T) {
 		if got := ask(); got != "[mid curb]" {
 			t.Fatalf("before: %s", got)
 		}
-		db.ApplyStoreCount(context.Background(), "near", checkoutNow, []storage.Count{{SKU: "A", OnHand: 5}})
-		db.ApplyStoreCount(context.Background(), "mid", checkoutNow, []storage.Count{{SKU: "A", OnHand: 0}})
+		db.CountStore(context.Background(), "near", checkoutNow, []storage.Count{{SKU: "A", OnHand: 5}})
+		db.CountStore(context.Background(), "mid", checkoutNow, []storage.Count{{SKU: "A", OnHand: 0}})
 		e.sync()
 		if got := ask(); got != "[near curb]" {
 			t.Fatalf("after counts: %s, want [near curb]", got)

@@ -35,12 +35,14 @@ func TestPickupOptionsAppendJSONMatchesEncodingJSON(t *testing.T) {
 	loc := int64(7)
 	at := time.Date(2026, 11, 23, 16, 0, 0, 0, zone)
 	p := &PickupOptions{Options: []PickupOption{{
-		Store:      PickupStore{ID: "s-1", Name: "Downtown \"Main\"", LocationID: &loc, TimeZone: "America/Chicago"},
-		DistanceKm: 3.25, Methods: nil, AllAvailable: true,
-		Lines:           []PickupLine{{SKU: "A", Quantity: 2, Available: 7, Eligible: true}},
-		EarliestReadyAt: at, HoldUntil: at.Add(72 * time.Hour),
+		PickupOptionHead: PickupOptionHead{
+			Store:      PickupStore{ID: "s-1", Name: "Downtown \"Main\"", LocationID: &loc, TimeZone: "America/Chicago"},
+			DistanceKm: 3.25, Methods: nil, AllAvailable: true,
+			Lines:           []PickupLine{{SKU: "A", Quantity: 2, Available: 7, Eligible: true}},
+			EarliestReadyAt: at, HoldUntil: at.Add(72 * time.Hour),
+		},
 		Slots: Slots{{Start: at, End: at.Add(time.Hour), Capacity: 20, Remaining: &r}},
-	}, {Store: PickupStore{ID: "s-2"}, Slots: Slots{}}}}
+	}, {PickupOptionHead: PickupOptionHead{Store: PickupStore{ID: "s-2"}}, Slots: Slots{}}}}
 	var got, want any
 	if err := json.Unmarshal(p.AppendJSON(nil), &got); err != nil {
 		t.Fatalf("AppendJSON wrote invalid JSON: %v", err)

@@ -50,7 +50,7 @@ func TestChangeFeedCarriesEveryWrite(t *testing.T) {
 		db.PutStore(ctx, storagetest.Store("s-1"))
 		db.PutSKU(ctx, storagetest.SKU("A"))
 		db.PutSKU(ctx, storagetest.SKU("B"))
-		db.ApplyStoreCount(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 5}})
+		db.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 5}})
 
 		r := newRecorder()
 		w, err := db.ReadChanges(ctx, 0, r)
@@ -74,7 +74,7 @@ func TestChangeFeedCarriesEveryWrite(t *testing.T) {
 		}
 
 		// Each kind of write shows up, and only it.
-		db.ApplyStoreCount(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 7}, {SKU: "B", OnHand: 1}})
+		db.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 7}, {SKU: "B", OnHand: 1}})
 		s := storagetest.Store("s-1")
 		s.Name = "Renamed"
 		db.PutStore(ctx, s)
@@ -131,7 +131,7 @@ func TestChangeFeedMissesNothingUnderConcurrentWrites(t *testing.T) {
 					}
 					mu.Lock()
 					asOf = asOf.Add(time.Second)
-					_, err := db.ApplyStoreCount(ctx, "s-1", asOf, counts)
+					_, err := db.CountStore(ctx, "s-1", asOf, counts)
 					mu.Unlock()
 					if err != nil {
 						t.Error(err)
@@ -186,7 +186,7 @@ func TestChangeFeedAcrossProcesses(t *testing.T) {
 			}
 			a.PutStore(ctx, storagetest.Store("s-1"))
 			a.PutSKU(ctx, storagetest.SKU("A"))
-			a.ApplyStoreCount(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 4}})
+			a.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 4}})
 			if _, err := b.ReadChanges(ctx, w, r); err != nil {
 				t.Fatal(err)
 			}

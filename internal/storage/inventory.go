@@ -295,13 +295,6 @@ type CountResult struct {
 	Stale   bool `json:"stale" doc:"The store already has a newer count: this one changed nothing."`
 }
 
-// ApplyStoreCount is CountStore for callers that need only how many
-// levels changed.
-func (db *DB) ApplyStoreCount(ctx context.Context, storeID string, asOf time.Time, counts []Count) (changed int, err error) {
-	r, err := db.CountStore(ctx, storeID, asOf, counts)
-	return r.Changed, err
-}
-
 // CountStore sets a store's on-hand to a whole-store count taken at asOf,
 // in one transaction: listed SKUs take their counted quantity, SKUs it
 // leaves out go to zero, and only levels that change are written, each

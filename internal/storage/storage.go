@@ -101,18 +101,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, fmt.Errorf("the default safety stock cannot be negative")
 	}
 	var err error
-	switch {
-	case strings.HasPrefix(cfg.URL, "sqlite:"):
-		db.w, db.r, err = openSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(cfg.URL, "sqlite:"), "//"))
-		db.dialect = sqliteDialect{}
-	case strings.HasPrefix(cfg.URL, "postgres://"), strings.HasPrefix(cfg.URL, "postgresql://"):
-		db.w, err = openPostgres(ctx, cfg.URL)
-		db.r = db.w
-		db.dialect = postgresDialect{}
-	default:
-		return nil, fmt.Errorf("database URL must start with sqlite: or postgres://")
-	}
-	if err != nil {
+	if db.w, db.r, db.dialect, err = connect(ctx, cfg.URL); err != nil {
 		return nil, err
 	}
 	if err := db.migrate(ctx, cfg.Logger); err != nil {
@@ -276,21 +265,32 @@ func notFound(what, id string) error {
 	return bopis.Errorf(bopis.ENOTFOUND, "%s %q not found", what, id)
 }
 
+// connect opens the writer and reader pools of the database in url: on
+// SQLite one writer connection and a read-only pool, on PostgreSQL one
+// pool for both.
+func connect(ctx context.Context, url string) (w, r *sql.DB, d dialect, err error) {
+	switch {
+	case strings.HasPrefix(url, "sqlite:"):
+		w, r, err = openSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//"))
+		return w, r, sqliteDialect{}, err
+	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+		w, err = openPostgres(ctx, url)
+		return w, w, postgresDialect{}, err
+	}
+	return nil, nil, nil, fmt.Errorf("database URL must start with sqlite: or postgres://")
+}
+
 // OpenSQL opens the database in url as a plain *sql.DB with the same
 // connection settings bopis uses (on SQLite: the writer connection) and no
 // migrations. It is for benchmarks that measure the database itself beside
 // bopis; application code goes through DB.
 func OpenSQL(ctx context.Context, url string) (*sql.DB, error) {
-	switch {
-	case strings.HasPrefix(url, "sqlite:"):
-		w, r, err := openSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//"))
-		if err != nil {
-			return nil, err
-		}
-		r.Close()
-		return w, nil
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		return openPostgres(ctx, url)
+	w, r, _, err := connect(ctx, url)
+	if err != nil {
+		return nil, err
 	}
-	return nil, fmt.Errorf("database URL must start with sqlite: or postgres://")
+	if r != w {
+		r.Close()
+	}
+	return w, nil
 }
