@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
-	"github.com/bopis/bopis/internal/calendar"
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -123,41 +122,26 @@ func (s *Server) registerCalendar() {
 			if err != nil {
 				return nil, err
 			}
-			st, err := s.db.GetStore(ctx, in.StoreID)
-			if err != nil {
-				return nil, s.problem(ctx, "path", err)
-			}
-			var extras []int
+			skus := make([]string, len(items))
 			for i, it := range items {
-				k, err := s.db.GetSKU(ctx, it.sku)
-				if bopis.ErrorCode(err) == bopis.ENOTFOUND {
-					return nil, invalid(fmt.Sprintf("query.items[%d]", i), "no SKU "+it.sku)
-				} else if err != nil {
-					return nil, s.problem(ctx, "query", err)
-				}
-				extras = append(extras, k.ExtraPrepMinutes)
+				skus[i] = it.sku
 			}
-			sc, err := calendar.Compile(st)
-			if err != nil {
-				return nil, s.problem(ctx, "path", err)
+			sp, unknown, found := s.checkout.Calendar(in.StoreID, skus, bopis.PickupMethod(in.Method), s.now(), in.Days, nil)
+			if !found {
+				return nil, s.problem(ctx, "path", bopis.Errorf(bopis.ENOTFOUND, "store %q not found", in.StoreID))
 			}
-			now := s.now().In(sc.Location())
-			out := Calendar{StoreID: st.ID, TimeZone: st.TimeZone, Method: in.Method, Now: now,
-				PrepMinutes: calendar.PrepMinutes(st.PrepMinutes, extras...), Slots: Slots{}}
-			if !st.Offers(bopis.PickupMethod(in.Method)) {
-				out.NoPickupReason = fmt.Sprintf("the store does not offer %s pickup", in.Method)
-				return &struct{ Body Calendar }{out}, nil
+			if len(unknown) > 0 {
+				return nil, invalid(fmt.Sprintf("query.items[%d]", unknown[0]), "no SKU "+skus[unknown[0]])
 			}
-			// Bookings come with orders; until then every slot has its full capacity.
-			p := sc.Promise(now, out.PrepMinutes, in.Days, nil)
-			out.NoPickupReason = p.NoPickupReason
+			p := sp.Promise
+			out := Calendar{StoreID: sp.Store.ID, TimeZone: sp.Store.TimeZone, Method: in.Method, Now: s.now().In(sp.Location),
+				PrepMinutes: sp.PrepMinutes, NoPickupReason: p.NoPickupReason, Slots: slotsOf(p)}
 			if !p.EarliestReadyAt.IsZero() {
 				out.EarliestReadyAt = &p.EarliestReadyAt
 			}
 			if !p.HoldUntil.IsZero() {
 				out.HoldUntil = &p.HoldUntil
 			}
-			out.Slots = slotsOf(p)
 			return &struct{ Body Calendar }{out}, nil
 		})
 }

@@ -22,6 +22,7 @@ func TestCalendarOrderAt11PM(t *testing.T) {
 		e.do("PUT", "/v1/stores/s-1", admin, storeJSON(t)) // 09:00-21:00 daily, prep 60, hold 3 days
 		e.do("PUT", "/v1/skus/A1", admin, map[string]any{"name": "Drill"})
 		e.do("PUT", "/v1/skus/TV", admin, map[string]any{"name": "TV 75in", "extra_prep_minutes": 30})
+		e.sync()
 
 		r := e.do("GET", "/v1/stores/s-1/calendar?days=2&items=A1:2", e.key(bopis.RoleStorefront), nil)
 		if r.status != http.StatusOK {
@@ -58,6 +59,7 @@ func TestCalendarAccessAndBadInput(t *testing.T) {
 		admin := e.key(bopis.RoleAdmin)
 		e.do("PUT", "/v1/stores/s-1", admin, storeJSON(t))
 		e.do("PUT", "/v1/stores/s-2", admin, storeJSON(t))
+		e.sync()
 		if r := e.do("GET", "/v1/stores/s-1/calendar", e.key(bopis.RolePublic), nil); r.status != http.StatusOK {
 			t.Errorf("public key reading a calendar: %d", r.status)
 		}
@@ -81,6 +83,7 @@ func TestCalendarAccessAndBadInput(t *testing.T) {
 		m := storeJSON(t)
 		m["pickup_methods"] = []any{"in_store"}
 		e.do("PUT", "/v1/stores/s-3", admin, m)
+		e.sync()
 		r := e.do("GET", "/v1/stores/s-3/calendar?method=curbside", admin, nil)
 		if r.status != http.StatusOK || r.body["earliest_ready_at"] != nil || r.body["no_pickup_reason"] == nil {
 			t.Errorf("curbside at an in-store-only store: %s", r.raw)

@@ -18,6 +18,7 @@ import (
 type Checkout interface {
 	PickupOptions(q readmodel.Query, booked readmodel.Bookings) []readmodel.Option
 	SKUByVariant(id int64) (string, bool)
+	Calendar(storeID string, skus []string, method bopis.PickupMethod, now time.Time, days int, booked readmodel.Bookings) (readmodel.StorePromise, []int, bool)
 }
 
 // Checkout limits.

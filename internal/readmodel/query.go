@@ -1,6 +1,7 @@
 package readmodel
 
 import (
+	"fmt"
 	"math"
 	"time"
 
@@ -210,4 +211,55 @@ func wrapLon(i int32) int32 {
 		i += n
 	}
 	return i - n/2
+}
+
+// StorePromise is what the promise engine promises at one store now.
+type StorePromise struct {
+	Store       bopis.Store
+	Location    *time.Location // the store's zone
+	PrepMinutes int            // the store's prep plus the cart's largest extra prep
+	// Promise is the answer; its NoPickupReason says why there is none,
+	// also when the store does not offer the method.
+	Promise calendar.Promise
+}
+
+// Calendar answers the calendar question for one store and cart from the
+// compiled schedule. found is false for an unknown store; unknown lists
+// the indexes of SKUs the model does not know (then nothing is computed).
+func (m *Model) Calendar(storeID string, skus []string, method bopis.PickupMethod, now time.Time, days int, booked Bookings) (sp StorePromise, unknown []int, found bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	si, ok := m.storeIdx[storeID]
+	if !ok {
+		return sp, nil, false
+	}
+	e := m.stores[si]
+	extras := make([]int, 0, len(skus))
+	for i, s := range skus {
+		k, ok := m.skuIdx[s]
+		if !ok {
+			unknown = append(unknown, i)
+			continue
+		}
+		extras = append(extras, m.skus[k].extraPrep)
+	}
+	if len(unknown) > 0 {
+		return sp, unknown, true
+	}
+	sp = StorePromise{Store: e.store, Location: time.UTC, PrepMinutes: calendar.PrepMinutes(e.store.PrepMinutes, extras...)}
+	switch {
+	case e.schedule == nil:
+		sp.Promise.NoPickupReason = "the store's hours cannot be used"
+		return sp, nil, true
+	case !e.store.Offers(method):
+		sp.Promise.NoPickupReason = fmt.Sprintf("the store does not offer %s pickup", method)
+	default:
+		var b calendar.Booked
+		if booked != nil {
+			b = booked(storeID)
+		}
+		sp.Promise = e.schedule.Promise(now, sp.PrepMinutes, days, b)
+	}
+	sp.Location = e.schedule.Location()
+	return sp, nil, true
 }

@@ -226,3 +226,22 @@ func TestQueriesWhileTheFeedUpdates(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+func TestCalendarForOneStore(t *testing.T) {
+	m := network(t, readmodel.Config{})
+	if _, _, found := m.Calendar("nope", nil, bopis.PickupInStore, now, 2, nil); found {
+		t.Fatal("an unknown store was found")
+	}
+	if _, unknown, _ := m.Calendar("a", []string{"A", "GHOST"}, bopis.PickupInStore, now, 2, nil); len(unknown) != 1 || unknown[0] != 1 {
+		t.Fatalf("unknown SKUs %v, want [1]", unknown)
+	}
+	sp, _, _ := m.Calendar("a", []string{"A", "B"}, bopis.PickupCurbside, now, 2, nil)
+	if sp.Promise.NoPickupReason == "" || !sp.Promise.EarliestReadyAt.IsZero() {
+		t.Fatalf("curbside at an in-store-only store: %+v", sp.Promise)
+	}
+	// 10:17 + 60 min + B's 30 min = 11:47: the first slot after is 12:00.
+	sp, _, _ = m.Calendar("a", []string{"A", "B"}, bopis.PickupInStore, now, 2, nil)
+	if sp.PrepMinutes != 90 || !sp.Promise.EarliestReadyAt.Equal(time.Date(2026, 11, 23, 12, 0, 0, 0, chicago)) || sp.Location.String() != "America/Chicago" {
+		t.Fatalf("prep %d ready %s zone %s", sp.PrepMinutes, sp.Promise.EarliestReadyAt, sp.Location)
+	}
+}
