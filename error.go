@@ -17,6 +17,7 @@ const (
 	ENOTFOUND     = "not_found"    // no such thing (404)
 	EUNAUTHORIZED = "unauthorized" // no valid credentials (401)
 	EFORBIDDEN    = "forbidden"    // credentials valid, access not allowed (403)
+	EPAYMENT      = "payment"      // the payment was declined (402)
 	EINTERNAL     = "internal"     // our fault (500)
 )
 

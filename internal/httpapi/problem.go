@@ -13,6 +13,7 @@ import (
 var problemTypes = map[int]string{
 	http.StatusBadRequest:            "urn:bopis:problem:bad-request",
 	http.StatusUnauthorized:          "urn:bopis:problem:unauthorized",
+	http.StatusPaymentRequired:       "urn:bopis:problem:payment-declined",
 	http.StatusForbidden:             "urn:bopis:problem:forbidden",
 	http.StatusNotFound:              "urn:bopis:problem:not-found",
 	http.StatusConflict:              "urn:bopis:problem:conflict",
@@ -47,6 +48,7 @@ var statusOf = map[string]int{
 	bopis.ECONFLICT:     http.StatusConflict,
 	bopis.EUNAUTHORIZED: http.StatusUnauthorized,
 	bopis.EFORBIDDEN:    http.StatusForbidden,
+	bopis.EPAYMENT:      http.StatusPaymentRequired,
 }
 
 // problem turns an error from below into the answer the client gets.
