@@ -42,6 +42,9 @@ type Config struct {
 	// StaleBuffer is how many more units must remain at a store whose
 	// feed is stale; bopis.DefaultStaleBuffer if nil (0 keeps none back).
 	StaleBuffer *int64
+	// NoGroupCommit makes every SQLite write commit on its own, for
+	// benchmarks that measure what group commit buys.
+	NoGroupCommit bool
 }
 
 // DB is an open bopis database.
@@ -50,6 +53,7 @@ type DB struct {
 	r       *sql.DB // reads; on SQLite a pool of read-only connections
 	dialect dialect
 	now     func() time.Time
+	group   *committer // SQLite: the writer's group commit; nil on PostgreSQL
 
 	safetyStock int64         // default safety stock
 	staleAfter  time.Duration // a feed silent this long is stale
@@ -108,6 +112,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if db.dialect.name() == "sqlite" && !cfg.NoGroupCommit {
+		db.group = newCommitter(db.w)
+	}
 	return db, nil
 }
 
@@ -151,6 +158,9 @@ func (db *DB) Ping(ctx context.Context) error {
 // Close closes the connections; on SQLite it checkpoints the WAL first.
 func (db *DB) Close() error {
 	var errs []error
+	if db.group != nil {
+		db.group.close()
+	}
 	if db.r != db.w {
 		errs = append(errs, db.r.Close())
 	}
@@ -162,13 +172,19 @@ func (db *DB) Close() error {
 	return errors.Join(errs...)
 }
 
-// tx runs fn in one write transaction: all of it commits, or none.
+// tx runs fn in one write transaction: all of it commits, or none. On
+// SQLite the transaction may be shared with other callers' (group commit,
+// see committer): fn must not call tx itself, and it sees the writes of
+// the requests before it, as it would have after their commits.
 func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.group != nil {
+		return db.group.do(ctx, fn)
+	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
-	if err := fn(tx); err != nil {
+	if err := call(fn, tx); err != nil {
 		tx.Rollback()
 		return err
 	}

@@ -1,0 +1,106 @@
+// Package orderstate is the order state machine of API.md: which action
+// may move an order from which status, to what, and the timeline event
+// each move writes. It does no I/O.
+//
+//	placed → accepted → picking → ready → picked_up
+//	any of placed, accepted, picking, ready → cancelled
+//	ready (past hold_until) → expired
+package orderstate
+
+import "github.com/bopis/bopis"
+
+// Action is something done to an order.
+type Action string
+
+const (
+	Place   Action = "place"
+	Accept  Action = "accept"  // the store takes the order
+	Pick    Action = "pick"    // the store reports what it picked (again while picking)
+	Ready   Action = "ready"   // staged for the customer
+	Handoff Action = "handoff" // the customer has it
+	Cancel  Action = "cancel"
+	Expire  Action = "expire" // nobody came before hold_until
+)
+
+// Actions lists every action.
+var Actions = []Action{Place, Accept, Pick, Ready, Handoff, Cancel, Expire}
+
+// Step is what an allowed action does.
+type Step struct {
+	To bopis.OrderStatus
+	// Event is the timeline event the move writes (order.<status>).
+	Event string
+	// Publish says whether Event is one of API.md's published events
+	// (delivered to webhooks and notifications); order.picking is on the
+	// timeline only.
+	Publish bool
+	// Repeat is true when the action already happened: nothing changes,
+	// and the caller answers the order as it is (store actions are
+	// idempotent so a retried tap does no harm).
+	Repeat bool
+}
+
+type edge struct {
+	from   bopis.OrderStatus
+	action Action
+}
+
+// moves are the allowed transitions; anything else is refused.
+var moves = map[edge]bopis.OrderStatus{
+	{"", Place}:                   bopis.OrderPlaced,
+	{bopis.OrderPlaced, Accept}:   bopis.OrderAccepted,
+	{bopis.OrderAccepted, Pick}:   bopis.OrderPicking,
+	{bopis.OrderPicking, Pick}:    bopis.OrderPicking, // more lines reported
+	{bopis.OrderPicking, Ready}:   bopis.OrderReady,
+	{bopis.OrderReady, Handoff}:   bopis.OrderPickedUp,
+	{bopis.OrderPlaced, Cancel}:   bopis.OrderCancelled,
+	{bopis.OrderAccepted, Cancel}: bopis.OrderCancelled,
+	{bopis.OrderPicking, Cancel}:  bopis.OrderCancelled,
+	{bopis.OrderReady, Cancel}:    bopis.OrderCancelled,
+	{bopis.OrderReady, Expire}:    bopis.OrderExpired,
+}
+
+// done is the status an action leaves an order in: an order already
+// there (or past it on the happy path) answers a repeat of the action.
+var done = map[Action][]bopis.OrderStatus{
+	Accept:  {bopis.OrderAccepted},
+	Ready:   {bopis.OrderReady},
+	Handoff: {bopis.OrderPickedUp},
+	Cancel:  {bopis.OrderCancelled},
+	Expire:  {bopis.OrderExpired},
+}
+
+// published are the statuses whose events API.md lists.
+var published = map[bopis.OrderStatus]bool{
+	bopis.OrderPlaced: true, bopis.OrderAccepted: true, bopis.OrderReady: true, bopis.OrderPickedUp: true,
+	bopis.OrderCancelled: true, bopis.OrderExpired: true,
+}
+
+// Next returns what action a does to an order in status from, or an
+// ECONFLICT *bopis.Error when it is not allowed there.
+func Next(from bopis.OrderStatus, a Action) (Step, error) {
+	if to, ok := moves[edge{from, a}]; ok {
+		return Step{To: to, Event: "order." + string(to), Publish: published[to]}, nil
+	}
+	for _, s := range done[a] {
+		if s == from {
+			return Step{To: from, Repeat: true}, nil
+		}
+	}
+	if from == "" {
+		return Step{}, bopis.Errorf(bopis.ECONFLICT, "cannot %s an order that does not exist yet", a)
+	}
+	return Step{}, bopis.Errorf(bopis.ECONFLICT, "cannot %s an order that is %s", a, from)
+}
+
+// Allowed lists the actions that change an order in status s, for
+// clients that show buttons.
+func Allowed(s bopis.OrderStatus) []Action {
+	var out []Action
+	for _, a := range Actions {
+		if _, ok := moves[edge{s, a}]; ok {
+			out = append(out, a)
+		}
+	}
+	return out
+}

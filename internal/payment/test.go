@@ -1,0 +1,137 @@
+package payment
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+
+	"github.com/bopis/bopis"
+)
+
+// TestPayment is an authorization of the test gateway as stored.
+type TestPayment struct {
+	ID, Token, Reference string
+	Amount               bopis.Money
+	Captured             int64  // minor units captured, in Amount's currency
+	Status               string // bopis.PaymentAuthorized, PaymentCaptured, PaymentVoided
+	ExpiresAt, CreatedAt, UpdatedAt time.Time
+}
+
+// TestStore keeps the test gateway's authorizations (internal/storage
+// implements it on the database).
+type TestStore interface {
+	CreateTestPayment(ctx context.Context, p TestPayment) error
+	// UpdateTestPayment loads the payment inside one write transaction,
+	// locks it, calls fn, and saves what fn left in *p if fn returns nil
+	// (fn's error is returned as is). fn must not use the store. Unknown
+	// id: ENOTFOUND *bopis.Error.
+	UpdateTestPayment(ctx context.Context, id string, fn func(p *TestPayment) error) error
+	TestPayment(ctx context.Context, id string) (TestPayment, error)
+}
+
+// Test is the built-in test gateway: well-known tokens approve or decline,
+// like a card processor's test mode, with no network.
+//
+//	tok_visa, tok_mastercard  approve; the hold lasts 7 days
+//	tok_expired_soon          approves; the hold lasts 1 hour
+//	tok_declined              declines (generic)
+//	tok_insufficient_funds    declines: insufficient funds
+//	anything else             declines as an unknown token
+type Test struct {
+	store TestStore
+	now   func() time.Time
+}
+
+// Test gateway holds.
+const (
+	TestHold      = 7 * 24 * time.Hour
+	TestShortHold = time.Hour // tok_expired_soon
+)
+
+// NewTest returns the test gateway keeping its state in store, with the
+// clock now (time.Now if nil).
+func NewTest(store TestStore, now func() time.Time) *Test {
+	if now == nil {
+		now = time.Now
+	}
+	return &Test{store: store, now: now}
+}
+
+// Name is "test".
+func (*Test) Name() string { return "test" }
+
+// clock is now truncated to what the database keeps, so returned times
+// equal stored ones.
+func (g *Test) clock() time.Time { return g.now().UTC().Truncate(time.Microsecond) }
+
+// Authorize approves or declines by token.
+func (g *Test) Authorize(ctx context.Context, r AuthorizeRequest) (Authorization, error) {
+	if err := checkRequest(r); err != nil {
+		return Authorization{}, err
+	}
+	var hold time.Duration
+	switch r.Token {
+	case "tok_visa", "tok_mastercard":
+		hold = TestHold
+	case "tok_expired_soon":
+		hold = TestShortHold
+	case "tok_declined":
+		return Authorization{}, decline("the card was declined", "declined by the card's issuer; try another card")
+	case "tok_insufficient_funds":
+		return Authorization{}, decline("the card was declined: insufficient funds", "the card has insufficient funds; try another card")
+	default:
+		return Authorization{}, decline("the payment token was not accepted",
+			"unknown to the test gateway, which accepts tok_visa, tok_mastercard and tok_expired_soon (approve), tok_declined and tok_insufficient_funds (decline)")
+	}
+	var b [12]byte
+	rand.Read(b[:]) // never fails (Go 1.24+)
+	now := g.clock()
+	p := TestPayment{ID: "auth_" + hex.EncodeToString(b[:]), Token: r.Token, Reference: r.Reference,
+		Amount: r.Amount, Status: bopis.PaymentAuthorized, ExpiresAt: now.Add(hold), CreatedAt: now, UpdatedAt: now}
+	if err := g.store.CreateTestPayment(ctx, p); err != nil {
+		return Authorization{}, err
+	}
+	return Authorization{Gateway: g.Name(), ID: p.ID, Amount: p.Amount, ExpiresAt: p.ExpiresAt}, nil
+}
+
+// Capture takes amount of authorization id, once; see Gateway.
+func (g *Test) Capture(ctx context.Context, id string, amount bopis.Money) error {
+	if err := checkAmount("amount", amount); err != nil {
+		return err
+	}
+	return g.store.UpdateTestPayment(ctx, id, func(p *TestPayment) error {
+		now := g.clock()
+		switch {
+		case p.Status == bopis.PaymentVoided:
+			return bopis.Errorf(bopis.ECONFLICT, "authorization %s was voided", id)
+		case p.Status == bopis.PaymentCaptured && p.Captured == amount.Amount && p.Amount.Currency == amount.Currency:
+			return nil // a retry of the same capture
+		case p.Status == bopis.PaymentCaptured:
+			return bopis.Errorf(bopis.ECONFLICT, "authorization %s was already captured for %d %s", id, p.Captured, p.Amount.Currency)
+		case !now.Before(p.ExpiresAt):
+			return bopis.Errorf(bopis.ECONFLICT, "authorization %s expired at %s", id, p.ExpiresAt.Format(time.RFC3339))
+		case amount.Currency != p.Amount.Currency:
+			return invalid("amount.currency", "must be %s, the authorization's currency", p.Amount.Currency)
+		case amount.Amount > p.Amount.Amount:
+			return invalid("amount.amount", "must be at most %d, the amount authorized", p.Amount.Amount)
+		}
+		p.Captured, p.Status, p.UpdatedAt = amount.Amount, bopis.PaymentCaptured, now
+		return nil
+	})
+}
+
+// Void releases authorization id; see Gateway. An expired authorization
+// can still be voided.
+func (g *Test) Void(ctx context.Context, id string) error {
+	return g.store.UpdateTestPayment(ctx, id, func(p *TestPayment) error {
+		switch p.Status {
+		case bopis.PaymentVoided:
+			return nil
+		case bopis.PaymentCaptured:
+			return bopis.Errorf(bopis.ECONFLICT, "authorization %s was captured and cannot be voided", id)
+		}
+		p.Status, p.UpdatedAt = bopis.PaymentVoided, g.clock()
+		return nil
+	})
+}

@@ -1,0 +1,68 @@
+package storage_test
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/bopis/bopis/internal/storage"
+	"github.com/bopis/bopis/internal/storage/storagetest"
+)
+
+// TestGroupCommitIsolatesFailures runs many writes at once, every third
+// failing after it wrote: the failed ones leave nothing, the others all
+// commit, and on SQLite they shared commits.
+func TestGroupCommitIsolatesFailures(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		const n = 300
+		errBoom := errors.New("boom")
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = db.Tx(ctx, func(tx *sql.Tx) error {
+					if _, err := tx.Exec(`INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at)
+						VALUES ('test', $1, '', 'null', 0)`, fmt.Sprint(i)); err != nil {
+						return err
+					}
+					if i%3 == 0 {
+						return errBoom
+					}
+					if i%3 == 1 {
+						panic("a bug in one write")
+					}
+					return nil
+				})
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			switch {
+			case i%3 == 0 && !errors.Is(err, errBoom):
+				t.Errorf("write %d: %v, want its own error", i, err)
+			case i%3 == 1 && err == nil:
+				t.Errorf("write %d panicked but reported success", i)
+			case i%3 == 2 && err != nil:
+				t.Errorf("write %d: %v", i, err)
+			}
+		}
+		var got int
+		if err := db.Tx(ctx, func(tx *sql.Tx) error {
+			return tx.QueryRow(`SELECT count(*) FROM idempotency_keys WHERE scope = 'test'`).Scan(&got)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if got != n/3 {
+			t.Fatalf("%d rows committed, want %d (only the writes that succeeded)", got, n/3)
+		}
+		if db.Dialect() == "sqlite" {
+			if g := db.Groups(); g >= n {
+				t.Errorf("%d commits for %d writes: no group commit happened", g, n)
+			}
+		}
+	})
+}
