@@ -86,7 +86,7 @@ func (s *Server) bigCommerceOptions(area BCSearchArea, items []BCItem, names bcN
 		q.Lines = append(q.Lines, readmodel.Line{SKU: sku, Quantity: it.Quantity})
 	}
 	res := BCResult{PickupOptions: []BCPickupOption{}}
-	for _, o := range s.checkout.PickupOptions(q, nil) {
+	for _, o := range s.checkout.PickupOptions(q) {
 		if o.Store.LocationID == nil {
 			continue // BigCommerce can address only stores with a location_id
 		}

@@ -126,7 +126,7 @@ func (s *Server) registerCalendar() {
 			for i, it := range items {
 				skus[i] = it.sku
 			}
-			sp, unknown, found := s.checkout.Calendar(in.StoreID, skus, bopis.PickupMethod(in.Method), s.now(), in.Days, nil)
+			sp, unknown, found := s.checkout.Calendar(in.StoreID, skus, bopis.PickupMethod(in.Method), s.now(), in.Days)
 			if !found {
 				return nil, s.problem(ctx, "path", bopis.Errorf(bopis.ENOTFOUND, "store %q not found", in.StoreID))
 			}

@@ -16,9 +16,9 @@ import (
 
 // Checkout is the in-memory read model that answers checkout questions.
 type Checkout interface {
-	PickupOptions(q readmodel.Query, booked readmodel.Bookings) []readmodel.Option
+	PickupOptions(q readmodel.Query) []readmodel.Option
 	SKUByVariant(id int64) (string, bool)
-	Calendar(storeID string, skus []string, method bopis.PickupMethod, now time.Time, days int, booked readmodel.Bookings) (readmodel.StorePromise, []int, bool)
+	Calendar(storeID string, skus []string, method bopis.PickupMethod, now time.Time, days int) (readmodel.StorePromise, []int, bool)
 }
 
 // Checkout limits.
@@ -197,7 +197,7 @@ func (s *Server) pickupOptions(b *PickupOptionsBody) (*PickupOptions, error) {
 		q.Lines = append(q.Lines, readmodel.Line{SKU: it.SKU, Quantity: it.Quantity})
 	}
 	out := &PickupOptions{Options: []PickupOption{}}
-	for _, o := range s.checkout.PickupOptions(q, nil) {
+	for _, o := range s.checkout.PickupOptions(q) {
 		out.Options = append(out.Options, optionOut(o))
 	}
 	return out, nil

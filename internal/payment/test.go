@@ -11,10 +11,10 @@ import (
 
 // TestPayment is an authorization of the test gateway as stored.
 type TestPayment struct {
-	ID, Token, Reference string
-	Amount               bopis.Money
-	Captured             int64  // minor units captured, in Amount's currency
-	Status               string // bopis.PaymentAuthorized, PaymentCaptured, PaymentVoided
+	ID, Token, Reference            string
+	Amount                          bopis.Money
+	Captured                        int64  // minor units captured, in Amount's currency
+	Status                          string // bopis.PaymentAuthorized, PaymentCaptured, PaymentVoided
 	ExpiresAt, CreatedAt, UpdatedAt time.Time
 }
 

@@ -48,7 +48,7 @@ func BenchmarkPickupOptions(b *testing.B) {
 	found := 0
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
-		found += len(m.PickupOptions(queries[i%len(queries)], nil))
+		found += len(m.PickupOptions(queries[i%len(queries)]))
 	}
 	b.ReportMetric(math.Round(float64(found)/float64(b.N)*100)/100, "stores/op")
 }

@@ -47,10 +47,8 @@ type Option struct {
 	Promise      calendar.Promise
 }
 
-// Bookings returns the bookings already taken in a store's slots.
-type Bookings func(storeID string) calendar.Booked
-
 type candidate struct {
+	si    int32
 	e     *storeEntry
 	km    float64
 	lines []LineAvailability
@@ -62,7 +60,7 @@ type candidate struct {
 // within the radius that offer the method and can supply every line (or,
 // with IncludePartial, some), nearest first, each with its promise. A
 // store with no pickup time in the horizon is not offered.
-func (m *Model) PickupOptions(q Query, booked Bookings) []Option {
+func (m *Model) PickupOptions(q Query) []Option {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	idx := make([]int32, len(q.Lines))
@@ -86,7 +84,7 @@ func (m *Model) PickupOptions(q Query, booked Bookings) []Option {
 		if km > q.RadiusKm {
 			return
 		}
-		c := candidate{e: e, km: km, stale: m.stale(e, q.Now)}
+		c := candidate{si: si, e: e, km: km, stale: m.stale(e, q.Now)}
 		if !q.IncludePartial && !m.hasAll(si, c.stale, q.Lines, idx) {
 			return // most stores fail on a line: say so without building the answer
 		}
@@ -108,11 +106,7 @@ func (m *Model) PickupOptions(q Query, booked Bookings) []Option {
 			}
 		}
 		prep := calendar.PrepMinutes(c.e.store.PrepMinutes, extras...)
-		var b calendar.Booked
-		if booked != nil {
-			b = booked(c.e.store.ID)
-		}
-		p := c.e.schedule.Promise(q.Now, prep, q.Days, b)
+		p := c.e.schedule.Promise(q.Now, prep, q.Days, m.booked[c.si])
 		if p.EarliestReadyAt.IsZero() {
 			continue
 		}
@@ -226,7 +220,7 @@ type StorePromise struct {
 // Calendar answers the calendar question for one store and cart from the
 // compiled schedule. found is false for an unknown store; unknown lists
 // the indexes of SKUs the model does not know (then nothing is computed).
-func (m *Model) Calendar(storeID string, skus []string, method bopis.PickupMethod, now time.Time, days int, booked Bookings) (sp StorePromise, unknown []int, found bool) {
+func (m *Model) Calendar(storeID string, skus []string, method bopis.PickupMethod, now time.Time, days int) (sp StorePromise, unknown []int, found bool) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	si, ok := m.storeIdx[storeID]
@@ -254,11 +248,7 @@ func (m *Model) Calendar(storeID string, skus []string, method bopis.PickupMetho
 	case !e.store.Offers(method):
 		sp.Promise.NoPickupReason = fmt.Sprintf("the store does not offer %s pickup", method)
 	default:
-		var b calendar.Booked
-		if booked != nil {
-			b = booked(storeID)
-		}
-		sp.Promise = e.schedule.Promise(now, sp.PrepMinutes, days, b)
+		sp.Promise = e.schedule.Promise(now, sp.PrepMinutes, days, m.booked[si])
 	}
 	sp.Location = e.schedule.Location()
 	return sp, nil, true

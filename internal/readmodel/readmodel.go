@@ -43,6 +43,7 @@ type Model struct {
 	variant   map[int64]int32
 	free      [][]int32 // [store][sku] on_hand - reserved; notCarried when absent
 	overrides []map[int32]override
+	booked    []calendar.Booked // [store] bookings taken per slot start
 }
 
 type storeEntry struct {
@@ -105,6 +106,7 @@ func (m *Model) PutStore(s bopis.Store) {
 		m.stores = append(m.stores, e)
 		m.free = append(m.free, nil)
 		m.overrides = append(m.overrides, nil)
+		m.booked = append(m.booked, nil)
 	} else {
 		old := m.stores[i]
 		e.feedAt = old.feedAt
@@ -195,6 +197,34 @@ func (m *Model) PutFeed(storeID string, lastEventAt time.Time) {
 	defer m.mu.Unlock()
 	if s, ok := m.storeIdx[storeID]; ok {
 		m.stores[s].feedAt = lastEventAt
+	}
+}
+
+// pruneBookingsAt is how many slots a store's bookings may hold before
+// the long-past ones are dropped.
+const pruneBookingsAt = 4096
+
+// PutBooking records how many bookings a store's slot starting at
+// slotStart (unix seconds) has taken.
+func (m *Model) PutBooking(storeID string, slotStart int64, booked int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.storeIdx[storeID]
+	if !ok {
+		return
+	}
+	b := m.booked[s]
+	if b == nil {
+		b = calendar.Booked{}
+		m.booked[s] = b
+	}
+	b[slotStart] = booked
+	if len(b) > pruneBookingsAt {
+		for start := range b {
+			if start < slotStart-7*24*3600 {
+				delete(b, start)
+			}
+		}
 	}
 }
 

@@ -70,7 +70,7 @@ func network(t *testing.T, cfg readmodel.Config) *readmodel.Model {
 
 func TestNearestFirstWithinRadius(t *testing.T) {
 	m := network(t, readmodel.Config{})
-	opts := m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 2}), nil)
+	opts := m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 2}))
 	if got := fmt.Sprint(ids(opts)); got != "[a b c]" {
 		t.Fatalf("stores %s, want [a b c] (far is 300 km away)", got)
 	}
@@ -79,7 +79,7 @@ func TestNearestFirstWithinRadius(t *testing.T) {
 	}
 	q := query(readmodel.Line{SKU: "A", Quantity: 1})
 	q.Limit = 2
-	if got := fmt.Sprint(ids(m.PickupOptions(q, nil))); got != "[a b]" {
+	if got := fmt.Sprint(ids(m.PickupOptions(q))); got != "[a b]" {
 		t.Errorf("limit 2: %s", got)
 	}
 }
@@ -91,7 +91,7 @@ func TestGreatCircleDistance(t *testing.T) {
 	m.PutLevel("la", "A", 5, 0)
 	q := query(readmodel.Line{SKU: "A", Quantity: 1})
 	q.Coordinates, q.RadiusKm = bopis.Coordinates{Latitude: 40.7128, Longitude: -74.0060}, 4000
-	opts := m.PickupOptions(q, nil)
+	opts := m.PickupOptions(q)
 	if len(opts) != 1 || math.Abs(opts[0].DistanceKm-3935.7) > 1 {
 		t.Fatalf("New York to Los Angeles: %v, want about 3,936 km", opts)
 	}
@@ -103,13 +103,13 @@ func TestStoresThatCannotTakeTheCartAreLeftOut(t *testing.T) {
 	m.PutStore(store("b", 41.97, -87.63, func(s *bopis.Store) { s.Type, s.PickupMethods = bopis.StoreTypeWarehouse, nil }))
 	m.PutLevel("c", "A", 3, 2) // one free unit
 	line := readmodel.Line{SKU: "A", Quantity: 2}
-	if got := ids(m.PickupOptions(query(line), nil)); len(got) != 0 {
+	if got := ids(m.PickupOptions(query(line))); len(got) != 0 {
 		t.Fatalf("offered %v: a is inactive, b a warehouse, c has one unit free", got)
 	}
 	q := query(line)
 	q.Method = bopis.PickupCurbside
 	m.PutStore(store("a", 41.889, -87.63))
-	if got := ids(m.PickupOptions(q, nil)); len(got) != 0 {
+	if got := ids(m.PickupOptions(q)); len(got) != 0 {
 		t.Fatalf("curbside offered at %v, which offer only in-store", got)
 	}
 }
@@ -117,11 +117,11 @@ func TestStoresThatCannotTakeTheCartAreLeftOut(t *testing.T) {
 func TestUnknownSKUIsAnUnavailableLine(t *testing.T) {
 	m := network(t, readmodel.Config{})
 	q := query(readmodel.Line{SKU: "A", Quantity: 1}, readmodel.Line{SKU: "GHOST", Quantity: 1})
-	if got := m.PickupOptions(q, nil); len(got) != 0 {
+	if got := m.PickupOptions(q); len(got) != 0 {
 		t.Fatalf("a cart with an unknown SKU was fully offered at %v", ids(got))
 	}
 	q.IncludePartial = true
-	opts := m.PickupOptions(q, nil)
+	opts := m.PickupOptions(q)
 	if len(opts) != 3 || opts[0].AllAvailable || opts[0].Lines[1].Eligible || !opts[0].Lines[0].Enough {
 		t.Fatalf("partial answer %+v", opts)
 	}
@@ -131,7 +131,7 @@ func TestSafetyStockEligibilityAndStaleFeed(t *testing.T) {
 	m := network(t, readmodel.Config{DefaultSafetyStock: 1, StaleBuffer: 1, StaleAfter: 15 * time.Minute})
 	m.PutLevel("a", "A", 4, 1) // 3 free, 1 safety: 2 promisable
 	avail := func() int64 {
-		for _, o := range m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 1}), nil) {
+		for _, o := range m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 1})) {
 			if o.Store.ID == "a" {
 				return o.Lines[0].Available
 			}
@@ -170,7 +170,12 @@ func TestOfferedTimeIsOpenAndStocked(t *testing.T) {
 			time.Date(2026, 11, 23, 12, 0, 0, 0, chicago).Unix(): 10,
 		}
 	}
-	opts := m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 2}, readmodel.Line{SKU: "B", Quantity: 1}), full)
+	for _, id := range []string{"a", "b", "c", "d", "far"} {
+		for start, n := range full(id) {
+			m.PutBooking(id, start, n)
+		}
+	}
+	opts := m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 2}, readmodel.Line{SKU: "B", Quantity: 1}))
 	for _, o := range opts {
 		sc, _ := calendar.Compile(&o.Store)
 		if err := sc.CheckSlot(now, o.PrepMinutes, o.Promise.EarliestReadyAt, full(o.Store.ID)); err != nil {
@@ -198,7 +203,7 @@ func TestAntimeridian(t *testing.T) {
 	m.PutLevel("fiji", "A", 5, 0)
 	q := query(readmodel.Line{SKU: "A", Quantity: 1})
 	q.Coordinates = bopis.Coordinates{Latitude: -17.0, Longitude: -179.9}
-	if got := ids(m.PickupOptions(q, nil)); len(got) != 1 {
+	if got := ids(m.PickupOptions(q)); len(got) != 1 {
 		t.Fatalf("a store 21 km away across the antimeridian: %v", got)
 	}
 }
@@ -215,7 +220,7 @@ func TestQueriesWhileTheFeedUpdates(t *testing.T) {
 					m.PutLevel("a", "A", int64(i%7), 0)
 					continue
 				}
-				for _, o := range m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 1}), nil) {
+				for _, o := range m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 1})) {
 					if o.Lines[0].Available < 1 {
 						t.Errorf("offered %s with %d", o.Store.ID, o.Lines[0].Available)
 						return
@@ -229,18 +234,18 @@ func TestQueriesWhileTheFeedUpdates(t *testing.T) {
 
 func TestCalendarForOneStore(t *testing.T) {
 	m := network(t, readmodel.Config{})
-	if _, _, found := m.Calendar("nope", nil, bopis.PickupInStore, now, 2, nil); found {
+	if _, _, found := m.Calendar("nope", nil, bopis.PickupInStore, now, 2); found {
 		t.Fatal("an unknown store was found")
 	}
-	if _, unknown, _ := m.Calendar("a", []string{"A", "GHOST"}, bopis.PickupInStore, now, 2, nil); len(unknown) != 1 || unknown[0] != 1 {
+	if _, unknown, _ := m.Calendar("a", []string{"A", "GHOST"}, bopis.PickupInStore, now, 2); len(unknown) != 1 || unknown[0] != 1 {
 		t.Fatalf("unknown SKUs %v, want [1]", unknown)
 	}
-	sp, _, _ := m.Calendar("a", []string{"A", "B"}, bopis.PickupCurbside, now, 2, nil)
+	sp, _, _ := m.Calendar("a", []string{"A", "B"}, bopis.PickupCurbside, now, 2)
 	if sp.Promise.NoPickupReason == "" || !sp.Promise.EarliestReadyAt.IsZero() {
 		t.Fatalf("curbside at an in-store-only store: %+v", sp.Promise)
 	}
 	// 10:17 + 60 min + B's 30 min = 11:47: the first slot after is 12:00.
-	sp, _, _ = m.Calendar("a", []string{"A", "B"}, bopis.PickupInStore, now, 2, nil)
+	sp, _, _ = m.Calendar("a", []string{"A", "B"}, bopis.PickupInStore, now, 2)
 	if sp.PrepMinutes != 90 || !sp.Promise.EarliestReadyAt.Equal(time.Date(2026, 11, 23, 12, 0, 0, 0, chicago)) || sp.Location.String() != "America/Chicago" {
 		t.Fatalf("prep %d ready %s zone %s", sp.PrepMinutes, sp.Promise.EarliestReadyAt, sp.Location)
 	}

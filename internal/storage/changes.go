@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -20,6 +21,7 @@ type ChangeSink interface {
 	PutOverride(storeID, sku string, eligible *bool, safetyStock *int64)
 	PutLevel(storeID, sku string, onHand, reserved int64)
 	PutFeed(storeID string, lastEventAt time.Time)
+	PutBooking(storeID string, slotStart int64, booked int)
 }
 
 // ReadChanges hands sink every store, SKU, override, stock level and feed
@@ -107,6 +109,22 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 			err := r.Scan(&store, &at)
 			if err == nil {
 				sink.PutFeed(store, fromMicros(at))
+			}
+			return err
+		}); err != nil {
+		return since, err
+	}
+	// Bookings of slots that are over matter to no one.
+	over := strconv.FormatInt(db.now().Add(-24*time.Hour).Unix(), 10)
+	if err := each(ctx, tx, `SELECT store_id, slot_start, booked FROM slot_bookings
+		WHERE version >= $1 AND slot_start >= `+over,
+		since, func(r *sql.Rows) error {
+			var store string
+			var start int64
+			var n int
+			err := r.Scan(&store, &start, &n)
+			if err == nil {
+				sink.PutBooking(store, start, n)
 			}
 			return err
 		}); err != nil {

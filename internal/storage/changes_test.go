@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"fmt"
 	"reflect"
 	"sort"
 	"sync"
@@ -19,11 +20,12 @@ type recorder struct {
 	overrides map[string]*int64
 	levels    map[string][2]int64
 	feeds     map[string]time.Time
+	bookings  map[string]int
 }
 
 func newRecorder() *recorder {
 	return &recorder{stores: map[string]bopis.Store{}, skus: map[string]bopis.SKU{}, overrides: map[string]*int64{},
-		levels: map[string][2]int64{}, feeds: map[string]time.Time{}}
+		levels: map[string][2]int64{}, feeds: map[string]time.Time{}, bookings: map[string]int{}}
 }
 
 func (r *recorder) PutStore(s bopis.Store) { r.stores[s.ID] = s }
@@ -35,6 +37,9 @@ func (r *recorder) PutLevel(store, sku string, onHand, reserved int64) {
 	r.levels[store+"/"+sku] = [2]int64{onHand, reserved}
 }
 func (r *recorder) PutFeed(store string, at time.Time) { r.feeds[store] = at }
+func (r *recorder) PutBooking(store string, start int64, n int) {
+	r.bookings[fmt.Sprintf("%s/%d", store, start)] = n
+}
 
 func keys[V any](m map[string]V) []string {
 	var out []string

@@ -222,11 +222,13 @@ func (p Page) after() (string, error) {
 	}
 	b, err := base64.RawURLEncoding.DecodeString(p.Cursor)
 	if err != nil || len(b) == 0 {
-		return "", &bopis.Error{Code: bopis.EINVALID, Message: "bad cursor",
-			Fields: []bopis.FieldError{{Path: "cursor", Message: "is not a cursor this API gave out"}}}
+		return "", errBadCursor
 	}
 	return string(b), nil
 }
+
+var errBadCursor = &bopis.Error{Code: bopis.EINVALID, Message: "bad cursor",
+	Fields: []bopis.FieldError{{Path: "cursor", Message: "is not a cursor this API gave out"}}}
 
 func (p Page) limit() int {
 	switch {

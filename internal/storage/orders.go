@@ -1,0 +1,637 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/orderstate"
+)
+
+// PickupAttempt is one store routing may place the pickup lines at, with
+// the slots acceptable there in order of preference.
+type PickupAttempt struct {
+	StoreID    string
+	TimeZone   string
+	Capacity   int // bookings a slot takes; 0 for unlimited
+	Slots      []bopis.PickupWindow
+	DistanceKm *float64
+}
+
+// Placement is an order ready to be written. Order holds everything but
+// what the winning attempt decides (store, time zone, window, promised
+// time, where the lines are reserved, routing).
+type Placement struct {
+	Order    bopis.Order
+	PlacedBy string // the API key that places it: only it may read it later (storefront keys)
+	// Attempts are tried in order until one has the stock and a slot;
+	// with HoldID set they are ignored and the hold's store and slot used.
+	Attempts []PickupAttempt
+	// Warehouses hold the ship lines, nearest first; the first that has
+	// them all does.
+	Warehouses  []string
+	Routing     bopis.Routing // Reason and Requested; the rest is filled in
+	Idempotency *Idempotency
+}
+
+// NoRoute is the error of a placement that no attempt could take: each
+// store's reason, nearest first.
+type NoRoute struct {
+	Tried []RouteFailure
+}
+
+// RouteFailure is why one store could not take the order.
+type RouteFailure struct {
+	StoreID   string
+	Shortfall *Shortfall // nil when the stock was there but no slot
+	Reason    string
+}
+
+func (e *NoRoute) Error() string { return e.Unwrap().Error() }
+
+// Unwrap returns the failure as a domain error: the only store's own
+// shortfall when one store was asked for, else a conflict naming each.
+func (e *NoRoute) Unwrap() error {
+	if len(e.Tried) == 1 && e.Tried[0].Shortfall != nil {
+		return e.Tried[0].Shortfall.Unwrap()
+	}
+	if len(e.Tried) == 1 {
+		return &bopis.Error{Code: bopis.ECONFLICT, Message: e.Tried[0].Reason,
+			Fields: []bopis.FieldError{{Path: "pickup.slot", Message: e.Tried[0].Reason}}}
+	}
+	msg := "no store within reach can take the order"
+	if len(e.Tried) > 0 {
+		msg = fmt.Sprintf("none of the %d nearest stores that seemed to have everything could take the order", len(e.Tried))
+	}
+	return &bopis.Error{Code: bopis.ECONFLICT, Message: msg}
+}
+
+// ErrSlotFull is why a store that has the stock could not take an order.
+const reasonSlotsFull = "no pickup slot with room was left at the store"
+
+// PlaceOrder writes an order in one transaction: its pickup lines reserved
+// at the first attempt with the stock and a slot with room (all or
+// nothing), the slot booked, its ship lines reserved at the first
+// warehouse that has them all (else recorded unreserved), the order, its
+// lines, its first timeline event and its outbox event. With an
+// Idempotency-Key already used for the same request it returns the first
+// answer and replayed; nothing else is written.
+func (db *DB) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, replayed bool, err error) {
+	t, now := db.nowMicros()
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		var stored bopis.Order
+		if replayed, err = db.claimKey(ctx, tx, p.Idempotency, &stored); err != nil || replayed {
+			out = &stored
+			return err
+		}
+		o := p.Order
+		o.Status, o.CreatedAt, o.UpdatedAt = bopis.OrderPlaced, t, t
+		o.Routing = p.Routing
+		pickup, ship := splitLines(o.Lines)
+		if o.HoldID != "" {
+			h, err := db.convertHold(ctx, tx, o.HoldID, o.ID, p.PlacedBy, pickup, now)
+			if err != nil {
+				return err
+			}
+			o.StoreID, o.Method, o.TimeZone, o.PickupWindow = h.StoreID, h.Method, h.TimeZone, h.PickupWindow
+			o.Routing = bopis.Routing{Requested: true, Reason: "the checkout hold's store and slot"}
+		} else {
+			a, w, err := db.tryAttempts(ctx, tx, p.Attempts, o.ID, pickup, now)
+			if err != nil {
+				return err
+			}
+			o.StoreID, o.TimeZone, o.PickupWindow = a.StoreID, a.TimeZone, w
+			o.Routing.DistanceKm = a.DistanceKm
+			for _, f := range p.Attempts {
+				if f.StoreID == a.StoreID {
+					break
+				}
+				o.Routing.Tried = append(o.Routing.Tried, f.StoreID)
+			}
+		}
+		o.PromisedReadyAt = o.PickupWindow.Start
+		for i := range o.Lines {
+			o.Lines[i].Status = bopis.LineOpen
+			if o.Lines[i].Fulfillment == bopis.FulfillPickup {
+				o.Lines[i].LocationID = o.StoreID
+			}
+		}
+		if len(ship) > 0 {
+			wh, err := db.reserveShipLines(ctx, tx, p.Warehouses, o.ID, ship, now)
+			if err != nil {
+				return err
+			}
+			for i := range o.Lines {
+				if o.Lines[i].Fulfillment != bopis.FulfillShip {
+					continue
+				}
+				o.Lines[i].LocationID = wh
+				if wh == "" {
+					o.Lines[i].Status = bopis.LineUnreserved
+				}
+			}
+		}
+		if err := db.insertOrder(ctx, tx, &o, p.PlacedBy, now); err != nil {
+			return err
+		}
+		step, err := orderstate.Next("", orderstate.Place)
+		if err != nil {
+			return err
+		}
+		if err := db.recordStep(ctx, tx, &o, "", step, placedDetail(&o), now); err != nil {
+			return err
+		}
+		out = localOrder(&o)
+		return db.saveResponse(ctx, tx, p.Idempotency, out)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return out, replayed, nil
+}
+
+// placedDetail is what the timeline and the outbox say of a new order:
+// the ship lines, reserved or not, travel with it for the retailer's OMS.
+func placedDetail(o *bopis.Order) map[string]any {
+	d := map[string]any{"store_id": o.StoreID, "pickup_window": o.PickupWindow, "routing": o.Routing}
+	var ship []bopis.OrderLine
+	for _, l := range o.Lines {
+		if l.Fulfillment == bopis.FulfillShip {
+			ship = append(ship, l)
+		}
+	}
+	if len(ship) > 0 {
+		d["ship_lines"] = ship
+		d["shipping_address"] = o.ShippingAddress
+	}
+	return d
+}
+
+// splitLines returns the pickup and ship lines as reservation lines.
+func splitLines(lines []bopis.OrderLine) (pickup, ship []ReserveLine) {
+	for _, l := range lines {
+		r := ReserveLine{SKU: l.SKU, Quantity: l.Quantity}
+		if l.Fulfillment == bopis.FulfillShip {
+			ship = append(ship, r)
+		} else {
+			pickup = append(pickup, r)
+		}
+	}
+	return pickup, ship
+}
+
+// tryAttempts reserves lines for reference at the first attempt that has
+// the stock and a slot with room, and books that slot. A failed attempt
+// leaves nothing behind (a savepoint).
+func (db *DB) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAttempt, reference string,
+	lines []ReserveLine, now int64) (PickupAttempt, bopis.PickupWindow, error) {
+	fail := &NoRoute{}
+	for _, a := range attempts {
+		if _, err := tx.ExecContext(ctx, `SAVEPOINT bopis_attempt`); err != nil {
+			return a, bopis.PickupWindow{}, err
+		}
+		_, err := db.reserve(ctx, tx, a.StoreID, reference, lines, now)
+		var short *Shortfall
+		switch {
+		case errors.As(err, &short):
+			fail.Tried = append(fail.Tried, RouteFailure{StoreID: a.StoreID, Shortfall: short, Reason: short.Error()})
+		case err != nil:
+			return a, bopis.PickupWindow{}, err
+		default:
+			w, ok, err := db.bookFirst(ctx, tx, a)
+			if err != nil {
+				return a, w, err
+			}
+			if ok {
+				_, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT bopis_attempt`)
+				return a, w, err
+			}
+			fail.Tried = append(fail.Tried, RouteFailure{StoreID: a.StoreID, Reason: reasonSlotsFull})
+		}
+		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT bopis_attempt`); err != nil {
+			return a, bopis.PickupWindow{}, err
+		}
+		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT bopis_attempt`); err != nil {
+			return a, bopis.PickupWindow{}, err
+		}
+	}
+	return PickupAttempt{}, bopis.PickupWindow{}, fail
+}
+
+// bookFirst books the first of a's slots that has room.
+func (db *DB) bookFirst(ctx context.Context, tx *sql.Tx, a PickupAttempt) (bopis.PickupWindow, bool, error) {
+	for _, w := range a.Slots {
+		ok, err := db.bookSlot(ctx, tx, a.StoreID, w.Start.Unix(), a.Capacity)
+		if err != nil || ok {
+			return w, ok, err
+		}
+	}
+	return bopis.PickupWindow{}, false, nil
+}
+
+// bookSlot takes one booking in a store's slot if it has room: one
+// conditional statement, so concurrent bookings never pass the capacity.
+func (db *DB) bookSlot(ctx context.Context, tx *sql.Tx, storeID string, start int64, capacity int) (bool, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO slot_bookings (store_id, slot_start, booked) VALUES ($1, $2, 1)
+		ON CONFLICT (store_id, slot_start) DO UPDATE SET booked = slot_bookings.booked + 1
+		WHERE $3 = 0 OR slot_bookings.booked < $3`, storeID, start, capacity)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// unbookSlot gives a booking back.
+func unbookSlot(ctx context.Context, tx *sql.Tx, storeID string, start int64) error {
+	_, err := tx.ExecContext(ctx, `UPDATE slot_bookings SET booked = booked - 1
+		WHERE store_id = $1 AND slot_start = $2 AND booked > 0`, storeID, start)
+	return err
+}
+
+// reserveShipLines reserves every ship line at the first warehouse that
+// has them all; "" when none does (the lines go to the retailer's OMS
+// unreserved).
+func (db *DB) reserveShipLines(ctx context.Context, tx *sql.Tx, warehouses []string, reference string, lines []ReserveLine, now int64) (string, error) {
+	for _, wh := range warehouses {
+		_, err := db.reserve(ctx, tx, wh, reference, lines, now)
+		var short *Shortfall
+		switch {
+		case errors.As(err, &short):
+			continue
+		case err != nil:
+			return "", err
+		}
+		return wh, nil
+	}
+	return "", nil
+}
+
+// orderDetails is the JSON column of what an order carries but never
+// queries by.
+type orderDetails struct {
+	Customer        bopis.Customer         `json:"customer"`
+	PickupPerson    *bopis.PickupPerson    `json:"pickup_person,omitempty"`
+	ShippingAddress *bopis.ShippingAddress `json:"shipping_address,omitempty"`
+	Routing         bopis.Routing          `json:"routing"`
+}
+
+func (db *DB) insertOrder(ctx context.Context, tx *sql.Tx, o *bopis.Order, placedBy string, now int64) error {
+	details, err := json.Marshal(orderDetails{o.Customer, o.PickupPerson, o.ShippingAddress, o.Routing})
+	if err != nil {
+		return err
+	}
+	pay := o.Payment
+	if _, err := tx.ExecContext(ctx, `INSERT INTO orders (id, external_id, status, store_id, method, time_zone, pickup_code,
+		promised_ready_at, slot_start, slot_end, hold_until, placed_by, hold_id, payment_gateway, payment_id, payment_status,
+		capture_policy, currency, authorized_amount, captured_amount, authorization_expires_at, details, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)`,
+		o.ID, o.ExternalID, o.Status, o.StoreID, o.Method, o.TimeZone, o.PickupCode,
+		micros(o.PromisedReadyAt), micros(o.PickupWindow.Start), micros(o.PickupWindow.End), placedBy, o.HoldID,
+		pay.Gateway, pay.AuthorizationID, pay.Status, pay.Capture, pay.Authorized.Currency, pay.Authorized.Amount,
+		pay.Captured.Amount, micros(pay.AuthorizationExpiresAt), string(details), now); err != nil {
+		return err
+	}
+	lines := rows{cols: 9}
+	for i, l := range o.Lines {
+		lines.add(o.ID, l.ID, i, l.SKU, l.Quantity, l.UnitPrice.Amount, string(l.Fulfillment), l.LocationID, l.Status)
+	}
+	return db.insertRows(ctx, tx, `INSERT INTO order_lines (order_id, id, position, sku, quantity, unit_price, fulfillment, location_id, status)`,
+		&lines, "", nil)
+}
+
+// recordStep writes a state change's timeline event and, for the events
+// API.md publishes, its outbox event (delivered by the dispatcher).
+func (db *DB) recordStep(ctx context.Context, tx *sql.Tx, o *bopis.Order, from bopis.OrderStatus, step orderstate.Step,
+	detail map[string]any, now int64) error {
+	d, err := json.Marshal(detail)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO order_events (order_id, type, from_status, to_status, detail, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, o.ID, step.Event, string(from), string(step.To), string(d), now); err != nil {
+		return err
+	}
+	if !step.Publish {
+		return nil
+	}
+	payload, err := json.Marshal(map[string]any{"order_id": o.ID, "store_id": o.StoreID, "status": step.To,
+		"from_status": from, "detail": json.RawMessage(d), "at": fromMicros(now)})
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO events (type, store_id, subject, payload, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		step.Event, o.StoreID, o.ID, string(payload), now)
+	return err
+}
+
+const orderColumns = `id, external_id, status, store_id, method, time_zone, pickup_code, promised_ready_at, slot_start, slot_end,
+	hold_until, hold_id, payment_gateway, payment_id, payment_status, capture_policy, currency, authorized_amount,
+	captured_amount, authorization_expires_at, details, created_at, updated_at`
+
+func scanOrder(r scanner) (*bopis.Order, error) {
+	var o bopis.Order
+	var promised, start, end, authExp, created, updated int64
+	var holdUntil sql.NullInt64
+	var details string
+	var authorized, captured int64
+	var currency string
+	if err := r.Scan(&o.ID, &o.ExternalID, &o.Status, &o.StoreID, &o.Method, &o.TimeZone, &o.PickupCode, &promised,
+		&start, &end, &holdUntil, &o.HoldID, &o.Payment.Gateway, &o.Payment.AuthorizationID, &o.Payment.Status,
+		&o.Payment.Capture, &currency, &authorized, &captured, &authExp, &details, &created, &updated); err != nil {
+		return nil, err
+	}
+	var d orderDetails
+	if err := json.Unmarshal([]byte(details), &d); err != nil {
+		return nil, err
+	}
+	o.Customer, o.PickupPerson, o.ShippingAddress, o.Routing = d.Customer, d.PickupPerson, d.ShippingAddress, d.Routing
+	o.PromisedReadyAt = fromMicros(promised)
+	o.PickupWindow = bopis.PickupWindow{Start: fromMicros(start), End: fromMicros(end)}
+	if holdUntil.Valid {
+		h := fromMicros(holdUntil.Int64)
+		o.HoldUntil = &h
+	}
+	o.Payment.Authorized = bopis.Money{Amount: authorized, Currency: currency}
+	o.Payment.Captured = bopis.Money{Amount: captured, Currency: currency}
+	o.Payment.AuthorizationExpiresAt = fromMicros(authExp)
+	o.CreatedAt, o.UpdatedAt = fromMicros(created), fromMicros(updated)
+	return &o, nil
+}
+
+// zones caches time zones by name for rendering store-local times.
+var zones sync.Map
+
+func zone(name string) *time.Location {
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	zones.Store(name, l)
+	return l
+}
+
+// localOrder returns o with its times in the store's zone (API.md: times
+// are RFC 3339 with the store's offset where they are store-local).
+func localOrder(o *bopis.Order) *bopis.Order {
+	loc := zone(o.TimeZone)
+	o.PromisedReadyAt = o.PromisedReadyAt.In(loc)
+	o.PickupWindow.Start, o.PickupWindow.End = o.PickupWindow.Start.In(loc), o.PickupWindow.End.In(loc)
+	if o.HoldUntil != nil {
+		h := o.HoldUntil.In(loc)
+		o.HoldUntil = &h
+	}
+	return o
+}
+
+// q is a *sql.DB or *sql.Tx.
+type q interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// OrderScope limits what a caller may read: a store key its stores, a
+// storefront key the orders it placed. The zero scope sees everything.
+type OrderScope struct {
+	StoreIDs []string // non-nil: only these stores
+	PlacedBy string   // non-empty: only orders this key placed
+}
+
+func (s OrderScope) allows(o *bopis.Order, placedBy string) bool {
+	if s.PlacedBy != "" && placedBy != s.PlacedBy {
+		return false
+	}
+	if s.StoreIDs == nil {
+		return true
+	}
+	for _, id := range s.StoreIDs {
+		if id == o.StoreID {
+			return true
+		}
+	}
+	return false
+}
+
+// GetOrder returns an order with its lines, if scope may see it (else not found).
+func (db *DB) GetOrder(ctx context.Context, id string, scope OrderScope) (*bopis.Order, error) {
+	return db.getOrder(ctx, db.r, id, scope)
+}
+
+func (db *DB) getOrder(ctx context.Context, qr q, id string, scope OrderScope) (*bopis.Order, error) {
+	row := qr.QueryRowContext(ctx, `SELECT `+orderColumns+`, placed_by FROM orders WHERE id = $1`, id)
+	var placedBy string
+	o, err := scanOrder(scannerFunc(func(dest ...any) error { return row.Scan(append(dest, &placedBy)...) }))
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !scope.allows(o, placedBy)) {
+		return nil, notFound("order", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.loadLines(ctx, qr, []*bopis.Order{o}); err != nil {
+		return nil, err
+	}
+	return localOrder(o), nil
+}
+
+type scannerFunc func(dest ...any) error
+
+func (f scannerFunc) Scan(dest ...any) error { return f(dest...) }
+
+// loadLines fills in the lines of orders.
+func (db *DB) loadLines(ctx context.Context, qr q, orders []*bopis.Order) error {
+	if len(orders) == 0 {
+		return nil
+	}
+	ids := make([]string, len(orders))
+	byID := make(map[string]*bopis.Order, len(orders))
+	for i, o := range orders {
+		ids[i] = o.ID
+		byID[o.ID] = o
+		o.Lines = []bopis.OrderLine{}
+	}
+	res, err := qr.QueryContext(ctx, `SELECT order_id, id, sku, quantity, unit_price, fulfillment, location_id, status,
+		picked_quantity, substitute FROM order_lines WHERE order_id IN (SELECT value FROM `+db.dialect.jsonTextArray("$1")+`)
+		ORDER BY order_id, position`, jsonList(ids))
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	for res.Next() {
+		var orderID string
+		var l bopis.OrderLine
+		var picked sql.NullInt64
+		var sub sql.NullString
+		if err := res.Scan(&orderID, &l.ID, &l.SKU, &l.Quantity, &l.UnitPrice.Amount, &l.Fulfillment, &l.LocationID,
+			&l.Status, &picked, &sub); err != nil {
+			return err
+		}
+		o := byID[orderID]
+		l.UnitPrice.Currency = o.Payment.Authorized.Currency
+		l.PickedQuantity = ptr(picked)
+		if sub.Valid {
+			l.Substitute = &bopis.Substitute{}
+			if err := json.Unmarshal([]byte(sub.String), l.Substitute); err != nil {
+				return err
+			}
+		}
+		o.Lines = append(o.Lines, l)
+	}
+	return res.Err()
+}
+
+// OrderFilter narrows a list of orders.
+type OrderFilter struct {
+	StoreID string
+	Status  bopis.OrderStatus
+	Scope   OrderScope
+}
+
+// ListOrders lists orders by promised ready time (the store's queue
+// order), then id, a page at a time.
+func (db *DB) ListOrders(ctx context.Context, f OrderFilter, p Page) ([]bopis.Order, string, error) {
+	after, err := p.after()
+	if err != nil {
+		return nil, "", err
+	}
+	var afterAt int64 = -1 << 62
+	afterID := ""
+	if after != "" {
+		at, id, ok := cutCursor(after)
+		if !ok {
+			return nil, "", errBadCursor
+		}
+		afterAt, afterID = at, id
+	}
+	stores := ""
+	if f.Scope.StoreIDs != nil {
+		stores = jsonList(f.Scope.StoreIDs)
+	}
+	limit := p.limit()
+	res, err := db.r.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders
+		WHERE (promised_ready_at > $1 OR (promised_ready_at = $1 AND id > $2))
+		AND ($3 = '' OR store_id = $3) AND ($4 = '' OR status = $4) AND ($5 = '' OR placed_by = $5)
+		AND ($6 = '' OR store_id IN (SELECT value FROM `+db.dialect.jsonTextArray("$6")+`))
+		ORDER BY promised_ready_at, id LIMIT `+strconv.Itoa(limit),
+		afterAt, afterID, f.StoreID, string(f.Status), f.Scope.PlacedBy, stores)
+	if err != nil {
+		return nil, "", err
+	}
+	var list []*bopis.Order
+	for res.Next() {
+		o, err := scanOrder(res)
+		if err != nil {
+			res.Close()
+			return nil, "", err
+		}
+		list = append(list, o)
+	}
+	res.Close()
+	if err := res.Err(); err != nil {
+		return nil, "", err
+	}
+	if err := db.loadLines(ctx, db.r, list); err != nil {
+		return nil, "", err
+	}
+	out := make([]bopis.Order, len(list))
+	for i, o := range list {
+		out[i] = *localOrder(o)
+	}
+	next := ""
+	if len(out) == limit {
+		last := list[len(list)-1]
+		next = nextCursor(len(out), limit, strconv.FormatInt(micros(last.PromisedReadyAt), 10)+" "+last.ID)
+	}
+	return out, next, nil
+}
+
+// cutCursor splits "micros id".
+func cutCursor(s string) (int64, string, bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' {
+			at, err := strconv.ParseInt(s[:i], 10, 64)
+			return at, s[i+1:], err == nil
+		}
+	}
+	return 0, "", false
+}
+
+// OrderEvents is an order's timeline, oldest first.
+func (db *DB) OrderEvents(ctx context.Context, id string, scope OrderScope) ([]bopis.OrderEvent, error) {
+	o, err := db.GetOrder(ctx, id, scope)
+	if err != nil {
+		return nil, err
+	}
+	res, err := db.r.QueryContext(ctx, `SELECT id, type, from_status, to_status, detail, created_at FROM order_events
+		WHERE order_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	loc := zone(o.TimeZone)
+	out := []bopis.OrderEvent{}
+	for res.Next() {
+		e := bopis.OrderEvent{OrderID: id}
+		var detail string
+		var at int64
+		if err := res.Scan(&e.ID, &e.Type, &e.FromStatus, &e.ToStatus, &detail, &at); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = fromMicros(at).In(loc)
+		out = append(out, e)
+	}
+	return out, res.Err()
+}
+
+// SlotBookings returns the bookings of a store's slots from since (unix
+// seconds) on, keyed by slot start.
+func (db *DB) SlotBookings(ctx context.Context, storeID string, since int64) (map[int64]int, error) {
+	res, err := db.r.QueryContext(ctx, `SELECT slot_start, booked FROM slot_bookings WHERE store_id = $1 AND slot_start >= $2`,
+		storeID, since)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	out := map[int64]int{}
+	for res.Next() {
+		var start int64
+		var n int
+		if err := res.Scan(&start, &n); err != nil {
+			return nil, err
+		}
+		out[start] = n
+	}
+	return out, res.Err()
+}
+
+// sameLines reports whether two carts ask for the same units of each SKU.
+func sameLines(a, b []ReserveLine) bool {
+	count := func(ls []ReserveLine) map[string]int64 {
+		m := map[string]int64{}
+		for _, l := range ls {
+			m[l.SKU] += l.Quantity
+		}
+		return m
+	}
+	ca, cb := count(a), count(b)
+	if len(ca) != len(cb) {
+		return false
+	}
+	for k, v := range ca {
+		if cb[k] != v {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,71 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/payment"
+)
+
+// The test gateway's authorizations: DB implements payment.TestStore.
+var _ payment.TestStore = (*DB)(nil)
+
+const testPaymentColumns = `id, token, reference, amount, currency, captured, status, expires_at, created_at, updated_at`
+
+// CreateTestPayment stores a new authorization of the test gateway, with
+// the times it carries.
+func (db *DB) CreateTestPayment(ctx context.Context, p payment.TestPayment) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO test_payments (`+testPaymentColumns+`)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			p.ID, p.Token, p.Reference, p.Amount.Amount, p.Amount.Currency, p.Captured, p.Status,
+			micros(p.ExpiresAt), micros(p.CreatedAt), micros(p.UpdatedAt))
+		if _, ok := db.dialect.uniqueViolation(err); ok {
+			return bopis.Errorf(bopis.ECONFLICT, "test payment %q already exists", p.ID)
+		}
+		return err
+	})
+}
+
+// UpdateTestPayment loads payment id in a write transaction with its row
+// locked, calls fn, and saves what fn left in *p when fn returns nil. fn
+// runs inside the transaction: it must not call the database.
+func (db *DB) UpdateTestPayment(ctx context.Context, id string, fn func(p *payment.TestPayment) error) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		p, err := scanTestPayment(tx.QueryRowContext(ctx, `SELECT `+testPaymentColumns+` FROM test_payments
+			WHERE id = $1`+db.dialect.lockRows("test_payments"), id), id)
+		if err != nil {
+			return err
+		}
+		if err := fn(&p); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE test_payments SET token = $2, reference = $3, amount = $4, currency = $5,
+			captured = $6, status = $7, expires_at = $8, created_at = $9, updated_at = $10 WHERE id = $1`,
+			id, p.Token, p.Reference, p.Amount.Amount, p.Amount.Currency, p.Captured, p.Status,
+			micros(p.ExpiresAt), micros(p.CreatedAt), micros(p.UpdatedAt))
+		return err
+	})
+}
+
+// TestPayment returns payment id of the test gateway.
+func (db *DB) TestPayment(ctx context.Context, id string) (payment.TestPayment, error) {
+	return scanTestPayment(db.r.QueryRowContext(ctx, `SELECT `+testPaymentColumns+` FROM test_payments WHERE id = $1`, id), id)
+}
+
+func scanTestPayment(row *sql.Row, id string) (payment.TestPayment, error) {
+	var p payment.TestPayment
+	var expires, created, updated int64
+	err := row.Scan(&p.ID, &p.Token, &p.Reference, &p.Amount.Amount, &p.Amount.Currency, &p.Captured, &p.Status,
+		&expires, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, notFound("payment authorization", id)
+	}
+	if err != nil {
+		return p, err
+	}
+	p.ExpiresAt, p.CreatedAt, p.UpdatedAt = fromMicros(expires), fromMicros(created), fromMicros(updated)
+	return p, nil
+}
