@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -40,5 +42,27 @@ func loadSettings() (app.Settings, error) {
 			return s, fmt.Errorf("BOPIS_PUBLIC_RATE must be a number of requests per second above 0")
 		}
 	}
+	s.Payment = env("BOPIS_PAYMENT_GATEWAY", "test")
+	s.StripeURL = env("BOPIS_STRIPE_URL", "")
+	if s.StripeSecret, err = secret("BOPIS_STRIPE_SECRET_KEY"); err != nil {
+		return s, err
+	}
 	return s, nil
+}
+
+// secret reads a secret from NAME, or from the file named by NAME_FILE
+// (for secrets mounted as files); it is never logged.
+func secret(name string) (string, error) {
+	if v := os.Getenv(name); v != "" {
+		return v, nil
+	}
+	path := os.Getenv(name + "_FILE")
+	if path == "" {
+		return "", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE: %w", name, err)
+	}
+	return strings.TrimSpace(string(b)), nil
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/bopis/bopis/internal/httpapi"
+	"github.com/bopis/bopis/internal/orders"
+	"github.com/bopis/bopis/internal/payment"
 	"github.com/bopis/bopis/internal/readmodel"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,12 +26,33 @@ type Settings struct {
 	StaleBuffer      int64         // extra units that must remain at a stale store
 	PublicStorefront bool          // serve /api/storefront/pickup-options with no key
 	PublicRate       float64       // requests/s per client IP on public routes
+	// Payment is the gateway: "test" (built in, the default) or "stripe".
+	Payment        string
+	StripeSecret   string // the Stripe secret key (BOPIS_STRIPE_SECRET_KEY)
+	StripeURL      string // the Stripe API base URL; api.stripe.com if empty
+	NoGroupCommit  bool   // SQLite: commit each write alone (benchmarks)
+	HoldSweepEvery time.Duration
+}
+
+// gateway builds the payment gateway the settings name.
+func (s Settings) gateway(db *storage.DB, now func() time.Time) (payment.Gateway, error) {
+	switch s.Payment {
+	case "", "test":
+		return payment.NewTest(db, now), nil
+	case "stripe":
+		if s.StripeSecret == "" {
+			return nil, fmt.Errorf("the stripe gateway needs BOPIS_STRIPE_SECRET_KEY")
+		}
+		return payment.NewStripe(payment.StripeConfig{SecretKey: s.StripeSecret, BaseURL: s.StripeURL, Now: now}), nil
+	}
+	return nil, fmt.Errorf("unknown payment gateway %q: use test or stripe", s.Payment)
 }
 
 // Storage is the storage configuration these settings imply for url.
 func (s Settings) Storage(url string) storage.Config {
 	buffer := s.StaleBuffer
-	return storage.Config{URL: url, DefaultSafetyStock: s.SafetyStock, StaleAfter: s.StaleAfter, StaleBuffer: &buffer}
+	return storage.Config{URL: url, DefaultSafetyStock: s.SafetyStock, StaleAfter: s.StaleAfter, StaleBuffer: &buffer,
+		NoGroupCommit: s.NoGroupCommit}
 }
 
 // ReadModel is the read model configuration these settings imply.
@@ -41,6 +64,7 @@ func (s Settings) ReadModel() readmodel.Config {
 const (
 	FollowInterval = 200 * time.Millisecond // change feed → read model
 	SweepInterval  = time.Minute            // silent POS feeds → stale_feed alerts
+	HoldSweep      = 5 * time.Second        // expired checkout holds → released
 )
 
 // Service is a started bopis: its API and the work running behind it.
@@ -73,10 +97,21 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 		s.Stop()
 		return nil, fmt.Errorf("loading the read model: %w", err)
 	}
-	s.wg.Add(1)
+	gw, err := set.gateway(db, nil)
+	if err != nil {
+		s.Stop()
+		return nil, err
+	}
+	s.wg.Add(2)
 	go func() { defer s.wg.Done(); sweepFeeds(ctx, db, logger, SweepInterval) }()
+	every := set.HoldSweepEvery
+	if every <= 0 {
+		every = HoldSweep
+	}
+	go func() { defer s.wg.Done(); expireHolds(ctx, db, logger, every) }()
 	s.API = httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version,
-		Checkout: s.Model, PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate})
+		Checkout: s.Model, Orders: orders.New(db, s.Model, gw, nil, logger),
+		PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate})
 	return s, nil
 }
 
@@ -84,6 +119,29 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 func (s *Service) Stop() {
 	s.stop()
 	s.wg.Wait()
+}
+
+// expireHolds releases the stock and slots of checkout holds whose time
+// ran out, every interval, whether or not any request comes. Every
+// process sweeps; each hold expires once. (Durable timers replace this
+// loop when jobs arrive.)
+func expireHolds(ctx context.Context, db *storage.DB, logger *slog.Logger, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := db.ExpireHolds(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.WarnContext(ctx, "expiring checkout holds", "error", err)
+		case n > 0:
+			logger.InfoContext(ctx, "checkout holds expired", "holds", n)
+		}
+	}
 }
 
 // sweepFeeds raises stale_feed alerts for silent POS feeds every interval.

@@ -13,6 +13,8 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/httpapi"
+	"github.com/bopis/bopis/internal/orders"
+	"github.com/bopis/bopis/internal/payment"
 	"github.com/bopis/bopis/internal/readmodel"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/bopis/bopis/internal/storage/storagetest"
@@ -43,6 +45,9 @@ func newEnvWith(t *testing.T, db *storage.DB, cfg httpapi.Config) *env {
 	e := &env{t: t, db: db, logs: &bytes.Buffer{}, model: readmodel.New(readmodel.Config{})}
 	cfg.Storage, cfg.Checkout, cfg.Registry, cfg.Version = db, e.model, prometheus.NewRegistry(), "test"
 	cfg.Logger = slog.New(httpapi.LogHandler(slog.NewJSONHandler(e.logs, nil)))
+	if cfg.Orders == nil {
+		cfg.Orders = orders.New(db, e.model, payment.NewTest(db, cfg.Now), cfg.Now, cfg.Logger)
+	}
 	srv := httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(srv.Close)
 	e.url = srv.URL

@@ -47,6 +47,8 @@ type Storage interface {
 	Adjust(ctx context.Context, storeID string, a bopis.Adjustment, idem *storage.Idempotency) (*storage.AdjustmentResult, bool, error)
 	Ledger(ctx context.Context, storeID, sku string, p storage.Page) ([]storage.LedgerEntry, string, error)
 	Alerts(ctx context.Context, f storage.AlertFilter, p storage.Page) ([]storage.Alert, string, error)
+
+	OrderReader
 }
 
 // Config wires a Server.
@@ -59,6 +61,8 @@ type Config struct {
 	// Checkout answers pickup options from memory (a *readmodel.Model kept
 	// current from the change feed).
 	Checkout Checkout
+	// Orders places orders and holds.
+	Orders Orders
 	// PublicStorefront serves /api/storefront/pickup-options with no key
 	// (BigCommerce's checkout-sdk calls it from the shopper's browser).
 	PublicStorefront bool
@@ -77,6 +81,8 @@ type Server struct {
 	api     huma.API
 
 	checkout    Checkout
+	orders      Orders
+	orderReader OrderReader
 	publicLimit *ipLimiter
 	keys        *keyCache
 	handler     http.Handler
@@ -88,7 +94,7 @@ func New(cfg Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.checkout = cfg.Checkout
+	s.checkout, s.orders, s.orderReader = cfg.Checkout, cfg.Orders, cfg.Storage
 	if cfg.PublicRate <= 0 {
 		cfg.PublicRate = 10
 	}
@@ -133,6 +139,7 @@ func New(cfg Config) *Server {
 	s.registerInventory()
 	s.registerPickup()
 	s.registerBigCommerce()
+	s.registerOrders()
 	if cfg.PublicStorefront {
 		s.registerStorefront()
 	}

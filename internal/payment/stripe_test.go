@@ -232,8 +232,8 @@ func TestStripeErrors(t *testing.T) {
 		status int
 		body   string
 	}{
-		"POST /v1/payment_intents pm_card_visa":                  {200, pi("pi_new", "requires_capture", 0, "null")},
-		"POST /v1/payment_intents pm_card_chargeDeclined":        {402, stripeErr("card_error", "card_declined", "Your card was declined.")},
+		"POST /v1/payment_intents pm_card_visa":                   {200, pi("pi_new", "requires_capture", 0, "null")},
+		"POST /v1/payment_intents pm_card_chargeDeclined":         {402, stripeErr("card_error", "card_declined", "Your card was declined.")},
 		"POST /v1/payment_intents pm_card_authenticationRequired": {402, stripeErr("card_error", "authentication_required", "Your card was declined. This transaction requires authentication.")},
 		"POST /v1/payment_intents pm_card_reused":                 {400, stripeErr("idempotency_error", "", "Keys for idempotent requests can only be used with the same parameters they were first used with.")},
 		"POST /v1/payment_intents pm_card_boom":                   {500, stripeErr("api_error", "", "Something went wrong on Stripe's end.")},

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 
 	"github.com/bopis/bopis"
 )
@@ -69,4 +70,27 @@ func (db *DB) saveResponse(ctx context.Context, tx *sql.Tx, idem *Idempotency, v
 	_, err = tx.ExecContext(ctx, `UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2`,
 		idem.Scope, idem.Key, string(b))
 	return err
+}
+
+// LookupKey finds the stored answer to idem's key before any work is done,
+// so a retry costs nothing (no payment authorization either): found is
+// true with the answer decoded into out; a different request under the
+// key is ErrKeyReused. The key is claimed for real by the write (claimKey).
+func (db *DB) LookupKey(ctx context.Context, idem *Idempotency, out any) (found bool, err error) {
+	var hash, response string
+	err = db.r.QueryRowContext(ctx, `SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+		idem.Scope, idem.Key).Scan(&hash, &response)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if stored, err := hex.DecodeString(hash); err != nil || !bytes.Equal(stored, idem.Hash) {
+		return false, ErrKeyReused
+	}
+	if response == "null" {
+		return false, nil
+	}
+	return true, json.Unmarshal([]byte(response), out)
 }

@@ -635,3 +635,24 @@ func sameLines(a, b []ReserveLine) bool {
 	}
 	return true
 }
+
+// SetPayment records a change of an order's payment (a capture, a void)
+// with a timeline event of that type; the order's status stays.
+func (db *DB) SetPayment(ctx context.Context, orderID string, p bopis.Payment, event string) error {
+	_, now := db.nowMicros()
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var status string
+		err := tx.QueryRowContext(ctx, `UPDATE orders SET payment_status = $2, captured_amount = $3, updated_at = $4
+			WHERE id = $1 RETURNING status`, orderID, p.Status, p.Captured.Amount, now).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("order", orderID)
+		}
+		if err != nil {
+			return err
+		}
+		d, _ := json.Marshal(map[string]any{"payment": p})
+		_, err = tx.ExecContext(ctx, `INSERT INTO order_events (order_id, type, from_status, to_status, detail, created_at)
+			VALUES ($1, $2, $3, $3, $4, $5)`, orderID, event, status, string(d), now)
+		return err
+	})
+}

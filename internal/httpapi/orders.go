@@ -1,0 +1,179 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/orders"
+	"github.com/bopis/bopis/internal/storage"
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// Orders places orders and holds (an *orders.Service).
+type Orders interface {
+	Place(ctx context.Context, req bopis.OrderRequest, placedBy string, idem *storage.Idempotency) (*bopis.Order, bool, error)
+	Hold(ctx context.Context, req bopis.HoldRequest, createdBy string) (*bopis.Hold, error)
+}
+
+// OrderReader reads orders and holds.
+type OrderReader interface {
+	GetOrder(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error)
+	ListOrders(ctx context.Context, f storage.OrderFilter, p storage.Page) ([]bopis.Order, string, error)
+	OrderEvents(ctx context.Context, id string, scope storage.OrderScope) ([]bopis.OrderEvent, error)
+	GetHold(ctx context.Context, id, createdBy string) (*bopis.Hold, error)
+	ReleaseHold(ctx context.Context, id, createdBy string) (*bopis.Hold, error)
+}
+
+// orderScope is what the request's key may read: admin everything, a
+// store key its stores' orders, a storefront key the orders it placed.
+func orderScope(ctx context.Context) storage.OrderScope {
+	k := keyFrom(ctx)
+	switch k.Role {
+	case bopis.RoleStore:
+		return storage.OrderScope{StoreIDs: k.StoreIDs}
+	case bopis.RoleStorefront:
+		return storage.OrderScope{PlacedBy: k.ID}
+	}
+	return storage.OrderScope{}
+}
+
+// holdOwner is whose holds the key may touch: its own, or any for admin.
+func holdOwner(ctx context.Context) string {
+	if k := keyFrom(ctx); k.Role != bopis.RoleAdmin {
+		return k.ID
+	}
+	return ""
+}
+
+// OrderIDPath is an order in the path.
+type OrderIDPath struct {
+	ID string `path:"id" maxLength:"64" doc:"The order's id."`
+}
+
+// shortProblem is a 409 shortfall with the stores that have everything.
+type shortProblem struct {
+	*huma.ErrorModel
+	Alternatives []orders.Alternative `json:"alternatives"`
+}
+
+// orderProblem maps a placement's error; a shortfall carries alternatives.
+func (s *Server) orderProblem(ctx context.Context, err error) error {
+	if errors.Is(err, storage.ErrKeyReused) {
+		return s.problem(ctx, "header", err)
+	}
+	p := s.problem(ctx, "body", err)
+	var short *orders.ShortError
+	if m, ok := p.(*huma.ErrorModel); ok && errors.As(err, &short) {
+		return &shortProblem{ErrorModel: m, Alternatives: short.Alternatives}
+	}
+	return p
+}
+
+func (s *Server) registerOrders() {
+	place := op("place-order", http.MethodPost, "/v1/orders", "Place an order", "Orders", bopis.RoleStorefront)
+	place.DefaultStatus = http.StatusCreated
+	place.Description = "Pickup lines are reserved at one store, all or nothing, in the transaction that books the " +
+		"slot and writes the order. Without `pickup.store_id` the order is routed to the nearest store (within " +
+		"`pickup.radius_km`, default 50) that offers the method, has every pickup line eligible and available and a " +
+		"slot with room; stores within 0.5 km of each other count as equally near and the one ready sooner wins, " +
+		"then the nearer, then the lower store id. Without `pickup.slot`, the earliest slot with room. Ship lines " +
+		"are reserved at the nearest warehouse that has them all, else recorded unreserved for the retailer's OMS. " +
+		"The payment is authorized for every line before anything is reserved: a decline is 402 and leaves " +
+		"nothing behind. A shortfall is 409 naming each short line with what is available, and `alternatives`. " +
+		"`Idempotency-Key` is required: the same key and body answer the first order again (`Idempotent-Replayed: " +
+		"true`), another body under the key is 422. Failed attempts are not remembered, so a retry tries again."
+	huma.Register(s.api, place, func(ctx context.Context, in *struct {
+		IdempotencyHeader
+		Body bopis.OrderRequest
+	}) (*struct {
+		Replayed string `header:"Idempotent-Replayed"`
+		Body     *bopis.Order
+	}, error) {
+		if in.IdempotencyKey == "" {
+			return nil, invalid("header.Idempotency-Key", "required: a unique key per order, reused only to retry it")
+		}
+		body, _ := json.Marshal(in.Body)
+		o, again, err := s.orders.Place(ctx, in.Body, keyFrom(ctx).ID, idempotency(ctx, in.IdempotencyHeader, "place-order", body))
+		if err != nil {
+			return nil, s.orderProblem(ctx, err)
+		}
+		return &struct {
+			Replayed string `header:"Idempotent-Replayed"`
+			Body     *bopis.Order
+		}{replayed(again), o}, nil
+	})
+
+	huma.Register(s.api, op("get-order", http.MethodGet, "/v1/orders/{id}", "An order", "Orders",
+		bopis.RoleStorefront, bopis.RoleStore),
+		func(ctx context.Context, in *OrderIDPath) (*struct{ Body *bopis.Order }, error) {
+			o, err := s.orderReader.GetOrder(ctx, in.ID, orderScope(ctx))
+			if err != nil {
+				return nil, s.problem(ctx, "path", err)
+			}
+			return &struct{ Body *bopis.Order }{o}, nil
+		})
+
+	huma.Register(s.api, op("list-orders", http.MethodGet, "/v1/orders", "Orders by promised ready time", "Orders",
+		bopis.RoleStorefront, bopis.RoleStore),
+		func(ctx context.Context, in *struct {
+			StoreID string `query:"store_id" maxLength:"64" doc:"One store; a store key sees only its stores."`
+			Status  string `query:"status" enum:"placed,accepted,picking,ready,picked_up,cancelled,expired" doc:"One status; all when absent."`
+			Page
+		}) (*listOutput[bopis.Order], error) {
+			if in.StoreID != "" && !keyFrom(ctx).CanReachStore(in.StoreID) {
+				return nil, huma.Error403Forbidden("this key does not reach store " + in.StoreID)
+			}
+			list, next, err := s.orderReader.ListOrders(ctx, storage.OrderFilter{StoreID: in.StoreID,
+				Status: bopis.OrderStatus(in.Status), Scope: orderScope(ctx)}, in.page())
+			if err != nil {
+				return nil, s.problem(ctx, "query", err)
+			}
+			return &listOutput[bopis.Order]{Body: List[bopis.Order]{Data: list, NextCursor: next}}, nil
+		})
+
+	huma.Register(s.api, op("list-order-events", http.MethodGet, "/v1/orders/{id}/events", "An order's timeline", "Orders",
+		bopis.RoleStorefront, bopis.RoleStore),
+		func(ctx context.Context, in *OrderIDPath) (*struct{ Body List[bopis.OrderEvent] }, error) {
+			evs, err := s.orderReader.OrderEvents(ctx, in.ID, orderScope(ctx))
+			if err != nil {
+				return nil, s.problem(ctx, "path", err)
+			}
+			return &struct{ Body List[bopis.OrderEvent] }{List[bopis.OrderEvent]{Data: evs}}, nil
+		})
+
+	hold := op("place-hold", http.MethodPost, "/v1/holds", "Hold stock and a slot while the shopper pays", "Orders",
+		bopis.RoleStorefront)
+	hold.DefaultStatus = http.StatusCreated
+	hold.Description = "Reserves the pickup lines and books a slot, routed as an order is, for `ttl_seconds` (default " +
+		"600, at most 3600). `POST /v1/orders` with `hold_id` and the same pickup lines converts it; when it " +
+		"expires, or on `DELETE`, the stock and the slot are released, whether or not any request comes."
+	huma.Register(s.api, hold, func(ctx context.Context, in *struct{ Body bopis.HoldRequest }) (*struct{ Body *bopis.Hold }, error) {
+		h, err := s.orders.Hold(ctx, in.Body, keyFrom(ctx).ID)
+		if err != nil {
+			return nil, s.orderProblem(ctx, err)
+		}
+		return &struct{ Body *bopis.Hold }{h}, nil
+	})
+
+	huma.Register(s.api, op("get-hold", http.MethodGet, "/v1/holds/{id}", "A checkout hold", "Orders", bopis.RoleStorefront),
+		func(ctx context.Context, in *OrderIDPath) (*struct{ Body *bopis.Hold }, error) {
+			h, err := s.orderReader.GetHold(ctx, in.ID, holdOwner(ctx))
+			if err != nil {
+				return nil, s.problem(ctx, "path", err)
+			}
+			return &struct{ Body *bopis.Hold }{h}, nil
+		})
+
+	huma.Register(s.api, op("release-hold", http.MethodDelete, "/v1/holds/{id}", "Release a checkout hold early", "Orders",
+		bopis.RoleStorefront),
+		func(ctx context.Context, in *OrderIDPath) (*struct{ Body *bopis.Hold }, error) {
+			h, err := s.orderReader.ReleaseHold(ctx, in.ID, holdOwner(ctx))
+			if err != nil {
+				return nil, s.problem(ctx, "path", err)
+			}
+			return &struct{ Body *bopis.Hold }{h}, nil
+		})
+}
