@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -61,16 +63,27 @@ func (b *benchFlags) write(stdout io.Writer, id, md string) error {
 
 // runBench runs a benchmark and writes its figures into BENCHMARKS.md.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || (args[0] != "feed" && args[0] != "pickup") {
-		return fmt.Errorf("usage: bopis bench feed|pickup [flags]  (bopis bench feed -h lists them)")
+	kinds := []string{"feed", "pickup", "orders", "flash"}
+	if len(args) == 0 || !slices.Contains(kinds, args[0]) {
+		return fmt.Errorf("usage: bopis bench feed|pickup|orders|flash [flags]  (bopis bench feed -h lists them)")
 	}
 	var b *benchFlags
-	var batch int
-	if args[0] == "feed" {
+	var batch, stock, processes int
+	var clientList string
+	switch args[0] {
+	case "feed":
 		b = newBenchFlags("bench feed", stderr, 4, 30*time.Second, "also run on PostgreSQL: a server URL where fresh databases may be created")
 		b.fs.IntVar(&batch, "batch", 5000, "events per batch")
-	} else {
+	case "pickup":
 		b = newBenchFlags("bench pickup", stderr, 8, 20*time.Second, "PostgreSQL server URL where a fresh database may be created")
+	case "orders":
+		b = newBenchFlags("bench orders", stderr, 32, 20*time.Second, "also run on PostgreSQL: a server URL where fresh databases may be created")
+		b.fs.Lookup("skus").DefValue, b.skus = "200", 200
+	case "flash":
+		b = newBenchFlags("bench flash", stderr, 0, 0, "run on PostgreSQL (else SQLite): a server URL where fresh databases may be created")
+		b.fs.IntVar(&stock, "stock", 10000, "units of the one SKU on sale")
+		b.fs.StringVar(&clientList, "client-runs", "16,256", "comma-separated client counts, one run each")
+		b.fs.IntVar(&processes, "processes", 1, "bopis serve processes on one PostgreSQL database (needs --postgres when > 1)")
 	}
 	if err := b.fs.Parse(args[1:]); err != nil {
 		return err
@@ -80,6 +93,45 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer stop()
+	switch args[0] {
+	case "orders":
+		type variant struct {
+			pg   string
+			noGC bool
+		}
+		variants := []variant{{"", true}, {"", false}} // SQLite without group commit (the baseline), then with
+		if b.postgres != "" {
+			variants = append(variants, variant{b.postgres, false})
+		}
+		var runs []*bench.OrdersResult
+		for _, v := range variants {
+			res, err := bench.Orders(ctx, bench.OrdersConfig{Postgres: v.pg, NoGroupCommit: v.noGC, Stores: b.stores, SKUs: b.skus,
+				Duration: b.duration, Clients: b.clients, Seed: 1, Progress: stderr})
+			if err != nil {
+				return err
+			}
+			runs = append(runs, res)
+		}
+		return b.write(stdout, "orders", bench.OrdersMarkdown(b.command(args), runs))
+	case "flash":
+		var clients []int
+		for _, f := range strings.Split(clientList, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return fmt.Errorf("--client-runs: %q is not a number of clients", f)
+			}
+			clients = append(clients, n)
+		}
+		if processes > 1 && b.postgres == "" {
+			return fmt.Errorf("--processes %d needs --postgres: SQLite has one writer process", processes)
+		}
+		res, err := bench.Flash(ctx, bench.FlashConfig{Postgres: b.postgres, Stock: stock, Clients: clients,
+			Processes: processes, Progress: stderr})
+		if err != nil {
+			return err
+		}
+		return b.write(stdout, fmt.Sprintf("flash-%s-%d", res.Dialect, max(1, processes)), res.Markdown(b.command(args)))
+	}
 	if args[0] == "pickup" {
 		res, err := bench.Pickup(ctx, bench.PickupConfig{Postgres: b.postgres, Stores: b.stores, SKUs: b.skus,
 			Assortment: b.assortment, Duration: b.duration, Clients: b.clients, Seed: 1, Progress: stderr})
