@@ -33,12 +33,12 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, r *rows, 
 		q := head + " VALUES " + placeholders(end-start, r.cols, db.dialect.positional()) + " " + tail
 		args := r.args[start*r.cols : end*r.cols]
 		if fn == nil {
-			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			if _, err := db.execTx(ctx, tx, q, args...); err != nil {
 				return err
 			}
 			continue
 		}
-		res, err := tx.QueryContext(ctx, q, args...)
+		res, err := db.queryTx(ctx, tx, q, args...)
 		if err != nil {
 			return err
 		}

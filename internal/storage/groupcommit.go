@@ -20,6 +20,7 @@ import (
 // and its own commit_delay).
 type committer struct {
 	w        *sql.DB
+	idle     func() // runs between groups, when no transaction holds the writer
 	reqs     chan *txRequest
 	closing  chan struct{}
 	done     chan struct{}
@@ -38,8 +39,8 @@ type txRequest struct {
 // at most this many others before its commit.
 const maxGroup = 128
 
-func newCommitter(w *sql.DB) *committer {
-	c := &committer{w: w, reqs: make(chan *txRequest, maxGroup), closing: make(chan struct{}),
+func newCommitter(w *sql.DB, idle func()) *committer {
+	c := &committer{w: w, idle: idle, reqs: make(chan *txRequest, maxGroup), closing: make(chan struct{}),
 		done: make(chan struct{}), maxGroup: maxGroup}
 	go c.run()
 	return c
@@ -120,6 +121,9 @@ func (c *committer) run() {
 			} else {
 				r.err <- errs[i]
 			}
+		}
+		if c.idle != nil {
+			c.idle()
 		}
 	}
 }

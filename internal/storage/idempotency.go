@@ -38,7 +38,7 @@ func (db *DB) claimKey(ctx context.Context, tx *sql.Tx, idem *Idempotency, out a
 		return false, nil
 	}
 	_, us := db.nowMicros()
-	res, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at)
+	res, err := db.execTx(ctx, tx, `INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at)
 		VALUES ($1, $2, $3, 'null', $4) ON CONFLICT (scope, key) DO NOTHING`,
 		idem.Scope, idem.Key, hex.EncodeToString(idem.Hash), us)
 	if err != nil {
@@ -67,7 +67,7 @@ func (db *DB) saveResponse(ctx context.Context, tx *sql.Tx, idem *Idempotency, v
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2`,
+	_, err = db.execTx(ctx, tx, `UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2`,
 		idem.Scope, idem.Key, string(b))
 	return err
 }

@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -176,7 +175,7 @@ func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now i
 		}
 	}
 	table, args := db.keysTable(keys, 2)
-	res, err := tx.QueryContext(ctx, fmt.Sprintf(levelQuery, table), append([]any{db.safetyStock}, args...)...)
+	res, err := db.queryTx(ctx, tx, fmt.Sprintf(levelQuery, table), append([]any{db.safetyStock}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -267,13 +266,20 @@ func snapshotTarget(ctx context.Context, tx *sql.Tx, l *level, counted, t int64)
 }
 
 // storeExists answers ENOTFOUND for an unknown store.
-func storeExists(ctx context.Context, tx *sql.Tx, storeID string) error {
-	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM stores WHERE id = $1`, storeID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
+func (db *DB) storeExists(ctx context.Context, tx *sql.Tx, storeID string) error {
+	res, err := db.queryTx(ctx, tx, `SELECT 1 FROM stores WHERE id = $1`, storeID)
+	if err != nil {
+		return err
+	}
+	found := res.Next()
+	res.Close()
+	if err := res.Err(); err != nil {
+		return err
+	}
+	if !found {
 		return notFound("store", storeID)
 	}
-	return err
+	return nil
 }
 
 // lockFeed takes the store's feed row, creating it if needed, and returns
@@ -322,7 +328,7 @@ func (db *DB) CountStore(ctx context.Context, storeID string, asOf time.Time, co
 		keys[i] = levelKey{storeID, c.SKU}
 	}
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		if err := storeExists(ctx, tx, storeID); err != nil {
+		if err := db.storeExists(ctx, tx, storeID); err != nil {
 			return err
 		}
 		last, err := db.lockFeed(ctx, tx, storeID)
@@ -499,7 +505,7 @@ func (db *DB) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, id
 		if replayed, err = db.claimKey(ctx, tx, idem, res); err != nil || replayed {
 			return err
 		}
-		if err := storeExists(ctx, tx, storeID); err != nil {
+		if err := db.storeExists(ctx, tx, storeID); err != nil {
 			return err
 		}
 		key := []levelKey{{storeID, a.SKU}}

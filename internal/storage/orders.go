@@ -238,7 +238,7 @@ func (db *DB) bookFirst(ctx context.Context, tx *sql.Tx, a PickupAttempt) (bopis
 // bookSlot takes one booking in a store's slot if it has room: one
 // conditional statement, so concurrent bookings never pass the capacity.
 func (db *DB) bookSlot(ctx context.Context, tx *sql.Tx, storeID string, start int64, capacity int) (bool, error) {
-	res, err := tx.ExecContext(ctx, `INSERT INTO slot_bookings (store_id, slot_start, booked) VALUES ($1, $2, 1)
+	res, err := db.execTx(ctx, tx, `INSERT INTO slot_bookings (store_id, slot_start, booked) VALUES ($1, $2, 1)
 		ON CONFLICT (store_id, slot_start) DO UPDATE SET booked = slot_bookings.booked + 1
 		WHERE $3 = 0 OR slot_bookings.booked < $3`, storeID, start, capacity)
 	if err != nil {
@@ -288,7 +288,7 @@ func (db *DB) insertOrder(ctx context.Context, tx *sql.Tx, o *bopis.Order, place
 		return err
 	}
 	pay := o.Payment
-	if _, err := tx.ExecContext(ctx, `INSERT INTO orders (id, external_id, status, store_id, method, time_zone, pickup_code,
+	if _, err := db.execTx(ctx, tx, `INSERT INTO orders (id, external_id, status, store_id, method, time_zone, pickup_code,
 		promised_ready_at, slot_start, slot_end, hold_until, placed_by, hold_id, payment_gateway, payment_id, payment_status,
 		capture_policy, currency, authorized_amount, captured_amount, authorization_expires_at, details, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)`,
@@ -314,7 +314,7 @@ func (db *DB) recordStep(ctx context.Context, tx *sql.Tx, o *bopis.Order, from b
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO order_events (order_id, type, from_status, to_status, detail, created_at)
+	if _, err := db.execTx(ctx, tx, `INSERT INTO order_events (order_id, type, from_status, to_status, detail, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`, o.ID, step.Event, string(from), string(step.To), string(d), now); err != nil {
 		return err
 	}
@@ -326,7 +326,7 @@ func (db *DB) recordStep(ctx context.Context, tx *sql.Tx, o *bopis.Order, from b
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO events (type, store_id, subject, payload, created_at) VALUES ($1, $2, $3, $4, $5)`,
+	_, err = db.execTx(ctx, tx, `INSERT INTO events (type, store_id, subject, payload, created_at) VALUES ($1, $2, $3, $4, $5)`,
 		step.Event, o.StoreID, o.ID, string(payload), now)
 	return err
 }

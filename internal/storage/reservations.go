@@ -140,7 +140,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 	if err := validateReserve(storeID, reference, lines); err != nil {
 		return nil, err
 	}
-	if err := storeExists(ctx, tx, storeID); err != nil {
+	if err := db.storeExists(ctx, tx, storeID); err != nil {
 		return nil, err
 	}
 	buffer, err := db.staleBufferTx(ctx, tx, storeID)
@@ -156,7 +156,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 	if _, err := tx.ExecContext(ctx, `SAVEPOINT bopis_reserve`); err != nil {
 		return nil, err
 	}
-	upd, err := tx.PrepareContext(ctx, `UPDATE inventory_levels SET reserved = reserved + $3, updated_at = $4
+	upd, err := db.stmt(ctx, tx, `UPDATE inventory_levels SET reserved = reserved + $3, updated_at = $4
 		WHERE store_id = $1 AND sku = $2
 		AND on_hand - reserved - COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = $1 AND o.sku = $2), $5) - $6 >= $3`)
 	if err != nil {
@@ -189,7 +189,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 		return nil, err
 	}
 
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO reservations (store_id, sku, quantity, status, reference, created_at, updated_at)
+	ins, err := db.stmt(ctx, tx, `INSERT INTO reservations (store_id, sku, quantity, status, reference, created_at, updated_at)
 		VALUES ($1, $2, $3, '`+ReservationOpen+`', $4, $5, $5) RETURNING id`)
 	if err != nil {
 		return nil, err
@@ -221,7 +221,17 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 // is reserved: the stale-feed buffer when its POS is silent, else 0.
 func (db *DB) staleBufferTx(ctx context.Context, tx *sql.Tx, storeID string) (int64, error) {
 	var last sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT last_event_at FROM store_feeds WHERE store_id = $1`, storeID).Scan(&last)
+	res, err := db.queryTx(ctx, tx, `SELECT last_event_at FROM store_feeds WHERE store_id = $1`, storeID)
+	if err != nil {
+		return 0, err
+	}
+	if res.Next() {
+		err = res.Scan(&last)
+	}
+	res.Close()
+	if err == nil {
+		err = res.Err()
+	}
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
 	}

@@ -54,6 +54,7 @@ type DB struct {
 	dialect dialect
 	now     func() time.Time
 	group   *committer // SQLite: the writer's group commit; nil on PostgreSQL
+	stmts   stmts      // SQLite: the writer's prepared statements
 
 	safetyStock int64         // default safety stock
 	staleAfter  time.Duration // a feed silent this long is stale
@@ -113,7 +114,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	if db.dialect.name() == "sqlite" && !cfg.NoGroupCommit {
-		db.group = newCommitter(db.w)
+		db.group = newCommitter(db.w, db.prepareWanted)
 	}
 	return db, nil
 }
@@ -161,6 +162,7 @@ func (db *DB) Close() error {
 	if db.group != nil {
 		db.group.close()
 	}
+	db.closeStmts()
 	if db.r != db.w {
 		errs = append(errs, db.r.Close())
 	}
@@ -188,7 +190,11 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	if db.dialect.name() == "sqlite" {
+		db.prepareWanted()
+	}
+	return err
 }
 
 // micros and fromMicros convert times to the stored form: unix microseconds, UTC.

@@ -18,7 +18,7 @@ const testPaymentColumns = `id, token, reference, amount, currency, captured, st
 // the times it carries.
 func (db *DB) CreateTestPayment(ctx context.Context, p payment.TestPayment) error {
 	return db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO test_payments (`+testPaymentColumns+`)
+		_, err := db.execTx(ctx, tx, `INSERT INTO test_payments (`+testPaymentColumns+`)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			p.ID, p.Token, p.Reference, p.Amount.Amount, p.Amount.Currency, p.Captured, p.Status,
 			micros(p.ExpiresAt), micros(p.CreatedAt), micros(p.UpdatedAt))

@@ -1,0 +1,100 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"sync"
+)
+
+// stmts keeps the writer's prepared statements across transactions. On
+// SQLite, preparing a statement costs as much as running it (modernc
+// compiles the SQL each time), and the one writer connection makes a
+// statement prepared once usable by every later transaction (tx.Stmt
+// finds it already prepared on that connection). PostgreSQL's driver
+// (pgx) caches prepared statements itself, so there the cache is unused.
+type stmts struct {
+	mu   sync.Mutex
+	m    map[string]*sql.Stmt
+	want map[string]bool // asked for inside a transaction, to prepare after it
+}
+
+// stmt returns query prepared for tx: from the cache on SQLite, else
+// prepared in tx (closed with it). A statement missing from the cache is
+// prepared for it once the writer is free (prepareWanted): the one writer
+// connection is busy with tx now.
+func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if db.dialect.name() != "sqlite" {
+		return tx.PrepareContext(ctx, query)
+	}
+	db.stmts.mu.Lock()
+	s, ok := db.stmts.m[query]
+	if !ok {
+		if db.stmts.want == nil {
+			db.stmts.want = map[string]bool{}
+		}
+		db.stmts.want[query] = true
+	}
+	db.stmts.mu.Unlock()
+	if !ok {
+		return tx.PrepareContext(ctx, query)
+	}
+	return tx.StmtContext(ctx, s), nil
+}
+
+// prepareWanted prepares the statements transactions asked for; call it
+// when no transaction holds the writer.
+func (db *DB) prepareWanted() {
+	db.stmts.mu.Lock()
+	var queries []string
+	for q := range db.stmts.want {
+		queries = append(queries, q)
+	}
+	clear(db.stmts.want)
+	db.stmts.mu.Unlock()
+	// Not under the lock: preparing waits for the writer connection, whose
+	// transaction may be asking the cache for a statement.
+	for _, q := range queries {
+		s, err := db.w.PrepareContext(context.Background(), q)
+		if err != nil {
+			continue // it is prepared per transaction, as before
+		}
+		db.stmts.mu.Lock()
+		if db.stmts.m == nil {
+			db.stmts.m = map[string]*sql.Stmt{}
+		}
+		if old, ok := db.stmts.m[q]; ok {
+			old.Close()
+		}
+		db.stmts.m[q] = s
+		db.stmts.mu.Unlock()
+	}
+}
+
+// execTx runs a statement in tx through the statement cache.
+func (db *DB) execTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+	s, err := db.stmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// queryTx runs a query in tx through the statement cache; closing the
+// rows is the caller's.
+func (db *DB) queryTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+	s, err := db.stmt(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+// closeStmts closes the cached statements.
+func (db *DB) closeStmts() {
+	db.stmts.mu.Lock()
+	defer db.stmts.mu.Unlock()
+	for _, s := range db.stmts.m {
+		s.Close()
+	}
+	db.stmts.m = nil
+}
