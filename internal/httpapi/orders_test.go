@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -601,4 +602,64 @@ func TestFlashSaleNeverOversells(t *testing.T) {
 		}
 		e.checkInvariants("hot")
 	})
+}
+
+// Two bopis servers, each with its own connection pool and read model, on
+// one PostgreSQL database: the flash sale still sells exactly the stock
+// (the conditional reservation lives in the database, not in a process).
+func TestFlashSaleTwoServersOnePostgres(t *testing.T) {
+	if !slices.Contains(storagetest.Backends(), "postgres") {
+		t.Skip("needs PostgreSQL: set " + storagetest.PostgresEnv)
+	}
+	url := storagetest.URL(t, "postgres")
+	open := func() *storage.DB {
+		db, err := storage.Open(context.Background(), storage.Config{URL: url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	db1, db2 := open(), open()
+	e1 := newEnvAt(t, db1, func() time.Time { return checkoutNow })
+	e2 := newEnvAt(t, db2, func() time.Time { return checkoutNow })
+	ctx := context.Background()
+	s := storagetest.Store("hot")
+	s.SlotCapacity = 0
+	if _, err := db1.PutStore(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	db1.PutSKU(ctx, storagetest.SKU("HOT"))
+	const stock, clients, tries = 50, 32, 4
+	if _, err := db1.CountStore(ctx, "hot", checkoutNow, []storage.Count{{SKU: "HOT", OnHand: stock}}); err != nil {
+		t.Fatal(err)
+	}
+	e1.sync()
+	e2.sync()
+	key := e1.key(bopis.RoleStorefront)
+	var wg sync.WaitGroup
+	var ok, short, other atomic.Int32
+	for c := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			url := []string{e1.url, e2.url}[c%2]
+			for i := range tries {
+				b, _ := json.Marshal(orderBody(atStore("hot"), "HOT", 1))
+				switch post(url+"/v1/orders", key, fmt.Sprintf("t-%d-%d", c, i), b) {
+				case 201:
+					ok.Add(1)
+				case 409:
+					short.Add(1)
+				default:
+					other.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if ok.Load() != stock || short.Load() != clients*tries-stock || other.Load() != 0 {
+		t.Fatalf("%d sold, %d refused, %d other; want %d, %d, 0", ok.Load(), short.Load(), other.Load(), stock, clients*tries-stock)
+	}
+	e1.checkInvariants("hot")
 }
