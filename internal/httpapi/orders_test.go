@@ -573,28 +573,9 @@ func TestFlashSaleNeverOversells(t *testing.T) {
 			t.Fatal(err)
 		}
 		e.sync()
-		var wg sync.WaitGroup
-		var ok, short, other atomic.Int32
-		for c := range clients {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range tries {
-					b, _ := json.Marshal(orderBody(atStore("hot"), "HOT", 1))
-					switch post(e.url+"/v1/orders", admin, fmt.Sprintf("f-%d-%d", c, i), b) {
-					case 201:
-						ok.Add(1)
-					case 409:
-						short.Add(1)
-					default:
-						other.Add(1)
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		if ok.Load() != stock || short.Load() != clients*tries-stock || other.Load() != 0 {
-			t.Fatalf("%d sold, %d refused, %d other; want %d, %d, 0", ok.Load(), short.Load(), other.Load(), stock, clients*tries-stock)
+		ok, short, other := rush([]string{e.url}, admin, clients, tries)
+		if ok != stock || short != clients*tries-stock || other != 0 {
+			t.Fatalf("%d sold, %d refused, %d other; want %d, %d, 0", ok, short, other, stock, clients*tries-stock)
 		}
 		levels, _ := db.Levels(context.Background(), "hot", []string{"HOT"})
 		if levels[0].Reserved != stock || levels[0].Available != 0 {
@@ -637,29 +618,36 @@ func TestFlashSaleTwoServersOnePostgres(t *testing.T) {
 	e1.sync()
 	e2.sync()
 	key := e1.key(bopis.RoleStorefront)
+	ok, short, other := rush([]string{e1.url, e2.url}, key, clients, tries)
+	if ok != stock || short != clients*tries-stock || other != 0 {
+		t.Fatalf("%d sold, %d refused, %d other; want %d, %d, 0", ok, short, other, stock, clients*tries-stock)
+	}
+	e1.checkInvariants("hot")
+}
+
+// rush has clients each try to buy one HOT at store "hot" tries times,
+// spread over the servers at urls, and counts the answers.
+func rush(urls []string, key string, clients, tries int) (ok, short, other int32) {
 	var wg sync.WaitGroup
-	var ok, short, other atomic.Int32
+	var nOK, nShort, nOther atomic.Int32
 	for c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			url := []string{e1.url, e2.url}[c%2]
+			url := urls[c%len(urls)]
 			for i := range tries {
 				b, _ := json.Marshal(orderBody(atStore("hot"), "HOT", 1))
-				switch post(url+"/v1/orders", key, fmt.Sprintf("t-%d-%d", c, i), b) {
+				switch post(url+"/v1/orders", key, fmt.Sprintf("rush-%d-%d", c, i), b) {
 				case 201:
-					ok.Add(1)
+					nOK.Add(1)
 				case 409:
-					short.Add(1)
+					nShort.Add(1)
 				default:
-					other.Add(1)
+					nOther.Add(1)
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	if ok.Load() != stock || short.Load() != clients*tries-stock || other.Load() != 0 {
-		t.Fatalf("%d sold, %d refused, %d other; want %d, %d, 0", ok.Load(), short.Load(), other.Load(), stock, clients*tries-stock)
-	}
-	e1.checkInvariants("hot")
+	return nOK.Load(), nShort.Load(), nOther.Load()
 }
