@@ -27,11 +27,10 @@ type Settings struct {
 	PublicStorefront bool          // serve /api/storefront/pickup-options with no key
 	PublicRate       float64       // requests/s per client IP on public routes
 	// Payment is the gateway: "test" (built in, the default) or "stripe".
-	Payment        string
-	StripeSecret   string // the Stripe secret key (BOPIS_STRIPE_SECRET_KEY)
-	StripeURL      string // the Stripe API base URL; api.stripe.com if empty
-	NoGroupCommit  bool   // SQLite: commit each write alone (benchmarks)
-	HoldSweepEvery time.Duration
+	Payment       string
+	StripeSecret  string // the Stripe secret key (BOPIS_STRIPE_SECRET_KEY)
+	StripeURL     string // the Stripe API base URL; api.stripe.com if empty
+	NoGroupCommit bool   // SQLite: commit each write alone (benchmarks)
 }
 
 // gateway builds the payment gateway the settings name.
@@ -104,11 +103,7 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 	}
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); sweepFeeds(ctx, db, logger, SweepInterval) }()
-	every := set.HoldSweepEvery
-	if every <= 0 {
-		every = HoldSweep
-	}
-	go func() { defer s.wg.Done(); expireHolds(ctx, db, logger, every) }()
+	go func() { defer s.wg.Done(); expireHolds(ctx, db, logger, HoldSweep) }()
 	s.API = httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version,
 		Checkout: s.Model, Orders: orders.New(db, s.Model, gw, nil, logger),
 		PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate})

@@ -61,6 +61,13 @@ func orderNetwork(t *testing.T, e *env) (admin string) {
 	return admin
 }
 
+// orderEnv is a server at checkoutNow over the order network, with a storefront key.
+func orderEnv(t *testing.T, db *storage.DB) (*env, string) {
+	e := newEnvAt(t, db, func() time.Time { return checkoutNow })
+	orderNetwork(t, e)
+	return e, e.key(bopis.RoleStorefront)
+}
+
 func orderBody(pickup map[string]any, lines ...any) map[string]any {
 	var ls []any
 	for i := 0; i < len(lines); i += 2 {
@@ -127,9 +134,7 @@ func (e *env) checkInvariants(stores ...string) {
 
 func TestPlaceOrderAtAStore(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		e := newEnvAt(t, db, func() time.Time { return checkoutNow })
-		orderNetwork(t, e)
-		front := e.key(bopis.RoleStorefront)
+		e, front := orderEnv(t, db)
 		opts := e.do("POST", "/v1/pickup-options", front, map[string]any{"coordinates": shopper, "radius_km": 50,
 			"items": cart("B", 2), "method": "in_store", "days": 2, "limit": 1})
 		earliest := opts.body["options"].([]any)[0].(map[string]any)["earliest_ready_at"]
@@ -175,9 +180,7 @@ func TestPlaceOrderAtAStore(t *testing.T) {
 
 func TestPlaceOrderIdempotency(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		e := newEnvAt(t, db, func() time.Time { return checkoutNow })
-		orderNetwork(t, e)
-		front := e.key(bopis.RoleStorefront)
+		e, front := orderEnv(t, db)
 		body := orderBody(atStore("mid"), "A", 1)
 		first := e.place(front, "same", body)
 		if first.status != 201 {
@@ -205,9 +208,7 @@ func TestPlaceOrderIdempotency(t *testing.T) {
 
 func TestPlaceOrderValidation(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		e := newEnvAt(t, db, func() time.Time { return checkoutNow })
-		orderNetwork(t, e)
-		front := e.key(bopis.RoleStorefront)
+		e, front := orderEnv(t, db)
 		bad := orderBody(map[string]any{"method": "drone"}, "A", 0)
 		bad["customer"] = map[string]any{"name": "", "email": "not-an-email"}
 		bad["payment"] = map[string]any{"token": "", "capture": "whenever"}
@@ -241,9 +242,7 @@ func TestPlaceOrderValidation(t *testing.T) {
 
 func TestOrderRoutingAndShortfall(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		e := newEnvAt(t, db, func() time.Time { return checkoutNow })
-		orderNetwork(t, e)
-		front := e.key(bopis.RoleStorefront)
+		e, front := orderEnv(t, db)
 		byCoords := map[string]any{"coordinates": shopper, "method": "in_store"}
 		// near has only 1 A: two A go to mid, the nearest with everything.
 		r := e.place(front, "r-1", orderBody(byCoords, "A", 2, "B", 1))
@@ -277,9 +276,7 @@ func TestOrderRoutingAndShortfall(t *testing.T) {
 // database decides, and routing moves on to the next store.
 func TestRoutingSkipsAStoreTheReadModelOverrates(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		e := newEnvAt(t, db, func() time.Time { return checkoutNow })
-		orderNetwork(t, e)
-		front := e.key(bopis.RoleStorefront)
+		e, front := orderEnv(t, db)
 		// mid sells out behind the read model's back (no sync).
 		if _, err := db.CountStore(context.Background(), "mid", checkoutNow.Add(time.Second),
 			[]storage.Count{{SKU: "A", OnHand: 0}, {SKU: "B", OnHand: 5}, {SKU: "C", OnHand: 3}}); err != nil {
@@ -298,9 +295,7 @@ func TestRoutingSkipsAStoreTheReadModelOverrates(t *testing.T) {
 
 func TestSlotCapacityIsNeverExceeded(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		e := newEnvAt(t, db, func() time.Time { return checkoutNow })
-		orderNetwork(t, e)
-		front := e.key(bopis.RoleStorefront)
+		e, front := orderEnv(t, db)
 		first := e.place(front, "c-1", orderBody(atStore("far"), "A", 1))
 		if first.status != 201 {
 			t.Fatalf("%d %s", first.status, first.raw)
@@ -354,9 +349,7 @@ func post(url, key, idem string, body []byte) int {
 
 func TestPaymentDeclinedLeavesNothing(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		e := newEnvAt(t, db, func() time.Time { return checkoutNow })
-		orderNetwork(t, e)
-		front := e.key(bopis.RoleStorefront)
+		e, front := orderEnv(t, db)
 		body := orderBody(atStore("mid"), "A", 2)
 		body["payment"] = map[string]any{"token": "tok_declined"}
 		r := e.place(front, "d-1", body)
@@ -391,9 +384,7 @@ func TestPaymentDeclinedLeavesNothing(t *testing.T) {
 
 func TestMixedCart(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		e := newEnvAt(t, db, func() time.Time { return checkoutNow })
-		orderNetwork(t, e)
-		front := e.key(bopis.RoleStorefront)
+		e, front := orderEnv(t, db)
 		body := orderBody(atStore("mid"), "A", 1)
 		shipLine := func(sku string) map[string]any {
 			return map[string]any{"sku": sku, "quantity": 2, "unit_price": map[string]any{"amount": 500, "currency": "USD"}, "fulfillment": "ship"}
@@ -438,77 +429,75 @@ func TestHolds(t *testing.T) {
 }
 
 func testHolds(t *testing.T, backend string) {
-	{
-		clock := storagetest.NewClock(checkoutNow)
-		db := storagetest.Open(t, backend, clock.Now) // the server and the database share the clock
-		e := newEnvAt(t, db, clock.Now)
-		orderNetwork(t, e)
-		front := e.key(bopis.RoleStorefront)
-		holdBody := map[string]any{"pickup": atStore("mid"), "lines": orderBody(nil, "A", 3)["lines"], "ttl_seconds": 300}
-		h := e.do("POST", "/v1/holds", front, holdBody)
-		if h.status != 201 || h.body["status"] != "active" || h.body["expires_at"] == nil {
-			t.Fatalf("hold: %d %s", h.status, h.raw)
-		}
-		if got := e.reserved("mid", "A"); got != 3 {
-			t.Fatalf("held %d", got)
-		}
-		// Convert it: the order takes the hold's stock and slot.
-		body := orderBody(map[string]any{"method": "in_store"}, "A", 3)
-		body["hold_id"] = h.body["id"]
-		o := e.place(front, "h-1", body)
-		if o.status != 201 || o.body["store_id"] != "mid" || o.body["pickup_window"].(map[string]any)["start"] != h.body["pickup_window"].(map[string]any)["start"] {
-			t.Fatalf("convert: %d %s", o.status, o.raw)
-		}
-		if got := e.reserved("mid", "A"); got != 3 {
-			t.Errorf("reserved %d after converting, want the hold's 3", got)
-		}
-		body["external_id"] = "again"
-		if r := e.place(front, "h-2", body); r.status != 409 || !r.names("body.hold_id") {
-			t.Errorf("converting twice: %d %s", r.status, r.raw)
-		}
-
-		// A hold that nobody converts expires, with no request coming in.
-		h2 := e.do("POST", "/v1/holds", front, holdBody)
-		if h2.status != 201 || e.reserved("mid", "A") != 6 {
-			t.Fatalf("second hold: %d %s", h2.status, h2.raw)
-		}
-		clock.Advance(299 * time.Second)
-		if n, _ := db.ExpireHolds(context.Background()); n != 0 {
-			t.Fatalf("expired %d holds a second early", n)
-		}
-		clock.Advance(time.Second)
-		if n, err := db.ExpireHolds(context.Background()); n != 1 || err != nil {
-			t.Fatalf("expired %d, %v", n, err)
-		}
-		if got := e.reserved("mid", "A"); got != 3 {
-			t.Errorf("reserved %d after expiry, want 3", got)
-		}
-		if g := e.do("GET", "/v1/holds/"+h2.body["id"].(string), front, nil); g.body["status"] != "expired" {
-			t.Errorf("hold %s", g.raw)
-		}
-		// Released early.
-		h3 := e.do("POST", "/v1/holds", front, holdBody)
-		if d := e.do("DELETE", "/v1/holds/"+h3.body["id"].(string), front, nil); d.status != 200 || d.body["status"] != "released" {
-			t.Errorf("release: %d %s", d.status, d.raw)
-		}
-		if got := e.reserved("mid", "A"); got != 3 {
-			t.Errorf("reserved %d after release", got)
-		}
-		// Another storefront cannot see or release it.
-		other := e.key(bopis.RoleStorefront)
-		if g := e.do("GET", "/v1/holds/"+h3.body["id"].(string), other, nil); g.status != 404 {
-			t.Errorf("other key: %d", g.status)
-		}
-		bookings, _ := db.SlotBookings(context.Background(), "mid", 0)
-		total := 0
-		for _, n := range bookings {
-			total += n
-		}
-		if total != 1 {
-			t.Errorf("slot bookings %v, want the one order's", bookings)
-		}
-		e.checkInvariants("mid")
+	clock := storagetest.NewClock(checkoutNow)
+	db := storagetest.Open(t, backend, clock.Now) // the server and the database share the clock
+	e := newEnvAt(t, db, clock.Now)
+	orderNetwork(t, e)
+	front := e.key(bopis.RoleStorefront)
+	holdBody := map[string]any{"pickup": atStore("mid"), "lines": orderBody(nil, "A", 3)["lines"], "ttl_seconds": 300}
+	h := e.do("POST", "/v1/holds", front, holdBody)
+	if h.status != 201 || h.body["status"] != "active" || h.body["expires_at"] == nil {
+		t.Fatalf("hold: %d %s", h.status, h.raw)
 	}
+	if got := e.reserved("mid", "A"); got != 3 {
+		t.Fatalf("held %d", got)
+	}
+	// Convert it: the order takes the hold's stock and slot.
+	body := orderBody(map[string]any{"method": "in_store"}, "A", 3)
+	body["hold_id"] = h.body["id"]
+	o := e.place(front, "h-1", body)
+	if o.status != 201 || o.body["store_id"] != "mid" || o.body["pickup_window"].(map[string]any)["start"] != h.body["pickup_window"].(map[string]any)["start"] {
+		t.Fatalf("convert: %d %s", o.status, o.raw)
+	}
+	if got := e.reserved("mid", "A"); got != 3 {
+		t.Errorf("reserved %d after converting, want the hold's 3", got)
+	}
+	body["external_id"] = "again"
+	if r := e.place(front, "h-2", body); r.status != 409 || !r.names("body.hold_id") {
+		t.Errorf("converting twice: %d %s", r.status, r.raw)
+	}
+
+	// A hold that nobody converts expires, with no request coming in.
+	h2 := e.do("POST", "/v1/holds", front, holdBody)
+	if h2.status != 201 || e.reserved("mid", "A") != 6 {
+		t.Fatalf("second hold: %d %s", h2.status, h2.raw)
+	}
+	clock.Advance(299 * time.Second)
+	if n, _ := db.ExpireHolds(context.Background()); n != 0 {
+		t.Fatalf("expired %d holds a second early", n)
+	}
+	clock.Advance(time.Second)
+	if n, err := db.ExpireHolds(context.Background()); n != 1 || err != nil {
+		t.Fatalf("expired %d, %v", n, err)
+	}
+	if got := e.reserved("mid", "A"); got != 3 {
+		t.Errorf("reserved %d after expiry, want 3", got)
+	}
+	if g := e.do("GET", "/v1/holds/"+h2.body["id"].(string), front, nil); g.body["status"] != "expired" {
+		t.Errorf("hold %s", g.raw)
+	}
+	// Released early.
+	h3 := e.do("POST", "/v1/holds", front, holdBody)
+	if d := e.do("DELETE", "/v1/holds/"+h3.body["id"].(string), front, nil); d.status != 200 || d.body["status"] != "released" {
+		t.Errorf("release: %d %s", d.status, d.raw)
+	}
+	if got := e.reserved("mid", "A"); got != 3 {
+		t.Errorf("reserved %d after release", got)
+	}
+	// Another storefront cannot see or release it.
+	other := e.key(bopis.RoleStorefront)
+	if g := e.do("GET", "/v1/holds/"+h3.body["id"].(string), other, nil); g.status != 404 {
+		t.Errorf("other key: %d", g.status)
+	}
+	bookings, _ := db.SlotBookings(context.Background(), "mid", 0)
+	total := 0
+	for _, n := range bookings {
+		total += n
+	}
+	if total != 1 {
+		t.Errorf("slot bookings %v, want the one order's", bookings)
+	}
+	e.checkInvariants("mid")
 }
 
 func TestOrderReadsAreScoped(t *testing.T) {

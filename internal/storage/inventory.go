@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -267,19 +268,12 @@ func snapshotTarget(ctx context.Context, tx *sql.Tx, l *level, counted, t int64)
 
 // storeExists answers ENOTFOUND for an unknown store.
 func (db *DB) storeExists(ctx context.Context, tx *sql.Tx, storeID string) error {
-	res, err := db.queryTx(ctx, tx, `SELECT 1 FROM stores WHERE id = $1`, storeID)
-	if err != nil {
-		return err
-	}
-	found := res.Next()
-	res.Close()
-	if err := res.Err(); err != nil {
-		return err
-	}
-	if !found {
+	var one int
+	err := db.queryRowTx(ctx, tx, `SELECT 1 FROM stores WHERE id = $1`, storeID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
 		return notFound("store", storeID)
 	}
-	return nil
+	return err
 }
 
 // lockFeed takes the store's feed row, creating it if needed, and returns

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,7 +73,7 @@ func (e *NoRoute) Unwrap() error {
 	return &bopis.Error{Code: bopis.ECONFLICT, Message: msg}
 }
 
-// ErrSlotFull is why a store that has the stock could not take an order.
+// reasonSlotsFull is why a store that has the stock could not take an order.
 const reasonSlotsFull = "no pickup slot with room was left at the store"
 
 // PlaceOrder writes an order in one transaction: its pickup lines reserved
@@ -393,12 +394,6 @@ func localOrder(o *bopis.Order) *bopis.Order {
 	return o
 }
 
-// q is a *sql.DB or *sql.Tx.
-type q interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // OrderScope limits what a caller may read: a store key its stores, a
 // storefront key the orders it placed. The zero scope sees everything.
 type OrderScope struct {
@@ -406,48 +401,36 @@ type OrderScope struct {
 	PlacedBy string   // non-empty: only orders this key placed
 }
 
-func (s OrderScope) allows(o *bopis.Order, placedBy string) bool {
-	if s.PlacedBy != "" && placedBy != s.PlacedBy {
-		return false
+// where is the scope as SQL over parameters $n and $n+1, with their values.
+func (s OrderScope) where(db *DB, n int) (string, []any) {
+	p1, p2 := "$"+strconv.Itoa(n), "$"+strconv.Itoa(n+1)
+	stores := ""
+	if s.StoreIDs != nil {
+		stores = jsonList(s.StoreIDs)
 	}
-	if s.StoreIDs == nil {
-		return true
-	}
-	for _, id := range s.StoreIDs {
-		if id == o.StoreID {
-			return true
-		}
-	}
-	return false
+	return `(` + p1 + ` = '' OR placed_by = ` + p1 + `) AND (` + p2 + ` = '' OR store_id IN (SELECT value FROM ` +
+		db.dialect.jsonTextArray(p2) + `))`, []any{s.PlacedBy, stores}
 }
 
 // GetOrder returns an order with its lines, if scope may see it (else not found).
 func (db *DB) GetOrder(ctx context.Context, id string, scope OrderScope) (*bopis.Order, error) {
-	return db.getOrder(ctx, db.r, id, scope)
-}
-
-func (db *DB) getOrder(ctx context.Context, qr q, id string, scope OrderScope) (*bopis.Order, error) {
-	row := qr.QueryRowContext(ctx, `SELECT `+orderColumns+`, placed_by FROM orders WHERE id = $1`, id)
-	var placedBy string
-	o, err := scanOrder(scannerFunc(func(dest ...any) error { return row.Scan(append(dest, &placedBy)...) }))
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && !scope.allows(o, placedBy)) {
+	cond, args := scope.where(db, 2)
+	o, err := scanOrder(db.r.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 AND `+cond,
+		append([]any{id}, args...)...))
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("order", id)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := db.loadLines(ctx, qr, []*bopis.Order{o}); err != nil {
+	if err := db.loadLines(ctx, []*bopis.Order{o}); err != nil {
 		return nil, err
 	}
 	return localOrder(o), nil
 }
 
-type scannerFunc func(dest ...any) error
-
-func (f scannerFunc) Scan(dest ...any) error { return f(dest...) }
-
 // loadLines fills in the lines of orders.
-func (db *DB) loadLines(ctx context.Context, qr q, orders []*bopis.Order) error {
+func (db *DB) loadLines(ctx context.Context, orders []*bopis.Order) error {
 	if len(orders) == 0 {
 		return nil
 	}
@@ -458,7 +441,7 @@ func (db *DB) loadLines(ctx context.Context, qr q, orders []*bopis.Order) error 
 		byID[o.ID] = o
 		o.Lines = []bopis.OrderLine{}
 	}
-	res, err := qr.QueryContext(ctx, `SELECT order_id, id, sku, quantity, unit_price, fulfillment, location_id, status,
+	res, err := db.r.QueryContext(ctx, `SELECT order_id, id, sku, quantity, unit_price, fulfillment, location_id, status,
 		picked_quantity, substitute FROM order_lines WHERE order_id IN (SELECT value FROM `+db.dialect.jsonTextArray("$1")+`)
 		ORDER BY order_id, position`, jsonList(ids))
 	if err != nil {
@@ -511,17 +494,13 @@ func (db *DB) ListOrders(ctx context.Context, f OrderFilter, p Page) ([]bopis.Or
 		}
 		afterAt, afterID = at, id
 	}
-	stores := ""
-	if f.Scope.StoreIDs != nil {
-		stores = jsonList(f.Scope.StoreIDs)
-	}
+	cond, scope := f.Scope.where(db, 5)
 	limit := p.limit()
 	res, err := db.r.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders
 		WHERE (promised_ready_at > $1 OR (promised_ready_at = $1 AND id > $2))
-		AND ($3 = '' OR store_id = $3) AND ($4 = '' OR status = $4) AND ($5 = '' OR placed_by = $5)
-		AND ($6 = '' OR store_id IN (SELECT value FROM `+db.dialect.jsonTextArray("$6")+`))
+		AND ($3 = '' OR store_id = $3) AND ($4 = '' OR status = $4) AND `+cond+`
 		ORDER BY promised_ready_at, id LIMIT `+strconv.Itoa(limit),
-		afterAt, afterID, f.StoreID, string(f.Status), f.Scope.PlacedBy, stores)
+		append([]any{afterAt, afterID, f.StoreID, string(f.Status)}, scope...)...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -538,7 +517,7 @@ func (db *DB) ListOrders(ctx context.Context, f OrderFilter, p Page) ([]bopis.Or
 	if err := res.Err(); err != nil {
 		return nil, "", err
 	}
-	if err := db.loadLines(ctx, db.r, list); err != nil {
+	if err := db.loadLines(ctx, list); err != nil {
 		return nil, "", err
 	}
 	out := make([]bopis.Order, len(list))
@@ -555,13 +534,9 @@ func (db *DB) ListOrders(ctx context.Context, f OrderFilter, p Page) ([]bopis.Or
 
 // cutCursor splits "micros id".
 func cutCursor(s string) (int64, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == ' ' {
-			at, err := strconv.ParseInt(s[:i], 10, 64)
-			return at, s[i+1:], err == nil
-		}
-	}
-	return 0, "", false
+	at, id, ok := strings.Cut(s, " ")
+	n, err := strconv.ParseInt(at, 10, 64)
+	return n, id, ok && err == nil
 }
 
 // OrderEvents is an order's timeline, oldest first.

@@ -221,17 +221,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 // is reserved: the stale-feed buffer when its POS is silent, else 0.
 func (db *DB) staleBufferTx(ctx context.Context, tx *sql.Tx, storeID string) (int64, error) {
 	var last sql.NullInt64
-	res, err := db.queryTx(ctx, tx, `SELECT last_event_at FROM store_feeds WHERE store_id = $1`, storeID)
-	if err != nil {
-		return 0, err
-	}
-	if res.Next() {
-		err = res.Scan(&last)
-	}
-	res.Close()
-	if err == nil {
-		err = res.Err()
-	}
+	err := db.queryRowTx(ctx, tx, `SELECT last_event_at FROM store_feeds WHERE store_id = $1`, storeID).Scan(&last)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return 0, err
 	}

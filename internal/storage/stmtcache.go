@@ -89,6 +89,16 @@ func (db *DB) queryTx(ctx context.Context, tx *sql.Tx, query string, args ...any
 	return s.QueryContext(ctx, args...)
 }
 
+// queryRowTx runs a one-row query in tx through the statement cache.
+func (db *DB) queryRowTx(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+	s, err := db.stmt(ctx, tx, query)
+	if err != nil {
+		// Preparing failed: run it plainly, so the Row carries that error.
+		return tx.QueryRowContext(ctx, query, args...)
+	}
+	return s.QueryRowContext(ctx, args...)
+}
+
 // closeStmts closes the cached statements.
 func (db *DB) closeStmts() {
 	db.stmts.mu.Lock()
