@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // Error codes, mapped to HTTP statuses in one place (internal/httpapi).
@@ -18,6 +19,7 @@ const (
 	EUNAUTHORIZED = "unauthorized" // no valid credentials (401)
 	EFORBIDDEN    = "forbidden"    // credentials valid, access not allowed (403)
 	EPAYMENT      = "payment"      // the payment was declined (402)
+	ELOCKED       = "locked"       // refused for a while after too many failed tries (429, with RetryAfter)
 	EINTERNAL     = "internal"     // our fault (500)
 )
 
@@ -27,6 +29,8 @@ type Error struct {
 	Code    string
 	Message string
 	Fields  []FieldError
+	// RetryAfter, for ELOCKED, is how long until trying again can succeed.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {

@@ -335,10 +335,51 @@ func Total(lines []OrderLineRequest) Money {
 	return m
 }
 
-// Line status.
+// Line status. A pickup line starts open; pick resolves it (picked,
+// short, substitution_proposed → substituted or short, rerouted). An
+// order is ready only when no pickup line is open or waiting for the
+// customer's answer.
 const (
-	LineOpen       = "open"       // waiting to be picked (or shipped)
-	LineUnreserved = "unreserved" // a ship line no warehouse could hold: for the retailer's OMS
+	LineOpen                 = "open"                  // waiting to be picked (or shipped)
+	LineUnreserved           = "unreserved"            // a ship line no warehouse could hold: for the retailer's OMS
+	LinePicked               = "picked"                // picked in full
+	LineShort                = "short"                 // picked less than ordered; the order goes on without the rest
+	LineSubstitutionProposed = "substitution_proposed" // short, with a substitute waiting for the customer
+	LineSubstituted          = "substituted"           // short, and the customer took the substitute
+	LineRerouted             = "rerouted"              // short, and the rest went to another store as a linked order
+)
+
+// Substitute statuses.
+const (
+	SubstituteProposed = "proposed"
+	SubstituteApproved = "approved"
+	SubstituteRejected = "rejected" // by the customer, or by no answer in time (AnsweredBy "timeout")
+)
+
+// Store-work limits.
+const (
+	// MaxHandoffAttempts wrong pickup codes in a row lock the order's
+	// handoff for HandoffLock (someone is guessing).
+	MaxHandoffAttempts = 5
+	HandoffLock        = 15 * time.Minute
+	// DefaultSubstitutionTimeout is how long a proposed substitute waits
+	// for the customer before it counts as rejected.
+	DefaultSubstitutionTimeout = 30 * time.Minute
+	MaxStagingLocation         = 100
+	MaxVehicle                 = 100
+)
+
+// ShortPickPolicy is what happens to the rest of a short line (a store
+// setting of the retailer).
+type ShortPickPolicy string
+
+const (
+	// ShortPickContinue: the order goes on without it; the customer is told
+	// and pays only for what is handed over.
+	ShortPickContinue ShortPickPolicy = "continue"
+	// ShortPickReroute: the rest is placed as a linked order, with its own
+	// pickup code, at the nearest store that has it.
+	ShortPickReroute ShortPickPolicy = "reroute"
 )
 
 // PickupWindow is the slot the order is promised for.
@@ -347,12 +388,22 @@ type PickupWindow struct {
 	End   time.Time `json:"end"`
 }
 
-// Substitute is a SKU proposed in place of a line's.
+// Substitute is a SKU proposed in place of the part of a line the store
+// could not pick. It is reserved when proposed (the associate has it in
+// hand) and released if the customer rejects it or does not answer by
+// AnswerBy.
 type Substitute struct {
-	SKU      string `json:"sku"`
-	Quantity int64  `json:"quantity"`
-	Status   string `json:"status"` // proposed, approved, rejected
+	SKU        string     `json:"sku"`
+	Quantity   int64      `json:"quantity"`
+	UnitPrice  Money      `json:"unit_price"`
+	Status     string     `json:"status"` // proposed, approved, rejected
+	AnswerBy   time.Time  `json:"answer_by"`
+	AnsweredBy string     `json:"answered_by,omitempty"` // customer, timeout
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
 }
+
+// Value is what the substitute costs.
+func (s *Substitute) Value() int64 { return s.Quantity * s.UnitPrice.Amount }
 
 // OrderLine is one line of a placed order.
 type OrderLine struct {
@@ -365,6 +416,34 @@ type OrderLine struct {
 	Status         string      `json:"status"`
 	PickedQuantity *int64      `json:"picked_quantity"`
 	Substitute     *Substitute `json:"substitute"`
+	LinkedOrderID  string      `json:"linked_order_id,omitempty"` // where a rerouted line's rest went
+}
+
+// Short is how many units of the line were not picked.
+func (l *OrderLine) Short() int64 {
+	if l.PickedQuantity == nil {
+		return 0
+	}
+	return l.Quantity - *l.PickedQuantity
+}
+
+// Resolved reports whether the store is done with the line: a ship line
+// always, a pickup line once picked and any substitute answered.
+func (l *OrderLine) Resolved() bool {
+	return l.Fulfillment == FulfillShip || (l.Status != LineOpen && l.Status != LineSubstitutionProposed)
+}
+
+// HandedValue is what the customer takes of a pickup line at handoff:
+// what was picked, plus an approved substitute.
+func (l *OrderLine) HandedValue() int64 {
+	if l.Fulfillment != FulfillPickup || l.PickedQuantity == nil {
+		return 0
+	}
+	v := *l.PickedQuantity * l.UnitPrice.Amount
+	if s := l.Substitute; s != nil && s.Status == SubstituteApproved {
+		v += s.Value()
+	}
+	return v
 }
 
 // Payment is the state of an order's payment.
@@ -376,13 +455,24 @@ type Payment struct {
 	Authorized             Money         `json:"authorized"`
 	Captured               Money         `json:"captured"`
 	AuthorizationExpiresAt time.Time     `json:"authorization_expires_at"`
+	// RefundDue is what was captured at placement but not handed over (a
+	// short pick, a cancellation): the retailer refunds it.
+	RefundDue *Money `json:"refund_due,omitempty"`
+	// CoveredBy is the order whose authorization pays for this one (a
+	// linked order of a reroute); the family is captured once, together,
+	// when its last order closes.
+	CoveredBy string `json:"covered_by,omitempty"`
 }
 
-// Payment statuses.
+// Payment statuses. The pending ones are written in the transaction that
+// closes the order; the gateway is called after it commits, and a sweep
+// retries whatever a crash or a gateway outage left pending.
 const (
-	PaymentAuthorized = "authorized"
-	PaymentCaptured   = "captured"
-	PaymentVoided     = "voided"
+	PaymentAuthorized     = "authorized"
+	PaymentCaptured       = "captured"
+	PaymentVoided         = "voided"
+	PaymentCapturePending = "capture_pending"
+	PaymentVoidPending    = "void_pending"
 )
 
 // Routing says why the order went where it went.
@@ -412,8 +502,93 @@ type Order struct {
 	Payment         Payment          `json:"payment"`
 	Routing         Routing          `json:"routing"`
 	HoldID          string           `json:"hold_id,omitempty"`
-	CreatedAt       time.Time        `json:"created_at"`
-	UpdatedAt       time.Time        `json:"updated_at"`
+	// ParentOrderID is the order a linked order took a short line from.
+	ParentOrderID   string     `json:"parent_order_id,omitempty"`
+	StagingLocation string     `json:"staging_location,omitempty"`
+	ArrivedAt       *time.Time `json:"arrived_at"`
+	Arrival         *Arrival   `json:"arrival,omitempty"`
+	// HandoffLockedUntil is set while wrong pickup codes lock the handoff.
+	HandoffLockedUntil *time.Time `json:"handoff_locked_until,omitempty"`
+	PickedUpAt         *time.Time `json:"picked_up_at,omitempty"`
+	CancelReason       string     `json:"cancel_reason,omitempty"`
+	CreatedAt          time.Time  `json:"created_at"`
+	UpdatedAt          time.Time  `json:"updated_at"`
+}
+
+// Arrival is where a curbside customer waits.
+type Arrival struct {
+	ParkingSpot string `json:"parking_spot,omitempty"`
+	Vehicle     string `json:"vehicle,omitempty"`
+}
+
+// Validate checks an arrival.
+func (a *Arrival) Validate() error {
+	var v fieldErrors
+	if len(a.ParkingSpot) > MaxVehicle {
+		v.add("parking_spot", "must be at most %d characters", MaxVehicle)
+	}
+	if len(a.Vehicle) > MaxVehicle {
+		v.add("vehicle", "must be at most %d characters", MaxVehicle)
+	}
+	return v.err("arrival")
+}
+
+// PickRequest is what an associate picked, line by line.
+type PickRequest struct {
+	Lines []PickLine `json:"lines"`
+}
+
+// PickLine is one line's pick result: PickedQuantity below the line's
+// quantity is a short pick, which may propose a Substitute for the rest.
+type PickLine struct {
+	LineID         string             `json:"line_id"`
+	PickedQuantity *int64             `json:"picked_quantity"`
+	Substitute     *SubstituteRequest `json:"substitute,omitempty"`
+}
+
+// SubstituteRequest proposes a SKU in place of what could not be picked.
+// Without UnitPrice it is charged at the line's price.
+type SubstituteRequest struct {
+	SKU       string `json:"sku"`
+	Quantity  int64  `json:"quantity"`
+	UnitPrice *Money `json:"unit_price,omitempty"`
+}
+
+// Validate checks the shape of a pick; what it may say of each line is
+// checked against the order (internal/orderstate).
+func (p *PickRequest) Validate() error {
+	var v fieldErrors
+	if len(p.Lines) == 0 || len(p.Lines) > MaxOrderLines {
+		v.add("lines", "must have 1 to %d lines", MaxOrderLines)
+	}
+	seen := map[string]bool{}
+	for i, l := range p.Lines {
+		path := fmt.Sprintf("lines[%d]", i)
+		switch {
+		case l.LineID == "" || len(l.LineID) > 20:
+			v.add(path+".line_id", "required: the id of one of the order's lines")
+		case seen[l.LineID]:
+			v.add(path+".line_id", "line %s is reported twice", l.LineID)
+		}
+		seen[l.LineID] = true
+		if l.PickedQuantity == nil {
+			v.add(path+".picked_quantity", "required: the units picked (0 when none were found)")
+		} else if *l.PickedQuantity < 0 || *l.PickedQuantity > MaxOrderQuantity {
+			v.add(path+".picked_quantity", "must be between 0 and %d", MaxOrderQuantity)
+		}
+		if s := l.Substitute; s != nil {
+			if !ValidID(s.SKU) {
+				v.add(path+".substitute.sku", "%s", IDRule)
+			}
+			if s.Quantity < 1 || s.Quantity > MaxOrderQuantity {
+				v.add(path+".substitute.quantity", "must be between 1 and %d", MaxOrderQuantity)
+			}
+			if s.UnitPrice != nil {
+				validateMoney(&v, path+".substitute.unit_price", *s.UnitPrice)
+			}
+		}
+	}
+	return v.err("pick")
 }
 
 // OrderEvent is one entry of an order's timeline.

@@ -49,6 +49,8 @@ Environment:
   BOPIS_STALE_BUFFER       extra units that must remain at a stale store (default 1)
   BOPIS_PUBLIC_STOREFRONT  true serves /api/storefront/pickup-options with no key (default false)
   BOPIS_PUBLIC_RATE        requests/s per client IP on public routes (default 10)
+  BOPIS_SHORT_PICK_POLICY  continue (default: the order goes on without what was not found) or reroute
+  BOPIS_SUBSTITUTION_TIMEOUT  a proposed substitute not answered this long counts as rejected (default 30m)
   BOPIS_PAYMENT_GATEWAY    test (built in, default) or stripe
   BOPIS_STRIPE_SECRET_KEY  Stripe secret key (or BOPIS_STRIPE_SECRET_KEY_FILE)
   BOPIS_STRIPE_URL         Stripe API base URL (default https://api.stripe.com)

@@ -13,7 +13,8 @@ import (
 
 // loadSettings reads the retailer's policies from the environment:
 // BOPIS_SAFETY_STOCK, BOPIS_STALE_AFTER, BOPIS_STALE_BUFFER,
-// BOPIS_PUBLIC_STOREFRONT and BOPIS_PUBLIC_RATE (see the usage text).
+// BOPIS_PUBLIC_STOREFRONT, BOPIS_PUBLIC_RATE, BOPIS_SHORT_PICK_POLICY,
+// BOPIS_SUBSTITUTION_TIMEOUT and the payment gateway's (see the usage text).
 func loadSettings() (app.Settings, error) {
 	s := app.Settings{StaleAfter: bopis.DefaultStaleAfter, StaleBuffer: bopis.DefaultStaleBuffer, PublicRate: 10}
 	var err error
@@ -40,6 +41,18 @@ func loadSettings() (app.Settings, error) {
 	if v := env("BOPIS_PUBLIC_RATE", ""); v != "" {
 		if s.PublicRate, err = strconv.ParseFloat(v, 64); err != nil || s.PublicRate <= 0 {
 			return s, fmt.Errorf("BOPIS_PUBLIC_RATE must be a number of requests per second above 0")
+		}
+	}
+	switch p := bopis.ShortPickPolicy(env("BOPIS_SHORT_PICK_POLICY", string(bopis.ShortPickContinue))); p {
+	case bopis.ShortPickContinue, bopis.ShortPickReroute:
+		s.ShortPick = p
+	default:
+		return s, fmt.Errorf("BOPIS_SHORT_PICK_POLICY must be continue or reroute")
+	}
+	s.SubstitutionTimeout = bopis.DefaultSubstitutionTimeout
+	if v := env("BOPIS_SUBSTITUTION_TIMEOUT", ""); v != "" {
+		if s.SubstitutionTimeout, err = time.ParseDuration(v); err != nil || s.SubstitutionTimeout < time.Minute {
+			return s, fmt.Errorf("BOPIS_SUBSTITUTION_TIMEOUT must be a duration of a minute or more, such as 30m")
 		}
 	}
 	s.Payment = env("BOPIS_PAYMENT_GATEWAY", "test")

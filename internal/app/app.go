@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/httpapi"
 	"github.com/bopis/bopis/internal/orders"
 	"github.com/bopis/bopis/internal/payment"
@@ -31,6 +32,12 @@ type Settings struct {
 	StripeSecret  string // the Stripe secret key (BOPIS_STRIPE_SECRET_KEY)
 	StripeURL     string // the Stripe API base URL; api.stripe.com if empty
 	NoGroupCommit bool   // SQLite: commit each write alone (benchmarks)
+	// ShortPick is what happens to a short line's rest: continue (the
+	// default) or reroute.
+	ShortPick bopis.ShortPickPolicy
+	// SubstitutionTimeout is how long a proposed substitute waits for the
+	// customer's answer (default 30 minutes).
+	SubstitutionTimeout time.Duration
 }
 
 // gateway builds the payment gateway the settings name.
@@ -63,7 +70,7 @@ func (s Settings) ReadModel() readmodel.Config {
 const (
 	FollowInterval = 200 * time.Millisecond // change feed → read model
 	SweepInterval  = time.Minute            // silent POS feeds → stale_feed alerts
-	HoldSweep      = 5 * time.Second        // expired checkout holds → released
+	HoldSweep      = 5 * time.Second        // expired holds, unanswered substitutes, pending payments
 )
 
 // Service is a started bopis: its API and the work running behind it.
@@ -101,11 +108,13 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 		s.Stop()
 		return nil, err
 	}
+	svc := orders.New(orders.Config{DB: db, Model: s.Model, Gateway: gw, Logger: logger, Registry: reg,
+		ShortPick: set.ShortPick, SubstitutionTimeout: set.SubstitutionTimeout})
 	s.wg.Add(2)
 	go func() { defer s.wg.Done(); sweepFeeds(ctx, db, logger, SweepInterval) }()
-	go func() { defer s.wg.Done(); expireHolds(ctx, db, logger, HoldSweep) }()
+	go func() { defer s.wg.Done(); sweepOrders(ctx, db, svc, logger, HoldSweep) }()
 	s.API = httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version,
-		Checkout: s.Model, Orders: orders.New(db, s.Model, gw, nil, logger),
+		Checkout: s.Model, Orders: svc,
 		PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate})
 	return s, nil
 }
@@ -116,11 +125,13 @@ func (s *Service) Stop() {
 	s.wg.Wait()
 }
 
-// expireHolds releases the stock and slots of checkout holds whose time
-// ran out, every interval, whether or not any request comes. Every
-// process sweeps; each hold expires once. (Durable timers replace this
-// loop when jobs arrive.)
-func expireHolds(ctx context.Context, db *storage.DB, logger *slog.Logger, interval time.Duration) {
+// sweepOrders, every interval, whether or not any request comes:
+// releases the stock and slots of checkout holds whose time ran out,
+// rejects substitutes the customer did not answer in time, and retries
+// payment settlements a crash or the gateway left pending. Every process
+// sweeps; each change happens once (the database decides). (Durable
+// timers replace this loop when jobs arrive.)
+func sweepOrders(ctx context.Context, db *storage.DB, svc *orders.Service, logger *slog.Logger, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -129,12 +140,21 @@ func expireHolds(ctx context.Context, db *storage.DB, logger *slog.Logger, inter
 			return
 		case <-t.C:
 		}
-		n, err := db.ExpireHolds(ctx)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			logger.WarnContext(ctx, "expiring checkout holds", "error", err)
-		case n > 0:
-			logger.InfoContext(ctx, "checkout holds expired", "holds", n)
+		for _, job := range []struct {
+			what string
+			run  func(context.Context) (int, error)
+		}{
+			{"checkout holds expired", db.ExpireHolds},
+			{"substitutes rejected for want of an answer", db.ExpireSubstitutions},
+			{"pending payments settled", svc.SettlePending},
+		} {
+			n, err := job.run(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				logger.WarnContext(ctx, job.what, "error", err)
+			case n > 0:
+				logger.InfoContext(ctx, job.what, "count", n)
+			}
 		}
 	}
 }

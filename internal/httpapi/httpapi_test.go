@@ -46,7 +46,8 @@ func newEnvWith(t *testing.T, db *storage.DB, cfg httpapi.Config) *env {
 	cfg.Storage, cfg.Checkout, cfg.Registry, cfg.Version = db, e.model, prometheus.NewRegistry(), "test"
 	cfg.Logger = slog.New(httpapi.LogHandler(slog.NewJSONHandler(e.logs, nil)))
 	if cfg.Orders == nil {
-		cfg.Orders = orders.New(db, e.model, payment.NewTest(db, cfg.Now), cfg.Now, cfg.Logger)
+		cfg.Orders = orders.New(orders.Config{DB: db, Model: e.model, Gateway: payment.NewTest(db, cfg.Now), Now: cfg.Now,
+			Logger: cfg.Logger, Registry: cfg.Registry})
 	}
 	srv := httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(srv.Close)

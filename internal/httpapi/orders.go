@@ -12,10 +12,17 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// Orders places orders and holds (an *orders.Service).
+// Orders runs the order use cases (an *orders.Service).
 type Orders interface {
 	Place(ctx context.Context, req bopis.OrderRequest, placedBy string, idem *storage.Idempotency) (*bopis.Order, bool, error)
 	Hold(ctx context.Context, req bopis.HoldRequest, createdBy string) (*bopis.Hold, error)
+	Accept(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error)
+	Pick(ctx context.Context, id string, scope storage.OrderScope, req bopis.PickRequest) (*bopis.Order, error)
+	Answer(ctx context.Context, id string, scope storage.OrderScope, lineID string, approve bool) (*bopis.Order, error)
+	Ready(ctx context.Context, id string, scope storage.OrderScope, staging string) (*bopis.Order, error)
+	Arrive(ctx context.Context, id string, scope storage.OrderScope, a bopis.Arrival) (*bopis.Order, error)
+	Handoff(ctx context.Context, id string, scope storage.OrderScope, code string) (*bopis.Order, error)
+	Cancel(ctx context.Context, id string, scope storage.OrderScope, reason string) (*bopis.Order, error)
 }
 
 // OrderReader reads orders and holds.
@@ -176,4 +183,116 @@ func (s *Server) registerOrders() {
 			}
 			return &struct{ Body *bopis.Hold }{h}, nil
 		})
+}
+
+// orderOutput is an order answered by a store or customer action.
+type orderOutput struct{ Body *bopis.Order }
+
+// registerStoreWork registers the store's and the customer's actions on
+// an order. Each answers the order as it stands after; repeating an
+// action that already happened answers the same order, and an action the
+// order's status does not allow is 409.
+func (s *Server) registerStoreWork() {
+	action := func(id, path, summary, desc string, roles ...bopis.Role) huma.Operation {
+		o := op(id, http.MethodPost, "/v1/orders/{id}/"+path, summary, "Store work", roles...)
+		o.Description = desc
+		return o
+	}
+	answer := func(ctx context.Context, o *bopis.Order, err error) (*orderOutput, error) {
+		if err != nil {
+			return nil, s.problem(ctx, "body", err)
+		}
+		return &orderOutput{o}, nil
+	}
+
+	huma.Register(s.api, action("accept-order", "accept", "Accept an order", "The store takes the order: placed → accepted.",
+		bopis.RoleStore), func(ctx context.Context, in *OrderIDPath) (*orderOutput, error) {
+		o, err := s.orders.Accept(ctx, in.ID, orderScope(ctx))
+		return answer(ctx, o, err)
+	})
+
+	huma.Register(s.api, action("pick-order", "pick", "Report what was picked",
+		"A result per line: `picked_quantity` (less than the line's quantity is a short pick: the store's on_hand "+
+			"is corrected down by the shortfall, ledger cause `short_pick`, and its reservation released), and for a "+
+			"short line an optional `substitute` {sku, quantity, unit_price (default: the line's)} costing at most what "+
+			"it replaces: it is reserved now and waits for the customer's approve or reject (no answer in time counts "+
+			"as reject). Under the reroute policy, short lines without a substitute go to the nearest store that has "+
+			"them as a linked order with its own pickup code. accepted → picking; may be repeated while picking.",
+		bopis.RoleStore), func(ctx context.Context, in *struct {
+		OrderIDPath
+		Body bopis.PickRequest
+	}) (*orderOutput, error) {
+		o, err := s.orders.Pick(ctx, in.ID, orderScope(ctx), in.Body)
+		return answer(ctx, o, err)
+	})
+
+	for _, a := range []struct {
+		verb    string
+		approve bool
+	}{{"approve", true}, {"reject", false}} {
+		huma.Register(s.api, action(a.verb+"-substitute", "substitutions/{line_id}/"+a.verb, "Customer: "+a.verb+" a substitute",
+			"The customer's answer to a substitute the store proposed for a short line. Approved, it is handed over and "+
+				"paid for at its price; rejected, it is released and the line stays short.",
+			bopis.RoleStorefront), func(ctx context.Context, in *struct {
+			OrderIDPath
+			LineID string `path:"line_id" maxLength:"20" doc:"The order line the substitute is for."`
+		}) (*orderOutput, error) {
+			o, err := s.orders.Answer(ctx, in.ID, orderScope(ctx), in.LineID, a.approve)
+			return answer(ctx, o, err)
+		})
+	}
+
+	huma.Register(s.api, action("ready-order", "ready", "Mark an order ready for pickup",
+		"Every pickup line must be resolved (picked, short, substitute answered). Records where the order is staged "+
+			"and sets `hold_until` from the store's calendar (its hold_days open days). picking → ready; the customer "+
+			"is told (order.ready).",
+		bopis.RoleStore), func(ctx context.Context, in *struct {
+		OrderIDPath
+		Body struct {
+			StagingLocation string `json:"staging_location" doc:"Where the order waits, e.g. shelf B3."`
+		}
+	}) (*orderOutput, error) {
+		o, err := s.orders.Ready(ctx, in.ID, orderScope(ctx), in.Body.StagingLocation)
+		return answer(ctx, o, err)
+	})
+
+	huma.Register(s.api, action("arrive", "arrival", "Customer: I'm here (curbside)",
+		"Records `arrived_at`, the parking spot and the vehicle, and raises order.arrived for the store; the status "+
+			"stays. Repeating it updates the spot and vehicle.",
+		bopis.RoleStorefront, bopis.RoleStore), func(ctx context.Context, in *struct {
+		OrderIDPath
+		Body bopis.Arrival
+	}) (*orderOutput, error) {
+		o, err := s.orders.Arrive(ctx, in.ID, orderScope(ctx), in.Body)
+		return answer(ctx, o, err)
+	})
+
+	huma.Register(s.api, action("handoff-order", "handoff", "Hand an order over",
+		"Against the order's 6-digit pickup code: a wrong code is 422; 5 wrong in a row lock the handoff for 15 "+
+			"minutes (429 with Retry-After) and open a `handoff_locked` alert. In one transaction, what was picked "+
+			"leaves on_hand and reserved, anything else held is released, and the order is picked_up; the payment is "+
+			"then captured for exactly what was handed over (the rest of the authorization released). ready → "+
+			"picked_up.",
+		bopis.RoleStore), func(ctx context.Context, in *struct {
+		OrderIDPath
+		Body struct {
+			PickupCode string `json:"pickup_code" maxLength:"20" doc:"The code the customer shows."`
+		}
+	}) (*orderOutput, error) {
+		o, err := s.orders.Handoff(ctx, in.ID, orderScope(ctx), in.Body.PickupCode)
+		return answer(ctx, o, err)
+	})
+
+	huma.Register(s.api, action("cancel-order", "cancel", "Cancel an order",
+		"From any open status: everything held is released, the slot given back, linked orders cancelled too, and "+
+			"the authorization voided (a payment captured at placement shows `refund_due`).",
+		bopis.RoleStore, bopis.RoleStorefront), func(ctx context.Context, in *struct {
+		OrderIDPath
+		Body struct {
+			Reason string `json:"reason" doc:"Why, e.g. customer request, out of stock."`
+		}
+	}) (*orderOutput, error) {
+		o, err := s.orders.Cancel(ctx, in.ID, orderScope(ctx), in.Body.Reason)
+		return answer(ctx, o, err)
+	})
 }

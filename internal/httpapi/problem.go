@@ -49,6 +49,7 @@ var statusOf = map[string]int{
 	bopis.EUNAUTHORIZED: http.StatusUnauthorized,
 	bopis.EFORBIDDEN:    http.StatusForbidden,
 	bopis.EPAYMENT:      http.StatusPaymentRequired,
+	bopis.ELOCKED:       http.StatusTooManyRequests,
 }
 
 // problem turns an error from below into the answer the client gets.
@@ -64,8 +65,20 @@ func (s *Server) problem(ctx context.Context, loc string, err error) error {
 	for i, f := range e.Fields {
 		details[i] = &huma.ErrorDetail{Location: loc + "." + f.Path, Message: f.Message}
 	}
-	return huma.NewError(statusOf[e.Code], e.Message, details...)
+	p := huma.NewError(statusOf[e.Code], e.Message, details...)
+	if m, ok := p.(*huma.ErrorModel); ok && e.RetryAfter > 0 {
+		return &headersProblem{m, http.Header{"Retry-After": {retryAfter(e.RetryAfter)}}}
+	}
+	return p
 }
+
+// headersProblem is a problem answered with headers (Retry-After).
+type headersProblem struct {
+	*huma.ErrorModel
+	headers http.Header
+}
+
+func (p *headersProblem) GetHeaders() http.Header { return p.headers }
 
 // invalid is a 422 naming one field.
 func invalid(location, message string) error {

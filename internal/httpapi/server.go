@@ -140,6 +140,7 @@ func New(cfg Config) *Server {
 	s.registerPickup()
 	s.registerBigCommerce()
 	s.registerOrders()
+	s.registerStoreWork()
 	if cfg.PublicStorefront {
 		s.registerStorefront()
 	}

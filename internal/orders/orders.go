@@ -1,7 +1,10 @@
-// Package orders is the use cases of placing orders and checkout holds:
-// validate, route (read model + internal/routing), authorize the payment,
-// then one storage transaction that reserves, books the slot and writes
-// the order. It is the one path both HTTP and (later) jobs take.
+// Package orders is the use cases of orders. Placing orders and checkout
+// holds: validate, route (read model + internal/routing), authorize the
+// payment, then one storage transaction that reserves, books the slot and
+// writes the order. Store work (work.go): accept, pick, ready, arrival,
+// handoff, cancel, each one storage transaction, with the payment settled
+// at the gateway after it commits. It is the one path both HTTP and jobs
+// take.
 package orders
 
 import (
@@ -21,41 +24,80 @@ import (
 	"github.com/bopis/bopis/internal/readmodel"
 	"github.com/bopis/bopis/internal/routing"
 	"github.com/bopis/bopis/internal/storage"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Storage is what placing orders needs of the database.
+// Storage is what order use cases need of the database.
 type Storage interface {
 	PlaceOrder(ctx context.Context, p storage.Placement) (*bopis.Order, bool, error)
 	PlaceHold(ctx context.Context, p storage.HoldPlacement) (*bopis.Hold, error)
 	GetHold(ctx context.Context, id, createdBy string) (*bopis.Hold, error)
 	LookupKey(ctx context.Context, idem *storage.Idempotency, out any) (bool, error)
 	SetPayment(ctx context.Context, orderID string, p bopis.Payment, event string) error
+	storeWork
 }
 
-// Checkout is what routing needs of the read model.
+// Checkout is what routing and promising need of the read model.
 type Checkout interface {
 	PickupOptions(q readmodel.Query) []readmodel.Option
 	Calendar(storeID string, skus []string, method bopis.PickupMethod, now time.Time, days int) (readmodel.StorePromise, []int, bool)
 	SlotAt(storeID string, prepMinutes int, now, start time.Time) (calendar.Slot, bool, error)
 	Warehouses(c bopis.Coordinates, lines []readmodel.Line, limit int) []readmodel.Location
 	StoreCoordinates(storeID string) (bopis.Coordinates, bool)
+	HoldUntil(storeID string, readyAt time.Time) (time.Time, bool)
 }
 
-// Service places orders and holds.
+// Config builds a Service.
+type Config struct {
+	DB      Storage
+	Model   Checkout
+	Gateway payment.Gateway
+	Now     func() time.Time // nil: time.Now
+	Logger  *slog.Logger
+	// Registry gets the store-work metrics (curbside wait); nil: none kept.
+	Registry prometheus.Registerer
+	// ShortPick is the retailer's policy for short lines (default continue).
+	ShortPick bopis.ShortPickPolicy
+	// SubstitutionTimeout is how long a proposed substitute waits for the
+	// customer (default bopis.DefaultSubstitutionTimeout).
+	SubstitutionTimeout time.Duration
+}
+
+// Service runs the order use cases: placing orders and holds, and the
+// store's work on them.
 type Service struct {
 	db      Storage
 	model   Checkout
 	gateway payment.Gateway
 	now     func() time.Time
 	log     *slog.Logger
+	policy  bopis.ShortPickPolicy
+	answer  time.Duration
+	wait    *prometheus.HistogramVec
 }
 
 // New returns a Service.
-func New(db Storage, model Checkout, gateway payment.Gateway, now func() time.Time, logger *slog.Logger) *Service {
-	if now == nil {
-		now = time.Now
+func New(c Config) *Service {
+	s := &Service{db: c.DB, model: c.Model, gateway: c.Gateway, now: c.Now, log: c.Logger, policy: c.ShortPick,
+		answer: c.SubstitutionTimeout}
+	if s.now == nil {
+		s.now = time.Now
 	}
-	return &Service{db: db, model: model, gateway: gateway, now: now, log: logger}
+	if s.policy == "" {
+		s.policy = bopis.ShortPickContinue
+	}
+	if s.answer == 0 {
+		s.answer = bopis.DefaultSubstitutionTimeout
+	}
+	s.wait = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "bopis_curbside_wait_seconds",
+		Help:    "Time from a curbside customer's arrival to the handoff, per store.",
+		Buckets: []float64{30, 60, 120, 180, 300, 420, 600, 900, 1200, 1800, 3600},
+	}, []string{"store_id"})
+	if c.Registry != nil {
+		c.Registry.MustRegister(s.wait)
+	}
+	return s
 }
 
 // Tunables of routing and promising.

@@ -5,6 +5,10 @@
 //	placed → accepted → picking → ready → picked_up
 //	any of placed, accepted, picking, ready → cancelled
 //	ready (past hold_until) → expired
+//	arrive (any open status) and answer (picking) keep the status
+//
+// lines.go holds the rules of picking: what a pick may say of each line,
+// and what the customer pays for at handoff.
 package orderstate
 
 import "github.com/bopis/bopis"
@@ -16,19 +20,32 @@ const (
 	Place   Action = "place"
 	Accept  Action = "accept"  // the store takes the order
 	Pick    Action = "pick"    // the store reports what it picked (again while picking)
+	Answer  Action = "answer"  // the customer approves or rejects a substitute (while picking)
 	Ready   Action = "ready"   // staged for the customer
+	Arrive  Action = "arrive"  // the customer is at the store (curbside); the status stays
 	Handoff Action = "handoff" // the customer has it
 	Cancel  Action = "cancel"
 	Expire  Action = "expire" // nobody came before hold_until
 )
 
 // Actions lists every action.
-var Actions = []Action{Place, Accept, Pick, Ready, Handoff, Cancel, Expire}
+var Actions = []Action{Place, Accept, Pick, Answer, Ready, Arrive, Handoff, Cancel, Expire}
+
+// Timeline events that record something about an order without moving it.
+const (
+	EventArrived              = "order.arrived"
+	EventSubstitutionProposed = "order.substitution_proposed"
+	EventSubstitutionAnswered = "order.substitution_answered"
+	EventShortPicked          = "order.short_picked"
+	EventRerouted             = "order.rerouted"
+	EventHandoffRefused       = "order.handoff_refused"
+)
 
 // Step is what an allowed action does.
 type Step struct {
 	To bopis.OrderStatus
-	// Event is the timeline event the move writes (order.<status>).
+	// Event is the timeline event the move writes: order.<status> for a
+	// change of status, or the action's own event (order.arrived).
 	Event string
 	// Publish says whether Event is one of API.md's published events
 	// (delivered to webhooks and notifications); order.picking is on the
@@ -51,13 +68,24 @@ var moves = map[edge]bopis.OrderStatus{
 	{bopis.OrderPlaced, Accept}:   bopis.OrderAccepted,
 	{bopis.OrderAccepted, Pick}:   bopis.OrderPicking,
 	{bopis.OrderPicking, Pick}:    bopis.OrderPicking, // more lines reported
+	{bopis.OrderPicking, Answer}:  bopis.OrderPicking,
 	{bopis.OrderPicking, Ready}:   bopis.OrderReady,
+	{bopis.OrderPlaced, Arrive}:   bopis.OrderPlaced, // early: the store sees them waiting
+	{bopis.OrderAccepted, Arrive}: bopis.OrderAccepted,
+	{bopis.OrderPicking, Arrive}:  bopis.OrderPicking,
+	{bopis.OrderReady, Arrive}:    bopis.OrderReady,
 	{bopis.OrderReady, Handoff}:   bopis.OrderPickedUp,
 	{bopis.OrderPlaced, Cancel}:   bopis.OrderCancelled,
 	{bopis.OrderAccepted, Cancel}: bopis.OrderCancelled,
 	{bopis.OrderPicking, Cancel}:  bopis.OrderCancelled,
 	{bopis.OrderReady, Cancel}:    bopis.OrderCancelled,
 	{bopis.OrderReady, Expire}:    bopis.OrderExpired,
+}
+
+// events are the timeline events of the actions that keep the status.
+var events = map[Action]string{
+	Arrive: EventArrived,
+	Answer: EventSubstitutionAnswered,
 }
 
 // done is the status an action leaves an order in: an order already
@@ -70,17 +98,25 @@ var done = map[Action][]bopis.OrderStatus{
 	Expire:  {bopis.OrderExpired},
 }
 
-// published are the statuses whose events API.md lists.
-var published = map[bopis.OrderStatus]bool{
-	bopis.OrderPlaced: true, bopis.OrderAccepted: true, bopis.OrderReady: true, bopis.OrderPickedUp: true,
-	bopis.OrderCancelled: true, bopis.OrderExpired: true,
+// published are the events API.md lists.
+var published = map[string]bool{
+	"order.placed": true, "order.accepted": true, "order.ready": true, "order.picked_up": true,
+	"order.cancelled": true, "order.expired": true, EventArrived: true, EventSubstitutionProposed: true,
 }
+
+// Published reports whether an event is one API.md lists (delivered to
+// webhooks and notifications), not only written on the timeline.
+func Published(event string) bool { return published[event] }
 
 // Next returns what action a does to an order in status from, or an
 // ECONFLICT *bopis.Error when it is not allowed there.
 func Next(from bopis.OrderStatus, a Action) (Step, error) {
 	if to, ok := moves[edge{from, a}]; ok {
-		return Step{To: to, Event: "order." + string(to), Publish: published[to]}, nil
+		ev := events[a]
+		if ev == "" {
+			ev = "order." + string(to)
+		}
+		return Step{To: to, Event: ev, Publish: published[ev]}, nil
 	}
 	for _, s := range done[a] {
 		if s == from {
@@ -91,6 +127,12 @@ func Next(from bopis.OrderStatus, a Action) (Step, error) {
 		return Step{}, bopis.Errorf(bopis.ECONFLICT, "cannot %s an order that does not exist yet", a)
 	}
 	return Step{}, bopis.Errorf(bopis.ECONFLICT, "cannot %s an order that is %s", a, from)
+}
+
+// Note is the step of a timeline event that records something without
+// moving an order in status s (a short pick, a refused handoff).
+func Note(s bopis.OrderStatus, event string) Step {
+	return Step{To: s, Event: event, Publish: published[event]}
 }
 
 // Allowed lists the actions that change an order in status s, for

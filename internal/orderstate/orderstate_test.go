@@ -15,10 +15,10 @@ func TestEveryTransition(t *testing.T) {
 	// want[from][action] is the status reached, repeat or refused.
 	want := map[bopis.OrderStatus]map[Action]string{
 		"": {Place: string(P)},
-		P:  {Accept: string(A), Cancel: string(C)},
-		A:  {Accept: repeat, Pick: string(K), Cancel: string(C)},
-		K:  {Pick: string(K), Ready: string(R), Cancel: string(C)},
-		R:  {Ready: repeat, Handoff: string(U), Cancel: string(C), Expire: string(E)},
+		P:  {Accept: string(A), Arrive: string(P), Cancel: string(C)},
+		A:  {Accept: repeat, Pick: string(K), Arrive: string(A), Cancel: string(C)},
+		K:  {Pick: string(K), Answer: string(K), Ready: string(R), Arrive: string(K), Cancel: string(C)},
+		R:  {Ready: repeat, Arrive: string(R), Handoff: string(U), Cancel: string(C), Expire: string(E)},
 		U:  {Handoff: repeat},
 		C:  {Cancel: repeat},
 		E:  {Expire: repeat},
@@ -44,7 +44,14 @@ func TestEveryTransition(t *testing.T) {
 				}
 			default:
 				got = string(step.To)
-				if step.Event != "order."+got {
+				wantEvent := "order." + got
+				switch a {
+				case Arrive:
+					wantEvent = EventArrived
+				case Answer:
+					wantEvent = EventSubstitutionAnswered
+				}
+				if step.Event != wantEvent {
 					t.Errorf("%q %s: event %q", from, a, step.Event)
 				}
 			}
@@ -63,7 +70,7 @@ func TestPublishedEvents(t *testing.T) {
 	}{
 		{"", Place, true}, {bopis.OrderPlaced, Accept, true}, {bopis.OrderAccepted, Pick, false},
 		{bopis.OrderPicking, Ready, true}, {bopis.OrderReady, Handoff, true}, {bopis.OrderReady, Expire, true},
-		{bopis.OrderPlaced, Cancel, true},
+		{bopis.OrderPlaced, Cancel, true}, {bopis.OrderReady, Arrive, true}, {bopis.OrderPicking, Answer, false},
 	} {
 		s, err := Next(c.from, c.a)
 		if err != nil || s.Publish != c.publish {
@@ -74,7 +81,7 @@ func TestPublishedEvents(t *testing.T) {
 
 func TestAllowed(t *testing.T) {
 	got := Allowed(bopis.OrderReady)
-	want := []Action{Handoff, Cancel, Expire}
+	want := []Action{Arrive, Handoff, Cancel, Expire}
 	if len(got) != len(want) {
 		t.Fatalf("allowed from ready: %v, want %v", got, want)
 	}

@@ -89,3 +89,16 @@ func (m *Model) StoreCoordinates(storeID string) (bopis.Coordinates, bool) {
 	}
 	return m.stores[si].store.Coordinates, true
 }
+
+// HoldUntil is until when a store holds an order ready at readyAt (see
+// calendar.Schedule.HoldUntil); false for an unknown store or one that
+// offers no pickup.
+func (m *Model) HoldUntil(storeID string, readyAt time.Time) (time.Time, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	si, ok := m.storeIdx[storeID]
+	if !ok || m.stores[si].schedule == nil {
+		return time.Time{}, false
+	}
+	return m.stores[si].schedule.HoldUntil(readyAt)
+}

@@ -15,6 +15,10 @@ import (
 const (
 	AlertLowStock  = "low_stock"  // a SKU's available stock at a store is at or below its threshold
 	AlertStaleFeed = "stale_feed" // a store's POS has been silent longer than StaleAfter
+	// AlertHandoffLocked: wrong pickup codes locked an order's handoff
+	// (subject: the order id); it closes when the order is handed over or
+	// cancelled.
+	AlertHandoffLocked = "handoff_locked"
 )
 
 // Outbox event types recorded here (API.md, "Events").
@@ -27,10 +31,11 @@ const (
 // condition holds; at most one is open per type, store and subject.
 type Alert struct {
 	ID       int64          `json:"id"`
-	Type     string         `json:"type" enum:"low_stock,stale_feed"`
+	Type     string         `json:"type" enum:"low_stock,stale_feed,handoff_locked"`
 	StoreID  string         `json:"store_id"`
 	SKU      string         `json:"sku,omitempty" doc:"The SKU of a low_stock alert."`
-	Detail   map[string]any `json:"detail" doc:"low_stock: available, threshold, on_hand, reserved, safety_stock; stale_feed: last_event_at, stale_after_seconds."`
+	OrderID  string         `json:"order_id,omitempty" doc:"The order of a handoff_locked alert."`
+	Detail   map[string]any `json:"detail" doc:"low_stock: available, threshold, on_hand, reserved, safety_stock; stale_feed: last_event_at, stale_after_seconds; handoff_locked: order_id, locked_until."`
 	OpenedAt time.Time      `json:"opened_at"`
 }
 
@@ -253,8 +258,15 @@ func (db *DB) Alerts(ctx context.Context, f AlertFilter, p Page) ([]Alert, strin
 		var a Alert
 		var detail string
 		var opened int64
-		if err := res.Scan(&a.ID, &a.Type, &a.StoreID, &a.SKU, &detail, &opened); err != nil {
+		var subject string
+		if err := res.Scan(&a.ID, &a.Type, &a.StoreID, &subject, &detail, &opened); err != nil {
 			return nil, "", err
+		}
+		switch a.Type {
+		case AlertLowStock:
+			a.SKU = subject
+		case AlertHandoffLocked:
+			a.OrderID = subject
 		}
 		if err := json.Unmarshal([]byte(detail), &a.Detail); err != nil {
 			return nil, "", err

@@ -27,6 +27,7 @@ const (
 	CauseReservation = "reservation"  // units held for an order
 	CauseRelease     = "release"      // held units let go
 	CauseHandoff     = "handoff"      // held units picked up by the customer
+	CauseShortPick   = "short_pick"   // the store found fewer than it held: on_hand corrected, the rest released
 )
 
 // Origins of inventory_events rows: the POS's own events, and bopis's
@@ -438,7 +439,7 @@ type LedgerEntry struct {
 	ID            int64     `json:"id"`
 	StoreID       string    `json:"store_id"`
 	SKU           string    `json:"sku"`
-	Cause         string    `json:"cause" enum:"pos_snapshot,pos_delta,count,adjustment,reservation,release,handoff"`
+	Cause         string    `json:"cause" enum:"pos_snapshot,pos_delta,count,adjustment,reservation,release,handoff,short_pick"`
 	Reference     string    `json:"reference" doc:"The POS event id, the order or hold, the adjustment's reference, or count@<as_of>."`
 	Reason        string    `json:"reason,omitempty"`
 	OnHandDelta   int64     `json:"on_hand_delta"`

@@ -91,64 +91,9 @@ func (db *DB) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, re
 			out = &stored
 			return err
 		}
-		o := p.Order
-		o.Status, o.CreatedAt, o.UpdatedAt = bopis.OrderPlaced, t, t
-		o.Routing = p.Routing
-		pickup, ship := splitLines(o.Lines)
-		if o.HoldID != "" {
-			h, err := db.convertHold(ctx, tx, o.HoldID, o.ID, p.PlacedBy, pickup, now)
-			if err != nil {
-				return err
-			}
-			o.StoreID, o.Method, o.TimeZone, o.PickupWindow = h.StoreID, h.Method, h.TimeZone, h.PickupWindow
-			o.Routing = bopis.Routing{Requested: true, Reason: "the checkout hold's store and slot"}
-		} else {
-			a, w, err := db.tryAttempts(ctx, tx, p.Attempts, o.ID, pickup, now)
-			if err != nil {
-				return err
-			}
-			o.StoreID, o.TimeZone, o.PickupWindow = a.StoreID, a.TimeZone, w
-			o.Routing.DistanceKm = a.DistanceKm
-			for _, f := range p.Attempts {
-				if f.StoreID == a.StoreID {
-					break
-				}
-				o.Routing.Tried = append(o.Routing.Tried, f.StoreID)
-			}
-		}
-		o.PromisedReadyAt = o.PickupWindow.Start
-		for i := range o.Lines {
-			o.Lines[i].Status = bopis.LineOpen
-			if o.Lines[i].Fulfillment == bopis.FulfillPickup {
-				o.Lines[i].LocationID = o.StoreID
-			}
-		}
-		if len(ship) > 0 {
-			wh, err := db.reserveShipLines(ctx, tx, p.Warehouses, o.ID, ship, now)
-			if err != nil {
-				return err
-			}
-			for i := range o.Lines {
-				if o.Lines[i].Fulfillment != bopis.FulfillShip {
-					continue
-				}
-				o.Lines[i].LocationID = wh
-				if wh == "" {
-					o.Lines[i].Status = bopis.LineUnreserved
-				}
-			}
-		}
-		if err := db.insertOrder(ctx, tx, &o, p.PlacedBy, now); err != nil {
+		if out, err = db.placeOrder(ctx, tx, p, t, now); err != nil {
 			return err
 		}
-		step, err := orderstate.Next("", orderstate.Place)
-		if err != nil {
-			return err
-		}
-		if err := db.recordStep(ctx, tx, &o, "", step, placedDetail(&o), now); err != nil {
-			return err
-		}
-		out = localOrder(&o)
 		return db.saveResponse(ctx, tx, p.Idempotency, out)
 	})
 	if err != nil {
@@ -157,10 +102,76 @@ func (db *DB) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, re
 	return out, replayed, nil
 }
 
+// placeOrder writes p's order inside tx (see PlaceOrder); a linked order
+// of a reroute takes this path too.
+func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Time, now int64) (*bopis.Order, error) {
+	o := p.Order
+	o.Status, o.CreatedAt, o.UpdatedAt = bopis.OrderPlaced, t, t
+	o.Routing = p.Routing
+	pickup, ship := splitLines(o.Lines)
+	if o.HoldID != "" {
+		h, err := db.convertHold(ctx, tx, o.HoldID, o.ID, p.PlacedBy, pickup, now)
+		if err != nil {
+			return nil, err
+		}
+		o.StoreID, o.Method, o.TimeZone, o.PickupWindow = h.StoreID, h.Method, h.TimeZone, h.PickupWindow
+		o.Routing = bopis.Routing{Requested: true, Reason: "the checkout hold's store and slot"}
+	} else {
+		a, w, err := db.tryAttempts(ctx, tx, p.Attempts, o.ID, pickup, now)
+		if err != nil {
+			return nil, err
+		}
+		o.StoreID, o.TimeZone, o.PickupWindow = a.StoreID, a.TimeZone, w
+		o.Routing.DistanceKm = a.DistanceKm
+		for _, f := range p.Attempts {
+			if f.StoreID == a.StoreID {
+				break
+			}
+			o.Routing.Tried = append(o.Routing.Tried, f.StoreID)
+		}
+	}
+	o.PromisedReadyAt = o.PickupWindow.Start
+	for i := range o.Lines {
+		o.Lines[i].Status = bopis.LineOpen
+		if o.Lines[i].Fulfillment == bopis.FulfillPickup {
+			o.Lines[i].LocationID = o.StoreID
+		}
+	}
+	if len(ship) > 0 {
+		wh, err := db.reserveShipLines(ctx, tx, p.Warehouses, o.ID, ship, now)
+		if err != nil {
+			return nil, err
+		}
+		for i := range o.Lines {
+			if o.Lines[i].Fulfillment != bopis.FulfillShip {
+				continue
+			}
+			o.Lines[i].LocationID = wh
+			if wh == "" {
+				o.Lines[i].Status = bopis.LineUnreserved
+			}
+		}
+	}
+	if err := db.insertOrder(ctx, tx, &o, p.PlacedBy, now); err != nil {
+		return nil, err
+	}
+	step, err := orderstate.Next("", orderstate.Place)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.recordStep(ctx, tx, &o, "", step, placedDetail(&o), now); err != nil {
+		return nil, err
+	}
+	return localOrder(&o), nil
+}
+
 // placedDetail is what the timeline and the outbox say of a new order:
 // the ship lines, reserved or not, travel with it for the retailer's OMS.
 func placedDetail(o *bopis.Order) map[string]any {
 	d := map[string]any{"store_id": o.StoreID, "pickup_window": o.PickupWindow, "routing": o.Routing}
+	if o.ParentOrderID != "" {
+		d["parent_order_id"] = o.ParentOrderID
+	}
 	var ship []bopis.OrderLine
 	for _, l := range o.Lines {
 		if l.Fulfillment == bopis.FulfillShip {
@@ -281,22 +292,30 @@ type orderDetails struct {
 	PickupPerson    *bopis.PickupPerson    `json:"pickup_person,omitempty"`
 	ShippingAddress *bopis.ShippingAddress `json:"shipping_address,omitempty"`
 	Routing         bopis.Routing          `json:"routing"`
+	Arrival         *bopis.Arrival         `json:"arrival,omitempty"`
+	CancelReason    string                 `json:"cancel_reason,omitempty"`
+}
+
+func detailsOf(o *bopis.Order) (string, error) {
+	b, err := json.Marshal(orderDetails{o.Customer, o.PickupPerson, o.ShippingAddress, o.Routing, o.Arrival, o.CancelReason})
+	return string(b), err
 }
 
 func (db *DB) insertOrder(ctx context.Context, tx *sql.Tx, o *bopis.Order, placedBy string, now int64) error {
-	details, err := json.Marshal(orderDetails{o.Customer, o.PickupPerson, o.ShippingAddress, o.Routing})
+	details, err := detailsOf(o)
 	if err != nil {
 		return err
 	}
 	pay := o.Payment
 	if _, err := db.execTx(ctx, tx, `INSERT INTO orders (id, external_id, status, store_id, method, time_zone, pickup_code,
 		promised_ready_at, slot_start, slot_end, hold_until, placed_by, hold_id, payment_gateway, payment_id, payment_status,
-		capture_policy, currency, authorized_amount, captured_amount, authorization_expires_at, details, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22)`,
+		capture_policy, currency, authorized_amount, captured_amount, authorization_expires_at, details, created_at, updated_at,
+		parent_order_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23)`,
 		o.ID, o.ExternalID, o.Status, o.StoreID, o.Method, o.TimeZone, o.PickupCode,
 		micros(o.PromisedReadyAt), micros(o.PickupWindow.Start), micros(o.PickupWindow.End), placedBy, o.HoldID,
 		pay.Gateway, pay.AuthorizationID, pay.Status, pay.Capture, pay.Authorized.Currency, pay.Authorized.Amount,
-		pay.Captured.Amount, micros(pay.AuthorizationExpiresAt), string(details), now); err != nil {
+		pay.Captured.Amount, micros(pay.AuthorizationExpiresAt), details, now, o.ParentOrderID); err != nil {
 		return err
 	}
 	lines := rows{cols: 9}
@@ -334,18 +353,20 @@ func (db *DB) recordStep(ctx context.Context, tx *sql.Tx, o *bopis.Order, from b
 
 const orderColumns = `id, external_id, status, store_id, method, time_zone, pickup_code, promised_ready_at, slot_start, slot_end,
 	hold_until, hold_id, payment_gateway, payment_id, payment_status, capture_policy, currency, authorized_amount,
-	captured_amount, authorization_expires_at, details, created_at, updated_at`
+	captured_amount, authorization_expires_at, details, created_at, updated_at, parent_order_id, staging_location,
+	arrived_at, handed_at, handoff_locked_until, refund_due`
 
 func scanOrder(r scanner) (*bopis.Order, error) {
 	var o bopis.Order
-	var promised, start, end, authExp, created, updated int64
-	var holdUntil sql.NullInt64
+	var promised, start, end, authExp, created, updated, refund int64
+	var holdUntil, arrived, handed, locked sql.NullInt64
 	var details string
 	var authorized, captured int64
 	var currency string
 	if err := r.Scan(&o.ID, &o.ExternalID, &o.Status, &o.StoreID, &o.Method, &o.TimeZone, &o.PickupCode, &promised,
 		&start, &end, &holdUntil, &o.HoldID, &o.Payment.Gateway, &o.Payment.AuthorizationID, &o.Payment.Status,
-		&o.Payment.Capture, &currency, &authorized, &captured, &authExp, &details, &created, &updated); err != nil {
+		&o.Payment.Capture, &currency, &authorized, &captured, &authExp, &details, &created, &updated,
+		&o.ParentOrderID, &o.StagingLocation, &arrived, &handed, &locked, &refund); err != nil {
 		return nil, err
 	}
 	var d orderDetails
@@ -353,17 +374,29 @@ func scanOrder(r scanner) (*bopis.Order, error) {
 		return nil, err
 	}
 	o.Customer, o.PickupPerson, o.ShippingAddress, o.Routing = d.Customer, d.PickupPerson, d.ShippingAddress, d.Routing
+	o.Arrival, o.CancelReason = d.Arrival, d.CancelReason
 	o.PromisedReadyAt = fromMicros(promised)
 	o.PickupWindow = bopis.PickupWindow{Start: fromMicros(start), End: fromMicros(end)}
-	if holdUntil.Valid {
-		h := fromMicros(holdUntil.Int64)
-		o.HoldUntil = &h
-	}
+	o.HoldUntil, o.ArrivedAt, o.PickedUpAt, o.HandoffLockedUntil = timePtr(holdUntil), timePtr(arrived), timePtr(handed), timePtr(locked)
 	o.Payment.Authorized = bopis.Money{Amount: authorized, Currency: currency}
 	o.Payment.Captured = bopis.Money{Amount: captured, Currency: currency}
+	if refund > 0 {
+		o.Payment.RefundDue = &bopis.Money{Amount: refund, Currency: currency}
+	}
+	if o.ParentOrderID != "" {
+		o.Payment.CoveredBy = o.ParentOrderID
+	}
 	o.Payment.AuthorizationExpiresAt = fromMicros(authExp)
 	o.CreatedAt, o.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return &o, nil
+}
+
+func timePtr(us sql.NullInt64) *time.Time {
+	if !us.Valid {
+		return nil
+	}
+	t := fromMicros(us.Int64)
+	return &t
 }
 
 // zones caches time zones by name for rendering store-local times.
@@ -387,9 +420,16 @@ func localOrder(o *bopis.Order) *bopis.Order {
 	loc := zone(o.TimeZone)
 	o.PromisedReadyAt = o.PromisedReadyAt.In(loc)
 	o.PickupWindow.Start, o.PickupWindow.End = o.PickupWindow.Start.In(loc), o.PickupWindow.End.In(loc)
-	if o.HoldUntil != nil {
-		h := o.HoldUntil.In(loc)
-		o.HoldUntil = &h
+	for _, t := range []**time.Time{&o.HoldUntil, &o.ArrivedAt, &o.PickedUpAt, &o.HandoffLockedUntil} {
+		if *t != nil {
+			l := (*t).In(loc)
+			*t = &l
+		}
+	}
+	for _, l := range o.Lines {
+		if s := l.Substitute; s != nil {
+			s.AnswerBy = s.AnswerBy.In(loc)
+		}
 	}
 	return o
 }
@@ -423,14 +463,19 @@ func (db *DB) GetOrder(ctx context.Context, id string, scope OrderScope) (*bopis
 	if err != nil {
 		return nil, err
 	}
-	if err := db.loadLines(ctx, []*bopis.Order{o}); err != nil {
+	if err := db.loadLines(ctx, db.r, []*bopis.Order{o}); err != nil {
 		return nil, err
 	}
 	return localOrder(o), nil
 }
 
-// loadLines fills in the lines of orders.
-func (db *DB) loadLines(ctx context.Context, orders []*bopis.Order) error {
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// loadLines fills in the lines of orders, read through q.
+func (db *DB) loadLines(ctx context.Context, q querier, orders []*bopis.Order) error {
 	if len(orders) == 0 {
 		return nil
 	}
@@ -441,8 +486,8 @@ func (db *DB) loadLines(ctx context.Context, orders []*bopis.Order) error {
 		byID[o.ID] = o
 		o.Lines = []bopis.OrderLine{}
 	}
-	res, err := db.r.QueryContext(ctx, `SELECT order_id, id, sku, quantity, unit_price, fulfillment, location_id, status,
-		picked_quantity, substitute FROM order_lines WHERE order_id IN (SELECT value FROM `+db.dialect.jsonTextArray("$1")+`)
+	res, err := q.QueryContext(ctx, `SELECT order_id, id, sku, quantity, unit_price, fulfillment, location_id, status,
+		picked_quantity, substitute, linked_order_id FROM order_lines WHERE order_id IN (SELECT value FROM `+db.dialect.jsonTextArray("$1")+`)
 		ORDER BY order_id, position`, jsonList(ids))
 	if err != nil {
 		return err
@@ -454,7 +499,7 @@ func (db *DB) loadLines(ctx context.Context, orders []*bopis.Order) error {
 		var picked sql.NullInt64
 		var sub sql.NullString
 		if err := res.Scan(&orderID, &l.ID, &l.SKU, &l.Quantity, &l.UnitPrice.Amount, &l.Fulfillment, &l.LocationID,
-			&l.Status, &picked, &sub); err != nil {
+			&l.Status, &picked, &sub, &l.LinkedOrderID); err != nil {
 			return err
 		}
 		o := byID[orderID]
@@ -517,7 +562,7 @@ func (db *DB) ListOrders(ctx context.Context, f OrderFilter, p Page) ([]bopis.Or
 	if err := res.Err(); err != nil {
 		return nil, "", err
 	}
-	if err := db.loadLines(ctx, list); err != nil {
+	if err := db.loadLines(ctx, db.r, list); err != nil {
 		return nil, "", err
 	}
 	out := make([]bopis.Order, len(list))

@@ -93,7 +93,10 @@ func (db *DB) Release(ctx context.Context, reference string) (out []Reservation,
 func (db *DB) Consume(ctx context.Context, reference string, picked map[string]int64) (out []Reservation, err error) {
 	_, us := db.nowMicros()
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		out, err = db.consume(ctx, tx, reference, picked, us)
+		out, err = db.consume(ctx, tx, reference, "", picked, us)
+		if err == nil && len(out) == 0 {
+			return bopis.Errorf(bopis.ENOTFOUND, "nothing is reserved for %q", reference)
+		}
 		return err
 	})
 	return out, err
@@ -276,9 +279,10 @@ func (db *DB) shortfall(ctx context.Context, tx *sql.Tx, storeID string, lines [
 
 // openReservations reads (and on PostgreSQL locks, so that two releases
 // cannot both let go of the same units) reference's open reservations.
-func (db *DB) openReservations(ctx context.Context, tx *sql.Tx, reference string) ([]Reservation, error) {
+func (db *DB) openReservations(ctx context.Context, tx *sql.Tx, reference, storeID, sku string) ([]Reservation, error) {
 	res, err := tx.QueryContext(ctx, `SELECT `+reservationColumns+` FROM reservations
-		WHERE reference = $1 AND status = '`+ReservationOpen+`' ORDER BY store_id, sku, id`+db.dialect.lockRows("reservations"), reference)
+		WHERE reference = $1 AND status = '`+ReservationOpen+`' AND ($2 = '' OR store_id = $2) AND ($3 = '' OR sku = $3)
+		ORDER BY store_id, sku, id`+db.dialect.lockRows("reservations"), reference, storeID, sku)
 	if err != nil {
 		return nil, err
 	}
@@ -340,7 +344,7 @@ func setStatus(ctx context.Context, tx *sql.Tx, rs []Reservation, status string,
 // store's reserved drops by what was held, with a release ledger row.
 // Releasing a reference with nothing open does nothing.
 func (db *DB) release(ctx context.Context, tx *sql.Tx, reference string, now int64) ([]Reservation, error) {
-	rs, err := db.openReservations(ctx, tx, reference)
+	rs, err := db.openReservations(ctx, tx, reference, "", "")
 	if err != nil || len(rs) == 0 {
 		return rs, err
 	}
@@ -357,17 +361,14 @@ func (db *DB) release(ctx context.Context, tx *sql.Tx, reference string, now int
 	return rs, s.flush(ctx)
 }
 
-// consume hands off reference's open reservations inside tx: what was
-// picked (per SKU, at most what is held) leaves on_hand and reserved with
-// a handoff ledger row, and whatever was held but not picked is released.
-// On error the caller must roll back.
-func (db *DB) consume(ctx context.Context, tx *sql.Tx, reference string, picked map[string]int64, now int64) ([]Reservation, error) {
-	rs, err := db.openReservations(ctx, tx, reference)
-	if err != nil {
-		return nil, err
-	}
-	if len(rs) == 0 {
-		return nil, bopis.Errorf(bopis.ENOTFOUND, "nothing is reserved for %q", reference)
+// consume hands off reference's open reservations (at storeID; "" for
+// every store) inside tx: what was picked (per SKU, at most what is held)
+// leaves on_hand and reserved with a handoff ledger row, and whatever was
+// held but not picked is released. On error the caller must roll back.
+func (db *DB) consume(ctx context.Context, tx *sql.Tx, reference, storeID string, picked map[string]int64, now int64) ([]Reservation, error) {
+	rs, err := db.openReservations(ctx, tx, reference, storeID, "")
+	if err != nil || len(rs) == 0 {
+		return rs, err
 	}
 	held := map[string]int64{}
 	for _, r := range rs {
@@ -407,6 +408,58 @@ func (db *DB) consume(ctx context.Context, tx *sql.Tx, reference string, picked 
 		return nil, err
 	}
 	return rs, s.flush(ctx)
+}
+
+// unreserve lets go of n units of sku held at storeID for reference
+// (newest reservations first, each shrunk or released), with a ledger row
+// of cause. With lost, on_hand drops by n too: the units were never there
+// (a short pick), recorded as a move so a POS snapshot taken earlier and
+// arriving later does not bring them back.
+func (db *DB) unreserve(ctx context.Context, tx *sql.Tx, reference, storeID, sku string, n int64, cause string, lost bool, now int64) error {
+	rs, err := db.openReservations(ctx, tx, reference, storeID, sku)
+	if err != nil {
+		return err
+	}
+	var held int64
+	for _, r := range rs {
+		held += r.Quantity
+	}
+	if held < n {
+		return fmt.Errorf("unreserving %d of %s at %s for %s, which holds %d", n, sku, storeID, reference, held)
+	}
+	left := n
+	for i := len(rs) - 1; i >= 0 && left > 0; i-- {
+		take := min(left, rs[i].Quantity)
+		left -= take
+		status := ReservationOpen
+		if take == rs[i].Quantity {
+			status = ReservationReleased
+		}
+		if _, err := db.execTx(ctx, tx, `UPDATE reservations SET quantity = quantity - $2, status = $3, updated_at = $4 WHERE id = $1`,
+			rs[i].ID, take, status, now); err != nil {
+			return err
+		}
+	}
+	s := db.stockTx(tx, now)
+	key := []levelKey{{storeID, sku}}
+	levels, err := db.loadLevels(ctx, tx, key, now)
+	if err != nil {
+		return err
+	}
+	s.track(levels)
+	l := levels[key[0]]
+	if l == nil {
+		return fmt.Errorf("%s is reserved at %s, which has no level", sku, storeID)
+	}
+	onHand := l.onHand
+	if lost {
+		onHand = max(0, onHand-n)
+	}
+	s.set(l, onHand, l.reserved-n, cause, reference, "")
+	if lost {
+		s.move(l, originBopis, cause+"-"+randomID(), cause, -n, "", now, EventApplied)
+	}
+	return s.flush(ctx)
 }
 
 // Reservations lists reservations, by store and reference when given

@@ -1,0 +1,782 @@
+package storage
+
+import (
+	"context"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/orderstate"
+)
+
+// work is one action on one order inside one transaction: the order is
+// locked (PostgreSQL; SQLite has one writer) with its lines, substitutes
+// past their deadline are rejected first, the action changes the order in
+// memory and writes its stock changes and timeline events as it goes, and
+// save writes the order back.
+type work struct {
+	db       *DB
+	ctx      context.Context
+	tx       *sql.Tx
+	o        *bopis.Order
+	placedBy string
+	failures int   // wrong pickup codes in a row
+	handed   int64 // value handed over
+	settle   int64 // to capture while capture_pending
+	t        time.Time
+	now      int64
+	changed  bool
+	dirty    map[int]bool // lines changed
+	// refuse is the answer of an action that must still commit what it
+	// wrote (a wrong pickup code counts even though it is refused).
+	refuse error
+	// settlement is the gateway call due once the transaction commits.
+	settlement *Settlement
+	acted      bool // the order moved (not a repeat)
+}
+
+// extraScan scans a row's trailing columns into extra after scanOrder's.
+type extraScan struct {
+	r     scanner
+	extra []any
+}
+
+func (e extraScan) Scan(dest ...any) error { return e.r.Scan(append(dest, e.extra...)...) }
+
+// lockWork locks order id (if scope may see it) for an action.
+func (db *DB) lockWork(ctx context.Context, tx *sql.Tx, id string, scope OrderScope, t time.Time, now int64) (*work, error) {
+	cond, args := scope.where(db, 2)
+	w := &work{db: db, ctx: ctx, tx: tx, t: t, now: now, dirty: map[int]bool{}}
+	o, err := scanOrder(extraScan{tx.QueryRowContext(ctx, `SELECT `+orderColumns+`, placed_by, handoff_failures, handed_amount,
+		settle_amount FROM orders WHERE id = $1 AND `+cond+db.dialect.lockRows("orders"), append([]any{id}, args...)...),
+		[]any{&w.placedBy, &w.failures, &w.handed, &w.settle}})
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("order", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.loadLines(ctx, tx, []*bopis.Order{o}); err != nil {
+		return nil, err
+	}
+	w.o = o
+	return w, w.timeoutSubstitutes()
+}
+
+// orderWork runs fn on order id in one transaction and returns the work
+// done (its order as it then stands, the settlement to carry out), and
+// the action's refusal if it committed one.
+func (db *DB) orderWork(ctx context.Context, id string, scope OrderScope, fn func(w *work) error) (*work, error) {
+	t, now := db.nowMicros()
+	var w *work
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if w, err = db.lockWork(ctx, tx, id, scope, t, now); err != nil {
+			return err
+		}
+		if err := fn(w); err != nil {
+			return err
+		}
+		return w.save()
+	})
+	if err != nil {
+		return nil, err
+	}
+	localOrder(w.o)
+	return w, w.refuse
+}
+
+// order is the order a work left, or nil.
+func order(w *work, err error) (*bopis.Order, error) {
+	if w == nil {
+		return nil, err
+	}
+	return w.o, err
+}
+
+func (w *work) touch() {
+	w.changed = true
+	w.o.UpdatedAt = w.t
+}
+
+// save writes the order and its changed lines back.
+func (w *work) save() error {
+	if !w.changed {
+		return nil
+	}
+	o := w.o
+	details, err := detailsOf(o)
+	if err != nil {
+		return err
+	}
+	var refund int64
+	if o.Payment.RefundDue != nil {
+		refund = o.Payment.RefundDue.Amount
+	}
+	if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET status = $2, staging_location = $3, arrived_at = $4, handed_at = $5,
+		hold_until = $6, handoff_failures = $7, handoff_locked_until = $8, handed_amount = $9, payment_status = $10,
+		captured_amount = $11, settle_amount = $12, refund_due = $13, details = $14, updated_at = $15 WHERE id = $1`,
+		o.ID, o.Status, o.StagingLocation, microsPtr(o.ArrivedAt), microsPtr(o.PickedUpAt), microsPtr(o.HoldUntil),
+		w.failures, microsPtr(o.HandoffLockedUntil), w.handed, o.Payment.Status, o.Payment.Captured.Amount, w.settle,
+		refund, details, w.now); err != nil {
+		return err
+	}
+	for i := range w.dirty {
+		l := o.Lines[i]
+		var sub, answerBy any
+		if l.Substitute != nil {
+			b, err := json.Marshal(l.Substitute)
+			if err != nil {
+				return err
+			}
+			sub = string(b)
+			if l.Substitute.Status == bopis.SubstituteProposed {
+				answerBy = micros(l.Substitute.AnswerBy)
+			}
+		}
+		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE order_lines SET status = $3, picked_quantity = $4, substitute = $5,
+			linked_order_id = $6, answer_by = $7 WHERE order_id = $1 AND id = $2`,
+			o.ID, l.ID, l.Status, nullable(l.PickedQuantity), sub, l.LinkedOrderID, answerBy); err != nil {
+			return err
+		}
+	}
+	w.changed, w.dirty = false, map[int]bool{}
+	return nil
+}
+
+func microsPtr(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return micros(*t)
+}
+
+// apply moves the order by an allowed step, writing its timeline event.
+func (w *work) apply(step orderstate.Step, detail map[string]any) error {
+	w.acted = true
+	from := w.o.Status
+	w.o.Status = step.To
+	w.touch()
+	return w.db.recordStep(w.ctx, w.tx, w.o, from, step, detail, w.now)
+}
+
+// note writes a timeline event that does not move the order.
+func (w *work) note(event string, detail map[string]any) error {
+	w.touch()
+	return w.db.recordStep(w.ctx, w.tx, w.o, w.o.Status, orderstate.Note(w.o.Status, event), detail, w.now)
+}
+
+// timeoutSubstitutes rejects every proposed substitute whose deadline has
+// passed: no answer counts as no.
+func (w *work) timeoutSubstitutes() error {
+	for i, l := range w.o.Lines {
+		if s := l.Substitute; s != nil && s.Status == bopis.SubstituteProposed && micros(s.AnswerBy) <= w.now {
+			if err := w.answer(i, false, "timeout"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// answer records the answer to line i's proposed substitute: approved, it
+// stays reserved and is handed over and paid for; rejected, it is
+// released and the line stays short.
+func (w *work) answer(i int, approve bool, by string) error {
+	l := &w.o.Lines[i]
+	s := l.Substitute
+	at := w.t
+	s.AnsweredAt, s.AnsweredBy = &at, by
+	if approve {
+		s.Status, l.Status = bopis.SubstituteApproved, bopis.LineSubstituted
+	} else {
+		s.Status, l.Status = bopis.SubstituteRejected, bopis.LineShort
+		if err := w.db.unreserve(w.ctx, w.tx, w.o.ID, w.o.StoreID, s.SKU, s.Quantity, CauseRelease, false, w.now); err != nil {
+			return err
+		}
+	}
+	w.dirty[i] = true
+	return w.note(orderstate.EventSubstitutionAnswered, map[string]any{"line_id": l.ID, "sku": s.SKU, "answer": s.Status, "by": by})
+}
+
+// Accept is the store taking an order (POST /v1/orders/{id}/accept).
+func (db *DB) Accept(ctx context.Context, id string, scope OrderScope) (*bopis.Order, error) {
+	return order(db.orderWork(ctx, id, scope, func(w *work) error {
+		step, err := orderstate.Next(w.o.Status, orderstate.Accept)
+		if err != nil || step.Repeat {
+			return err
+		}
+		return w.apply(step, nil)
+	}))
+}
+
+// Reroute is where the rest of short lines may go under the reroute
+// policy: a linked order with this id and pickup code at the first of
+// Attempts that has it all (see PlaceOrder).
+type Reroute struct {
+	OrderID    string
+	PickupCode string
+	Attempts   []PickupAttempt
+}
+
+// Pick records what the store picked (see orderstate.PlanPick). A short
+// line's missing units leave on_hand (cause short_pick) and its
+// reservation; a proposed substitute is reserved at the store (409 when
+// it is not there) and waits for the customer until answerBy. With
+// reroute, short lines without a substitute are placed as one linked
+// order at another store when one has them all; else they stay short.
+func (db *DB) Pick(ctx context.Context, id string, scope OrderScope, req bopis.PickRequest, answerBy time.Time,
+	reroute *Reroute) (*bopis.Order, error) {
+	return order(db.orderWork(ctx, id, scope, func(w *work) error {
+		plan, err := orderstate.PlanPick(w.o, req, answerBy.UTC())
+		if err != nil {
+			return err
+		}
+		todo := plan[:0]
+		for _, lp := range plan {
+			if !lp.Repeat {
+				todo = append(todo, lp)
+			}
+		}
+		if len(todo) == 0 {
+			return nil // every line already says so
+		}
+		step, err := orderstate.Next(w.o.Status, orderstate.Pick)
+		if err != nil {
+			return err
+		}
+		return w.pick(todo, step, reroute)
+	}))
+}
+
+func (w *work) pick(plan []orderstate.LinePick, step orderstate.Step, reroute *Reroute) error {
+	o := w.o
+	var report, rest []map[string]any
+	var restLines []bopis.OrderLine
+	for _, lp := range plan {
+		l := &o.Lines[lp.Index]
+		picked := lp.Picked
+		l.PickedQuantity, l.Status = &picked, orderstate.LineStatus(lp)
+		w.dirty[lp.Index] = true
+		report = append(report, map[string]any{"line_id": l.ID, "sku": l.SKU, "picked": lp.Picked, "short": lp.Short})
+		if lp.Short > 0 {
+			if err := w.db.unreserve(w.ctx, w.tx, o.ID, o.StoreID, l.SKU, lp.Short, CauseShortPick, true, w.now); err != nil {
+				return err
+			}
+			if lp.Substitute == nil {
+				rest = append(rest, map[string]any{"line_id": l.ID, "sku": l.SKU, "short": lp.Short})
+				restLines = append(restLines, bopis.OrderLine{SKU: l.SKU, Quantity: lp.Short, UnitPrice: l.UnitPrice,
+					Fulfillment: bopis.FulfillPickup})
+			}
+		}
+		if s := lp.Substitute; s != nil {
+			_, err := w.db.reserve(w.ctx, w.tx, o.StoreID, o.ID, []ReserveLine{{SKU: s.SKU, Quantity: s.Quantity}}, w.now)
+			var short *Shortfall
+			if errors.As(err, &short) {
+				msg := fmt.Sprintf("%d of %s available at store %s", short.Lines[0].Available, s.SKU, o.StoreID)
+				return &bopis.Error{Code: bopis.ECONFLICT, Message: "the substitute is not in stock",
+					Fields: []bopis.FieldError{{Path: fmt.Sprintf("lines[%d].substitute.sku", lp.Request), Message: msg}}}
+			}
+			if err != nil {
+				return err
+			}
+			l.Substitute = s
+			if err := w.note(orderstate.EventSubstitutionProposed, map[string]any{"line_id": l.ID, "sku": l.SKU,
+				"short": lp.Short, "substitute": s}); err != nil {
+				return err
+			}
+		}
+	}
+	if err := w.apply(step, map[string]any{"lines": report}); err != nil {
+		return err
+	}
+	if len(rest) == 0 {
+		return nil
+	}
+	if err := w.note(orderstate.EventShortPicked, map[string]any{"lines": rest}); err != nil {
+		return err
+	}
+	if reroute == nil {
+		return nil
+	}
+	return w.reroute(plan, restLines, reroute)
+}
+
+// reroute places the short lines' rest as a linked order: its payment is
+// the family's authorization (covered by the root order), captured once
+// when the family's last order closes.
+func (w *work) reroute(plan []orderstate.LinePick, lines []bopis.OrderLine, r *Reroute) error {
+	o := w.o
+	root := o.ID
+	if o.ParentOrderID != "" {
+		root = o.ParentOrderID
+	}
+	var value int64
+	for i := range lines {
+		lines[i].ID = "l" + strconv.Itoa(i+1)
+		value += lines[i].Quantity * lines[i].UnitPrice.Amount
+	}
+	pay := o.Payment
+	pay.Authorized.Amount, pay.Captured.Amount, pay.RefundDue, pay.CoveredBy = value, 0, nil, root
+	if pay.Status == bopis.PaymentCaptured {
+		pay.Captured.Amount = value // paid at placement with the root order
+	}
+	child := bopis.Order{ID: r.OrderID, ExternalID: o.ExternalID, Method: o.Method, PickupCode: r.PickupCode,
+		Customer: o.Customer, PickupPerson: o.PickupPerson, Lines: lines, Payment: pay, ParentOrderID: root}
+	placed, err := w.db.placeOrder(w.ctx, w.tx, Placement{Order: child, PlacedBy: w.placedBy, Attempts: r.Attempts,
+		Routing: bopis.Routing{Reason: "the rest of a short pick at store " + o.StoreID}}, w.t, w.now)
+	var nr *NoRoute
+	if errors.As(err, &nr) {
+		return w.note(orderstate.EventRerouted, map[string]any{"linked_order_id": nil, "reason": "no other store nearby has it all"})
+	}
+	if err != nil {
+		return err
+	}
+	for _, lp := range plan {
+		if l := &o.Lines[lp.Index]; lp.Short > 0 && lp.Substitute == nil {
+			l.Status, l.LinkedOrderID = bopis.LineRerouted, placed.ID
+		}
+	}
+	return w.note(orderstate.EventRerouted, map[string]any{"linked_order_id": placed.ID, "store_id": placed.StoreID,
+		"promised_ready_at": placed.PromisedReadyAt})
+}
+
+// AnswerSubstitution is the customer's answer to a proposed substitute.
+func (db *DB) AnswerSubstitution(ctx context.Context, id string, scope OrderScope, lineID string, approve bool) (*bopis.Order, error) {
+	return order(db.orderWork(ctx, id, scope, func(w *work) error {
+		i, repeat, err := orderstate.PlanAnswer(w.o, lineID, approve)
+		if err != nil || repeat {
+			return err
+		}
+		if _, err := orderstate.Next(w.o.Status, orderstate.Answer); err != nil {
+			return err
+		}
+		return w.answer(i, approve, "customer")
+	}))
+}
+
+// ExpireSubstitutions rejects the proposed substitutes whose customer did
+// not answer in time, and returns how many orders it touched. Every
+// action on an order does the same first, so nothing waits for the sweep.
+func (db *DB) ExpireSubstitutions(ctx context.Context) (int, error) {
+	_, now := db.nowMicros()
+	res, err := db.r.QueryContext(ctx, `SELECT DISTINCT order_id FROM order_lines WHERE answer_by <= $1 LIMIT 500`, now)
+	if err != nil {
+		return 0, err
+	}
+	var ids []string
+	for res.Next() {
+		var id string
+		if err := res.Scan(&id); err != nil {
+			res.Close()
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	res.Close()
+	if err := res.Err(); err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		if _, err := db.orderWork(ctx, id, OrderScope{}, func(*work) error { return nil }); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
+}
+
+// Ready stages an order for the customer: every pickup line resolved and
+// something to hand over; it is held until holdUntil.
+func (db *DB) Ready(ctx context.Context, id string, scope OrderScope, staging string, holdUntil time.Time) (*bopis.Order, error) {
+	return order(db.orderWork(ctx, id, scope, func(w *work) error {
+		step, err := orderstate.Next(w.o.Status, orderstate.Ready)
+		if err != nil || step.Repeat {
+			return err
+		}
+		if open := orderstate.Unresolved(w.o); len(open) > 0 {
+			return &bopis.Error{Code: bopis.ECONFLICT, Message: "every line must be picked, and every substitute answered, first",
+				Fields: open}
+		}
+		if !anyPicked(w.o) {
+			return bopis.Errorf(bopis.ECONFLICT, "nothing was picked: cancel the order instead")
+		}
+		h := holdUntil.UTC()
+		w.o.StagingLocation, w.o.HoldUntil = staging, &h
+		var short []map[string]any
+		for _, l := range w.o.Lines {
+			if l.Status == bopis.LineShort || l.Status == bopis.LineRerouted {
+				short = append(short, map[string]any{"line_id": l.ID, "sku": l.SKU, "short": l.Short(),
+					"linked_order_id": l.LinkedOrderID})
+			}
+		}
+		return w.apply(step, map[string]any{"staging_location": staging, "hold_until": h, "short_lines": short})
+	}))
+}
+
+// anyPicked reports whether the order has anything to hand over: a
+// picked unit or an approved substitute.
+func anyPicked(o *bopis.Order) bool {
+	for _, l := range o.Lines {
+		if l.PickedQuantity != nil && *l.PickedQuantity > 0 || l.Status == bopis.LineSubstituted {
+			return true
+		}
+	}
+	return false
+}
+
+// Arrive records a curbside customer's "I'm here". The first arrival
+// raises order.arrived; a later one only updates the spot and vehicle.
+func (db *DB) Arrive(ctx context.Context, id string, scope OrderScope, a bopis.Arrival) (*bopis.Order, error) {
+	return order(db.orderWork(ctx, id, scope, func(w *work) error {
+		step, err := orderstate.Next(w.o.Status, orderstate.Arrive)
+		if err != nil {
+			return err
+		}
+		if w.o.ArrivedAt != nil {
+			if w.o.Arrival == nil || *w.o.Arrival != a {
+				w.o.Arrival = &a
+				w.touch()
+			}
+			return nil
+		}
+		at := w.t
+		w.o.ArrivedAt, w.o.Arrival = &at, &a
+		return w.apply(step, map[string]any{"parking_spot": a.ParkingSpot, "vehicle": a.Vehicle})
+	}))
+}
+
+// Handoff hands a ready order to whoever shows its pickup code. A wrong
+// code is refused (EINVALID) and counted; the MaxHandoffAttempts-th in a
+// row locks the handoff for HandoffLock and opens a handoff_locked alert.
+// The right code, in one transaction: what was picked leaves on_hand and
+// reserved (ship lines leave their warehouse), anything else held is
+// released, the order is picked_up, and if it was the last open order of
+// its family the payment is settled for what was handed over.
+func (db *DB) Handoff(ctx context.Context, id string, scope OrderScope, code string) (*Closing, error) {
+	return closing(db.orderWork(ctx, id, scope, func(w *work) error {
+		o := w.o
+		step, err := orderstate.Next(o.Status, orderstate.Handoff)
+		if err != nil || step.Repeat {
+			return err
+		}
+		if l := o.HandoffLockedUntil; l != nil && l.After(w.t) {
+			w.refuse = lockedError(*l, w.t)
+			return nil
+		}
+		if subtle.ConstantTimeCompare([]byte(code), []byte(o.PickupCode)) != 1 {
+			return w.wrongCode()
+		}
+		w.failures, o.HandoffLockedUntil = 0, nil
+		if err := w.db.closeOrderAlert(w.ctx, w.tx, AlertHandoffLocked, o, w.now); err != nil {
+			return err
+		}
+		picked := map[string]int64{}
+		ship := map[string]map[string]int64{}
+		for _, l := range o.Lines {
+			switch {
+			case l.Fulfillment == bopis.FulfillShip && l.LocationID != "":
+				if ship[l.LocationID] == nil {
+					ship[l.LocationID] = map[string]int64{}
+				}
+				ship[l.LocationID][l.SKU] += l.Quantity
+			case l.PickedQuantity != nil:
+				picked[l.SKU] += *l.PickedQuantity
+				if s := l.Substitute; s != nil && s.Status == bopis.SubstituteApproved {
+					picked[s.SKU] += s.Quantity
+				}
+			}
+		}
+		if _, err := w.db.consume(w.ctx, w.tx, o.ID, o.StoreID, picked, w.now); err != nil {
+			return err
+		}
+		for wh, m := range ship {
+			if _, err := w.db.consume(w.ctx, w.tx, o.ID, wh, m, w.now); err != nil {
+				return err
+			}
+		}
+		at := w.t
+		o.PickedUpAt, w.handed = &at, orderstate.HandedValue(o)
+		cur := o.Payment.Authorized.Currency
+		if err := w.apply(step, map[string]any{"handed_over": bopis.Money{Amount: w.handed, Currency: cur}}); err != nil {
+			return err
+		}
+		return w.settleFamily()
+	}))
+}
+
+// Closing is what an action that may close an order did.
+type Closing struct {
+	Order *bopis.Order
+	// Settlement is the payment call to make now that it committed, if any.
+	Settlement *Settlement
+	// Acted is false for a repeat of an action that already happened.
+	Acted bool
+}
+
+func closing(w *work, err error) (*Closing, error) {
+	if w == nil {
+		return nil, err
+	}
+	return &Closing{Order: w.o, Settlement: w.settlement, Acted: w.acted}, err
+}
+
+// wrongCode counts a wrong pickup code and refuses it.
+func (w *work) wrongCode() error {
+	o := w.o
+	w.failures++
+	detail := map[string]any{"wrong_codes": w.failures}
+	msg := fmt.Sprintf("wrong pickup code; %d tries left before the handoff locks for %s",
+		bopis.MaxHandoffAttempts-w.failures, bopis.HandoffLock)
+	if w.failures >= bopis.MaxHandoffAttempts {
+		until := w.t.Add(bopis.HandoffLock).UTC()
+		o.HandoffLockedUntil, w.failures = &until, 0
+		detail["locked_until"] = until
+		msg = fmt.Sprintf("wrong pickup code; %d wrong in a row lock the handoff until %s", bopis.MaxHandoffAttempts,
+			until.In(zone(o.TimeZone)).Format(time.RFC3339))
+		d, _ := json.Marshal(map[string]any{"order_id": o.ID, "locked_until": until})
+		if _, err := w.db.execTx(w.ctx, w.tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, AlertHandoffLocked, o.StoreID, o.ID, string(d), w.now); err != nil {
+			return err
+		}
+	}
+	w.refuse = &bopis.Error{Code: bopis.EINVALID, Message: msg,
+		Fields: []bopis.FieldError{{Path: "pickup_code", Message: "does not match the order's pickup code"}}}
+	return w.note(orderstate.EventHandoffRefused, detail)
+}
+
+func lockedError(until, now time.Time) error {
+	return &bopis.Error{Code: bopis.ELOCKED, RetryAfter: until.Sub(now),
+		Message: "too many wrong pickup codes: the handoff is locked until " + until.UTC().Format(time.RFC3339)}
+}
+
+// closeOrderAlert closes an order's open alert of type typ.
+func (db *DB) closeOrderAlert(ctx context.Context, tx *sql.Tx, typ string, o *bopis.Order, now int64) error {
+	_, err := db.execTx(ctx, tx, `UPDATE alerts SET closed_at = $4 WHERE type = $1 AND store_id = $2 AND subject = $3
+		AND closed_at IS NULL`, typ, o.StoreID, o.ID, now)
+	return err
+}
+
+// Cancel cancels an open order (store, customer or admin): everything it
+// holds is released, its slot given back, its linked orders cancelled
+// too, and the payment voided (or captured for what a linked order
+// already handed over) once the family is closed.
+func (db *DB) Cancel(ctx context.Context, id string, scope OrderScope, reason string) (*Closing, error) {
+	return closing(db.orderWork(ctx, id, scope, func(w *work) error {
+		repeat, err := w.cancel(reason)
+		if err != nil || repeat {
+			return err
+		}
+		if w.o.ParentOrderID == "" {
+			if err := w.cancelLinked(); err != nil {
+				return err
+			}
+		}
+		return w.settleFamily()
+	}))
+}
+
+func (w *work) cancel(reason string) (repeat bool, err error) {
+	o := w.o
+	step, err := orderstate.Next(o.Status, orderstate.Cancel)
+	if err != nil || step.Repeat {
+		return step.Repeat, err
+	}
+	if _, err := w.db.release(w.ctx, w.tx, o.ID, w.now); err != nil {
+		return false, err
+	}
+	if err := unbookSlot(w.ctx, w.tx, o.StoreID, o.PickupWindow.Start.Unix()); err != nil {
+		return false, err
+	}
+	if err := w.db.closeOrderAlert(w.ctx, w.tx, AlertHandoffLocked, o, w.now); err != nil {
+		return false, err
+	}
+	for i := range o.Lines {
+		if s := o.Lines[i].Substitute; s != nil && s.Status == bopis.SubstituteProposed {
+			at := w.t
+			s.Status, s.AnsweredBy, s.AnsweredAt = bopis.SubstituteRejected, "cancelled", &at
+			o.Lines[i].Status = bopis.LineShort
+			w.dirty[i] = true
+		}
+	}
+	o.CancelReason = reason
+	return false, w.apply(step, map[string]any{"reason": reason})
+}
+
+// cancelLinked cancels the root's open linked orders with it.
+func (w *work) cancelLinked() error {
+	ids, err := w.family()
+	if err != nil {
+		return err
+	}
+	for _, f := range ids {
+		if f.id == w.o.ID || !f.status.Open() {
+			continue
+		}
+		c, err := w.db.lockWork(w.ctx, w.tx, f.id, OrderScope{}, w.t, w.now)
+		if err != nil {
+			return err
+		}
+		if _, err := c.cancel("the order it was linked to (" + w.o.ID + ") was cancelled"); err != nil {
+			return err
+		}
+		if err := c.save(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type member struct {
+	id     string
+	status bopis.OrderStatus
+	handed int64
+}
+
+// family lists the order's root and its linked orders as stored (save
+// first for w's own changes to count).
+func (w *work) family() ([]member, error) {
+	root := w.o.ID
+	if w.o.ParentOrderID != "" {
+		root = w.o.ParentOrderID
+	}
+	res, err := w.tx.QueryContext(w.ctx, `SELECT id, status, handed_amount FROM orders WHERE id = $1 OR parent_order_id = $1
+		ORDER BY id`, root)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	var out []member
+	for res.Next() {
+		var m member
+		if err := res.Scan(&m.id, &m.status, &m.handed); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, res.Err()
+}
+
+// Settlement is the gateway call that settles a family's payment: a
+// capture of Capture (partial: the rest is released), or a void when its
+// amount is 0.
+type Settlement struct {
+	OrderID         string // the root order, whose authorization it is
+	Gateway         string
+	AuthorizationID string
+	Capture         bopis.Money
+}
+
+// settleFamily settles the payment once the family's last open order has
+// closed: the value handed over across it (plus the root's ship lines
+// when the root was picked up), at most what was authorized. An
+// authorization becomes capture_pending or void_pending, for the caller
+// to carry out after commit (and the sweep to retry); a payment captured
+// at placement records what is due back.
+func (w *work) settleFamily() error {
+	if err := w.save(); err != nil {
+		return err
+	}
+	fam, err := w.family()
+	if err != nil {
+		return err
+	}
+	var handed int64
+	for _, m := range fam {
+		if m.status.Open() {
+			return nil
+		}
+		handed += m.handed
+	}
+	r := w
+	if w.o.ParentOrderID != "" {
+		if r, err = w.db.lockWork(w.ctx, w.tx, w.o.ParentOrderID, OrderScope{}, w.t, w.now); err != nil {
+			return err
+		}
+	}
+	o := r.o
+	amount := handed
+	if o.Status == bopis.OrderPickedUp {
+		amount += orderstate.ShipValue(o)
+	}
+	amount = min(amount, o.Payment.Authorized.Amount)
+	cur := o.Payment.Authorized.Currency
+	switch o.Payment.Status {
+	case bopis.PaymentCaptured:
+		if due := o.Payment.Captured.Amount - amount; due > 0 {
+			o.Payment.RefundDue = &bopis.Money{Amount: due, Currency: cur}
+			if err := r.note("payment.refund_due", map[string]any{"refund_due": o.Payment.RefundDue}); err != nil {
+				return err
+			}
+		}
+	case bopis.PaymentAuthorized:
+		o.Payment.Status = bopis.PaymentVoidPending
+		if amount > 0 {
+			o.Payment.Status, r.settle = bopis.PaymentCapturePending, amount
+		}
+		r.touch()
+		w.settlement = &Settlement{OrderID: o.ID, Gateway: o.Payment.Gateway, AuthorizationID: o.Payment.AuthorizationID,
+			Capture: bopis.Money{Amount: amount, Currency: cur}}
+	}
+	return r.save()
+}
+
+// SettlePayment records that the gateway carried out s: the root order's
+// payment is captured (for the family's total) or voided, and each
+// linked order's shows its own share. Recording it twice does nothing.
+func (db *DB) SettlePayment(ctx context.Context, s Settlement) error {
+	_, now := db.nowMicros()
+	status, pending, event := bopis.PaymentCaptured, bopis.PaymentCapturePending, "payment.captured"
+	if s.Capture.Amount == 0 {
+		status, pending, event = bopis.PaymentVoided, bopis.PaymentVoidPending, "payment.voided"
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var orderStatus string
+		err := tx.QueryRowContext(ctx, `UPDATE orders SET payment_status = $2, captured_amount = $3, updated_at = $4
+			WHERE id = $1 AND payment_status = $5 RETURNING status`, s.OrderID, status, s.Capture.Amount, now, pending).Scan(&orderStatus)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // already recorded
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE orders SET payment_status = $2,
+			captured_amount = CASE WHEN $2 = '`+bopis.PaymentCaptured+`' THEN handed_amount ELSE 0 END, updated_at = $3
+			WHERE parent_order_id = $1`, s.OrderID, status, now); err != nil {
+			return err
+		}
+		d, _ := json.Marshal(map[string]any{"amount": s.Capture, "authorization_id": s.AuthorizationID})
+		_, err = tx.ExecContext(ctx, `INSERT INTO order_events (order_id, type, from_status, to_status, detail, created_at)
+			VALUES ($1, $2, $3, $3, $4, $5)`, s.OrderID, event, orderStatus, string(d), now)
+		return err
+	})
+}
+
+// PendingSettlements lists the payments a crash or a gateway failure left
+// pending, oldest first, for the sweep to carry out.
+func (db *DB) PendingSettlements(ctx context.Context) ([]Settlement, error) {
+	res, err := db.r.QueryContext(ctx, `SELECT id, payment_gateway, payment_id, payment_status, settle_amount, currency
+		FROM orders WHERE payment_status IN ($1, $2) ORDER BY updated_at LIMIT 100`,
+		bopis.PaymentCapturePending, bopis.PaymentVoidPending)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	var out []Settlement
+	for res.Next() {
+		var s Settlement
+		var status string
+		if err := res.Scan(&s.OrderID, &s.Gateway, &s.AuthorizationID, &status, &s.Capture.Amount, &s.Capture.Currency); err != nil {
+			return nil, err
+		}
+		if status == bopis.PaymentVoidPending {
+			s.Capture.Amount = 0
+		}
+		out = append(out, s)
+	}
+	return out, res.Err()
+}
