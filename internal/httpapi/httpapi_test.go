@@ -39,15 +39,20 @@ func newEnvAt(t *testing.T, db *storage.DB, now func() time.Time) *env {
 }
 
 // newEnvWith starts a server with cfg, filling in the storage, logger,
-// metrics registry and read model.
-func newEnvWith(t *testing.T, db *storage.DB, cfg httpapi.Config) *env {
+// metrics registry and read model; tune adjusts the orders service's
+// configuration (policies) when cfg has none.
+func newEnvWith(t *testing.T, db *storage.DB, cfg httpapi.Config, tune ...func(*orders.Config)) *env {
 	t.Helper()
 	e := &env{t: t, db: db, logs: &bytes.Buffer{}, model: readmodel.New(readmodel.Config{})}
 	cfg.Storage, cfg.Checkout, cfg.Registry, cfg.Version = db, e.model, prometheus.NewRegistry(), "test"
 	cfg.Logger = slog.New(httpapi.LogHandler(slog.NewJSONHandler(e.logs, nil)))
 	if cfg.Orders == nil {
-		cfg.Orders = orders.New(orders.Config{DB: db, Model: e.model, Gateway: payment.NewTest(db, cfg.Now), Now: cfg.Now,
-			Logger: cfg.Logger, Registry: cfg.Registry})
+		oc := orders.Config{DB: db, Model: e.model, Gateway: payment.NewTest(db, cfg.Now), Now: cfg.Now,
+			Logger: cfg.Logger, Registry: cfg.Registry}
+		for _, f := range tune {
+			f(&oc)
+		}
+		cfg.Orders = orders.New(oc)
 	}
 	srv := httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(srv.Close)

@@ -302,7 +302,7 @@ func (s *Server) registerInventory() {
 	huma.Register(s.api, op("list-alerts", http.MethodGet, "/v1/alerts", "Open alerts, oldest first", "Inventory",
 		bopis.RoleStore),
 		func(ctx context.Context, in *struct {
-			Type    string `query:"type" enum:"low_stock,stale_feed,late_order,authorization_expiring" doc:"One type; all when absent."`
+			Type    string `query:"type" enum:"low_stock,stale_feed,handoff_locked,late_order,authorization_expiring" doc:"One type; all when absent."`
 			StoreID string `query:"store_id" doc:"One store; a store key sees only its stores."`
 			Page
 		}) (*listOutput[storage.Alert], error) {

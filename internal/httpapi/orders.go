@@ -249,7 +249,7 @@ func (s *Server) registerStoreWork() {
 		bopis.RoleStore), func(ctx context.Context, in *struct {
 		OrderIDPath
 		Body struct {
-			StagingLocation string `json:"staging_location" doc:"Where the order waits, e.g. shelf B3."`
+			StagingLocation string `json:"staging_location,omitempty" doc:"Where the order waits, e.g. shelf B3."`
 		}
 	}) (*orderOutput, error) {
 		o, err := s.orders.Ready(ctx, in.ID, orderScope(ctx), in.Body.StagingLocation)
@@ -276,7 +276,7 @@ func (s *Server) registerStoreWork() {
 		bopis.RoleStore), func(ctx context.Context, in *struct {
 		OrderIDPath
 		Body struct {
-			PickupCode string `json:"pickup_code" maxLength:"20" doc:"The code the customer shows."`
+			PickupCode string `json:"pickup_code,omitempty" maxLength:"20" doc:"The code the customer shows."`
 		}
 	}) (*orderOutput, error) {
 		o, err := s.orders.Handoff(ctx, in.ID, orderScope(ctx), in.Body.PickupCode)
@@ -289,7 +289,7 @@ func (s *Server) registerStoreWork() {
 		bopis.RoleStore, bopis.RoleStorefront), func(ctx context.Context, in *struct {
 		OrderIDPath
 		Body struct {
-			Reason string `json:"reason" doc:"Why, e.g. customer request, out of stock."`
+			Reason string `json:"reason,omitempty" doc:"Why, e.g. customer request, out of stock."`
 		}
 	}) (*orderOutput, error) {
 		o, err := s.orders.Cancel(ctx, in.ID, orderScope(ctx), in.Body.Reason)
