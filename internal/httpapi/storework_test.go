@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -552,5 +553,64 @@ func TestPendingSettlementIsRetried(t *testing.T) {
 		if g := w.gatewayPayment(o); g.Status != bopis.PaymentVoided || o["payment"].(map[string]any)["status"] != "voided" {
 			t.Errorf("after the sweep: gateway %s, order %v", g.Status, o["payment"])
 		}
+	})
+}
+
+// TestHandoffAndCancelRace: store associates and the customer act on one
+// ready order at once. Exactly one of handoff and cancel wins; the other
+// side gets the order as it stands (a repeat) or 409; the payment is
+// settled once; no stock is lost or double counted.
+func TestHandoffAndCancelRace(t *testing.T) {
+	eachWork(t, func(t *testing.T, w *work) {
+		for round := range 3 {
+			id := w.order("mid", "in_store", "A", 2)
+			w.must(w.mid, id, "accept", nil, "accepted")
+			w.must(w.mid, id, "pick", picks("l1", 2), "picking")
+			o := w.must(w.mid, id, "ready", map[string]any{"staging_location": "B3"}, "ready")
+			var wg sync.WaitGroup
+			results := make(chan response, 16)
+			for i := range 16 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if i%2 == 0 {
+						results <- w.act(w.mid, id, "handoff", map[string]any{"pickup_code": o["pickup_code"]})
+					} else {
+						results <- w.act(w.front, id, "cancel", map[string]any{"reason": "race"})
+					}
+				}()
+			}
+			wg.Wait()
+			close(results)
+			final := w.do("GET", "/v1/orders/"+id, w.front, nil).body
+			for r := range results {
+				if r.status == 200 && r.body["status"] != final["status"] || r.status != 200 && r.status != 409 {
+					t.Errorf("round %d: %d %s; the order ended %v", round, r.status, r.raw, final["status"])
+				}
+			}
+			closes := 0
+			for _, ev := range w.timeline(w.front, id) {
+				if ev == "order.picked_up" || ev == "order.cancelled" {
+					closes++
+				}
+			}
+			g := w.gatewayPayment(final)
+			switch final["status"] {
+			case "picked_up":
+				if g.Status != bopis.PaymentCaptured || g.Captured != 2*1999 {
+					t.Errorf("round %d: picked up, gateway %+v", round, g)
+				}
+			case "cancelled":
+				if g.Status != bopis.PaymentVoided {
+					t.Errorf("round %d: cancelled, gateway %+v", round, g)
+				}
+			default:
+				t.Errorf("round %d: ended %v", round, final["status"])
+			}
+			if closes != 1 {
+				t.Errorf("round %d: %d closing events", round, closes)
+			}
+		}
+		w.checkInvariants("mid")
 	})
 }
