@@ -45,7 +45,7 @@ func runDemo(ctx context.Context, args []string, logger *slog.Logger, stdout, st
 	if err != nil {
 		return err
 	}
-	return listenAndServe(ctx, ln, db, logger, func(url string) { printDemoHelp(stdout, url, keys) })
+	return listenAndServe(ctx, ln, db, logger, true, func(url string) { printDemoHelp(stdout, url, keys) })
 }
 
 type demoKey struct {
@@ -151,6 +151,9 @@ Try:
   curl -s -X PUT -H 'Authorization: Bearer %[3]s' -H 'Content-Type: application/json' '%[1]s/v1/skus/MY-SKU' -d '{"name":"My item"}'
   curl -s -H 'Authorization: Bearer %[4]s' '%[1]s/v1/stores/s-0002'   # 403: a store key reaches only its own store
   curl -s '%[1]s/openapi.json' | head -c 300
+
+Every email and SMS bopis would send (order confirmations, ready for pickup, …)
+lands in the demo mailbox: %[1]s/demo/mailbox
 
 Stop with Ctrl-C.
 `, url, sf, admin, store)

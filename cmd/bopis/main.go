@@ -52,6 +52,15 @@ Environment:
   BOPIS_SHORT_PICK_POLICY  continue (default: the order goes on without what was not found) or reroute
   BOPIS_SUBSTITUTION_TIMEOUT  a proposed substitute not answered this long counts as rejected (default 30m)
   BOPIS_PAYMENT_GATEWAY    test (built in, default) or stripe
+  BOPIS_SMTP_URL           email server, smtp://user:pass@host:587 or smtps://… (or BOPIS_SMTP_URL_FILE); unset: email not sent
+  BOPIS_SMTP_FROM          the From address of email
+  BOPIS_SMS_URL            SMS provider base URL (Twilio Messages API); unset: SMS not sent
+  BOPIS_SMS_ACCOUNT_SID, BOPIS_SMS_AUTH_TOKEN (or _FILE), BOPIS_SMS_FROM   the SMS account
+  BOPIS_QUIET_HOURS        no SMS between these store-local times (default 21:00-08:00)
+  BOPIS_WEBHOOK_MAX_AGE    webhook deliveries are retried this long (default 24h)
+  BOPIS_TEMPLATES_DIR      files here override the built-in message templates
+  BOPIS_PUBLIC_URL         base URL of the links in customer messages (default: the listen address)
+  BOPIS_SECRET_KEY         64 hex digits sealing webhook secrets and signing customer links (or _FILE)
   BOPIS_STRIPE_SECRET_KEY  Stripe secret key (or BOPIS_STRIPE_SECRET_KEY_FILE)
   BOPIS_STRIPE_URL         Stripe API base URL (default https://api.stripe.com)
 `

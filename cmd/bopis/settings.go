@@ -9,6 +9,7 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/app"
+	"github.com/bopis/bopis/internal/notify"
 )
 
 // loadSettings reads the retailer's policies from the environment:
@@ -55,12 +56,53 @@ func loadSettings() (app.Settings, error) {
 			return s, fmt.Errorf("BOPIS_SUBSTITUTION_TIMEOUT must be a duration of a minute or more, such as 30m")
 		}
 	}
+	if s.Notify, err = loadNotify(); err != nil {
+		return s, err
+	}
 	s.Payment = env("BOPIS_PAYMENT_GATEWAY", "test")
 	s.StripeURL = env("BOPIS_STRIPE_URL", "")
 	if s.StripeSecret, err = secret("BOPIS_STRIPE_SECRET_KEY"); err != nil {
 		return s, err
 	}
 	return s, nil
+}
+
+// loadNotify reads how customers and webhooks are told: BOPIS_SMTP_URL
+// (secret: it may hold the password), BOPIS_SMTP_FROM, BOPIS_SMS_URL,
+// BOPIS_SMS_ACCOUNT_SID, BOPIS_SMS_AUTH_TOKEN (secret), BOPIS_SMS_FROM,
+// BOPIS_QUIET_HOURS, BOPIS_WEBHOOK_MAX_AGE, BOPIS_TEMPLATES_DIR,
+// BOPIS_PUBLIC_URL and BOPIS_SECRET_KEY (secret).
+func loadNotify() (app.Notify, error) {
+	var n app.Notify
+	var err error
+	if n.SMTPURL, err = secret("BOPIS_SMTP_URL"); err != nil {
+		return n, err
+	}
+	n.SMTPFrom = env("BOPIS_SMTP_FROM", "bopis@localhost")
+	n.SMSURL = env("BOPIS_SMS_URL", "")
+	n.SMSAccountSID = env("BOPIS_SMS_ACCOUNT_SID", "")
+	if n.SMSAuthToken, err = secret("BOPIS_SMS_AUTH_TOKEN"); err != nil {
+		return n, err
+	}
+	n.SMSFrom = env("BOPIS_SMS_FROM", "")
+	if n.SMSURL != "" && (n.SMSAccountSID == "" || n.SMSAuthToken == "" || n.SMSFrom == "") {
+		return n, fmt.Errorf("BOPIS_SMS_URL needs BOPIS_SMS_ACCOUNT_SID, BOPIS_SMS_AUTH_TOKEN and BOPIS_SMS_FROM")
+	}
+	if n.QuietHours, err = notify.ParseQuietHours(env("BOPIS_QUIET_HOURS", "21:00-08:00")); err != nil {
+		return n, fmt.Errorf("BOPIS_QUIET_HOURS: %w", err)
+	}
+	n.WebhookMaxAge = 24 * time.Hour
+	if v := env("BOPIS_WEBHOOK_MAX_AGE", ""); v != "" {
+		if n.WebhookMaxAge, err = time.ParseDuration(v); err != nil || n.WebhookMaxAge < time.Minute {
+			return n, fmt.Errorf("BOPIS_WEBHOOK_MAX_AGE must be a duration of a minute or more, such as 24h")
+		}
+	}
+	n.TemplatesDir = env("BOPIS_TEMPLATES_DIR", "")
+	n.PublicURL = strings.TrimRight(env("BOPIS_PUBLIC_URL", ""), "/")
+	if n.SecretKey, err = secret("BOPIS_SECRET_KEY"); err != nil {
+		return n, err
+	}
+	return n, nil
 }
 
 // secret reads a secret from NAME, or from the file named by NAME_FILE

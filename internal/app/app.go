@@ -12,10 +12,13 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/dispatch"
 	"github.com/bopis/bopis/internal/httpapi"
+	"github.com/bopis/bopis/internal/notify"
 	"github.com/bopis/bopis/internal/orders"
 	"github.com/bopis/bopis/internal/payment"
 	"github.com/bopis/bopis/internal/readmodel"
+	"github.com/bopis/bopis/internal/seal"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -38,6 +41,23 @@ type Settings struct {
 	// SubstitutionTimeout is how long a proposed substitute waits for the
 	// customer's answer (default 30 minutes).
 	SubstitutionTimeout time.Duration
+	Notify              Notify
+}
+
+// Notify configures how customers and the retailer's systems are told.
+type Notify struct {
+	SMTPURL, SMTPFrom string // email; no URL: not configured
+	// SMSURL is the Twilio-compatible provider's base URL; no URL: not configured.
+	SMSURL, SMSAccountSID, SMSAuthToken, SMSFrom string
+	QuietHours                                   notify.QuietHours
+	WebhookMaxAge                                time.Duration
+	TemplatesDir                                 string // overrides of the built-in templates
+	PublicURL                                    string // base of customer links
+	// SecretKey seals webhook secrets and signs customer links; without
+	// one, the instance keeps a generated key in its database.
+	SecretKey string
+	// Mailbox (the demo): email and SMS go to the /demo/mailbox page.
+	Mailbox bool
 }
 
 // gateway builds the payment gateway the settings name.
@@ -71,6 +91,8 @@ const (
 	FollowInterval = 200 * time.Millisecond // change feed → read model
 	SweepInterval  = time.Minute            // silent POS feeds → stale_feed alerts
 	HoldSweep      = 5 * time.Second        // expired holds, unanswered substitutes, pending payments
+	// DispatchInterval is how often the outbox is fanned out and sent.
+	DispatchInterval = time.Second
 )
 
 // Service is a started bopis: its API and the work running behind it.
@@ -110,13 +132,59 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 	}
 	svc := orders.New(orders.Config{DB: db, Model: s.Model, Gateway: gw, Logger: logger, Registry: reg,
 		ShortPick: set.ShortPick, SubstitutionTimeout: set.SubstitutionTimeout})
-	s.wg.Add(2)
+	key, d, err := set.Notify.dispatcher(ctx, db, logger)
+	if err != nil {
+		s.Stop()
+		return nil, err
+	}
+	s.wg.Add(3)
 	go func() { defer s.wg.Done(); sweepFeeds(ctx, db, logger, SweepInterval) }()
 	go func() { defer s.wg.Done(); sweepOrders(ctx, db, svc, logger, HoldSweep) }()
+	go func() { defer s.wg.Done(); d.Run(ctx, DispatchInterval) }()
 	s.API = httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version,
-		Checkout: s.Model, Orders: svc,
-		PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate})
+		Checkout: s.Model, Orders: svc, PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate,
+		Key: key, WebhookMaxAge: set.Notify.WebhookMaxAge, Mailbox: set.Notify.Mailbox})
 	return s, nil
+}
+
+// dispatcher builds the outbox dispatcher the settings describe, with the
+// instance's secret key.
+func (n Notify) dispatcher(ctx context.Context, db *storage.DB, logger *slog.Logger) (*seal.Key, *dispatch.Dispatcher, error) {
+	secret := n.SecretKey
+	if secret == "" {
+		var err error
+		if secret, err = db.InstanceKey(ctx, "secret", seal.Generate); err != nil {
+			return nil, nil, fmt.Errorf("the instance key: %w", err)
+		}
+		logger.Warn("BOPIS_SECRET_KEY is not set: webhook secrets are sealed with a key kept in the database itself; " +
+			"set BOPIS_SECRET_KEY in production")
+	}
+	key, err := seal.Parse(secret)
+	if err != nil {
+		return nil, nil, fmt.Errorf("BOPIS_SECRET_KEY: %w", err)
+	}
+	tmpl, err := notify.LoadTemplates(n.TemplatesDir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("BOPIS_TEMPLATES_DIR: %w", err)
+	}
+	c := dispatch.Config{DB: db, Templates: tmpl, Quiet: n.QuietHours, WebhookMaxAge: n.WebhookMaxAge, Key: key,
+		PublicURL: n.PublicURL, Logger: logger}
+	switch {
+	case n.Mailbox:
+		c.Email, c.SMS = dispatch.Mailbox{}, dispatch.Mailbox{}
+	default:
+		if n.SMTPURL != "" {
+			smtp, err := notify.NewSMTP(n.SMTPURL, n.SMTPFrom)
+			if err != nil {
+				return nil, nil, fmt.Errorf("BOPIS_SMTP_URL: %w", err)
+			}
+			c.Email = smtp
+		}
+		if n.SMSURL != "" {
+			c.SMS = notify.NewSMS(n.SMSURL, n.SMSAccountSID, n.SMSAuthToken, n.SMSFrom, nil)
+		}
+	}
+	return key, dispatch.New(c), nil
 }
 
 // Stop ends the background work and waits for it.

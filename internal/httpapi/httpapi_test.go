@@ -16,6 +16,7 @@ import (
 	"github.com/bopis/bopis/internal/orders"
 	"github.com/bopis/bopis/internal/payment"
 	"github.com/bopis/bopis/internal/readmodel"
+	"github.com/bopis/bopis/internal/seal"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/bopis/bopis/internal/storage/storagetest"
 	"github.com/prometheus/client_golang/prometheus"
@@ -29,6 +30,8 @@ type env struct {
 	logs  *bytes.Buffer
 	model *readmodel.Model
 	seen  storage.Watermark
+	// sealKey is the server's instance key (webhook secrets, customer links).
+	sealKey *seal.Key
 }
 
 func newEnv(t *testing.T, db *storage.DB) *env { return newEnvWith(t, db, httpapi.Config{}) }
@@ -46,6 +49,10 @@ func newEnvWith(t *testing.T, db *storage.DB, cfg httpapi.Config, tune ...func(*
 	e := &env{t: t, db: db, logs: &bytes.Buffer{}, model: readmodel.New(readmodel.Config{})}
 	cfg.Storage, cfg.Checkout, cfg.Registry, cfg.Version = db, e.model, prometheus.NewRegistry(), "test"
 	cfg.Logger = slog.New(httpapi.LogHandler(slog.NewJSONHandler(e.logs, nil)))
+	if cfg.Key == nil {
+		cfg.Key, _ = seal.Parse(seal.Generate())
+	}
+	e.sealKey = cfg.Key
 	if cfg.Orders == nil {
 		oc := orders.Config{DB: db, Model: e.model, Gateway: payment.NewTest(db, cfg.Now), Now: cfg.Now,
 			Logger: cfg.Logger, Registry: cfg.Registry}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/seal"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -49,6 +50,7 @@ type Storage interface {
 	Alerts(ctx context.Context, f storage.AlertFilter, p storage.Page) ([]storage.Alert, string, error)
 
 	OrderReader
+	Notifier
 }
 
 // Config wires a Server.
@@ -70,6 +72,12 @@ type Config struct {
 	// the storefront route (defaults: 10 requests/s, bursts of 20).
 	PublicRate  float64
 	PublicBurst int
+	// Key seals webhook secrets (required).
+	Key *seal.Key
+	// WebhookMaxAge is how long a replayed delivery is retried (default 24 h).
+	WebhookMaxAge time.Duration
+	// Mailbox serves the demo mailbox page at /demo/mailbox.
+	Mailbox bool
 }
 
 // Server is the HTTP face of bopis.
@@ -80,12 +88,15 @@ type Server struct {
 	now     func() time.Time
 	api     huma.API
 
-	checkout    Checkout
-	orders      Orders
-	orderReader OrderReader
-	publicLimit *ipLimiter
-	keys        *keyCache
-	handler     http.Handler
+	checkout      Checkout
+	orders        Orders
+	orderReader   OrderReader
+	notifier      Notifier
+	key           *seal.Key
+	webhookMaxAge time.Duration
+	publicLimit   *ipLimiter
+	keys          *keyCache
+	handler       http.Handler
 }
 
 // New builds the server and registers every route.
@@ -94,7 +105,11 @@ func New(cfg Config) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	s.checkout, s.orders, s.orderReader = cfg.Checkout, cfg.Orders, cfg.Storage
+	s.checkout, s.orders, s.orderReader, s.notifier, s.key = cfg.Checkout, cfg.Orders, cfg.Storage, cfg.Storage, cfg.Key
+	s.webhookMaxAge = cfg.WebhookMaxAge
+	if s.webhookMaxAge <= 0 {
+		s.webhookMaxAge = 24 * time.Hour
+	}
 	if cfg.PublicRate <= 0 {
 		cfg.PublicRate = 10
 	}
@@ -141,6 +156,10 @@ func New(cfg Config) *Server {
 	s.registerBigCommerce()
 	s.registerOrders()
 	s.registerStoreWork()
+	s.registerWebhooks()
+	if cfg.Mailbox {
+		mux.HandleFunc("GET /demo/mailbox", s.mailbox)
+	}
 	if cfg.PublicStorefront {
 		s.registerStorefront()
 	}

@@ -64,6 +64,8 @@ func (postgresDialect) jsonTextArray(param string) string {
 // levels queue instead of both computing from the same old value.
 func (postgresDialect) lockRows(table string) string { return " FOR UPDATE OF " + table }
 
+func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
+
 func (postgresDialect) snapshotTx() *sql.TxOptions {
 	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 }

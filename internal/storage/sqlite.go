@@ -79,6 +79,8 @@ func (sqliteDialect) jsonTextArray(param string) string {
 
 func (sqliteDialect) lockRows(string) string { return "" }
 
+func (sqliteDialect) skipLocked() string { return "" }
+
 func (sqliteDialect) snapshotTx() *sql.TxOptions { return nil }
 
 func (sqliteDialect) changeHorizon() string { return "SELECT v + 1 FROM change_seq" }

@@ -64,6 +64,9 @@ type DB struct {
 // dialect is what differs between the databases.
 type dialect interface {
 	name() string
+	// skipLocked ends a SELECT that claims rows: other claimers skip them
+	// (PostgreSQL; SQLite has one writer).
+	skipLocked() string
 	gooseDialect() goose.Dialect
 	migrationOptions() ([]goose.ProviderOption, error)
 	// conflict reports whether err is a unique violation, and on what.

@@ -1,0 +1,388 @@
+// Package dispatch delivers the transactional outbox. Every event a
+// change wrote (in the change's own transaction) is fanned out once into
+// customer notifications (email, SMS: rendered then, in the store's time
+// zone) and webhook deliveries; each of those is then sent on its own,
+// leased so that two processes never send it together, and retried with
+// backoff. A crash after commit only delays a message: the event, the
+// notification and the delivery are rows that wait for the next pass.
+package dispatch
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/notify"
+	"github.com/bopis/bopis/internal/seal"
+	"github.com/bopis/bopis/internal/storage"
+)
+
+// Storage is what dispatching needs of the database.
+type Storage interface {
+	UndispatchedEvents(ctx context.Context, limit int) ([]storage.OutboxEvent, error)
+	Dispatch(ctx context.Context, fans []storage.Fanout) error
+	ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]storage.Notification, error)
+	FinishNotification(ctx context.Context, id int64, sent bool, providerID, reason string, retryAt *time.Time) error
+	ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]storage.Delivery, error)
+	FinishDelivery(ctx context.Context, id int64, delivered bool, status int, errText string, retryAt *time.Time) error
+	Webhooks(ctx context.Context) ([]storage.Webhook, error)
+	GetOrder(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error)
+	GetStore(ctx context.Context, id string) (*bopis.Store, error)
+}
+
+// Config builds a Dispatcher.
+type Config struct {
+	DB        Storage
+	Templates *notify.Templates
+	// Email and SMS send the customer's messages; nil: the channel is not
+	// configured and its messages are recorded not_sent with the reason.
+	Email, SMS notify.Sender
+	Quiet      notify.QuietHours // SMS wait for the end of these, store time
+	// WebhookMaxAge is how long a delivery is retried (default 24 h).
+	WebhookMaxAge time.Duration
+	Key           *seal.Key // opens webhook secrets, makes customer links
+	PublicURL     string    // where customer links point, e.g. https://pickup.example.com
+	Client        *http.Client
+	Now           func() time.Time
+	Logger        *slog.Logger
+}
+
+// Tunables.
+const (
+	batch           = 100
+	lease           = 2 * time.Minute // a sender's claim on a message
+	maxAttempts     = 10              // of a notification
+	firstRetry      = 10 * time.Second
+	maxRetry        = time.Hour
+	DefaultMaxAge   = 24 * time.Hour
+	webhookTimeout  = 10 * time.Second
+	SignatureHeader = "Bopis-Signature"
+)
+
+// Dispatcher fans out and sends.
+type Dispatcher struct{ c Config }
+
+// New returns a Dispatcher.
+func New(c Config) *Dispatcher {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.WebhookMaxAge == 0 {
+		c.WebhookMaxAge = DefaultMaxAge
+	}
+	if c.Client == nil {
+		c.Client = &http.Client{Timeout: webhookTimeout}
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Dispatcher{c}
+}
+
+// Run dispatches every interval until ctx ends.
+func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		if _, err := d.Once(ctx); err != nil && ctx.Err() == nil {
+			d.c.Logger.WarnContext(ctx, "dispatching the outbox", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Stats is what one pass did.
+type Stats struct{ Events, Notifications, Deliveries int }
+
+// Once fans out the events waiting, then sends what is due.
+func (d *Dispatcher) Once(ctx context.Context) (Stats, error) {
+	var st Stats
+	var err error
+	if st.Events, err = d.FanOut(ctx); err != nil {
+		return st, err
+	}
+	if st.Notifications, err = d.SendNotifications(ctx); err != nil {
+		return st, err
+	}
+	st.Deliveries, err = d.DeliverWebhooks(ctx)
+	return st, err
+}
+
+// eventPayload is what order events carry (storage.recordStep).
+type eventPayload struct {
+	OrderID string         `json:"order_id"`
+	Detail  map[string]any `json:"detail"`
+}
+
+// FanOut turns waiting events into notifications and deliveries.
+func (d *Dispatcher) FanOut(ctx context.Context) (int, error) {
+	evs, err := d.c.DB.UndispatchedEvents(ctx, batch)
+	if err != nil || len(evs) == 0 {
+		return 0, err
+	}
+	hooks, err := d.c.DB.Webhooks(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := d.c.Now()
+	fans := make([]storage.Fanout, 0, len(evs))
+	for _, ev := range evs {
+		f := storage.Fanout{EventID: ev.ID}
+		if f.Notifications, err = d.notifications(ctx, ev, now); err != nil {
+			return 0, fmt.Errorf("event %d: %w", ev.ID, err)
+		}
+		body, err := json.Marshal(map[string]any{"id": "evt_" + strconv.FormatInt(ev.ID, 10), "type": ev.Type,
+			"created_at": ev.CreatedAt, "data": ev.Payload})
+		if err != nil {
+			return 0, err
+		}
+		for _, w := range hooks {
+			if w.Wants(ev.Type) {
+				f.Deliveries = append(f.Deliveries, storage.Delivery{WebhookID: w.ID, EventType: ev.Type, Body: body,
+					ExpiresAt: now.Add(d.c.WebhookMaxAge)})
+			}
+		}
+		fans = append(fans, f)
+	}
+	return len(fans), d.c.DB.Dispatch(ctx, fans)
+}
+
+// notifications renders the customer's messages for an order event, one
+// per channel they chose.
+func (d *Dispatcher) notifications(ctx context.Context, ev storage.OutboxEvent, now time.Time) ([]storage.Notification, error) {
+	name, ok := notify.TemplateFor(ev.Type)
+	if !ok {
+		return nil, nil
+	}
+	var p eventPayload
+	if err := json.Unmarshal(ev.Payload, &p); err != nil || p.OrderID == "" {
+		return nil, err
+	}
+	o, err := d.c.DB.GetOrder(ctx, p.OrderID, storage.OrderScope{})
+	if err != nil {
+		return nil, err
+	}
+	store, err := d.c.DB.GetStore(ctx, o.StoreID)
+	if err != nil {
+		return nil, err
+	}
+	data := notify.Data{Event: ev.Type, Order: o, Store: store, Detail: p.Detail, OrderLink: d.Link(o.ID, ""),
+		ShipToHomeLink: d.Link(o.ID, "ship-to-home")}
+	if line, _ := p.Detail["line_id"].(string); line != "" {
+		data.ApproveLink = d.Link(o.ID, "substitutions/"+line+"/approve")
+		data.RejectLink = d.Link(o.ID, "substitutions/"+line+"/reject")
+	}
+	loc, err := time.LoadLocation(store.TimeZone)
+	if err != nil {
+		return nil, err
+	}
+	var out []storage.Notification
+	for _, ch := range Channels(o.Customer) {
+		n := storage.Notification{OrderID: o.ID, EventType: ev.Type, Channel: ch, Template: name, Status: storage.NotificationPending}
+		m, err := d.c.Templates.Render(name, ch, data)
+		if err != nil {
+			// A template that cannot render will not render later either:
+			// record the failure rather than hold up the outbox.
+			n.Status, n.Reason = storage.NotificationFailed, "rendering: "+err.Error()
+		}
+		n.Subject, n.Text, n.HTML = m.Subject, m.Text, m.HTML
+		at := now
+		switch ch {
+		case notify.Email:
+			n.Recipient = o.Customer.Email
+			if d.c.Email == nil && n.Status == storage.NotificationPending {
+				n.Status, n.Reason = storage.NotificationNotSent, "email is not configured (BOPIS_SMTP_URL)"
+			}
+		case notify.SMS:
+			n.Recipient = o.Customer.Phone
+			if d.c.SMS == nil && n.Status == storage.NotificationPending {
+				n.Status, n.Reason = storage.NotificationNotSent, "SMS is not configured (BOPIS_SMS_URL)"
+			}
+			// Quiet hours, except to say a same-day order is ready.
+			sameDay := o.CreatedAt.In(loc).Format(time.DateOnly) == now.In(loc).Format(time.DateOnly)
+			if !(name == notify.Ready && sameDay) {
+				at = d.c.Quiet.Next(now, loc)
+			}
+		}
+		if n.Status == storage.NotificationPending {
+			n.NextAttemptAt = &at
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// Channels are the channels a customer is told on: their notify choice,
+// or email (else SMS) when they made none.
+func Channels(c bopis.Customer) []string {
+	if len(c.Notify) > 0 {
+		return c.Notify
+	}
+	if c.Email != "" {
+		return []string{notify.Email}
+	}
+	if c.Phone != "" {
+		return []string{notify.SMS}
+	}
+	return nil
+}
+
+// Link is the customer's link to their order page (and its actions),
+// with the order's unguessable token.
+func (d *Dispatcher) Link(orderID, action string) string {
+	u := d.c.PublicURL + "/o/" + orderID + "/" + d.c.Key.Token("order", orderID)
+	if action != "" {
+		u += "/" + action
+	}
+	return u
+}
+
+// backoff is the wait before attempt n+1: 10 s, doubling, at most an hour.
+func backoff(attempts int) time.Duration {
+	d := firstRetry
+	for i := 1; i < attempts && d < maxRetry; i++ {
+		d *= 2
+	}
+	return min(d, maxRetry)
+}
+
+// SendNotifications sends the notifications due now.
+func (d *Dispatcher) SendNotifications(ctx context.Context) (int, error) {
+	ns, err := d.c.DB.ClaimNotifications(ctx, batch, lease)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, n := range ns {
+		sender := d.c.Email
+		if n.Channel == notify.SMS {
+			sender = d.c.SMS
+		}
+		if sender == nil {
+			if err := d.c.DB.FinishNotification(ctx, n.ID, false, "", n.Channel+" is not configured", nil); err != nil {
+				return sent, err
+			}
+			continue
+		}
+		id, serr := sender.Send(ctx, notify.Message{Channel: n.Channel, To: n.Recipient, Subject: n.Subject, Text: n.Text, HTML: n.HTML})
+		var retry *time.Time
+		if serr != nil && !errors.Is(serr, notify.ErrPermanent) && n.Attempts < maxAttempts {
+			at := d.c.Now().Add(backoff(n.Attempts))
+			retry = &at
+		}
+		reason := ""
+		if serr != nil {
+			reason = serr.Error()
+			d.c.Logger.WarnContext(ctx, "sending a notification", "notification", n.ID, "channel", n.Channel,
+				"attempt", n.Attempts, "error", serr, "retry", retry != nil)
+		} else {
+			sent++
+		}
+		if err := d.c.DB.FinishNotification(ctx, n.ID, serr == nil, id, reason, retry); err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// Sign is the Bopis-Signature of body sent at t: t=<unix>,v1=<hex
+// HMAC-SHA256 of "<unix>.<body>" under the webhook's secret>.
+func Sign(secret string, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(ts + "."))
+	m.Write(body)
+	return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// DeliverWebhooks posts the deliveries due now.
+func (d *Dispatcher) DeliverWebhooks(ctx context.Context) (int, error) {
+	ds, err := d.c.DB.ClaimDeliveries(ctx, batch, lease)
+	if err != nil || len(ds) == 0 {
+		return 0, err
+	}
+	hooks, err := d.c.DB.Webhooks(ctx)
+	if err != nil {
+		return 0, err
+	}
+	byID := map[string]storage.Webhook{}
+	for _, w := range hooks {
+		byID[w.ID] = w
+	}
+	delivered := 0
+	for _, del := range ds {
+		w, ok := byID[del.WebhookID]
+		if !ok {
+			if err := d.c.DB.FinishDelivery(ctx, del.ID, false, 0, "the webhook was deleted", nil); err != nil {
+				return delivered, err
+			}
+			continue
+		}
+		status, perr := d.post(ctx, w, del)
+		var retry *time.Time
+		errText := ""
+		if perr != nil {
+			errText = perr.Error()
+			if at := d.c.Now().Add(backoff(del.Attempts)); at.Before(del.ExpiresAt) {
+				retry = &at
+			}
+		} else {
+			delivered++
+		}
+		if err := d.c.DB.FinishDelivery(ctx, del.ID, perr == nil, status, errText, retry); err != nil {
+			return delivered, err
+		}
+	}
+	return delivered, nil
+}
+
+// post sends one delivery, signed; a 2xx answer is success.
+func (d *Dispatcher) post(ctx context.Context, w storage.Webhook, del storage.Delivery) (int, error) {
+	secret, err := d.c.Key.Open(w.Sealed)
+	if err != nil {
+		return 0, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(del.Body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "bopis-webhooks/1")
+	req.Header.Set("Bopis-Event", del.EventType)
+	req.Header.Set("Bopis-Delivery", strconv.FormatInt(del.ID, 10))
+	req.Header.Set(SignatureHeader, Sign(secret, d.c.Now(), del.Body))
+	resp, err := d.c.Client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode/100 != 2 {
+		return resp.StatusCode, fmt.Errorf("the endpoint answered %s", resp.Status)
+	}
+	return resp.StatusCode, nil
+}
+
+// Mailbox is the demo's sender: it sends nothing; the message stays in
+// the database, where the demo's mailbox page shows it.
+type Mailbox struct{}
+
+// Send accepts every message.
+func (Mailbox) Send(_ context.Context, m notify.Message) (string, error) {
+	return "mailbox:" + m.Channel, nil
+}

@@ -1,0 +1,175 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/storage"
+	"github.com/danielgtaylor/huma/v2"
+)
+
+// Notifier is what the webhook and notification routes need of the database.
+type Notifier interface {
+	CreateWebhook(ctx context.Context, w storage.Webhook) (*storage.Webhook, error)
+	Webhooks(ctx context.Context) ([]storage.Webhook, error)
+	Webhook(ctx context.Context, id string) (*storage.Webhook, error)
+	DeleteWebhook(ctx context.Context, id string) error
+	Deliveries(ctx context.Context, webhookID string, p storage.Page) ([]storage.Delivery, string, error)
+	ReplayDelivery(ctx context.Context, webhookID string, id int64, expiresAt time.Time) (*storage.Delivery, error)
+	OrderNotifications(ctx context.Context, orderID string, scope storage.OrderScope) ([]storage.Notification, error)
+	RecentNotifications(ctx context.Context, limit int) ([]storage.Notification, error)
+}
+
+// webhookEvents are the event types a webhook may subscribe to (API.md).
+var webhookEvents = []string{"order.placed", "order.accepted", "order.ready", "order.arrived", "order.picked_up",
+	"order.cancelled", "order.expired", "order.delayed", "order.substitution_proposed", "order.pickup_reminder",
+	"inventory.low_stock", "inventory.stale_feed", "payment.authorization_expiring"}
+
+// WebhookRequest subscribes an endpoint.
+type WebhookRequest struct {
+	URL    string   `json:"url" doc:"An absolute http or https URL."`
+	Events []string `json:"events,omitempty" doc:"Event types to deliver; all when empty."`
+	Secret string   `json:"secret" doc:"16 to 200 characters; signs every delivery (Bopis-Signature). Stored sealed, never shown again."`
+}
+
+func (r *WebhookRequest) validate() error {
+	var fields []bopis.FieldError
+	if u, err := url.Parse(r.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(r.URL) > 2000 {
+		fields = append(fields, bopis.FieldError{Path: "url", Message: "must be an absolute http or https URL"})
+	}
+	for i, e := range r.Events {
+		ok := false
+		for _, known := range webhookEvents {
+			ok = ok || e == known
+		}
+		if !ok {
+			fields = append(fields, bopis.FieldError{Path: "events[" + strconv.Itoa(i) + "]",
+				Message: "unknown event type; one of " + strings.Join(webhookEvents, ", ")})
+		}
+	}
+	if len(r.Secret) < 16 || len(r.Secret) > 200 {
+		fields = append(fields, bopis.FieldError{Path: "secret", Message: "must be 16 to 200 characters"})
+	}
+	if len(fields) > 0 {
+		return &bopis.Error{Code: bopis.EINVALID, Message: "webhook is invalid", Fields: fields}
+	}
+	return nil
+}
+
+// WebhookIDPath is a webhook in the path.
+type WebhookIDPath struct {
+	ID string `path:"id" maxLength:"64" doc:"The webhook's id."`
+}
+
+func (s *Server) registerWebhooks() {
+	create := op("create-webhook", http.MethodPost, "/v1/webhooks", "Subscribe an endpoint to events", "Webhooks")
+	create.DefaultStatus = http.StatusCreated
+	create.Description = "Each event is POSTed as JSON `{id, type, created_at, data}` with `Bopis-Signature: " +
+		"t=<unix>,v1=<hex HMAC-SHA256 of \"<unix>.<body>\" under the secret>`, and retried with backoff (10 s " +
+		"doubling, at most 1 h) until a 2xx or the maximum age (BOPIS_WEBHOOK_MAX_AGE, default 24 h), then dead."
+	huma.Register(s.api, create, func(ctx context.Context, in *struct{ Body WebhookRequest }) (*struct{ Body *storage.Webhook }, error) {
+		if err := in.Body.validate(); err != nil {
+			return nil, s.problem(ctx, "body", err)
+		}
+		events := in.Body.Events
+		if events == nil {
+			events = []string{}
+		}
+		w, err := s.notifier.CreateWebhook(ctx, storage.Webhook{ID: "wh-" + strings.ToLower(rand.Text()), URL: in.Body.URL,
+			Events: events, Sealed: s.key.Seal(in.Body.Secret)})
+		if err != nil {
+			return nil, s.problem(ctx, "body", err)
+		}
+		return &struct{ Body *storage.Webhook }{w}, nil
+	})
+
+	huma.Register(s.api, op("list-webhooks", http.MethodGet, "/v1/webhooks", "Webhook subscriptions", "Webhooks"),
+		func(ctx context.Context, _ *struct{}) (*listOutput[storage.Webhook], error) {
+			list, err := s.notifier.Webhooks(ctx)
+			if err != nil {
+				return nil, s.problem(ctx, "query", err)
+			}
+			return &listOutput[storage.Webhook]{Body: List[storage.Webhook]{Data: list}}, nil
+		})
+
+	huma.Register(s.api, op("delete-webhook", http.MethodDelete, "/v1/webhooks/{id}", "End a subscription", "Webhooks"),
+		func(ctx context.Context, in *WebhookIDPath) (*struct{}, error) {
+			if err := s.notifier.DeleteWebhook(ctx, in.ID); err != nil {
+				return nil, s.problem(ctx, "path", err)
+			}
+			return nil, nil
+		})
+
+	huma.Register(s.api, op("list-deliveries", http.MethodGet, "/v1/webhooks/{id}/deliveries", "A webhook's deliveries, newest first",
+		"Webhooks"), func(ctx context.Context, in *struct {
+		WebhookIDPath
+		Page
+	}) (*listOutput[storage.Delivery], error) {
+		list, next, err := s.notifier.Deliveries(ctx, in.ID, in.page())
+		if err != nil {
+			return nil, s.problem(ctx, "path", err)
+		}
+		return &listOutput[storage.Delivery]{Body: List[storage.Delivery]{Data: list, NextCursor: next}}, nil
+	})
+
+	replay := op("replay-delivery", http.MethodPost, "/v1/webhooks/{id}/deliveries/{delivery_id}/replay",
+		"Deliver an event again", "Webhooks")
+	replay.Description = "The delivery is pending again at once (whatever its status) and retried for another maximum age."
+	huma.Register(s.api, replay, func(ctx context.Context, in *struct {
+		WebhookIDPath
+		DeliveryID int64 `path:"delivery_id" doc:"The delivery's id."`
+	}) (*struct{ Body *storage.Delivery }, error) {
+		d, err := s.notifier.ReplayDelivery(ctx, in.ID, in.DeliveryID, s.now().Add(s.webhookMaxAge))
+		if err != nil {
+			return nil, s.problem(ctx, "path", err)
+		}
+		return &struct{ Body *storage.Delivery }{d}, nil
+	})
+
+	huma.Register(s.api, op("list-order-notifications", http.MethodGet, "/v1/orders/{id}/notifications",
+		"Every email and SMS for an order, with its delivery status", "Orders", bopis.RoleStorefront, bopis.RoleStore),
+		func(ctx context.Context, in *OrderIDPath) (*struct{ Body List[storage.Notification] }, error) {
+			list, err := s.notifier.OrderNotifications(ctx, in.ID, orderScope(ctx))
+			if err != nil {
+				return nil, s.problem(ctx, "path", err)
+			}
+			return &struct{ Body List[storage.Notification] }{List[storage.Notification]{Data: list}}, nil
+		})
+}
+
+// mailboxPage is the demo's mailbox: every message bopis would have sent.
+var mailboxPage = template.Must(template.New("mailbox").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>bopis demo mailbox</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:1rem auto;max-width:50rem;padding:0 1rem;color:#1a1a1a}
+article{border:1px solid #999;border-radius:.4rem;padding:.8rem;margin:.8rem 0}
+.meta{color:#444;font-size:.9rem} pre{white-space:pre-wrap;font:inherit}
+</style></head><body>
+<h1>Demo mailbox</h1>
+<p>Every email and SMS bopis would send in this demo, newest first. Reload to see new ones.</p>
+{{range .}}<article aria-label="{{.Channel}} to {{.Recipient}}">
+<p class="meta"><strong>{{.Channel}}</strong> to {{.Recipient}} · {{.Template}} · order {{.OrderID}} · {{.Status}} · {{.CreatedAt.Format "2006-01-02 15:04:05 MST"}}</p>
+{{if .Subject}}<h2>{{.Subject}}</h2>{{end}}
+<pre>{{.Text}}</pre>
+</article>{{else}}<p>No messages yet: place an order.</p>{{end}}
+</body></html>`))
+
+// mailbox serves the demo mailbox page.
+func (s *Server) mailbox(w http.ResponseWriter, r *http.Request) {
+	list, err := s.notifier.RecentNotifications(r.Context(), 200)
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "reading the mailbox", "error", err)
+		http.Error(w, "cannot read the mailbox", http.StatusServiceUnavailable)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	mailboxPage.Execute(w, list)
+}
