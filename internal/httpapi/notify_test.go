@@ -18,6 +18,7 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/dispatch"
+	"github.com/bopis/bopis/internal/httpapi"
 	"github.com/bopis/bopis/internal/notify"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/emersion/go-smtp"
@@ -229,6 +230,9 @@ func TestNotificationsAndWebhooks(t *testing.T) {
 		list := w.do("GET", "/v1/webhooks", admin, nil)
 		if strings.Contains(string(list.raw), secret) || !strings.Contains(string(list.raw), hid) {
 			t.Errorf("the list shows the secret, or not the webhook: %s", list.raw)
+		}
+		if strings.Contains(w.logs.String(), secret) {
+			t.Error("the webhook secret is in the logs")
 		}
 		hooks, _ := w.db.Webhooks(context.Background())
 		if len(hooks) != 1 || strings.Contains(hooks[0].Sealed, secret) {
@@ -455,6 +459,28 @@ func TestDispatchSurvivesCrashesAndRivals(t *testing.T) {
 		}
 		if len(got) != 11 || len(seen) != 11 {
 			t.Fatalf("%d emails, %d distinct, want 11 each", len(got), len(seen))
+		}
+	})
+}
+
+func TestDemoMailbox(t *testing.T) {
+	eachWork(t, func(t *testing.T, w *work) {
+		if r := w.do("GET", "/demo/mailbox", "", nil); r.status != 404 {
+			t.Fatalf("the mailbox outside the demo: %d", r.status)
+		}
+		demo := newEnvWith(t, w.db, httpapi.Config{Now: w.clock.Now, Mailbox: true, Key: w.sealKey})
+		id := w.order("mid", "curbside", "A", 1)
+		w.once(w.dispatcher(dispatch.Mailbox{}, dispatch.Mailbox{}))
+		o := w.do("GET", "/v1/orders/"+id, w.front, nil).body
+		r := demo.do("GET", "/demo/mailbox", "", nil)
+		page := string(r.raw)
+		if r.status != 200 || !strings.Contains(r.header.Get("Content-Type"), "text/html") ||
+			!strings.Contains(page, o["pickup_code"].(string)) || !strings.Contains(page, "ana@example.com") {
+			t.Fatalf("mailbox: %d %s", r.status, page)
+		}
+		ns, _ := w.db.OrderNotifications(context.Background(), id, storage.OrderScope{})
+		if len(ns) != 1 || ns[0].Status != storage.NotificationSent {
+			t.Errorf("mailbox notifications: %+v", ns)
 		}
 	})
 }
