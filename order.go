@@ -129,6 +129,25 @@ type ShippingAddress struct {
 	Coordinates *Coordinates `json:"coordinates,omitempty"` // picks the nearest warehouse when given
 }
 
+// Validate checks a shipping address; path names it in errors.
+func (a *ShippingAddress) Validate(path string) error {
+	var v fieldErrors
+	a.validate(&v, path)
+	return v.err("shipping address")
+}
+
+func (a *ShippingAddress) validate(v *fieldErrors, path string) {
+	if a.Line1 == "" || a.City == "" || a.PostalCode == "" || a.Country == "" {
+		v.add(path, "needs line1, city, postal_code and country")
+	}
+	if len(a.Name) > MaxNameLength || len(a.Line1) > MaxNameLength || len(a.City) > MaxNameLength {
+		v.add(path, "name, line1 and city must be at most %d characters", MaxNameLength)
+	}
+	if a.Coordinates != nil {
+		v.list = append(v.list, ValidateCoordinates(path+".coordinates", *a.Coordinates)...)
+	}
+}
+
 // PaymentRequest is how the order is paid.
 type PaymentRequest struct {
 	Token   string        `json:"token"`
@@ -208,13 +227,7 @@ func (o *OrderRequest) Validate() error {
 		if o.ShippingAddress == nil {
 			v.add("shipping_address", "required: the order has lines to ship")
 		} else {
-			a := o.ShippingAddress
-			if a.Line1 == "" || a.City == "" || a.PostalCode == "" || a.Country == "" {
-				v.add("shipping_address", "needs line1, city, postal_code and country")
-			}
-			if a.Coordinates != nil {
-				v.list = append(v.list, ValidateCoordinates("shipping_address.coordinates", *a.Coordinates)...)
-			}
+			o.ShippingAddress.validate(&v, "shipping_address")
 		}
 	}
 	if o.Payment.Token == "" || len(o.Payment.Token) > MaxTokenLength {

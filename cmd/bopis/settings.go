@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/app"
 	"github.com/bopis/bopis/internal/notify"
+	"github.com/bopis/bopis/internal/orders"
 )
 
 // loadSettings reads the retailer's policies from the environment:
@@ -55,6 +57,32 @@ func loadSettings() (app.Settings, error) {
 		if s.SubstitutionTimeout, err = time.ParseDuration(v); err != nil || s.SubstitutionTimeout < time.Minute {
 			return s, fmt.Errorf("BOPIS_SUBSTITUTION_TIMEOUT must be a duration of a minute or more, such as 30m")
 		}
+	}
+	if v := env("BOPIS_REMINDERS", ""); v != "" {
+		for _, part := range strings.Split(v, ",") {
+			d, err := time.ParseDuration(strings.TrimSpace(part))
+			if err != nil || d <= 0 {
+				return s, fmt.Errorf("BOPIS_REMINDERS must list durations before hold_until, such as 24h,2h")
+			}
+			s.Reminders = append(s.Reminders, d)
+		}
+		sort.Slice(s.Reminders, func(i, j int) bool { return s.Reminders[i] > s.Reminders[j] })
+	}
+	if v := env("BOPIS_LATE_GRACE", ""); v != "" {
+		if s.LateGrace, err = time.ParseDuration(v); err != nil || s.LateGrace < 0 {
+			return s, fmt.Errorf("BOPIS_LATE_GRACE must be a duration such as 15m")
+		}
+	}
+	if v := env("BOPIS_AUTH_MARGIN", ""); v != "" {
+		if s.AuthMargin, err = time.ParseDuration(v); err != nil || s.AuthMargin <= 0 {
+			return s, fmt.Errorf("BOPIS_AUTH_MARGIN must be a duration such as 1h")
+		}
+	}
+	switch p := orders.AuthPolicy(env("BOPIS_AUTH_POLICY", string(orders.AuthReauthorize))); p {
+	case orders.AuthReauthorize, orders.AuthShortenHold:
+		s.AuthPolicy = p
+	default:
+		return s, fmt.Errorf("BOPIS_AUTH_POLICY must be reauthorize or shorten")
 	}
 	if s.Notify, err = loadNotify(); err != nil {
 		return s, err

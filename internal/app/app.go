@@ -41,7 +41,12 @@ type Settings struct {
 	// SubstitutionTimeout is how long a proposed substitute waits for the
 	// customer's answer (default 30 minutes).
 	SubstitutionTimeout time.Duration
-	Notify              Notify
+	// Order timers (zero: the defaults of internal/orders).
+	Reminders  []time.Duration
+	LateGrace  time.Duration
+	AuthMargin time.Duration
+	AuthPolicy orders.AuthPolicy
+	Notify     Notify
 }
 
 // Notify configures how customers and the retailer's systems are told.
@@ -90,7 +95,7 @@ func (s Settings) ReadModel() readmodel.Config {
 const (
 	FollowInterval = 200 * time.Millisecond // change feed → read model
 	SweepInterval  = time.Minute            // silent POS feeds → stale_feed alerts
-	HoldSweep      = 5 * time.Second        // expired holds, unanswered substitutes, pending payments
+	TimerInterval  = 5 * time.Second        // order timers: holds, substitutes, no-shows, reminders, late, authorizations
 	// DispatchInterval is how often the outbox is fanned out and sent.
 	DispatchInterval = time.Second
 )
@@ -130,16 +135,17 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 		s.Stop()
 		return nil, err
 	}
-	svc := orders.New(orders.Config{DB: db, Model: s.Model, Gateway: gw, Logger: logger, Registry: reg,
-		ShortPick: set.ShortPick, SubstitutionTimeout: set.SubstitutionTimeout})
 	key, d, err := set.Notify.dispatcher(ctx, db, logger)
 	if err != nil {
 		s.Stop()
 		return nil, err
 	}
+	svc := orders.New(orders.Config{DB: db, Model: s.Model, Gateway: gw, Logger: logger, Registry: reg, Key: key,
+		ShortPick: set.ShortPick, SubstitutionTimeout: set.SubstitutionTimeout, Reminders: set.Reminders,
+		LateGrace: set.LateGrace, AuthMargin: set.AuthMargin, AuthPolicy: set.AuthPolicy})
 	s.wg.Add(3)
 	go func() { defer s.wg.Done(); sweepFeeds(ctx, db, logger, SweepInterval) }()
-	go func() { defer s.wg.Done(); sweepOrders(ctx, db, svc, logger, HoldSweep) }()
+	go func() { defer s.wg.Done(); sweepOrders(ctx, svc, logger, TimerInterval) }()
 	go func() { defer s.wg.Done(); d.Run(ctx, DispatchInterval) }()
 	s.API = httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version,
 		Checkout: s.Model, Orders: svc, PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate,
@@ -193,13 +199,10 @@ func (s *Service) Stop() {
 	s.wg.Wait()
 }
 
-// sweepOrders, every interval, whether or not any request comes:
-// releases the stock and slots of checkout holds whose time ran out,
-// rejects substitutes the customer did not answer in time, and retries
-// payment settlements a crash or the gateway left pending. Every process
-// sweeps; each change happens once (the database decides). (Durable
-// timers replace this loop when jobs arrive.)
-func sweepOrders(ctx context.Context, db *storage.DB, svc *orders.Service, logger *slog.Logger, interval time.Duration) {
+// sweepOrders runs the order timers (orders.Service.RunTimers) every
+// interval, whether or not any request comes. Every process sweeps; each
+// timer fires once (the database decides). See ADR 0008.
+func sweepOrders(ctx context.Context, svc *orders.Service, logger *slog.Logger, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -208,21 +211,14 @@ func sweepOrders(ctx context.Context, db *storage.DB, svc *orders.Service, logge
 			return
 		case <-t.C:
 		}
-		for _, job := range []struct {
-			what string
-			run  func(context.Context) (int, error)
-		}{
-			{"checkout holds expired", db.ExpireHolds},
-			{"substitutes rejected for want of an answer", db.ExpireSubstitutions},
-			{"pending payments settled", svc.SettlePending},
-		} {
-			n, err := job.run(ctx)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				logger.WarnContext(ctx, job.what, "error", err)
-			case n > 0:
-				logger.InfoContext(ctx, job.what, "count", n)
-			}
+		st, err := svc.RunTimers(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			logger.WarnContext(ctx, "order timers", "error", err)
+		case st.Total() > 0:
+			logger.InfoContext(ctx, "order timers fired", "holds_expired", st.Holds, "substitutes_rejected", st.Substitutions,
+				"orders_expired", st.Expired, "reminders", st.Reminded, "delayed", st.Delayed,
+				"authorizations", st.Authorizations, "rescheduled", st.Rescheduled, "settled", st.Settled)
 		}
 	}
 }

@@ -177,6 +177,9 @@ func (d *Dispatcher) notifications(ctx context.Context, ev storage.OutboxEvent, 
 	if err != nil {
 		return nil, err
 	}
+	if !hasPickup(o) {
+		return nil, nil // a ship-only order (ship-to-home): the retailer's OMS tells of shipping
+	}
 	store, err := d.c.DB.GetStore(ctx, o.StoreID)
 	if err != nil {
 		return nil, err
@@ -385,4 +388,13 @@ type Mailbox struct{}
 // Send accepts every message.
 func (Mailbox) Send(_ context.Context, m notify.Message) (string, error) {
 	return "mailbox:" + m.Channel, nil
+}
+
+func hasPickup(o *bopis.Order) bool {
+	for _, l := range o.Lines {
+		if l.Fulfillment == bopis.FulfillPickup {
+			return true
+		}
+	}
+	return false
 }

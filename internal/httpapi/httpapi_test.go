@@ -32,6 +32,8 @@ type env struct {
 	seen  storage.Watermark
 	// sealKey is the server's instance key (webhook secrets, customer links).
 	sealKey *seal.Key
+	// orders is the server's order service, when the env built it.
+	orders *orders.Service
 }
 
 func newEnv(t *testing.T, db *storage.DB) *env { return newEnvWith(t, db, httpapi.Config{}) }
@@ -55,11 +57,12 @@ func newEnvWith(t *testing.T, db *storage.DB, cfg httpapi.Config, tune ...func(*
 	e.sealKey = cfg.Key
 	if cfg.Orders == nil {
 		oc := orders.Config{DB: db, Model: e.model, Gateway: payment.NewTest(db, cfg.Now), Now: cfg.Now,
-			Logger: cfg.Logger, Registry: cfg.Registry}
+			Logger: cfg.Logger, Registry: cfg.Registry, Key: cfg.Key}
 		for _, f := range tune {
 			f(&oc)
 		}
-		cfg.Orders = orders.New(oc)
+		e.orders = orders.New(oc)
+		cfg.Orders = e.orders
 	}
 	srv := httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(srv.Close)

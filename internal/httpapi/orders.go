@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/orders"
@@ -23,6 +24,7 @@ type Orders interface {
 	Arrive(ctx context.Context, id string, scope storage.OrderScope, a bopis.Arrival) (*bopis.Order, error)
 	Handoff(ctx context.Context, id string, scope storage.OrderScope, code string) (*bopis.Order, error)
 	Cancel(ctx context.Context, id string, scope storage.OrderScope, reason string) (*bopis.Order, error)
+	ShipToHome(ctx context.Context, id string, scope storage.OrderScope, addr bopis.ShippingAddress) (*bopis.Order, bool, error)
 }
 
 // OrderReader reads orders and holds.
@@ -32,6 +34,7 @@ type OrderReader interface {
 	OrderEvents(ctx context.Context, id string, scope storage.OrderScope) ([]bopis.OrderEvent, error)
 	GetHold(ctx context.Context, id, createdBy string) (*bopis.Hold, error)
 	ReleaseHold(ctx context.Context, id, createdBy string) (*bopis.Hold, error)
+	UncapturedPayments(ctx context.Context, olderThan time.Duration) ([]storage.Uncaptured, error)
 }
 
 // orderScope is what the request's key may read: admin everything, a
@@ -281,6 +284,45 @@ func (s *Server) registerStoreWork() {
 	}) (*orderOutput, error) {
 		o, err := s.orders.Handoff(ctx, in.ID, orderScope(ctx), in.Body.PickupCode)
 		return answer(ctx, o, err)
+	})
+
+	ship := action("ship-to-home", "ship-to-home", "Customer: ship a cancelled or expired order instead",
+		"Turns the order's pickup lines into a new ship order reserved at the nearest warehouse that has them all, "+
+			"paid by a new authorization with the order's payment method. 201 with the new order; asking again "+
+			"answers the same order (200).", bopis.RoleStorefront)
+	ship.DefaultStatus = http.StatusCreated
+	huma.Register(s.api, ship, func(ctx context.Context, in *struct {
+		OrderIDPath
+		Body struct {
+			ShippingAddress bopis.ShippingAddress `json:"shipping_address"`
+		}
+	}) (*struct {
+		Status int
+		Body   *bopis.Order
+	}, error) {
+		o, made, err := s.orders.ShipToHome(ctx, in.ID, orderScope(ctx), in.Body.ShippingAddress)
+		if err != nil {
+			return nil, s.problem(ctx, "body", err)
+		}
+		status := http.StatusCreated
+		if !made {
+			status = http.StatusOK
+		}
+		return &struct {
+			Status int
+			Body   *bopis.Order
+		}{status, o}, nil
+	})
+
+	huma.Register(s.api, op("list-uncaptured", http.MethodGet, "/v1/payments/uncaptured",
+		"Authorizations neither captured nor voided", "Orders"), func(ctx context.Context, in *struct {
+		OlderThanHours float64 `query:"older_than_hours" minimum:"0" maximum:"8760" doc:"Only orders placed at least this long ago."`
+	}) (*struct{ Body List[storage.Uncaptured] }, error) {
+		list, err := s.orderReader.UncapturedPayments(ctx, time.Duration(in.OlderThanHours*float64(time.Hour)))
+		if err != nil {
+			return nil, s.problem(ctx, "query", err)
+		}
+		return &struct{ Body List[storage.Uncaptured] }{List[storage.Uncaptured]{Data: list}}, nil
 	})
 
 	huma.Register(s.api, action("cancel-order", "cancel", "Cancel an order",

@@ -23,6 +23,7 @@ import (
 	"github.com/bopis/bopis/internal/payment"
 	"github.com/bopis/bopis/internal/readmodel"
 	"github.com/bopis/bopis/internal/routing"
+	"github.com/bopis/bopis/internal/seal"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -35,6 +36,7 @@ type Storage interface {
 	LookupKey(ctx context.Context, idem *storage.Idempotency, out any) (bool, error)
 	SetPayment(ctx context.Context, orderID string, p bopis.Payment, event string) error
 	storeWork
+	timerStorage
 }
 
 // Checkout is what routing and promising need of the read model.
@@ -45,6 +47,7 @@ type Checkout interface {
 	Warehouses(c bopis.Coordinates, lines []readmodel.Line, limit int) []readmodel.Location
 	StoreCoordinates(storeID string) (bopis.Coordinates, bool)
 	HoldUntil(storeID string, readyAt time.Time) (time.Time, bool)
+	ClosedOn(storeID, date string) bool
 }
 
 // Config builds a Service.
@@ -61,6 +64,18 @@ type Config struct {
 	// SubstitutionTimeout is how long a proposed substitute waits for the
 	// customer (default bopis.DefaultSubstitutionTimeout).
 	SubstitutionTimeout time.Duration
+	// Key seals the payment token kept with each order (re-authorization,
+	// ship-to-home); nil: none is kept.
+	Key *seal.Key
+	// Reminders are the pickup reminders' offsets before hold_until
+	// (default 24 h and 2 h); LateGrace is how late past the promised time
+	// an order is reported delayed (default 15 min); AuthMargin is how long
+	// before an authorization's expiry it is renewed (default 1 h), by
+	// AuthPolicy (default reauthorize).
+	Reminders  []time.Duration
+	LateGrace  time.Duration
+	AuthMargin time.Duration
+	AuthPolicy AuthPolicy
 }
 
 // Service runs the order use cases: placing orders and holds, and the
@@ -74,12 +89,34 @@ type Service struct {
 	policy  bopis.ShortPickPolicy
 	answer  time.Duration
 	wait    *prometheus.HistogramVec
+	key     *seal.Key
+
+	reminders  []time.Duration
+	lateGrace  time.Duration
+	authMargin time.Duration
+	authPolicy AuthPolicy
 }
 
 // New returns a Service.
 func New(c Config) *Service {
 	s := &Service{db: c.DB, model: c.Model, gateway: c.Gateway, now: c.Now, log: c.Logger, policy: c.ShortPick,
-		answer: c.SubstitutionTimeout}
+		answer: c.SubstitutionTimeout, key: c.Key, reminders: c.Reminders, lateGrace: c.LateGrace, authMargin: c.AuthMargin,
+		authPolicy: c.AuthPolicy}
+	if s.reminders == nil {
+		s.reminders = DefaultReminders
+	}
+	if s.lateGrace == 0 {
+		s.lateGrace = DefaultLateGrace
+	}
+	if s.authMargin == 0 {
+		s.authMargin = DefaultAuthMargin
+	}
+	if s.authPolicy == "" {
+		s.authPolicy = AuthReauthorize
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -172,6 +209,9 @@ func (s *Service) Place(ctx context.Context, req bopis.OrderRequest, placedBy st
 		Capture: capture, Authorized: auth.Amount, Captured: bopis.Money{Currency: auth.Amount.Currency},
 		AuthorizationExpiresAt: auth.ExpiresAt}
 	p.Order = o
+	if s.key != nil {
+		p.PaymentToken = s.key.Seal(req.Payment.Token)
+	}
 
 	placed, replayed, err := s.db.PlaceOrder(ctx, p)
 	if err != nil || replayed {

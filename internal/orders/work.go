@@ -17,7 +17,7 @@ type storeWork interface {
 	Pick(ctx context.Context, id string, scope storage.OrderScope, req bopis.PickRequest, answerBy time.Time,
 		reroute *storage.Reroute) (*bopis.Order, error)
 	AnswerSubstitution(ctx context.Context, id string, scope storage.OrderScope, lineID string, approve bool) (*bopis.Order, error)
-	Ready(ctx context.Context, id string, scope storage.OrderScope, staging string, holdUntil time.Time) (*bopis.Order, error)
+	Ready(ctx context.Context, id string, scope storage.OrderScope, staging string, holdUntil time.Time, remindersPast int) (*bopis.Order, error)
 	Arrive(ctx context.Context, id string, scope storage.OrderScope, a bopis.Arrival) (*bopis.Order, error)
 	Handoff(ctx context.Context, id string, scope storage.OrderScope, code string) (*storage.Closing, error)
 	Cancel(ctx context.Context, id string, scope storage.OrderScope, reason string) (*storage.Closing, error)
@@ -107,7 +107,11 @@ func (s *Service) Ready(ctx context.Context, id string, scope storage.OrderScope
 		// The store shows no open day ahead (closed for good?): hold a day.
 		hold = now.Add(24 * time.Hour)
 	}
-	return s.db.Ready(ctx, id, scope, staging, hold)
+	if lapse := o.Payment.AuthorizationExpiresAt.Add(-s.authMargin); s.authPolicy == AuthShortenHold &&
+		o.Payment.Status == bopis.PaymentAuthorized && hold.After(lapse) && lapse.After(now) {
+		hold = lapse // the hold ends before the authorization does
+	}
+	return s.db.Ready(ctx, id, scope, staging, hold, storage.RemindersPast(s.reminders, hold, now))
 }
 
 // Arrive records a curbside customer's "I'm here".

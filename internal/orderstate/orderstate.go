@@ -39,6 +39,11 @@ const (
 	EventShortPicked          = "order.short_picked"
 	EventRerouted             = "order.rerouted"
 	EventHandoffRefused       = "order.handoff_refused"
+	EventPickupReminder       = "order.pickup_reminder"
+	EventDelayed              = "order.delayed"
+	EventShipToHome           = "order.ship_to_home"
+	// EventAuthorizationExpiring is on the order's timeline and published.
+	EventAuthorizationExpiring = "payment.authorization_expiring"
 )
 
 // Step is what an allowed action does.
@@ -102,6 +107,7 @@ var done = map[Action][]bopis.OrderStatus{
 var published = map[string]bool{
 	"order.placed": true, "order.accepted": true, "order.ready": true, "order.picked_up": true,
 	"order.cancelled": true, "order.expired": true, EventArrived: true, EventSubstitutionProposed: true,
+	EventPickupReminder: true, EventDelayed: true, EventAuthorizationExpiring: true,
 }
 
 // Published reports whether an event is one API.md lists (delivered to

@@ -102,3 +102,20 @@ func (m *Model) HoldUntil(storeID string, readyAt time.Time) (time.Time, bool) {
 	}
 	return m.stores[si].schedule.HoldUntil(readyAt)
 }
+
+// ClosedOn reports whether a store is closed all day on a local date
+// (YYYY-MM-DD) by its special hours: a blocked date.
+func (m *Model) ClosedOn(storeID, date string) bool {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	si, ok := m.storeIdx[storeID]
+	if !ok {
+		return false
+	}
+	for _, sh := range m.stores[si].store.SpecialHours {
+		if sh.Date == date && sh.Closed {
+			return true
+		}
+	}
+	return false
+}

@@ -19,6 +19,13 @@ const (
 	// (subject: the order id); it closes when the order is handed over or
 	// cancelled.
 	AlertHandoffLocked = "handoff_locked"
+	// AlertLateOrder: an order not ready by its promised time plus the
+	// grace (subject: the order); it closes when the order is ready or closed.
+	AlertLateOrder = "late_order"
+	// AlertAuthorizationExpiring: an open order's payment authorization
+	// nears its expiry (subject: the order); it closes on re-authorization
+	// or when the order closes.
+	AlertAuthorizationExpiring = "authorization_expiring"
 )
 
 // Outbox event types recorded here (API.md, "Events").
@@ -31,7 +38,7 @@ const (
 // condition holds; at most one is open per type, store and subject.
 type Alert struct {
 	ID       int64          `json:"id"`
-	Type     string         `json:"type" enum:"low_stock,stale_feed,handoff_locked"`
+	Type     string         `json:"type" enum:"low_stock,stale_feed,handoff_locked,late_order,authorization_expiring"`
 	StoreID  string         `json:"store_id"`
 	SKU      string         `json:"sku,omitempty" doc:"The SKU of a low_stock alert."`
 	OrderID  string         `json:"order_id,omitempty" doc:"The order of a handoff_locked alert."`
@@ -265,7 +272,7 @@ func (db *DB) Alerts(ctx context.Context, f AlertFilter, p Page) ([]Alert, strin
 		switch a.Type {
 		case AlertLowStock:
 			a.SKU = subject
-		case AlertHandoffLocked:
+		case AlertHandoffLocked, AlertLateOrder, AlertAuthorizationExpiring:
 			a.OrderID = subject
 		}
 		if err := json.Unmarshal([]byte(detail), &a.Detail); err != nil {

@@ -135,7 +135,7 @@ func (db *DB) convertHold(ctx context.Context, tx *sql.Tx, id, orderID, by strin
 
 // endHold releases an active hold's stock and slot and sets its status.
 func (db *DB) endHold(ctx context.Context, tx *sql.Tx, h *bopis.Hold, status string, now int64) error {
-	if _, err := db.release(ctx, tx, h.ID, now); err != nil {
+	if _, err := db.release(ctx, tx, h.ID, CauseRelease, now); err != nil {
 		return err
 	}
 	if err := unbookSlot(ctx, tx, h.StoreID, h.PickupWindow.Start.Unix()); err != nil {

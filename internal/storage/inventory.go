@@ -28,6 +28,7 @@ const (
 	CauseRelease     = "release"      // held units let go
 	CauseHandoff     = "handoff"      // held units picked up by the customer
 	CauseShortPick   = "short_pick"   // the store found fewer than it held: on_hand corrected, the rest released
+	CauseNoShow      = "no_show"      // held units restocked: nobody came before hold_until
 )
 
 // Origins of inventory_events rows: the POS's own events, and bopis's
@@ -439,7 +440,7 @@ type LedgerEntry struct {
 	ID            int64     `json:"id"`
 	StoreID       string    `json:"store_id"`
 	SKU           string    `json:"sku"`
-	Cause         string    `json:"cause" enum:"pos_snapshot,pos_delta,count,adjustment,reservation,release,handoff,short_pick"`
+	Cause         string    `json:"cause" enum:"pos_snapshot,pos_delta,count,adjustment,reservation,release,handoff,short_pick,no_show"`
 	Reference     string    `json:"reference" doc:"The POS event id, the order or hold, the adjustment's reference, or count@<as_of>."`
 	Reason        string    `json:"reason,omitempty"`
 	OnHandDelta   int64     `json:"on_hand_delta"`

@@ -39,6 +39,9 @@ type Placement struct {
 	Warehouses  []string
 	Routing     bopis.Routing // Reason and Requested; the rest is filled in
 	Idempotency *Idempotency
+	// PaymentToken is the shopper's payment token, sealed: kept to
+	// re-authorize before an authorization lapses and for ship-to-home.
+	PaymentToken string
 }
 
 // NoRoute is the error of a placement that no attempt could take: each
@@ -109,14 +112,20 @@ func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Ti
 	o.Status, o.CreatedAt, o.UpdatedAt = bopis.OrderPlaced, t, t
 	o.Routing = p.Routing
 	pickup, ship := splitLines(o.Lines)
-	if o.HoldID != "" {
+	switch {
+	case len(pickup) == 0: // ship-only (ship-to-home): the first attempt names the warehouse
+		if len(p.Attempts) == 0 {
+			return nil, errors.New("a ship-only placement needs its warehouse as the first attempt")
+		}
+		o.StoreID, o.TimeZone, o.PickupWindow = p.Attempts[0].StoreID, p.Attempts[0].TimeZone, bopis.PickupWindow{Start: t, End: t}
+	case o.HoldID != "":
 		h, err := db.convertHold(ctx, tx, o.HoldID, o.ID, p.PlacedBy, pickup, now)
 		if err != nil {
 			return nil, err
 		}
 		o.StoreID, o.Method, o.TimeZone, o.PickupWindow = h.StoreID, h.Method, h.TimeZone, h.PickupWindow
 		o.Routing = bopis.Routing{Requested: true, Reason: "the checkout hold's store and slot"}
-	} else {
+	default:
 		a, w, err := db.tryAttempts(ctx, tx, p.Attempts, o.ID, pickup, now)
 		if err != nil {
 			return nil, err
@@ -142,6 +151,9 @@ func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Ti
 		if err != nil {
 			return nil, err
 		}
+		if wh == "" && len(pickup) == 0 {
+			return nil, &bopis.Error{Code: bopis.ECONFLICT, Message: "no warehouse has every line to ship"}
+		}
 		for i := range o.Lines {
 			if o.Lines[i].Fulfillment != bopis.FulfillShip {
 				continue
@@ -152,7 +164,7 @@ func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Ti
 			}
 		}
 	}
-	if err := db.insertOrder(ctx, tx, &o, p.PlacedBy, now); err != nil {
+	if err := db.insertOrder(ctx, tx, &o, p.PlacedBy, p.PaymentToken, now); err != nil {
 		return nil, err
 	}
 	step, err := orderstate.Next("", orderstate.Place)
@@ -301,7 +313,7 @@ func detailsOf(o *bopis.Order) (string, error) {
 	return string(b), err
 }
 
-func (db *DB) insertOrder(ctx context.Context, tx *sql.Tx, o *bopis.Order, placedBy string, now int64) error {
+func (db *DB) insertOrder(ctx context.Context, tx *sql.Tx, o *bopis.Order, placedBy, token string, now int64) error {
 	details, err := detailsOf(o)
 	if err != nil {
 		return err
@@ -310,12 +322,12 @@ func (db *DB) insertOrder(ctx context.Context, tx *sql.Tx, o *bopis.Order, place
 	if _, err := db.execTx(ctx, tx, `INSERT INTO orders (id, external_id, status, store_id, method, time_zone, pickup_code,
 		promised_ready_at, slot_start, slot_end, hold_until, placed_by, hold_id, payment_gateway, payment_id, payment_status,
 		capture_policy, currency, authorized_amount, captured_amount, authorization_expires_at, details, created_at, updated_at,
-		parent_order_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23)`,
+		parent_order_id, payment_token)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23, $24)`,
 		o.ID, o.ExternalID, o.Status, o.StoreID, o.Method, o.TimeZone, o.PickupCode,
 		micros(o.PromisedReadyAt), micros(o.PickupWindow.Start), micros(o.PickupWindow.End), placedBy, o.HoldID,
 		pay.Gateway, pay.AuthorizationID, pay.Status, pay.Capture, pay.Authorized.Currency, pay.Authorized.Amount,
-		pay.Captured.Amount, micros(pay.AuthorizationExpiresAt), details, now, o.ParentOrderID); err != nil {
+		pay.Captured.Amount, micros(pay.AuthorizationExpiresAt), details, now, o.ParentOrderID, token); err != nil {
 		return err
 	}
 	lines := rows{cols: 9}

@@ -83,7 +83,7 @@ func (db *DB) Reserve(ctx context.Context, storeID, reference string, lines []Re
 func (db *DB) Release(ctx context.Context, reference string) (out []Reservation, err error) {
 	_, us := db.nowMicros()
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		out, err = db.release(ctx, tx, reference, us)
+		out, err = db.release(ctx, tx, reference, CauseRelease, us)
 		return err
 	})
 	return out, err
@@ -341,16 +341,16 @@ func setStatus(ctx context.Context, tx *sql.Tx, rs []Reservation, status string,
 }
 
 // release lets go of every open reservation of reference inside tx: each
-// store's reserved drops by what was held, with a release ledger row.
-// Releasing a reference with nothing open does nothing.
-func (db *DB) release(ctx context.Context, tx *sql.Tx, reference string, now int64) ([]Reservation, error) {
+// store's reserved drops by what was held, with a ledger row of cause
+// (release, no_show). Releasing a reference with nothing open does nothing.
+func (db *DB) release(ctx context.Context, tx *sql.Tx, reference, cause string, now int64) ([]Reservation, error) {
 	rs, err := db.openReservations(ctx, tx, reference, "", "")
 	if err != nil || len(rs) == 0 {
 		return rs, err
 	}
 	s := db.stockTx(tx, now)
 	err = db.eachLevel(ctx, s, rs, func(r *Reservation, l *level) {
-		s.set(l, l.onHand, l.reserved-r.Quantity, CauseRelease, reference, "")
+		s.set(l, l.onHand, l.reserved-r.Quantity, cause, reference, "")
 	})
 	if err != nil {
 		return nil, err

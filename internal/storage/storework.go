@@ -28,6 +28,8 @@ type work struct {
 	failures int   // wrong pickup codes in a row
 	handed   int64 // value handed over
 	settle   int64 // to capture while capture_pending
+	// reminders is how many pickup reminders fired or were skipped.
+	reminders int
 	t        time.Time
 	now      int64
 	changed  bool
@@ -53,8 +55,8 @@ func (db *DB) lockWork(ctx context.Context, tx *sql.Tx, id string, scope OrderSc
 	cond, args := scope.where(db, 2)
 	w := &work{db: db, ctx: ctx, tx: tx, t: t, now: now, dirty: map[int]bool{}}
 	o, err := scanOrder(extraScan{tx.QueryRowContext(ctx, `SELECT `+orderColumns+`, placed_by, handoff_failures, handed_amount,
-		settle_amount FROM orders WHERE id = $1 AND `+cond+db.dialect.lockRows("orders"), append([]any{id}, args...)...),
-		[]any{&w.placedBy, &w.failures, &w.handed, &w.settle}})
+		settle_amount, reminders_sent FROM orders WHERE id = $1 AND `+cond+db.dialect.lockRows("orders"), append([]any{id}, args...)...),
+		[]any{&w.placedBy, &w.failures, &w.handed, &w.settle, &w.reminders}})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("order", id)
 	}
@@ -120,10 +122,11 @@ func (w *work) save() error {
 	}
 	if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET status = $2, staging_location = $3, arrived_at = $4, handed_at = $5,
 		hold_until = $6, handoff_failures = $7, handoff_locked_until = $8, handed_amount = $9, payment_status = $10,
-		captured_amount = $11, settle_amount = $12, refund_due = $13, details = $14, updated_at = $15 WHERE id = $1`,
+		captured_amount = $11, settle_amount = $12, refund_due = $13, details = $14, updated_at = $15, reminders_sent = $16
+		WHERE id = $1`,
 		o.ID, o.Status, o.StagingLocation, microsPtr(o.ArrivedAt), microsPtr(o.PickedUpAt), microsPtr(o.HoldUntil),
 		w.failures, microsPtr(o.HandoffLockedUntil), w.handed, o.Payment.Status, o.Payment.Captured.Amount, w.settle,
-		refund, details, w.now); err != nil {
+		refund, details, w.now, w.reminders); err != nil {
 		return err
 	}
 	for i := range w.dirty {
@@ -392,7 +395,7 @@ func (db *DB) ExpireSubstitutions(ctx context.Context) (int, error) {
 
 // Ready stages an order for the customer: every pickup line resolved and
 // something to hand over; it is held until holdUntil.
-func (db *DB) Ready(ctx context.Context, id string, scope OrderScope, staging string, holdUntil time.Time) (*bopis.Order, error) {
+func (db *DB) Ready(ctx context.Context, id string, scope OrderScope, staging string, holdUntil time.Time, remindersPast int) (*bopis.Order, error) {
 	return order(db.orderWork(ctx, id, scope, func(w *work) error {
 		step, err := orderstate.Next(w.o.Status, orderstate.Ready)
 		if err != nil || step.Repeat {
@@ -406,7 +409,10 @@ func (db *DB) Ready(ctx context.Context, id string, scope OrderScope, staging st
 			return bopis.Errorf(bopis.ECONFLICT, "nothing was picked: cancel the order instead")
 		}
 		h := holdUntil.UTC()
-		w.o.StagingLocation, w.o.HoldUntil = staging, &h
+		w.o.StagingLocation, w.o.HoldUntil, w.reminders = staging, &h, remindersPast
+		if err := w.closeAlerts(AlertLateOrder); err != nil {
+			return err
+		}
 		var short []map[string]any
 		for _, l := range w.o.Lines {
 			if l.Status == bopis.LineShort || l.Status == bopis.LineRerouted {
@@ -472,7 +478,7 @@ func (db *DB) Handoff(ctx context.Context, id string, scope OrderScope, code str
 			return w.wrongCode()
 		}
 		w.failures, o.HandoffLockedUntil = 0, nil
-		if err := w.db.closeOrderAlert(w.ctx, w.tx, AlertHandoffLocked, o, w.now); err != nil {
+		if err := w.closeAlerts(); err != nil {
 			return err
 		}
 		picked := map[string]int64{}
@@ -554,6 +560,20 @@ func lockedError(until, now time.Time) error {
 		Message: "too many wrong pickup codes: the handoff is locked until " + until.UTC().Format(time.RFC3339)}
 }
 
+// closeAlerts closes the order's alerts that its closing (or becoming
+// ready) settles: a locked handoff, a late order, an expiring authorization.
+func (w *work) closeAlerts(types ...string) error {
+	if len(types) == 0 {
+		types = []string{AlertHandoffLocked, AlertLateOrder, AlertAuthorizationExpiring}
+	}
+	for _, typ := range types {
+		if err := w.db.closeOrderAlert(w.ctx, w.tx, typ, w.o, w.now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // closeOrderAlert closes an order's open alert of type typ.
 func (db *DB) closeOrderAlert(ctx context.Context, tx *sql.Tx, typ string, o *bopis.Order, now int64) error {
 	_, err := db.execTx(ctx, tx, `UPDATE alerts SET closed_at = $4 WHERE type = $1 AND store_id = $2 AND subject = $3
@@ -586,13 +606,13 @@ func (w *work) cancel(reason string) (repeat bool, err error) {
 	if err != nil || step.Repeat {
 		return step.Repeat, err
 	}
-	if _, err := w.db.release(w.ctx, w.tx, o.ID, w.now); err != nil {
+	if _, err := w.db.release(w.ctx, w.tx, o.ID, CauseRelease, w.now); err != nil {
 		return false, err
 	}
 	if err := unbookSlot(w.ctx, w.tx, o.StoreID, o.PickupWindow.Start.Unix()); err != nil {
 		return false, err
 	}
-	if err := w.db.closeOrderAlert(w.ctx, w.tx, AlertHandoffLocked, o, w.now); err != nil {
+	if err := w.closeAlerts(); err != nil {
 		return false, err
 	}
 	for i := range o.Lines {

@@ -1,0 +1,417 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/orderstate"
+)
+
+// The order timers. Each is due by a time on the order row and fires by
+// a conditional change of the row (orderWork), so it fires once whatever
+// the number of processes sweeping, and survives any restart: nothing is
+// scheduled anywhere but in the order itself (ADR 0008).
+
+// timerBatch bounds how many orders one sweep takes of each timer.
+const timerBatch = 200
+
+// dueIDs runs a query for order ids.
+func (db *DB) dueIDs(ctx context.Context, q string, args ...any) ([]string, error) {
+	res, err := db.r.QueryContext(ctx, q+` LIMIT `+strconv.Itoa(timerBatch), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	var ids []string
+	for res.Next() {
+		var id string
+		if err := res.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, res.Err()
+}
+
+// DueExpiries are the ready orders whose hold_until has passed.
+func (db *DB) DueExpiries(ctx context.Context) ([]string, error) {
+	_, now := db.nowMicros()
+	return db.dueIDs(ctx, `SELECT id FROM orders WHERE status = $1 AND hold_until <= $2 ORDER BY hold_until, id`,
+		bopis.OrderReady, now)
+}
+
+// Expire ends a ready order nobody came for: its stock is restocked
+// (ledger cause no_show), the payment settled (voided, unless a linked
+// order was handed over) and order.expired raised, which offers the
+// customer ship-to-home. An order that is no longer ready, or not yet
+// past hold_until, is left alone (acted false).
+func (db *DB) Expire(ctx context.Context, id string) (*Closing, error) {
+	return closing(db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+		o := w.o
+		if o.Status != bopis.OrderReady || o.HoldUntil == nil || micros(*o.HoldUntil) > w.now {
+			return nil
+		}
+		step, err := orderstate.Next(o.Status, orderstate.Expire)
+		if err != nil {
+			return err
+		}
+		if _, err := w.db.release(w.ctx, w.tx, o.ID, CauseNoShow, w.now); err != nil {
+			return err
+		}
+		if err := w.closeAlerts(); err != nil {
+			return err
+		}
+		if err := w.apply(step, map[string]any{"hold_until": o.HoldUntil, "reason": "not picked up before hold_until"}); err != nil {
+			return err
+		}
+		return w.settleFamily()
+	}))
+}
+
+// DueReminders are the ready orders whose next pickup reminder is due:
+// offsets (before hold_until, largest first) fire in turn.
+func (db *DB) DueReminders(ctx context.Context, offsets []time.Duration) ([]string, error) {
+	_, now := db.nowMicros()
+	var out []string
+	for k, off := range offsets {
+		ids, err := db.dueIDs(ctx, `SELECT id FROM orders WHERE status = $1 AND reminders_sent = $2 AND hold_until - $3 <= $4
+			AND hold_until > $4 ORDER BY hold_until, id`, bopis.OrderReady, k, off.Microseconds(), now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ids...)
+	}
+	return out, nil
+}
+
+// RemindersPast is how many of offsets (largest first) are already past
+// for an order held until holdUntil at now: those are skipped.
+func RemindersPast(offsets []time.Duration, holdUntil, now time.Time) int {
+	n := 0
+	for _, off := range offsets {
+		if !holdUntil.Add(-off).After(now) {
+			n++
+		}
+	}
+	return n
+}
+
+// Remind raises order.pickup_reminder for a ready order whose reminder is
+// due; if several are due (the sweep was down), only the latest is sent.
+func (db *DB) Remind(ctx context.Context, id string, offsets []time.Duration) (bool, error) {
+	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+		o := w.o
+		if o.Status != bopis.OrderReady || o.HoldUntil == nil || !o.HoldUntil.After(w.t) {
+			return nil
+		}
+		due := RemindersPast(offsets, *o.HoldUntil, w.t)
+		if due <= w.reminders {
+			return nil
+		}
+		w.reminders, w.acted = due, true
+		return w.note(orderstate.EventPickupReminder, map[string]any{"hold_until": o.HoldUntil,
+			"before": offsets[due-1].String()})
+	})
+	return w != nil && w.acted, err
+}
+
+// DueLate are the orders not ready by their promised time plus grace
+// that have not been reported late yet.
+func (db *DB) DueLate(ctx context.Context, grace time.Duration) ([]string, error) {
+	_, now := db.nowMicros()
+	return db.dueIDs(ctx, `SELECT id FROM orders WHERE status IN ($1, $2, $3) AND delayed_at IS NULL
+		AND promised_ready_at + $4 <= $5 ORDER BY promised_ready_at, id`,
+		bopis.OrderPlaced, bopis.OrderAccepted, bopis.OrderPicking, grace.Microseconds(), now)
+}
+
+// Delay reports an order late, once: order.delayed with the new estimate
+// (for the customer) and a late_order alert for the store.
+func (db *DB) Delay(ctx context.Context, id string, estimate time.Time, reason string) (bool, error) {
+	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+		o := w.o
+		var delayed sql.NullInt64
+		if err := w.tx.QueryRowContext(w.ctx, `SELECT delayed_at FROM orders WHERE id = $1`, o.ID).Scan(&delayed); err != nil {
+			return err
+		}
+		if delayed.Valid || !o.Status.Open() || o.Status == bopis.OrderReady {
+			return nil
+		}
+		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET delayed_at = $2 WHERE id = $1`, o.ID, w.now); err != nil {
+			return err
+		}
+		w.acted = true
+		est := estimate.In(zone(o.TimeZone))
+		d, _ := json.Marshal(map[string]any{"order_id": o.ID, "promised_ready_at": o.PromisedReadyAt, "new_estimate": est})
+		if _, err := w.db.execTx(w.ctx, w.tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, AlertLateOrder, o.StoreID, o.ID, string(d), w.now); err != nil {
+			return err
+		}
+		return w.note(orderstate.EventDelayed, map[string]any{"promised_ready_at": o.PromisedReadyAt, "new_estimate": est,
+			"reason": reason})
+	})
+	return w != nil && w.acted, err
+}
+
+// DueAuthorizations are the orders whose payment authorization is within
+// margin of its expiry while the order (or a linked order it pays for) is
+// still open, and has not been handled at this expiry.
+func (db *DB) DueAuthorizations(ctx context.Context, margin time.Duration) ([]string, error) {
+	_, now := db.nowMicros()
+	open := `status IN ('placed', 'accepted', 'picking', 'ready')`
+	return db.dueIDs(ctx, `SELECT id FROM orders o WHERE payment_status = $1 AND parent_order_id = ''
+		AND authorization_expires_at - $2 <= $3 AND (auth_checked IS NULL OR auth_checked <> authorization_expires_at)
+		AND (`+open+` OR EXISTS (SELECT 1 FROM orders c WHERE c.parent_order_id = o.id AND c.`+open+`))
+		ORDER BY authorization_expires_at, id`, bopis.PaymentAuthorized, margin.Microseconds(), now)
+}
+
+// AuthorizationDue is an order whose authorization needs attention.
+type AuthorizationDue struct {
+	Order        *bopis.Order
+	PaymentToken string // sealed; "" when not kept
+}
+
+// MarkAuthorizationExpiring raises payment.authorization_expiring for an
+// order once per authorization, with an authorization_expiring alert, and
+// returns the order for the caller to re-authorize or shorten its hold.
+func (db *DB) MarkAuthorizationExpiring(ctx context.Context, id string) (*AuthorizationDue, error) {
+	var token string
+	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+		o := w.o
+		var checked sql.NullInt64
+		if err := w.tx.QueryRowContext(w.ctx, `SELECT auth_checked, payment_token FROM orders WHERE id = $1`, o.ID).
+			Scan(&checked, &token); err != nil {
+			return err
+		}
+		exp := micros(o.Payment.AuthorizationExpiresAt)
+		if o.Payment.Status != bopis.PaymentAuthorized || (checked.Valid && checked.Int64 == exp) {
+			return nil
+		}
+		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET auth_checked = $2 WHERE id = $1`, o.ID, exp); err != nil {
+			return err
+		}
+		w.acted = true
+		d, _ := json.Marshal(map[string]any{"order_id": o.ID, "authorization_expires_at": o.Payment.AuthorizationExpiresAt})
+		if _, err := w.db.execTx(w.ctx, w.tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, AlertAuthorizationExpiring, o.StoreID, o.ID, string(d), w.now); err != nil {
+			return err
+		}
+		return w.note(orderstate.EventAuthorizationExpiring, map[string]any{"authorization_id": o.Payment.AuthorizationID,
+			"authorization_expires_at": o.Payment.AuthorizationExpiresAt, "hold_until": o.HoldUntil})
+	})
+	if err != nil || w == nil || !w.acted {
+		return nil, err
+	}
+	return &AuthorizationDue{Order: w.o, PaymentToken: token}, nil
+}
+
+// ReplaceAuthorization records a new authorization in place of oldID
+// (still uncaptured), closing the authorization_expiring alert. It
+// reports false when the order moved on meanwhile (the caller voids the
+// new one).
+func (db *DB) ReplaceAuthorization(ctx context.Context, id, oldID string, auth bopis.Payment) (bool, error) {
+	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+		o := w.o
+		if o.Payment.AuthorizationID != oldID || o.Payment.Status != bopis.PaymentAuthorized {
+			return nil
+		}
+		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET payment_id = $2, authorization_expires_at = $3,
+			authorized_amount = $4 WHERE id = $1`, o.ID, auth.AuthorizationID, micros(auth.AuthorizationExpiresAt),
+			auth.Authorized.Amount); err != nil {
+			return err
+		}
+		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET payment_id = $2, authorization_expires_at = $3
+			WHERE parent_order_id = $1`, o.ID, auth.AuthorizationID, micros(auth.AuthorizationExpiresAt)); err != nil {
+			return err
+		}
+		o.Payment.AuthorizationID, o.Payment.AuthorizationExpiresAt = auth.AuthorizationID, auth.AuthorizationExpiresAt
+		w.acted = true
+		if err := w.closeAlerts(AlertAuthorizationExpiring); err != nil {
+			return err
+		}
+		return w.note("payment.reauthorized", map[string]any{"old_authorization_id": oldID,
+			"authorization_id": auth.AuthorizationID, "authorization_expires_at": auth.AuthorizationExpiresAt})
+	})
+	return w != nil && w.acted, err
+}
+
+// ShortenHold brings a ready order's hold_until forward to until (the
+// authorization would lapse first), when it is later.
+func (db *DB) ShortenHold(ctx context.Context, id string, until time.Time) error {
+	_, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+		o := w.o
+		if o.Status != bopis.OrderReady || o.HoldUntil == nil || !o.HoldUntil.After(until) {
+			return nil
+		}
+		old := *o.HoldUntil
+		u := until.UTC()
+		o.HoldUntil = &u
+		return w.note("order.hold_shortened", map[string]any{"hold_until": u, "was": old,
+			"reason": "the payment authorization expires before the hold would end"})
+	})
+	return err
+}
+
+// Uncaptured is an authorization neither captured nor voided.
+type Uncaptured struct {
+	OrderID    string            `json:"order_id"`
+	StoreID    string            `json:"store_id"`
+	Status     bopis.OrderStatus `json:"order_status"`
+	Payment    bopis.Payment     `json:"payment"`
+	AgeSeconds int64             `json:"age_seconds" doc:"Since the order was placed."`
+	CreatedAt  time.Time         `json:"created_at"`
+}
+
+// UncapturedPayments lists every authorization neither captured nor
+// voided (pending settlements included) on orders placed at least
+// olderThan ago, oldest first: the audit for abandoned ones.
+func (db *DB) UncapturedPayments(ctx context.Context, olderThan time.Duration) ([]Uncaptured, error) {
+	t, now := db.nowMicros()
+	res, err := db.r.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE parent_order_id = ''
+		AND payment_status IN ($1, $2, $3) AND created_at <= $4 ORDER BY created_at, id LIMIT 1000`,
+		bopis.PaymentAuthorized, bopis.PaymentCapturePending, bopis.PaymentVoidPending, now-olderThan.Microseconds())
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	out := []Uncaptured{}
+	for res.Next() {
+		o, err := scanOrder(res)
+		if err != nil {
+			return nil, err
+		}
+		localOrder(o)
+		out = append(out, Uncaptured{OrderID: o.ID, StoreID: o.StoreID, Status: o.Status, Payment: o.Payment,
+			AgeSeconds: int64(t.Sub(o.CreatedAt) / time.Second), CreatedAt: o.CreatedAt})
+	}
+	return out, res.Err()
+}
+
+// DueClosures are the open orders whose pickup window starts within the
+// given instants and that were not yet moved off a closed date.
+func (db *DB) DueClosures(ctx context.Context, from, to time.Time) ([]*bopis.Order, error) {
+	res, err := db.r.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE status IN ($1, $2, $3, $4)
+		AND slot_start >= $5 AND slot_start < $6 ORDER BY slot_start, id LIMIT `+strconv.Itoa(timerBatch),
+		bopis.OrderPlaced, bopis.OrderAccepted, bopis.OrderPicking, bopis.OrderReady, micros(from), micros(to))
+	if err != nil {
+		return nil, err
+	}
+	var list []*bopis.Order
+	for res.Next() {
+		o, err := scanOrder(res)
+		if err != nil {
+			res.Close()
+			return nil, err
+		}
+		list = append(list, localOrder(o))
+	}
+	res.Close()
+	if err := res.Err(); err != nil {
+		return nil, err
+	}
+	return list, db.loadLines(ctx, db.r, list)
+}
+
+// Reschedule moves an open order off a closed date to window (booked if
+// it has room, else the order keeps no slot booking), once per date, and
+// raises order.delayed with the new time for the customer.
+func (db *DB) Reschedule(ctx context.Context, id, closedDate string, window bopis.PickupWindow, capacity int) (bool, error) {
+	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+		o := w.o
+		var done string
+		if err := w.tx.QueryRowContext(w.ctx, `SELECT rescheduled_for FROM orders WHERE id = $1`, o.ID).Scan(&done); err != nil {
+			return err
+		}
+		if done == closedDate || !o.Status.Open() {
+			return nil
+		}
+		if err := unbookSlot(w.ctx, w.tx, o.StoreID, o.PickupWindow.Start.Unix()); err != nil {
+			return err
+		}
+		if _, err := w.db.bookSlot(w.ctx, w.tx, o.StoreID, window.Start.Unix(), capacity); err != nil {
+			return err
+		}
+		old := o.PickupWindow
+		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET rescheduled_for = $2, slot_start = $3, slot_end = $4,
+			promised_ready_at = $3 WHERE id = $1`, o.ID, closedDate, micros(window.Start), micros(window.End)); err != nil {
+			return err
+		}
+		o.PickupWindow, o.PromisedReadyAt, w.acted = window, window.Start, true
+		loc := zone(o.TimeZone)
+		return w.note(orderstate.EventDelayed, map[string]any{"reason": "the store is closed on " + closedDate,
+			"was": old, "new_estimate": window.Start.In(loc), "pickup_window": bopis.PickupWindow{Start: window.Start.In(loc),
+				End: window.End.In(loc)}})
+	})
+	return w != nil && w.acted, err
+}
+
+// ShipToHome places order's ship-to-home order p (its lines shipped from
+// a warehouse), once: the order must be cancelled or expired, and asking
+// again answers the order made the first time.
+func (db *DB) ShipToHome(ctx context.Context, id string, scope OrderScope, p Placement) (*bopis.Order, bool, error) {
+	t, now := db.nowMicros()
+	var out *bopis.Order
+	var made bool
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		w, err := db.lockWork(ctx, tx, id, scope, t, now)
+		if err != nil {
+			return err
+		}
+		var shipID string
+		if err := tx.QueryRowContext(ctx, `SELECT ship_order_id FROM orders WHERE id = $1`, id).Scan(&shipID); err != nil {
+			return err
+		}
+		if shipID != "" {
+			out, err = db.getOrderTx(ctx, tx, shipID)
+			return err
+		}
+		if w.o.Status != bopis.OrderCancelled && w.o.Status != bopis.OrderExpired {
+			return bopis.Errorf(bopis.ECONFLICT, "ship-to-home is offered once an order is cancelled or expired; this one is %s", w.o.Status)
+		}
+		p.PlacedBy = w.placedBy // the storefront that placed the first order reads this one too
+		if out, err = db.placeOrder(ctx, tx, p, t, now); err != nil {
+			return err
+		}
+		if _, err := db.execTx(ctx, tx, `UPDATE orders SET ship_order_id = $2 WHERE id = $1`, id, out.ID); err != nil {
+			return err
+		}
+		made = true
+		if err := w.note(orderstate.EventShipToHome, map[string]any{"ship_order_id": out.ID}); err != nil {
+			return err
+		}
+		return w.save()
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return out, made, nil
+}
+
+// getOrderTx reads an order with its lines inside tx.
+func (db *DB) getOrderTx(ctx context.Context, tx *sql.Tx, id string) (*bopis.Order, error) {
+	o, err := scanOrder(tx.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("order", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.loadLines(ctx, tx, []*bopis.Order{o}); err != nil {
+		return nil, err
+	}
+	return localOrder(o), nil
+}
+
+// PaymentToken is an order's sealed payment token ("" when not kept).
+func (db *DB) PaymentToken(ctx context.Context, id string) (string, error) {
+	var token string
+	err := db.r.QueryRowContext(ctx, `SELECT payment_token FROM orders WHERE id = $1`, id).Scan(&token)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", notFound("order", id)
+	}
+	return token, err
+}
