@@ -30,10 +30,10 @@ type work struct {
 	settle   int64 // to capture while capture_pending
 	// reminders is how many pickup reminders fired or were skipped.
 	reminders int
-	t        time.Time
-	now      int64
-	changed  bool
-	dirty    map[int]bool // lines changed
+	t         time.Time
+	now       int64
+	changed   bool
+	dirty     map[int]bool // lines changed
 	// refuse is the answer of an action that must still commit what it
 	// wrote (a wrong pickup code counts even though it is refused).
 	refuse error
