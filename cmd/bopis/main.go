@@ -51,6 +51,11 @@ Environment:
   BOPIS_PUBLIC_RATE        requests/s per client IP on public routes (default 10)
   BOPIS_SHORT_PICK_POLICY  continue (default: the order goes on without what was not found) or reroute
   BOPIS_SUBSTITUTION_TIMEOUT  a proposed substitute not answered this long counts as rejected (default 30m)
+  BOPIS_REMINDERS          pickup reminders before hold_until (default 24h,2h)
+  BOPIS_LATE_GRACE         late past the promised time before order.delayed (default 15m)
+  BOPIS_AUTH_MARGIN        renew an authorization this long before it expires (default 1h)
+  BOPIS_AUTH_POLICY        reauthorize (default) or shorten (the hold ends before the authorization)
+  BOPIS_CLOSURE_POLICY     notify (default: next slot at the same store) or reroute (nearest store with everything)
   BOPIS_PAYMENT_GATEWAY    test (built in, default) or stripe
   BOPIS_SMTP_URL           email server, smtp://user:pass@host:587 or smtps://… (or BOPIS_SMTP_URL_FILE); unset: email not sent
   BOPIS_SMTP_FROM          the From address of email

@@ -84,6 +84,12 @@ func loadSettings() (app.Settings, error) {
 	default:
 		return s, fmt.Errorf("BOPIS_AUTH_POLICY must be reauthorize or shorten")
 	}
+	switch p := orders.ClosurePolicy(env("BOPIS_CLOSURE_POLICY", string(orders.ClosureNotify))); p {
+	case orders.ClosureNotify, orders.ClosureReroute:
+		s.ClosurePolicy = p
+	default:
+		return s, fmt.Errorf("BOPIS_CLOSURE_POLICY must be notify or reroute")
+	}
 	if s.Notify, err = loadNotify(); err != nil {
 		return s, err
 	}

@@ -46,7 +46,9 @@ type Settings struct {
 	LateGrace  time.Duration
 	AuthMargin time.Duration
 	AuthPolicy orders.AuthPolicy
-	Notify     Notify
+	// ClosurePolicy: notify (default) or reroute orders on a blocked date.
+	ClosurePolicy orders.ClosurePolicy
+	Notify        Notify
 }
 
 // Notify configures how customers and the retailer's systems are told.
@@ -142,7 +144,7 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 	}
 	svc := orders.New(orders.Config{DB: db, Model: s.Model, Gateway: gw, Logger: logger, Registry: reg, Key: key,
 		ShortPick: set.ShortPick, SubstitutionTimeout: set.SubstitutionTimeout, Reminders: set.Reminders,
-		LateGrace: set.LateGrace, AuthMargin: set.AuthMargin, AuthPolicy: set.AuthPolicy})
+		LateGrace: set.LateGrace, AuthMargin: set.AuthMargin, AuthPolicy: set.AuthPolicy, ClosurePolicy: set.ClosurePolicy})
 	s.wg.Add(3)
 	go func() { defer s.wg.Done(); sweepFeeds(ctx, db, logger, SweepInterval) }()
 	go func() { defer s.wg.Done(); sweepOrders(ctx, svc, logger, TimerInterval) }()

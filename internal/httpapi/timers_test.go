@@ -405,3 +405,38 @@ func TestStoreClosureMovesTodaysOrders(t *testing.T) {
 		}
 	})
 }
+
+func TestStoreClosureReroutesByPolicy(t *testing.T) {
+	reroute := func(c *orders.Config) { c.ClosurePolicy = orders.ClosureReroute }
+	eachWork(t, func(t *testing.T, w *work) {
+		id := w.order("near", "in_store", "B", 2) // near B 5, mid B 5
+		code := w.do("GET", "/v1/orders/"+id, w.front, nil).body["pickup_code"]
+		s := storagetest.Store("near")
+		s.Coordinates = bopis.Coordinates{Latitude: 41.889, Longitude: -87.63}
+		s.SlotCapacity = 2
+		s.SpecialHours = append(s.SpecialHours, bopis.SpecialHours{Date: "2026-11-23", Closed: true, Label: "power cut"})
+		if _, err := w.db.PutStore(context.Background(), s); err != nil {
+			t.Fatal(err)
+		}
+		w.sync()
+		if st := w.timers(); st.Rescheduled != 1 {
+			t.Fatalf("moved %d", st.Rescheduled)
+		}
+		o := w.do("GET", "/v1/orders/"+id, w.front, nil).body
+		if o["store_id"] != "mid" || o["pickup_code"] != code || line(o, 0)["location_id"] != "mid" {
+			t.Fatalf("rerouted order: %v %v %v", o["store_id"], o["pickup_code"], o["lines"])
+		}
+		if _, res := w.level("near", "B"); res != 0 {
+			t.Errorf("near still holds %d", res)
+		}
+		if _, res := w.level("mid", "B"); res != 2 {
+			t.Errorf("mid holds %d", res)
+		}
+		if st := w.timers(); st.Rescheduled != 0 {
+			t.Error("moved twice")
+		}
+		// mid's key now reaches it; near's does not.
+		w.must(w.mid, id, "accept", nil, "accepted")
+		w.checkInvariants("near", "mid")
+	}, reroute)
+}

@@ -76,6 +76,8 @@ type Config struct {
 	LateGrace  time.Duration
 	AuthMargin time.Duration
 	AuthPolicy AuthPolicy
+	// ClosurePolicy: what happens to orders on a date their store blocks.
+	ClosurePolicy ClosurePolicy
 }
 
 // Service runs the order use cases: placing orders and holds, and the
@@ -95,13 +97,14 @@ type Service struct {
 	lateGrace  time.Duration
 	authMargin time.Duration
 	authPolicy AuthPolicy
+	closure    ClosurePolicy
 }
 
 // New returns a Service.
 func New(c Config) *Service {
 	s := &Service{db: c.DB, model: c.Model, gateway: c.Gateway, now: c.Now, log: c.Logger, policy: c.ShortPick,
 		answer: c.SubstitutionTimeout, key: c.Key, reminders: c.Reminders, lateGrace: c.LateGrace, authMargin: c.AuthMargin,
-		authPolicy: c.AuthPolicy}
+		authPolicy: c.AuthPolicy, closure: c.ClosurePolicy}
 	if s.reminders == nil {
 		s.reminders = DefaultReminders
 	}

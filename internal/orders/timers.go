@@ -24,6 +24,18 @@ const (
 	AuthShortenHold AuthPolicy = "shorten"
 )
 
+// ClosurePolicy is what happens to orders on a date their store blocks.
+type ClosurePolicy string
+
+const (
+	// ClosureNotify moves them to the store's next slot and tells the
+	// customer the new time (default).
+	ClosureNotify ClosurePolicy = "notify"
+	// ClosureReroute moves orders not yet being picked to the nearest store
+	// that has everything (else as notify).
+	ClosureReroute ClosurePolicy = "reroute"
+)
+
 // Timer defaults.
 var (
 	DefaultReminders  = []time.Duration{24 * time.Hour, 2 * time.Hour}
@@ -45,6 +57,7 @@ type timerStorage interface {
 	ShortenHold(ctx context.Context, id string, until time.Time) error
 	DueClosures(ctx context.Context, from, to time.Time) ([]*bopis.Order, error)
 	Reschedule(ctx context.Context, id, closedDate string, window bopis.PickupWindow, capacity int) (bool, error)
+	MoveOrder(ctx context.Context, id, closedDate string, attempts []storage.PickupAttempt) (bool, error)
 	ShipToHome(ctx context.Context, id string, scope storage.OrderScope, p storage.Placement) (*bopis.Order, bool, error)
 	PaymentToken(ctx context.Context, id string) (string, error)
 	ExpireHolds(ctx context.Context) (int, error)
@@ -233,6 +246,18 @@ func (s *Service) moveOffClosures(ctx context.Context) (int, error) {
 		for _, l := range o.Lines {
 			if l.Fulfillment == bopis.FulfillPickup {
 				lines = append(lines, readmodel.Line{SKU: l.SKU, Quantity: l.Quantity})
+			}
+		}
+		if s.closure == ClosureReroute && (o.Status == bopis.OrderPlaced || o.Status == bopis.OrderAccepted) {
+			if attempts := s.rerouteAttempts(o, lines, now); len(attempts) > 0 {
+				moved, err := s.db.MoveOrder(ctx, o.ID, date, attempts)
+				if err != nil {
+					return n, err
+				}
+				if moved {
+					n++
+					continue
+				}
 			}
 		}
 		sp, _, found := s.model.Calendar(o.StoreID, skusOf(lines), o.Method, now, promiseDays)

@@ -344,7 +344,12 @@ func setStatus(ctx context.Context, tx *sql.Tx, rs []Reservation, status string,
 // store's reserved drops by what was held, with a ledger row of cause
 // (release, no_show). Releasing a reference with nothing open does nothing.
 func (db *DB) release(ctx context.Context, tx *sql.Tx, reference, cause string, now int64) ([]Reservation, error) {
-	rs, err := db.openReservations(ctx, tx, reference, "", "")
+	return db.releaseAt(ctx, tx, reference, "", cause, now)
+}
+
+// releaseAt is release of reference's reservations at one store ("" for all).
+func (db *DB) releaseAt(ctx context.Context, tx *sql.Tx, reference, storeID, cause string, now int64) ([]Reservation, error) {
+	rs, err := db.openReservations(ctx, tx, reference, storeID, "")
 	if err != nil || len(rs) == 0 {
 		return rs, err
 	}

@@ -415,3 +415,59 @@ func (db *DB) PaymentToken(ctx context.Context, id string) (string, error) {
 	}
 	return token, err
 }
+
+// MoveOrder moves an order that is not yet being picked off a date its
+// store has blocked to the first of attempts with the stock and a slot
+// (the closure policy reroute): its pickup lines are reserved there and
+// released at the closed store, the slot moves, the pickup code stays,
+// and order.delayed tells the customer the new store and time. false when
+// no attempt can take it (the caller reschedules at the same store).
+func (db *DB) MoveOrder(ctx context.Context, id, closedDate string, attempts []PickupAttempt) (bool, error) {
+	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+		o := w.o
+		var done string
+		if err := w.tx.QueryRowContext(w.ctx, `SELECT rescheduled_for FROM orders WHERE id = $1`, o.ID).Scan(&done); err != nil {
+			return err
+		}
+		if done == closedDate || (o.Status != bopis.OrderPlaced && o.Status != bopis.OrderAccepted) {
+			return nil
+		}
+		var pickup []ReserveLine
+		for _, l := range o.Lines {
+			if l.Fulfillment == bopis.FulfillPickup {
+				pickup = append(pickup, ReserveLine{SKU: l.SKU, Quantity: l.Quantity})
+			}
+		}
+		a, window, err := w.db.tryAttempts(w.ctx, w.tx, attempts, o.ID, pickup, w.now)
+		var nr *NoRoute
+		if errors.As(err, &nr) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		from := o.StoreID
+		if _, err := w.db.releaseAt(w.ctx, w.tx, o.ID, from, CauseRelease, w.now); err != nil {
+			return err
+		}
+		if err := unbookSlot(w.ctx, w.tx, from, o.PickupWindow.Start.Unix()); err != nil {
+			return err
+		}
+		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET store_id = $2, time_zone = $3, slot_start = $4, slot_end = $5,
+			promised_ready_at = $4, rescheduled_for = $6 WHERE id = $1`, o.ID, a.StoreID, a.TimeZone, micros(window.Start),
+			micros(window.End), closedDate); err != nil {
+			return err
+		}
+		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE order_lines SET location_id = $2 WHERE order_id = $1 AND fulfillment = $3`,
+			o.ID, a.StoreID, bopis.FulfillPickup); err != nil {
+			return err
+		}
+		w.acted = true
+		o.StoreID, o.TimeZone, o.PickupWindow, o.PromisedReadyAt = a.StoreID, a.TimeZone, window, window.Start
+		loc := zone(a.TimeZone)
+		return w.note(orderstate.EventDelayed, map[string]any{"reason": "store " + from + " is closed on " + closedDate,
+			"moved_from": from, "store_id": a.StoreID, "new_estimate": window.Start.In(loc),
+			"pickup_window": bopis.PickupWindow{Start: window.Start.In(loc), End: window.End.In(loc)}})
+	})
+	return w != nil && w.acted, err
+}
