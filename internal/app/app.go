@@ -20,6 +20,7 @@ import (
 	"github.com/bopis/bopis/internal/readmodel"
 	"github.com/bopis/bopis/internal/seal"
 	"github.com/bopis/bopis/internal/storage"
+	"github.com/bopis/bopis/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -151,7 +152,8 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 	go func() { defer s.wg.Done(); d.Run(ctx, DispatchInterval) }()
 	s.API = httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version,
 		Checkout: s.Model, Orders: svc, PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate,
-		Key: key, WebhookMaxAge: set.Notify.WebhookMaxAge, Mailbox: set.Notify.Mailbox})
+		Key: key, WebhookMaxAge: set.Notify.WebhookMaxAge, Mailbox: set.Notify.Mailbox,
+		Pages: web.New(web.Config{Logger: logger, Demo: set.Notify.Mailbox})})
 	return s, nil
 }
 

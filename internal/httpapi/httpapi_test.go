@@ -19,6 +19,7 @@ import (
 	"github.com/bopis/bopis/internal/seal"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/bopis/bopis/internal/storage/storagetest"
+	"github.com/bopis/bopis/internal/web"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -53,6 +54,9 @@ func newEnvWith(t *testing.T, db *storage.DB, cfg httpapi.Config, tune ...func(*
 	cfg.Logger = slog.New(httpapi.LogHandler(slog.NewJSONHandler(e.logs, nil)))
 	if cfg.Key == nil {
 		cfg.Key, _ = seal.Parse(seal.Generate())
+	}
+	if cfg.Pages == nil {
+		cfg.Pages = web.New(web.Config{Logger: cfg.Logger})
 	}
 	e.sealKey = cfg.Key
 	if cfg.Orders == nil {

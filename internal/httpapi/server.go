@@ -78,6 +78,8 @@ type Config struct {
 	WebhookMaxAge time.Duration
 	// Mailbox serves the demo mailbox page at /demo/mailbox.
 	Mailbox bool
+	// Pages serves every path the API does not (internal/web); nil: none.
+	Pages http.Handler
 }
 
 // Server is the HTTP face of bopis.
@@ -159,6 +161,9 @@ func New(cfg Config) *Server {
 	s.registerWebhooks()
 	if cfg.Mailbox {
 		mux.HandleFunc("GET /demo/mailbox", s.mailbox)
+	}
+	if cfg.Pages != nil {
+		mux.Handle("/", cfg.Pages)
 	}
 	if cfg.PublicStorefront {
 		s.registerStorefront()
