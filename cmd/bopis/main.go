@@ -49,6 +49,7 @@ Environment:
   BOPIS_STALE_BUFFER       extra units that must remain at a stale store (default 1)
   BOPIS_PUBLIC_STOREFRONT  true serves /api/storefront/pickup-options with no key (default false)
   BOPIS_PUBLIC_RATE        requests/s per client IP on public routes (default 10)
+  BOPIS_KEY_RATE           requests/s per API key, 429 with Retry-After beyond (default 5000)
   BOPIS_SHORT_PICK_POLICY  continue (default: the order goes on without what was not found) or reroute
   BOPIS_SUBSTITUTION_TIMEOUT  a proposed substitute not answered this long counts as rejected (default 30m)
   BOPIS_REMINDERS          pickup reminders before hold_until (default 24h,2h)

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -142,5 +144,36 @@ func TestServeFinishesInFlightRequestsOnShutdown(t *testing.T) {
 	// A clean close checkpoints the write-ahead log into the database file.
 	if fi, err := os.Stat(filepath.Join(dir, "bopis.db-wal")); err == nil && fi.Size() > 0 {
 		t.Errorf("WAL still holds %d bytes after shutdown", fi.Size())
+	}
+}
+
+// TestServerTimeouts: a client that sends its headers slower than the
+// server allows is cut off rather than holding a connection.
+func TestServerTimeouts(t *testing.T) {
+	srv := newHTTPServer(http.NotFoundHandler(), slog.New(slog.DiscardHandler))
+	if srv.ReadHeaderTimeout <= 0 || srv.ReadTimeout <= 0 || srv.WriteTimeout <= 0 || srv.IdleTimeout <= 0 || srv.MaxHeaderBytes <= 0 {
+		t.Fatalf("a limit is missing: %+v", srv)
+	}
+	srv.ReadHeaderTimeout = 200 * time.Millisecond // the real one is 10 s: too long for a test
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ln)
+	defer srv.Close()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n")) // and never finishes the headers
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 512)
+	n, err := c.Read(buf)
+	if err == nil && n > 0 && !strings.Contains(string(buf[:n]), "408") {
+		t.Fatalf("a slow client got %q", buf[:n])
+	}
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("the server kept a slow client's connection open")
 	}
 }

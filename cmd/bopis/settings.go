@@ -41,6 +41,11 @@ func loadSettings() (app.Settings, error) {
 			return s, fmt.Errorf("BOPIS_PUBLIC_STOREFRONT must be true or false")
 		}
 	}
+	if v := env("BOPIS_KEY_RATE", ""); v != "" {
+		if s.KeyRate, err = strconv.ParseFloat(v, 64); err != nil || s.KeyRate <= 0 {
+			return s, fmt.Errorf("BOPIS_KEY_RATE must be a number of requests per second above 0")
+		}
+	}
 	if v := env("BOPIS_PUBLIC_RATE", ""); v != "" {
 		if s.PublicRate, err = strconv.ParseFloat(v, 64); err != nil || s.PublicRate <= 0 {
 			return s, fmt.Errorf("BOPIS_PUBLIC_RATE must be a number of requests per second above 0")

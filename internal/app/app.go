@@ -31,6 +31,7 @@ type Settings struct {
 	StaleBuffer      int64         // extra units that must remain at a stale store
 	PublicStorefront bool          // serve /api/storefront/pickup-options with no key
 	PublicRate       float64       // requests/s per client IP on public routes
+	KeyRate          float64       // requests/s per API key (not public ones); 0: 5,000
 	// Payment is the gateway: "test" (built in, the default) or "stripe".
 	Payment       string
 	StripeSecret  string // the Stripe secret key (BOPIS_STRIPE_SECRET_KEY)
@@ -151,7 +152,7 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 	go func() { defer s.wg.Done(); sweepOrders(ctx, svc, logger, TimerInterval) }()
 	go func() { defer s.wg.Done(); d.Run(ctx, DispatchInterval) }()
 	s.API = httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version,
-		Checkout: s.Model, Orders: svc, PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate,
+		Checkout: s.Model, Orders: svc, PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate, KeyRate: set.KeyRate,
 		Key: key, WebhookMaxAge: set.Notify.WebhookMaxAge, Mailbox: set.Notify.Mailbox,
 		Pages: web.New(web.Config{Logger: logger, Demo: set.Notify.Mailbox})})
 	return s, nil

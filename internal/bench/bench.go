@@ -85,7 +85,7 @@ type server struct {
 
 // benchSettings are the defaults `bopis serve` runs with, without the
 // per-IP limit (the load comes from one address).
-var benchSettings = app.Settings{StaleAfter: bopis.DefaultStaleAfter, StaleBuffer: bopis.DefaultStaleBuffer, PublicRate: 1e9}
+var benchSettings = app.Settings{StaleAfter: bopis.DefaultStaleAfter, StaleBuffer: bopis.DefaultStaleBuffer, PublicRate: 1e9, KeyRate: 1e9}
 
 func startServer(ctx context.Context, dbURL string) (*server, error) {
 	db, err := storage.Open(ctx, benchSettings.Storage(dbURL))

@@ -62,6 +62,9 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		huma.WriteErr(s.api, ctx, http.StatusForbidden, "this key does not reach store "+id)
 		return
 	}
+	if key.Role != bopis.RolePublic && !s.allow(ctx, s.keyLimit, key.ID, "too many requests with this API key") {
+		return
+	}
 	if key.Role == bopis.RolePublic {
 		if !s.allowIP(ctx) {
 			return
@@ -77,10 +80,15 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 // allowIP takes a token from the client's per-IP bucket, or answers 429
 // with Retry-After and reports false.
 func (s *Server) allowIP(ctx huma.Context) bool {
-	ok, wait := s.publicLimit.allow(ctx.RemoteAddr())
+	return s.allow(ctx, s.publicLimit, clientIP(ctx.RemoteAddr()), "too many requests from this address")
+}
+
+// allow takes a token of client from l, or answers 429 with Retry-After.
+func (s *Server) allow(ctx huma.Context, l *limiter, client, why string) bool {
+	ok, wait := l.allow(client)
 	if !ok {
 		ctx.SetHeader("Retry-After", retryAfter(wait))
-		huma.WriteErr(s.api, ctx, http.StatusTooManyRequests, "too many requests from this address; retry after the time in Retry-After")
+		huma.WriteErr(s.api, ctx, http.StatusTooManyRequests, why+"; retry after the time in Retry-After")
 	}
 	return ok
 }

@@ -1,12 +1,15 @@
 package httpapi_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/httpapi"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/bopis/bopis/internal/storage/storagetest"
 )
@@ -94,5 +97,39 @@ func TestEveryLogLineOfARequestCarriesItsID(t *testing.T) {
 	res, _ := http.DefaultClient.Do(req)
 	if got := res.Header.Get("X-Request-Id"); got != "trace-abc.123" {
 		t.Errorf("caller's request id became %q", got)
+	}
+}
+
+// TestAbuseLimits: a key over its rate gets 429 with Retry-After while
+// another key goes on; a body over the cap is 413 and changes nothing.
+func TestAbuseLimits(t *testing.T) {
+	clock := storagetest.NewClock(checkoutNow)
+	db := storagetest.Open(t, "sqlite", clock.Now)
+	e := newEnvWith(t, db, httpapi.Config{Now: clock.Now, KeyRate: 2, KeyBurst: 2})
+	busy, calm := e.key(bopis.RoleAdmin), e.key(bopis.RoleAdmin)
+	for i := range 2 {
+		if r := e.do("GET", "/v1/stores", busy, nil); r.status != 200 {
+			t.Fatalf("request %d: %d", i, r.status)
+		}
+	}
+	r := e.do("GET", "/v1/stores", busy, nil)
+	if r.status != http.StatusTooManyRequests || r.header.Get("Retry-After") == "" {
+		t.Fatalf("third request at once: %d %q", r.status, r.header.Get("Retry-After"))
+	}
+	if r := e.do("GET", "/v1/stores", calm, nil); r.status != 200 {
+		t.Errorf("another key: %d", r.status)
+	}
+	clock.Advance(time.Second)
+	if r := e.do("GET", "/v1/stores", busy, nil); r.status != 200 {
+		t.Errorf("after a second: %d", r.status)
+	}
+
+	front := e.key(bopis.RoleStorefront)
+	huge := `{"external_id":"` + strings.Repeat("x", 2<<20) + `"}`
+	if r := e.doKey("POST", "/v1/orders", front, "big", huge); r.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 2 MiB order: %d", r.status)
+	}
+	if list, _, _ := db.ListOrders(context.Background(), storage.OrderFilter{}, storage.Page{}); len(list) != 0 {
+		t.Errorf("the refused order left %d orders", len(list))
 	}
 }

@@ -49,8 +49,9 @@ func cors(next http.Handler) http.Handler {
 	})
 }
 
-// ipLimiter keeps a token bucket per client IP.
-type ipLimiter struct {
+// limiter keeps a token bucket per client: an IP address for public
+// keys and the open storefront route, an API key's id for the others.
+type limiter struct {
 	rate  rate.Limit
 	burst int
 	now   func() time.Time
@@ -65,17 +66,23 @@ type bucket struct {
 	seen time.Time
 }
 
-func newIPLimiter(perSecond float64, burst int, now func() time.Time) *ipLimiter {
-	return &ipLimiter{rate: rate.Limit(perSecond), burst: burst, now: now, buckets: map[string]*bucket{}}
+func newLimiter(perSecond float64, burst int, now func() time.Time) *limiter {
+	return &limiter{rate: rate.Limit(perSecond), burst: burst, now: now, buckets: map[string]*bucket{}}
 }
 
-// allow takes a token for the client at remoteAddr; when there is none it
-// says how long to wait.
-func (l *ipLimiter) allow(remoteAddr string) (bool, time.Duration) {
+// clientIP is the address part of a remote address.
+func clientIP(remoteAddr string) string {
 	ip, _, err := net.SplitHostPort(remoteAddr)
 	if err != nil {
-		ip = remoteAddr
+		return remoteAddr
 	}
+	return ip
+}
+
+// allow takes a token for client; when there is none it says how long to
+// wait.
+func (l *limiter) allow(client string) (bool, time.Duration) {
+	ip := client
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()

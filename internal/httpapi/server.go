@@ -72,6 +72,11 @@ type Config struct {
 	// the storefront route (defaults: 10 requests/s, bursts of 20).
 	PublicRate  float64
 	PublicBurst int
+	// KeyRate and KeyBurst limit each API key that is not public
+	// (defaults: 5,000 requests/s, bursts of 10,000): one runaway client
+	// cannot starve the rest.
+	KeyRate  float64
+	KeyBurst int
 	// Key seals webhook secrets (required).
 	Key *seal.Key
 	// WebhookMaxAge is how long a replayed delivery is retried (default 24 h).
@@ -96,7 +101,8 @@ type Server struct {
 	notifier      Notifier
 	key           *seal.Key
 	webhookMaxAge time.Duration
-	publicLimit   *ipLimiter
+	publicLimit   *limiter
+	keyLimit      *limiter
 	keys          *keyCache
 	handler       http.Handler
 }
@@ -118,7 +124,14 @@ func New(cfg Config) *Server {
 	if cfg.PublicBurst <= 0 {
 		cfg.PublicBurst = 20
 	}
-	s.publicLimit = newIPLimiter(cfg.PublicRate, cfg.PublicBurst, s.now)
+	s.publicLimit = newLimiter(cfg.PublicRate, cfg.PublicBurst, s.now)
+	if cfg.KeyRate <= 0 {
+		cfg.KeyRate = 5000
+	}
+	if cfg.KeyBurst <= 0 {
+		cfg.KeyBurst = 2 * int(cfg.KeyRate)
+	}
+	s.keyLimit = newLimiter(cfg.KeyRate, cfg.KeyBurst, s.now)
 	s.keys = newKeyCache(s.now)
 	mux := http.NewServeMux()
 	hc := huma.DefaultConfig("bopis", cfg.Version)
