@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"regexp"
+	"runtime"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -639,4 +641,68 @@ func rush(urls []string, key string, clients, tries int) (ok, short, other int32
 	}
 	wg.Wait()
 	return nOK.Load(), nShort.Load(), nOther.Load()
+}
+
+// TestReadModelFreshAcrossProcesses: two servers on one PostgreSQL, each
+// following the change feed into its own read model as a running bopis
+// does; a POS sale posted to one is visible in the other's checkout
+// within a second.
+func TestReadModelFreshAcrossProcesses(t *testing.T) {
+	if !slices.Contains(storagetest.Backends(), "postgres") {
+		t.Skip("needs PostgreSQL: set " + storagetest.PostgresEnv)
+	}
+	url := storagetest.URL(t, "postgres")
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	var servers []*env
+	for range 2 {
+		db, err := storage.Open(ctx, storage.Config{URL: url})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		e := newEnv(t, db)
+		go db.Follow(ctx, e.model, 200*time.Millisecond, slog.New(slog.DiscardHandler), nil) // what app.Start runs
+		servers = append(servers, e)
+	}
+	a, b := servers[0], servers[1]
+	s := storagetest.Store("s-1")
+	s.Coordinates = bopis.Coordinates{Latitude: 41.889, Longitude: -87.63}
+	if _, err := a.db.PutStore(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.db.PutSKU(ctx, storagetest.SKU("A1")); err != nil {
+		t.Fatal(err)
+	}
+	pos := a.key(bopis.RolePOS, "s-1")
+	front := a.key(bopis.RoleStorefront)
+	available := func() float64 {
+		r := b.do("GET", "/v1/availability?sku=A1&latitude=41.88&longitude=-87.63", front, nil)
+		opts, _ := r.body["options"].([]any)
+		if len(opts) == 0 {
+			return -1
+		}
+		lines, _ := opts[0].(map[string]any)["lines"].([]any)
+		if len(lines) == 0 {
+			return -1
+		}
+		v, _ := lines[0].(map[string]any)["available"].(float64)
+		return v
+	}
+	for i, count := range []int{10, 7} {
+		at := time.Now().Add(-time.Minute).Add(time.Duration(i) * time.Second).Format(time.RFC3339Nano) // a fresh feed
+		ev := map[string]any{"events": []any{map[string]any{"id": fmt.Sprintf("e%d", i), "store_id": "s-1", "sku": "A1",
+			"type": "snapshot", "on_hand": count, "occurred_at": at}}}
+		if r := a.do("POST", "/v1/inventory/events", pos, ev); r.status != 200 {
+			t.Fatalf("POS batch: %d %s", r.status, r.raw)
+		}
+		posted := time.Now()
+		for available() != float64(count) {
+			if time.Since(posted) > time.Second {
+				t.Fatalf("the other process still shows %v a second after the POS said %d: %s", available(), count,
+					b.do("GET", "/v1/availability?sku=A1&latitude=41.88&longitude=-87.63", front, nil).raw)
+			}
+			runtime.Gosched()
+		}
+	}
 }
