@@ -136,6 +136,11 @@ func loadNotify() (app.Notify, error) {
 			return n, fmt.Errorf("BOPIS_WEBHOOK_MAX_AGE must be a duration of a minute or more, such as 24h")
 		}
 	}
+	if v := env("BOPIS_DISPATCH_LEASE", ""); v != "" {
+		if n.Lease, err = time.ParseDuration(v); err != nil || n.Lease < time.Second {
+			return n, fmt.Errorf("BOPIS_DISPATCH_LEASE must be a duration of a second or more, such as 2m")
+		}
+	}
 	n.TemplatesDir = env("BOPIS_TEMPLATES_DIR", "")
 	n.PublicURL = strings.TrimRight(env("BOPIS_PUBLIC_URL", ""), "/")
 	if n.SecretKey, err = secret("BOPIS_SECRET_KEY"); err != nil {

@@ -67,6 +67,8 @@ type Notify struct {
 	SecretKey string
 	// Mailbox (the demo): email and SMS go to the /demo/mailbox page.
 	Mailbox bool
+	// Lease is how long a sender holds a claimed message (0: 2 min).
+	Lease time.Duration
 }
 
 // gateway builds the payment gateway the settings name.
@@ -179,7 +181,7 @@ func (n Notify) dispatcher(ctx context.Context, db *storage.DB, logger *slog.Log
 		return nil, nil, fmt.Errorf("BOPIS_TEMPLATES_DIR: %w", err)
 	}
 	c := dispatch.Config{DB: db, Templates: tmpl, Quiet: n.QuietHours, WebhookMaxAge: n.WebhookMaxAge, Key: key,
-		PublicURL: n.PublicURL, Logger: logger}
+		PublicURL: n.PublicURL, Logger: logger, Lease: n.Lease}
 	switch {
 	case n.Mailbox:
 		c.Email, c.SMS = dispatch.Mailbox{}, dispatch.Mailbox{}

@@ -56,12 +56,15 @@ type Config struct {
 	Client        *http.Client
 	Now           func() time.Time
 	Logger        *slog.Logger
+	// Lease is how long a sender holds a claimed message before another
+	// may take it (default 2 min): longer than any send takes.
+	Lease time.Duration
 }
 
 // Tunables.
 const (
 	batch           = 100
-	lease           = 2 * time.Minute // a sender's claim on a message
+	DefaultLease    = 2 * time.Minute // a sender's claim on a message
 	maxAttempts     = 10              // of a notification
 	firstRetry      = 10 * time.Second
 	maxRetry        = time.Hour
@@ -83,6 +86,9 @@ func New(c Config) *Dispatcher {
 	}
 	if c.Client == nil {
 		c.Client = &http.Client{Timeout: webhookTimeout}
+	}
+	if c.Lease <= 0 {
+		c.Lease = DefaultLease
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -266,7 +272,7 @@ func backoff(attempts int) time.Duration {
 
 // SendNotifications sends the notifications due now.
 func (d *Dispatcher) SendNotifications(ctx context.Context) (int, error) {
-	ns, err := d.c.DB.ClaimNotifications(ctx, batch, lease)
+	ns, err := d.c.DB.ClaimNotifications(ctx, batch, d.c.Lease)
 	if err != nil {
 		return 0, err
 	}
@@ -315,7 +321,7 @@ func Sign(secret string, t time.Time, body []byte) string {
 
 // DeliverWebhooks posts the deliveries due now.
 func (d *Dispatcher) DeliverWebhooks(ctx context.Context) (int, error) {
-	ds, err := d.c.DB.ClaimDeliveries(ctx, batch, lease)
+	ds, err := d.c.DB.ClaimDeliveries(ctx, batch, d.c.Lease)
 	if err != nil || len(ds) == 0 {
 		return 0, err
 	}
