@@ -63,12 +63,12 @@ func (b *benchFlags) write(stdout io.Writer, id, md string) error {
 
 // runBench runs a benchmark and writes its figures into BENCHMARKS.md.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	kinds := []string{"feed", "pickup", "orders", "flash"}
+	kinds := []string{"feed", "pickup", "orders", "flash", "mixed"}
 	if len(args) == 0 || !slices.Contains(kinds, args[0]) {
-		return fmt.Errorf("usage: bopis bench feed|pickup|orders|flash [flags]  (bopis bench feed -h lists them)")
+		return fmt.Errorf("usage: bopis bench feed|pickup|orders|flash|mixed [flags]  (bopis bench feed -h lists them)")
 	}
 	var b *benchFlags
-	var batch, stock, processes int
+	var batch, stock, processes, pickupRate, orderRate, posRate int
 	var clientList string
 	switch args[0] {
 	case "feed":
@@ -79,6 +79,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "orders":
 		b = newBenchFlags("bench orders", stderr, 32, 20*time.Second, "also run on PostgreSQL: a server URL where fresh databases may be created")
 		b.fs.Lookup("skus").DefValue, b.skus = "200", 200
+	case "mixed":
+		b = newBenchFlags("bench mixed", stderr, 0, 10*time.Minute, "also run on PostgreSQL: a server URL where fresh databases may be created")
+		b.fs.Lookup("skus").DefValue, b.skus = "200", 200
+		b.fs.IntVar(&pickupRate, "pickup-rate", 2000, "pickup-option requests per second")
+		b.fs.IntVar(&orderRate, "order-rate", 100, "orders per second")
+		b.fs.IntVar(&posRate, "pos-rate", 5000, "POS events per second")
+		b.fs.IntVar(&batch, "batch", 100, "POS events per batch")
 	case "flash":
 		b = newBenchFlags("bench flash", stderr, 0, 0, "run on PostgreSQL (else SQLite): a server URL where fresh databases may be created")
 		b.fs.IntVar(&stock, "stock", 10000, "units of the one SKU on sale")
@@ -94,6 +101,17 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer stop()
 	switch args[0] {
+	case "mixed":
+		var runs []*bench.MixedResult
+		for _, pg := range append([]string{""}, nonEmpty(b.postgres)...) {
+			res, err := bench.Mixed(ctx, bench.MixedConfig{Postgres: pg, Stores: b.stores, SKUs: b.skus, Duration: b.duration,
+				PickupRate: pickupRate, OrderRate: orderRate, POSRate: posRate, Batch: batch, Progress: stderr})
+			if err != nil {
+				return err
+			}
+			runs = append(runs, res)
+		}
+		return b.write(stdout, "mixed", bench.MixedMarkdown(b.command(args), runs))
 	case "orders":
 		type variant struct {
 			pg   string
@@ -155,6 +173,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 	}
 	return nil
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
 }
 
 // startProfile writes a CPU profile to path (nothing when empty) until stop.
