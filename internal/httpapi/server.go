@@ -48,6 +48,7 @@ type Storage interface {
 	Adjust(ctx context.Context, storeID string, a bopis.Adjustment, idem *storage.Idempotency) (*storage.AdjustmentResult, bool, error)
 	Ledger(ctx context.Context, storeID, sku string, p storage.Page) ([]storage.LedgerEntry, string, error)
 	Alerts(ctx context.Context, f storage.AlertFilter, p storage.Page) ([]storage.Alert, string, error)
+	PickupReport(ctx context.Context, q storage.ReportQuery) (*storage.PickupReport, error)
 
 	OrderReader
 	Notifier
@@ -172,6 +173,7 @@ func New(cfg Config) *Server {
 	s.registerOrders()
 	s.registerStoreWork()
 	s.registerWebhooks()
+	s.registerReports()
 	if cfg.Mailbox {
 		mux.HandleFunc("GET /demo/mailbox", s.mailbox)
 	}
