@@ -139,6 +139,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /v1/holds":                                         {"/v1/holds", map[string]any{}, customer},
 		"GET /v1/holds/{id}":                                     {"/v1/holds/" + hold, nil, customer},
 		"DELETE /v1/holds/{id}":                                  {"/v1/holds/" + hold, nil, customer},
+		"GET /v1/reports/pickup":                                 {"/v1/reports/pickup?store_id=s-1", nil, []int{ok, F, ok, S, P, P, U}},
 		"GET /v1/payments/uncaptured":                            {"/v1/payments/uncaptured", nil, adminOnly},
 		"POST /v1/webhooks":                                      {"/v1/webhooks", map[string]any{}, adminOnly},
 		"GET /v1/webhooks":                                       {"/v1/webhooks", nil, adminOnly},
