@@ -260,7 +260,10 @@ func (h *Handler) view(ctx context.Context, link string, o *bopis.Order) *orderV
 		}
 	}
 	if a := o.ShippingAddress; a != nil {
-		v.ShipTo = append([]string{a.Name}, addressLines(a.Address)...)
+		v.ShipTo = addressLines(a.Address)
+		if a.Name != "" {
+			v.ShipTo = append([]string{a.Name}, v.ShipTo...)
+		}
 	}
 	v.CanShip = v.Pickup && (o.Status == bopis.OrderCancelled || o.Status == bopis.OrderExpired)
 	evs, err := h.cfg.Orders.OrderEvents(ctx, o.ID, storage.OrderScope{})
@@ -379,43 +382,42 @@ type answerView struct {
 	Note     string
 }
 
-// substitute finds the visit's line and whether it awaits an answer.
-func (h *Handler) substitute(v *visit) (approve bool, p *proposal, found bool) {
+// answerOf reads the answer in the path (approve or reject) and reports
+// whether the order has a substitute on the path's line.
+func answerOf(v *visit) (approve, found bool) {
 	answer, lineID := v.r.PathValue("answer"), v.r.PathValue("line")
 	if answer != "approve" && answer != "reject" {
-		return false, nil, false
-	}
-	for _, pr := range h.view(v.r.Context(), v.link, v.order).Proposals {
-		if pr.LineID == lineID {
-			return answer == "approve", &pr, true
-		}
+		return false, false
 	}
 	for _, l := range v.order.Lines {
 		if l.ID == lineID && l.Substitute != nil {
-			return answer == "approve", nil, true
+			return answer == "approve", true
 		}
 	}
-	return false, nil, false
+	return false, false
 }
 
 func (h *Handler) answerPage(v *visit) {
-	approve, p, found := h.substitute(v)
+	approve, found := answerOf(v)
 	if !found {
 		h.missing(v.w)
 		return
 	}
-	view := answerView{Title: "Reject the substitute", Link: v.link, Action: v.r.URL.Path, Approve: approve, Proposal: p}
+	view := answerView{Title: "Reject the substitute", Link: v.link, Action: v.r.URL.Path, Approve: approve,
+		Note: "This substitute was already answered (or the time to answer ran out). Your order page shows where it stands."}
 	if approve {
 		view.Title = "Approve the substitute"
 	}
-	if p == nil {
-		view.Note = "This substitute was already answered (or the time to answer ran out). Your order page shows where it stands."
+	for _, p := range h.view(v.r.Context(), v.link, v.order).Proposals {
+		if p.LineID == v.r.PathValue("line") {
+			view.Proposal = &p
+		}
 	}
 	h.renderStatus(v.w, http.StatusOK, "customer_answer", view)
 }
 
 func (h *Handler) answer(v *visit) {
-	approve, _, found := h.substitute(v)
+	approve, found := answerOf(v)
 	if !found {
 		h.missing(v.w)
 		return

@@ -139,7 +139,9 @@
       try {
         options = (await api("/v1/pickup-options", { coordinates: coords, items: cart, method: st.method, days: st.days, limit: st.limit })).options;
       } catch (err) {
-        return ticket === st.ticket && say("Stores cannot be shown: " + err.message, true);
+        if (ticket !== st.ticket) return;
+        ask();
+        return say("Stores cannot be shown: " + err.message, true);
       }
       if (ticket !== st.ticket) return;
       const again = el("button", { type: "button", class: "bopis-secondary bopis-again", onclick: ask }, "Change location");
