@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/app"
 	"github.com/bopis/bopis/internal/demo"
 	"github.com/bopis/bopis/internal/storage"
+	"github.com/bopis/bopis/internal/web"
 )
 
 // runDemo seeds a fresh SQLite file with the demo network, makes a key of
@@ -41,11 +43,40 @@ func runDemo(ctx context.Context, args []string, logger *slog.Logger, stdout, st
 		return err
 	}
 	defer db.Close()
-	keys, err := seedDemo(ctx, db, *seed, stderr)
+	keys, shop, err := seedDemo(ctx, db, *seed, stderr)
 	if err != nil {
 		return err
 	}
-	return listenAndServe(ctx, ln, db, logger, true, func(url string) { printDemoHelp(stdout, url, keys) })
+	setup := func(set *app.Settings) {
+		set.Notify.Mailbox = true
+		set.DemoPublicKey, set.DemoCart, set.DemoNear = shop.key, shop.cart, &shop.near
+	}
+	return listenAndServe(ctx, ln, db, logger, setup, func(url string) { printDemoHelp(stdout, url, keys) })
+}
+
+// demoShop is what the demo storefront page sells, where its shopper
+// stands, and the publishable key its picker uses.
+type demoShop struct {
+	key  string
+	cart []web.DemoItem
+	near bopis.Coordinates
+}
+
+// shopOf fills the demo storefront's cart with a few pickup-eligible SKUs
+// the first store has plenty of, for a shopper a little way from it.
+func shopOf(n *demo.Network) demoShop {
+	first := n.Stores[0]
+	shop := demoShop{near: bopis.Coordinates{Latitude: first.Coordinates.Latitude + 0.01, Longitude: first.Coordinates.Longitude}}
+	prices := []int64{1299, 2499, 899}
+	for _, k := range n.SKUs {
+		if on, ok := n.OnHand(first.ID, k.SKU); ok && on >= 5 && k.PickupEligible && k.Active && k.ExtraPrepMinutes == 0 {
+			shop.cart = append(shop.cart, web.DemoItem{SKU: k.SKU, Name: k.Name, Quantity: 1, UnitPrice: prices[len(shop.cart)]})
+			if len(shop.cart) == len(prices) {
+				break
+			}
+		}
+	}
+	return shop
 }
 
 type demoKey struct {
@@ -54,8 +85,9 @@ type demoKey struct {
 	secret string
 }
 
-// seedDemo stores the generated network and makes one key per role.
-func seedDemo(ctx context.Context, db *storage.DB, seed uint64, progress io.Writer) ([]demoKey, error) {
+// seedDemo stores the generated network, makes one key per role and sets
+// up the demo storefront.
+func seedDemo(ctx context.Context, db *storage.DB, seed uint64, progress io.Writer) ([]demoKey, demoShop, error) {
 	start := time.Now()
 	n := demo.Generate(seed)
 	step := func(format string, args ...any) {
@@ -66,12 +98,12 @@ func seedDemo(ctx context.Context, db *storage.DB, seed uint64, progress io.Writ
 		catalog[i] = &n.SKUs[i]
 	}
 	if _, err := db.PutSKUs(ctx, catalog); err != nil {
-		return nil, fmt.Errorf("catalog: %w", err)
+		return nil, demoShop{}, fmt.Errorf("catalog: %w", err)
 	}
 	step("catalog: %d SKUs", len(n.SKUs))
 	for i := range n.Stores {
 		if _, err := db.PutStore(ctx, &n.Stores[i]); err != nil {
-			return nil, fmt.Errorf("store %s: %w", n.Stores[i].ID, err)
+			return nil, demoShop{}, fmt.Errorf("store %s: %w", n.Stores[i].ID, err)
 		}
 	}
 	step("network: %d locations", len(n.Stores))
@@ -106,24 +138,28 @@ func seedDemo(ctx context.Context, db *storage.DB, seed uint64, progress io.Writ
 	})
 	flush()
 	if err != nil {
-		return nil, fmt.Errorf("stock: %w", err)
+		return nil, demoShop{}, fmt.Errorf("stock: %w", err)
 	}
 
 	first := n.Stores[0].ID
 	var keys []demoKey
+	shop := shopOf(n)
 	for _, k := range []demoKey{{role: bopis.RoleAdmin}, {role: bopis.RoleStorefront},
-		{role: bopis.RoleStore, store: first}, {role: bopis.RolePOS, store: first}} {
+		{role: bopis.RoleStore, store: first}, {role: bopis.RolePOS, store: first}, {role: bopis.RolePublic}} {
 		key := &bopis.APIKey{Role: k.role, Name: "demo " + string(k.role)}
 		if k.store != "" {
 			key.StoreIDs = []string{k.store}
 		}
 		if k.secret, err = db.CreateAPIKey(ctx, key); err != nil {
-			return nil, err
+			return nil, demoShop{}, err
+		}
+		if k.role == bopis.RolePublic {
+			shop.key = k.secret // the demo storefront's picker, same origin: no CORS origins needed
 		}
 		keys = append(keys, k)
 	}
 	step("keys: one per role")
-	return keys, nil
+	return keys, shop, nil
 }
 
 func printDemoHelp(w io.Writer, url string, keys []demoKey) {
@@ -151,6 +187,9 @@ Try:
   curl -s -X PUT -H 'Authorization: Bearer %[3]s' -H 'Content-Type: application/json' '%[1]s/v1/skus/MY-SKU' -d '{"name":"My item"}'
   curl -s -H 'Authorization: Bearer %[4]s' '%[1]s/v1/stores/s-0002'   # 403: a store key reaches only its own store
   curl -s '%[1]s/openapi.json' | head -c 300
+
+A demo shop's checkout with the embeddable pickup picker (/picker.js, using the
+public key above): %[1]s/demo/storefront
 
 Every email and SMS bopis would send (order confirmations, ready for pickup, …)
 lands in the demo mailbox: %[1]s/demo/mailbox

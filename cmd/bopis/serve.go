@@ -44,19 +44,22 @@ func serve(ctx context.Context, args []string, logger *slog.Logger, stderr io.Wr
 	if err != nil {
 		return err
 	}
-	return listenAndServe(ctx, ln, db, logger, false, nil)
+	return listenAndServe(ctx, ln, db, logger, nil, nil)
 }
 
 // listenAndServe serves the API on ln until ctx ends (SIGTERM or SIGINT),
-// then lets in-flight requests finish before returning. With mailbox (the
-// demo), email and SMS go to the /demo/mailbox page. ready, if not nil,
-// is called with the base URL once the server accepts connections.
-func listenAndServe(ctx context.Context, ln net.Listener, db *storage.DB, logger *slog.Logger, mailbox bool, ready func(url string)) error {
+// then lets in-flight requests finish before returning. demo, if not nil,
+// adjusts the settings (the demo: email and SMS go to the /demo/mailbox
+// page, the demo storefront is served). ready, if not nil, is called with
+// the base URL once the server accepts connections.
+func listenAndServe(ctx context.Context, ln net.Listener, db *storage.DB, logger *slog.Logger, demo func(*app.Settings), ready func(url string)) error {
 	set, err := loadSettings()
 	if err != nil {
 		return err
 	}
-	set.Notify.Mailbox = mailbox
+	if demo != nil {
+		demo(&set)
+	}
 	if set.Notify.PublicURL == "" {
 		set.Notify.PublicURL = "http://" + ln.Addr().String()
 	}

@@ -51,6 +51,11 @@ type Settings struct {
 	// ClosurePolicy: notify (default) or reroute orders on a blocked date.
 	ClosurePolicy orders.ClosurePolicy
 	Notify        Notify
+	// The demo storefront page (bopis demo, with Notify.Mailbox): the
+	// publishable key its picker uses, its cart, and where its shopper is.
+	DemoPublicKey string
+	DemoCart      []web.DemoItem
+	DemoNear      *bopis.Coordinates
 }
 
 // Notify configures how customers and the retailer's systems are told.
@@ -156,7 +161,8 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 	s.API = httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version,
 		Checkout: s.Model, Orders: svc, PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate, KeyRate: set.KeyRate,
 		Key: key, WebhookMaxAge: set.Notify.WebhookMaxAge, Mailbox: set.Notify.Mailbox,
-		Pages: web.New(web.Config{Logger: logger, Demo: set.Notify.Mailbox})})
+		Pages: web.New(web.Config{Logger: logger, Demo: set.Notify.Mailbox, Key: key, Orders: db, Actions: svc,
+			DemoPublicKey: set.DemoPublicKey, DemoCart: set.DemoCart, DemoNear: set.DemoNear})})
 	return s, nil
 }
 

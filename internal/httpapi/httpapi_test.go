@@ -48,15 +48,19 @@ func newEnvAt(t *testing.T, db *storage.DB, now func() time.Time) *env {
 // metrics registry and read model; tune adjusts the orders service's
 // configuration (policies) when cfg has none.
 func newEnvWith(t *testing.T, db *storage.DB, cfg httpapi.Config, tune ...func(*orders.Config)) *env {
+	return newEnvPages(t, db, cfg, web.Config{}, tune...)
+}
+
+// newEnvPages is newEnvWith serving pages built from pages (when cfg has
+// none), filled in with the server's logger, key, database and orders
+// service; Demo follows cfg.Mailbox, as in bopis demo.
+func newEnvPages(t *testing.T, db *storage.DB, cfg httpapi.Config, pages web.Config, tune ...func(*orders.Config)) *env {
 	t.Helper()
 	e := &env{t: t, db: db, logs: &bytes.Buffer{}, model: readmodel.New(readmodel.Config{})}
 	cfg.Storage, cfg.Checkout, cfg.Registry, cfg.Version = db, e.model, prometheus.NewRegistry(), "test"
 	cfg.Logger = slog.New(httpapi.LogHandler(slog.NewJSONHandler(e.logs, nil)))
 	if cfg.Key == nil {
 		cfg.Key, _ = seal.Parse(seal.Generate())
-	}
-	if cfg.Pages == nil {
-		cfg.Pages = web.New(web.Config{Logger: cfg.Logger})
 	}
 	e.sealKey = cfg.Key
 	if cfg.Orders == nil {
@@ -67,6 +71,11 @@ func newEnvWith(t *testing.T, db *storage.DB, cfg httpapi.Config, tune ...func(*
 		}
 		e.orders = orders.New(oc)
 		cfg.Orders = e.orders
+	}
+	if cfg.Pages == nil {
+		pages.Logger, pages.Key, pages.Orders, pages.Actions = cfg.Logger, cfg.Key, db, cfg.Orders
+		pages.Demo = pages.Demo || cfg.Mailbox
+		cfg.Pages = web.New(pages)
 	}
 	srv := httptest.NewServer(httpapi.New(cfg))
 	t.Cleanup(srv.Close)

@@ -13,11 +13,15 @@
 package web
 
 import (
+	"bytes"
 	"embed"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/seal"
 )
 
 //go:embed templates/*.html
@@ -31,6 +35,20 @@ type Config struct {
 	Logger *slog.Logger
 	// Demo serves the demo storefront page (bopis demo).
 	Demo bool
+
+	// The customer order page (/o/{order_id}/{token}) is served when Key,
+	// Orders and Actions are all set. Key verifies the links' tokens (the
+	// instance key the dispatcher signs them with).
+	Key     *seal.Key
+	Orders  Orders  // a *storage.DB
+	Actions Actions // an *orders.Service
+
+	// The demo storefront (with Demo): the publishable API key its picker
+	// uses, the cart it sells, and where its shopper stands (nil: the
+	// picker asks).
+	DemoPublicKey string
+	DemoCart      []DemoItem
+	DemoNear      *bopis.Coordinates
 }
 
 // Handler serves the pages.
@@ -53,6 +71,9 @@ func New(cfg Config) *Handler {
 	h.mux.HandleFunc("GET /{$}", h.page("home", "bopis"))
 	h.registerAdmin()
 	h.registerDashboard()
+	h.registerCustomer()
+	h.registerPicker()
+	h.registerStorefront()
 	return h
 }
 
@@ -71,11 +92,22 @@ func (h *Handler) page(name, title string) http.HandlerFunc {
 
 // render executes template name inside the layout.
 func (h *Handler) render(w http.ResponseWriter, name string, data map[string]any) {
+	h.renderStatus(w, http.StatusOK, name, data)
+}
+
+// renderStatus is render answering status; the page is rendered whole
+// first, so a template error is a clean 500, never half a page.
+func (h *Handler) renderStatus(w http.ResponseWriter, status int, name string, data any) {
+	var b bytes.Buffer
+	if err := h.tmpl.ExecuteTemplate(&b, name, data); err != nil {
+		h.log.Error("rendering a page", "page", name, "error", err)
+		http.Error(w, "this page cannot be shown now", http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'")
-	if err := h.tmpl.ExecuteTemplate(w, name, data); err != nil {
-		h.log.Error("rendering a page", "page", name, "error", err)
-	}
+	w.WriteHeader(status)
+	w.Write(b.Bytes())
 }
 
 func cacheable(next http.Handler) http.Handler {
