@@ -51,6 +51,7 @@ type Storage interface {
 
 	OrderReader
 	Notifier
+	OrderStreamer
 }
 
 // Config wires a Server.
@@ -158,6 +159,7 @@ func New(cfg Config) *Server {
 	s.registerBigCommerce()
 	s.registerOrders()
 	s.registerStoreWork()
+	s.registerStream()
 	s.registerWebhooks()
 	if cfg.Mailbox {
 		mux.HandleFunc("GET /demo/mailbox", s.mailbox)
