@@ -97,6 +97,9 @@ func TestStoreOrderStream(t *testing.T) {
 		if r := w.do("GET", path, w.front, nil); r.status != 403 {
 			t.Errorf("a storefront key: %d %s", r.status, r.raw)
 		}
+		if r := w.do("GET", "/v1/stores/nowhere/orders/stream", "", nil); r.status != 401 {
+			t.Errorf("an unknown store without a key: %d %s", r.status, r.raw)
+		}
 		if r := w.do("GET", "/v1/stores/nowhere/orders/stream", w.key(bopis.RoleAdmin), nil); r.status != 404 {
 			t.Errorf("an unknown store: %d %s", r.status, r.raw)
 		}

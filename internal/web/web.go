@@ -51,6 +51,7 @@ func New(cfg Config) *Handler {
 	static, _ := fs.Sub(staticFS, "static")
 	h.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheable(http.FileServerFS(static))))
 	h.mux.HandleFunc("GET /{$}", h.page("home", "bopis"))
+	h.registerAssociate()
 	return h
 }
 
