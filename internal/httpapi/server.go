@@ -100,6 +100,7 @@ type Server struct {
 	publicLimit   *ipLimiter
 	keys          *keyCache
 	handler       http.Handler
+	streams       streamStop
 }
 
 // New builds the server and registers every route.

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -40,6 +41,39 @@ type streamInput struct {
 	After       int64 `query:"after" minimum:"0" doc:"Resume after this event id; absent or 0: from now."`
 	LastEventID int64 `header:"Last-Event-ID" minimum:"0" doc:"As after, as EventSource sends it on reconnecting; wins over after."`
 }
+
+// streamStop ends the open streams when the server shuts down: an open
+// stream never goes idle, so http.Server.Shutdown would wait for it until
+// its deadline.
+type streamStop struct {
+	mu   sync.Mutex
+	done chan struct{}
+}
+
+// c is closed when the streams are to end.
+func (t *streamStop) c() chan struct{} {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.done == nil {
+		t.done = make(chan struct{})
+	}
+	return t.done
+}
+
+func (t *streamStop) stop() {
+	c := t.c()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	select {
+	case <-c:
+	default:
+		close(c)
+	}
+}
+
+// CloseStreams ends every open order stream (clients reconnect, resuming
+// where they were); pass it to http.Server.RegisterOnShutdown.
+func (s *Server) CloseStreams() { s.streams.stop() }
 
 func (s *Server) registerStream() {
 	o := op("stream-store-orders", http.MethodGet, "/v1/stores/{store_id}/orders/stream",
@@ -97,9 +131,12 @@ func (s *Server) followStore(ctx context.Context, storeID string, after int64, s
 	defer beat.Stop()
 	low := after            // every id up to low is settled
 	sent := map[int64]int{} // ids above low already sent → the poll that sent them
+	stop := s.streams.c()
 	for n := 0; ; n++ {
 		select {
 		case <-ctx.Done():
+			return
+		case <-stop:
 			return
 		case <-beat.C:
 			if !ping() {
