@@ -8,7 +8,6 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/danielgtaylor/huma/v2/sse"
 )
 
@@ -101,8 +100,8 @@ func (s *Server) registerStream() {
 		})
 }
 
-// streamOpen answers 404 for a store that does not exist and lifts the
-// server's read timeout from the connection: it would end the stream.
+// streamOpen answers 404 for a store that does not exist (the stream
+// itself can no longer answer a problem once it starts).
 func (s *Server) streamOpen(ctx huma.Context, next func(huma.Context)) {
 	if _, err := s.db.GetStore(ctx.Context(), ctx.Param("store_id")); err != nil {
 		if bopis.ErrorCode(err) == bopis.ENOTFOUND {
@@ -112,9 +111,6 @@ func (s *Server) streamOpen(ctx huma.Context, next func(huma.Context)) {
 		s.log.ErrorContext(ctx.Context(), "opening an order stream", "error", err)
 		huma.WriteErr(s.api, ctx, http.StatusServiceUnavailable, "cannot read the store now")
 		return
-	}
-	if _, w := humago.Unwrap(ctx); w != nil {
-		http.NewResponseController(w).SetReadDeadline(time.Time{})
 	}
 	next(ctx)
 }
