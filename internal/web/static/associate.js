@@ -109,6 +109,7 @@
     store = openId = "";
     known = null;
     for (const id of ["q-curbside", "q-new", "q-picking", "q-ready", "detail-info", "detail-actions"]) $(id).replaceChildren();
+    $("queue-error").textContent = $("detail-error").textContent = "";
     $("work").hidden = true;
     $("signin").hidden = false;
     $("app-title").textContent = "Store";
@@ -132,7 +133,7 @@
     while (my === session) {
       const ctrl = new AbortController();
       stream = ctrl;
-      // Pings come every 15 s: a silent minute means a dead connection.
+      // Pings come every 15 s: 45 s of silence means a dead connection.
       let quiet;
       const watch = () => {
         clearTimeout(quiet);
@@ -519,7 +520,7 @@
       $("detail-error").textContent = "";
       const rebuilt = showOrder(r);
       announce(done(r));
-      if (rebuilt) (($("detail-actions").querySelector("input, button:not([aria-hidden])")) || $("detail-title")).focus();
+      if (rebuilt) (($("detail-actions").querySelector("input, button")) || $("detail-title")).focus();
       refresh();
     } catch (e) {
       const msg = action === "handoff" && e.status === 422 ? cap(plain(e)) + ". Check the code with the customer."
