@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bopis/bopis/internal/storage/storagetest"
 )
 
 func watchLines(t *testing.T) (io.Writer, <-chan string) {
@@ -175,5 +177,72 @@ func TestServerTimeouts(t *testing.T) {
 	}
 	if ne, ok := err.(net.Error); ok && ne.Timeout() {
 		t.Fatal("the server kept a slow client's connection open")
+	}
+}
+
+// TestServeEndsOrderStreamsOnShutdown: an open order stream never goes
+// idle; shutting down ends it instead of waiting on it until the deadline.
+func TestServeEndsOrderStreamsOnShutdown(t *testing.T) {
+	const admin = "test-admin-key-0123456789abcdef"
+	t.Setenv("BOPIS_ADMIN_KEY", admin)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stderr, lines := watchLines(t)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", "sqlite:" + filepath.Join(t.TempDir(), "bopis.db")}, io.Discard, stderr)
+	}()
+	var rec struct{ URL string }
+	json.Unmarshal([]byte(waitFor(t, lines, func(l string) bool { return strings.Contains(l, `"msg":"serving"`) })), &rec)
+	call := func(method, path, body string) *http.Response {
+		req, _ := http.NewRequest(method, rec.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+admin)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	store, _ := json.Marshal(storagetest.Store("s1"))
+	var m map[string]any
+	json.Unmarshal(store, &m)
+	for _, k := range []string{"id", "created_at", "updated_at", "active"} {
+		delete(m, k)
+	}
+	store, _ = json.Marshal(m)
+	if res := call("PUT", "/v1/stores/s1", string(store)); res.StatusCode/100 != 2 {
+		b, _ := io.ReadAll(res.Body)
+		t.Fatalf("put store: %d %s", res.StatusCode, b)
+	}
+	res := call("GET", "/v1/stores/s1/orders/stream", "")
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	if !sc.Scan() || !strings.HasPrefix(sc.Text(), "event: ping") {
+		t.Fatalf("stream: %d %q", res.StatusCode, sc.Text())
+	}
+	ended := make(chan struct{})
+	go func() {
+		for sc.Scan() {
+		}
+		close(ended)
+	}()
+	start := time.Now()
+	cancel() // what SIGTERM does
+	select {
+	case <-ended:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the stream stays open once shutting down began")
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve ended with %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve still waits on the open stream")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("shutting down took %s", d)
 	}
 }

@@ -72,6 +72,7 @@ func listenAndServe(ctx context.Context, ln net.Listener, db *storage.DB, logger
 	defer svc.Stop() // before the caller closes the database
 	api := svc.API
 	srv := newHTTPServer(api, logger)
+	srv.RegisterOnShutdown(api.CloseStreams) // open order streams end instead of holding the shutdown
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()

@@ -52,6 +52,7 @@ type Storage interface {
 
 	OrderReader
 	Notifier
+	OrderStreamer
 }
 
 // Config wires a Server.
@@ -106,6 +107,7 @@ type Server struct {
 	keyLimit      *limiter
 	keys          *keyCache
 	handler       http.Handler
+	streams       streamStop
 }
 
 // New builds the server and registers every route.
@@ -172,6 +174,7 @@ func New(cfg Config) *Server {
 	s.registerBigCommerce()
 	s.registerOrders()
 	s.registerStoreWork()
+	s.registerStream()
 	s.registerWebhooks()
 	s.registerReports()
 	if cfg.Mailbox {

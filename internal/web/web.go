@@ -74,6 +74,7 @@ func New(cfg Config) *Handler {
 	h.registerCustomer()
 	h.registerPicker()
 	h.registerStorefront()
+	h.registerAssociate()
 	return h
 }
 
