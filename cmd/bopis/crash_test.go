@@ -107,10 +107,12 @@ func crashRun(t *testing.T, bin, backend string) {
 	t.Cleanup(hookSrv.Close)
 
 	admin := "crash-admin-" + seal.Generate()
+	clockFile := filepath.Join(t.TempDir(), "clock") // an offset on the processes' clock
 	env := append(os.Environ(), "BOPIS_DB="+dbURL, "BOPIS_ADMIN_KEY="+admin, "BOPIS_LOG_LEVEL=error",
 		"BOPIS_SMTP_URL=smtp://"+ln.Addr().String()+"?tls=none", "BOPIS_SMTP_FROM=pickup@example.com",
 		"BOPIS_SECRET_KEY="+seal.Generate(), "BOPIS_QUIET_HOURS=00:00-00:00",
-		"BOPIS_DISPATCH_LEASE=3s") // what a killed process held goes out 3 s after, not 2 min
+		"BOPIS_DISPATCH_LEASE=3s", // what a killed process held goes out 3 s after, not 2 min
+		"BOPIS_TEST_CLOCK_FILE="+clockFile)
 	start := func() *bopisProcess {
 		l, _ := net.Listen("tcp", "127.0.0.1:0")
 		addr := l.Addr().String()
@@ -192,6 +194,26 @@ func crashRun(t *testing.T, bin, backend string) {
 	code, out = call(p, "POST", "/v1/webhooks", admin, "", map[string]any{"url": hookSrv.URL,
 		"events": []string{"order.placed", "order.ready", "order.picked_up"}, "secret": "crash-secret-0123456789"})
 	mustStatus(code, out, 201, "webhook")
+	// Timers set by the first process must fire in whichever runs when
+	// they fall due: checkout holds of a minute, expiring after the kills.
+	var holds []string
+	var holdsDue time.Time
+	for range 3 {
+		var code int
+		var out map[string]any
+		for wait := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) { // until checkout sees the new store
+			code, out = call(p, "POST", "/v1/holds", front, "", map[string]any{"ttl_seconds": 60,
+				"pickup": map[string]any{"store_id": "s-1", "method": "in_store"},
+				"lines":  []any{map[string]any{"sku": "A", "quantity": 2, "unit_price": map[string]any{"amount": 999, "currency": "USD"}, "fulfillment": "pickup"}}})
+			if code != 404 || time.Now().After(wait) {
+				break
+			}
+		}
+		h := mustStatus(code, out, 201, "hold")
+		holds = append(holds, h["id"].(string))
+		due, _ := time.Parse(time.RFC3339, h["expires_at"].(string))
+		holdsDue = due
+	}
 
 	var mu sync.Mutex
 	placed := map[string]bool{} // orders that got a 201
@@ -323,8 +345,16 @@ func crashRun(t *testing.T, bin, backend string) {
 		hookList, _ := db.Webhooks(context.Background())
 		var dels []storage.Delivery
 		for _, h := range hookList {
-			page, _, _ := db.Deliveries(context.Background(), h.ID, storage.Page{Limit: 500})
-			dels = append(dels, page...)
+			for cursor := ""; ; {
+				page, next, err := db.Deliveries(context.Background(), h.ID, storage.Page{Limit: 500, Cursor: cursor})
+				if err != nil {
+					t.Fatal(err)
+				}
+				dels = append(dels, page...)
+				if cursor = next; next == "" {
+					break
+				}
+			}
 		}
 		for _, d := range dels {
 			switch {
@@ -365,6 +395,22 @@ func crashRun(t *testing.T, bin, backend string) {
 			t.Fatalf("%d messages still pending a minute after the last restart", pending)
 		}
 		time.Sleep(100 * time.Millisecond) // polling the running process's progress
+	}
+	// The holds, set by the first process, fall due in the fifth: move its
+	// clock past them and they expire without any request about them.
+	os.WriteFile(clockFile, []byte(holdsDue.Sub(time.Now()).Round(time.Second).String()+"1m"), 0o644)
+	expireBy := time.Now().Add(30 * time.Second) // the sweep runs every 5 s
+	for _, id := range holds {
+		for {
+			code, h := call(p, "GET", "/v1/holds/"+id, front, "", nil)
+			if code == 200 && h["status"] == "expired" {
+				break
+			}
+			if time.Now().After(expireBy) {
+				t.Fatalf("hold %s still %v after its expiry passed", id, h["status"])
+			}
+			time.Sleep(50 * time.Millisecond) // polling the process's sweep
+		}
 	}
 	p.cmd.Process.Kill()
 	p.cmd.Wait()

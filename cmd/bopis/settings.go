@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -95,6 +96,9 @@ func loadSettings() (app.Settings, error) {
 	default:
 		return s, fmt.Errorf("BOPIS_CLOSURE_POLICY must be notify or reroute")
 	}
+	if path := os.Getenv("BOPIS_TEST_CLOCK_FILE"); path != "" {
+		s.Clock = fileClock(path)
+	}
 	if s.Notify, err = loadNotify(); err != nil {
 		return s, err
 	}
@@ -164,4 +168,28 @@ func secret(name string) (string, error) {
 		return "", fmt.Errorf("%s_FILE: %w", name, err)
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// fileClock is the clock of BOPIS_TEST_CLOCK_FILE, for crash tests that
+// must move a real process's time: the file holds an offset such as
+// "70s" added to the wall clock (missing or empty: none). It is read at
+// most every 50 ms. Never set it in production.
+func fileClock(path string) func() time.Time {
+	var mu sync.Mutex
+	var offset time.Duration
+	var read time.Time
+	return func() time.Time {
+		now := time.Now()
+		mu.Lock()
+		defer mu.Unlock()
+		if now.Sub(read) > 50*time.Millisecond {
+			read = now
+			if b, err := os.ReadFile(path); err == nil {
+				if d, err := time.ParseDuration(strings.TrimSpace(string(b))); err == nil {
+					offset = d
+				}
+			}
+		}
+		return now.Add(offset)
+	}
 }

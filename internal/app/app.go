@@ -56,6 +56,9 @@ type Settings struct {
 	DemoPublicKey string
 	DemoCart      []web.DemoItem
 	DemoNear      *bopis.Coordinates
+	// Clock is the time every part of the service uses (nil: time.Now);
+	// the crash tests set it to move a real process's time forward.
+	Clock func() time.Time
 }
 
 // Notify configures how customers and the retailer's systems are told.
@@ -94,7 +97,7 @@ func (s Settings) gateway(db *storage.DB, now func() time.Time) (payment.Gateway
 func (s Settings) Storage(url string) storage.Config {
 	buffer := s.StaleBuffer
 	return storage.Config{URL: url, DefaultSafetyStock: s.SafetyStock, StaleAfter: s.StaleAfter, StaleBuffer: &buffer,
-		NoGroupCommit: s.NoGroupCommit}
+		NoGroupCommit: s.NoGroupCommit, Now: s.Clock}
 }
 
 // ReadModel is the read model configuration these settings imply.
@@ -141,24 +144,24 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 		s.Stop()
 		return nil, fmt.Errorf("loading the read model: %w", err)
 	}
-	gw, err := set.gateway(db, nil)
+	gw, err := set.gateway(db, set.Clock)
 	if err != nil {
 		s.Stop()
 		return nil, err
 	}
-	key, d, err := set.Notify.dispatcher(ctx, db, logger)
+	key, d, err := set.Notify.dispatcher(ctx, db, logger, set.Clock)
 	if err != nil {
 		s.Stop()
 		return nil, err
 	}
-	svc := orders.New(orders.Config{DB: db, Model: s.Model, Gateway: gw, Logger: logger, Registry: reg, Key: key,
+	svc := orders.New(orders.Config{DB: db, Model: s.Model, Gateway: gw, Logger: logger, Registry: reg, Key: key, Now: set.Clock,
 		ShortPick: set.ShortPick, SubstitutionTimeout: set.SubstitutionTimeout, Reminders: set.Reminders,
 		LateGrace: set.LateGrace, AuthMargin: set.AuthMargin, AuthPolicy: set.AuthPolicy, ClosurePolicy: set.ClosurePolicy})
 	s.wg.Add(3)
 	go func() { defer s.wg.Done(); sweepFeeds(ctx, db, logger, SweepInterval) }()
 	go func() { defer s.wg.Done(); sweepOrders(ctx, svc, logger, TimerInterval) }()
 	go func() { defer s.wg.Done(); d.Run(ctx, DispatchInterval) }()
-	s.API = httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version,
+	s.API = httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version, Now: set.Clock,
 		Checkout: s.Model, Orders: svc, PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate, KeyRate: set.KeyRate,
 		Key: key, WebhookMaxAge: set.Notify.WebhookMaxAge, Mailbox: set.Notify.Mailbox,
 		Pages: web.New(web.Config{Logger: logger, Demo: set.Notify.Mailbox, Key: key, Orders: db, Actions: svc,
@@ -168,7 +171,7 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 
 // dispatcher builds the outbox dispatcher the settings describe, with the
 // instance's secret key.
-func (n Notify) dispatcher(ctx context.Context, db *storage.DB, logger *slog.Logger) (*seal.Key, *dispatch.Dispatcher, error) {
+func (n Notify) dispatcher(ctx context.Context, db *storage.DB, logger *slog.Logger, clock func() time.Time) (*seal.Key, *dispatch.Dispatcher, error) {
 	secret := n.SecretKey
 	if secret == "" {
 		var err error
@@ -187,7 +190,7 @@ func (n Notify) dispatcher(ctx context.Context, db *storage.DB, logger *slog.Log
 		return nil, nil, fmt.Errorf("BOPIS_TEMPLATES_DIR: %w", err)
 	}
 	c := dispatch.Config{DB: db, Templates: tmpl, Quiet: n.QuietHours, WebhookMaxAge: n.WebhookMaxAge, Key: key,
-		PublicURL: n.PublicURL, Logger: logger, Lease: n.Lease}
+		PublicURL: n.PublicURL, Logger: logger, Lease: n.Lease, Now: clock}
 	switch {
 	case n.Mailbox:
 		c.Email, c.SMS = dispatch.Mailbox{}, dispatch.Mailbox{}
