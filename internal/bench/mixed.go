@@ -63,29 +63,7 @@ func Mixed(ctx context.Context, cfg MixedConfig) (*MixedResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	catalog := make([]*bopis.SKU, cfg.SKUs)
-	counts := make([]storage.Count, cfg.SKUs)
-	for i := range catalog {
-		catalog[i] = &bopis.SKU{SKU: skuID(i), Name: "Item " + skuID(i), PickupEligible: true, Active: true}
-		counts[i] = storage.Count{SKU: skuID(i), OnHand: 1_000_000}
-	}
-	if _, err := db.PutSKUs(ctx, catalog); err != nil {
-		db.Close()
-		return nil, err
-	}
-	for i := range cfg.Stores {
-		st := benchStore(storeID(i), i)
-		st.SlotCapacity = 0
-		if _, err := db.PutStore(ctx, st); err != nil {
-			db.Close()
-			return nil, err
-		}
-		if _, err := db.CountStore(ctx, st.ID, time.Now(), counts); err != nil {
-			db.Close()
-			return nil, err
-		}
-	}
-	front, err := db.CreateAPIKey(ctx, &bopis.APIKey{Role: bopis.RoleStorefront, Name: "bench"})
+	front, err := seedNetwork(ctx, db, cfg.Stores, cfg.SKUs)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -80,6 +80,32 @@ func orderJSON(storeID string, lines ...any) []byte {
 	return b
 }
 
+// seedNetwork stores a network of stores that each carry every SKU, with
+// stock that never runs out and slots without a capacity (the benchmarks
+// measure placement, not full slots), and returns a storefront key.
+func seedNetwork(ctx context.Context, db *storage.DB, stores, skus int) (string, error) {
+	catalog := make([]*bopis.SKU, skus)
+	counts := make([]storage.Count, skus)
+	for i := range catalog {
+		catalog[i] = &bopis.SKU{SKU: skuID(i), Name: "Item " + skuID(i), PickupEligible: true, Active: true}
+		counts[i] = storage.Count{SKU: skuID(i), OnHand: 1_000_000}
+	}
+	if _, err := db.PutSKUs(ctx, catalog); err != nil {
+		return "", err
+	}
+	for i := range stores {
+		st := benchStore(storeID(i), i)
+		st.SlotCapacity = 0
+		if _, err := db.PutStore(ctx, st); err != nil {
+			return "", err
+		}
+		if _, err := db.CountStore(ctx, st.ID, time.Now(), counts); err != nil {
+			return "", err
+		}
+	}
+	return db.CreateAPIKey(ctx, &bopis.APIKey{Role: bopis.RoleStorefront, Name: "bench"})
+}
+
 // Orders runs the placement benchmark: 3-line pickup orders at random
 // stores of the network, each at a named store, durable commits.
 func Orders(ctx context.Context, cfg OrdersConfig) (*OrdersResult, error) {
@@ -97,29 +123,7 @@ func Orders(ctx context.Context, cfg OrdersConfig) (*OrdersResult, error) {
 	}
 	res := &OrdersResult{Config: cfg, Dialect: d.Dialect}
 	start := time.Now()
-	catalog := make([]*bopis.SKU, cfg.SKUs)
-	counts := make([]storage.Count, cfg.SKUs)
-	for i := range catalog {
-		catalog[i] = &bopis.SKU{SKU: skuID(i), Name: "Item " + skuID(i), PickupEligible: true, Active: true}
-		counts[i] = storage.Count{SKU: skuID(i), OnHand: 1_000_000}
-	}
-	if _, err := db.PutSKUs(ctx, catalog); err != nil {
-		db.Close()
-		return nil, err
-	}
-	for i := range cfg.Stores {
-		st := benchStore(storeID(i), i)
-		st.SlotCapacity = 0 // the benchmark measures placement, not full slots
-		if _, err := db.PutStore(ctx, st); err != nil {
-			db.Close()
-			return nil, err
-		}
-		if _, err := db.CountStore(ctx, st.ID, time.Now(), counts); err != nil {
-			db.Close()
-			return nil, err
-		}
-	}
-	token, err := db.CreateAPIKey(ctx, &bopis.APIKey{Role: bopis.RoleStorefront, Name: "bench"})
+	token, err := seedNetwork(ctx, db, cfg.Stores, cfg.SKUs)
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -169,28 +169,41 @@ func scanNotification(r scanner) (Notification, error) {
 // attempt counted, in one transaction, so two senders never take the same
 // one, and one whose sender died is taken again when the lease ends.
 func (db *DB) ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]Notification, error) {
+	return claim(ctx, db, "notifications", NotificationPending, notificationColumns, scanNotification, limit, lease)
+}
+
+// claim leases up to limit rows of table that are pending and due, as
+// ClaimNotifications describes, and returns them.
+func claim[T any](ctx context.Context, db *DB, table, pending, columns string, scan func(scanner) (T, error),
+	limit int, lease time.Duration) ([]T, error) {
 	t, now := db.nowMicros()
-	var out []Notification
+	var out []T
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		out = nil
-		res, err := tx.QueryContext(ctx, `UPDATE notifications SET next_attempt_at = $2, attempts = attempts + 1, updated_at = $1
-			WHERE id IN (SELECT id FROM notifications WHERE status = '`+NotificationPending+`' AND next_attempt_at <= $1
+		res, err := tx.QueryContext(ctx, `UPDATE `+table+` SET next_attempt_at = $2, attempts = attempts + 1, updated_at = $1
+			WHERE id IN (SELECT id FROM `+table+` WHERE status = '`+pending+`' AND next_attempt_at <= $1
 				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+db.dialect.skipLocked()+`)
-			RETURNING `+notificationColumns, now, micros(t.Add(lease)))
+			RETURNING `+columns, now, micros(t.Add(lease)))
 		if err != nil {
 			return err
 		}
-		defer res.Close()
-		for res.Next() {
-			n, err := scanNotification(res)
-			if err != nil {
-				return err
-			}
-			out = append(out, n)
-		}
-		return res.Err()
+		out, err = collect(res, scan)
+		return err
 	})
 	return out, err
+}
+
+// collect scans every row of res, and closes it.
+func collect[T any](res *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer res.Close()
+	out := []T{}
+	for res.Next() {
+		v, err := scan(res)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, res.Err()
 }
 
 // FinishNotification records a send: sent (with the provider's id), or
@@ -222,16 +235,7 @@ func (db *DB) OrderNotifications(ctx context.Context, orderID string, scope Orde
 	if err != nil {
 		return nil, err
 	}
-	defer res.Close()
-	out := []Notification{}
-	for res.Next() {
-		n, err := scanNotification(res)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, res.Err()
+	return collect(res, scanNotification)
 }
 
 // RecentNotifications lists the newest notifications of every order (the
@@ -241,16 +245,7 @@ func (db *DB) RecentNotifications(ctx context.Context, limit int) ([]Notificatio
 	if err != nil {
 		return nil, err
 	}
-	defer res.Close()
-	out := []Notification{}
-	for res.Next() {
-		n, err := scanNotification(res)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, res.Err()
+	return collect(res, scanNotification)
 }
 
 // CreateWebhook stores a subscription with its sealed secret.
@@ -343,28 +338,7 @@ func scanDelivery(r scanner) (Delivery, error) {
 // ClaimDeliveries leases up to limit due webhook deliveries, as
 // ClaimNotifications does notifications.
 func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]Delivery, error) {
-	t, now := db.nowMicros()
-	var out []Delivery
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		out = nil
-		res, err := tx.QueryContext(ctx, `UPDATE webhook_deliveries SET next_attempt_at = $2, attempts = attempts + 1, updated_at = $1
-			WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = '`+DeliveryPending+`' AND next_attempt_at <= $1
-				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+db.dialect.skipLocked()+`)
-			RETURNING `+deliveryColumns, now, micros(t.Add(lease)))
-		if err != nil {
-			return err
-		}
-		defer res.Close()
-		for res.Next() {
-			d, err := scanDelivery(res)
-			if err != nil {
-				return err
-			}
-			out = append(out, d)
-		}
-		return res.Err()
-	})
-	return out, err
+	return claim(ctx, db, "webhook_deliveries", DeliveryPending, deliveryColumns, scanDelivery, limit, lease)
 }
 
 // FinishDelivery records an attempt: delivered, or not with the
