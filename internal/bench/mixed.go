@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -206,8 +207,8 @@ func pace(ctx context.Context, k *Kind, rate float64, d time.Duration, seed uint
 	k.P50, k.P99 = percentile(lat, 50), percentile(lat, 99)
 }
 
-// send makes one request and checks its status.
-func send(method, url, key, idem, body string, want int) (int, error) {
+// send makes one request and checks its status is one of want.
+func send(method, url, key, idem, body string, want ...int) (int, error) {
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	if err != nil {
 		return 0, err
@@ -223,7 +224,7 @@ func send(method, url, key, idem, body string, want int) (int, error) {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
-	if res.StatusCode != want {
+	if !slices.Contains(want, res.StatusCode) {
 		return res.StatusCode, fmt.Errorf("%d %s", res.StatusCode, truncate(raw, 200))
 	}
 	return res.StatusCode, nil

@@ -44,25 +44,10 @@ type OrdersResult struct {
 	ReservedMatchesSum bool
 }
 
-// placeRequest sends one order and returns its status.
+// placeRequest sends one order and returns its status: 201, or 409 when
+// short; anything else is an error.
 func placeRequest(url, key, idem string, body []byte) (int, error) {
-	req, err := http.NewRequest("POST", url+"/v1/orders", strings.NewReader(string(body)))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", idem)
-	res, err := client.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	if res.StatusCode != 201 && res.StatusCode != 409 {
-		return res.StatusCode, fmt.Errorf("%d %s", res.StatusCode, truncate(raw, 300))
-	}
-	return res.StatusCode, nil
+	return send("POST", url+"/v1/orders", key, idem, string(body), 201, 409)
 }
 
 func orderJSON(storeID string, lines ...any) []byte {

@@ -129,13 +129,7 @@ func TestPickupReminders(t *testing.T) {
 	eachWork(t, func(t *testing.T, w *work) {
 		// near holds one day: readied at 14:10 and held until 21:00, its
 		// 24 h reminder is already past and skipped.
-		s := storagetest.Store("near")
-		s.Coordinates = bopis.Coordinates{Latitude: 41.889, Longitude: -87.63}
-		s.SlotCapacity, s.HoldDays = 2, 1
-		if _, err := w.db.PutStore(context.Background(), s); err != nil {
-			t.Fatal(err)
-		}
-		w.sync()
+		w.changeStore("near", func(s *bopis.Store) { s.HoldDays = 1 })
 		short := w.readyOrder("near", w.near, "B", 1)
 		sid := short["id"].(string)
 		o := w.readyOrder("mid", w.mid, "A", 1) // held until Wednesday 21:00: reminders Tuesday 21:00 and Wednesday 19:00
@@ -382,14 +376,9 @@ func TestStoreClosureMovesTodaysOrders(t *testing.T) {
 			t.Fatal("moved an order of an open store")
 		}
 		// The admin blocks today.
-		s := storagetest.Store("mid")
-		s.Coordinates = bopis.Coordinates{Latitude: 41.97, Longitude: -87.63}
-		s.SlotCapacity = 2
-		s.SpecialHours = append(s.SpecialHours, bopis.SpecialHours{Date: "2026-11-23", Closed: true, Label: "burst pipe"})
-		if _, err := w.db.PutStore(context.Background(), s); err != nil {
-			t.Fatal(err)
-		}
-		w.sync()
+		w.changeStore("mid", func(s *bopis.Store) {
+			s.SpecialHours = append(s.SpecialHours, bopis.SpecialHours{Date: "2026-11-23", Closed: true, Label: "burst pipe"})
+		})
 		if st := w.timers(); st.Rescheduled != 1 {
 			t.Fatalf("rescheduled %d", st.Rescheduled)
 		}
@@ -411,14 +400,9 @@ func TestStoreClosureReroutesByPolicy(t *testing.T) {
 	eachWork(t, func(t *testing.T, w *work) {
 		id := w.order("near", "in_store", "B", 2) // near B 5, mid B 5
 		code := w.do("GET", "/v1/orders/"+id, w.front, nil).body["pickup_code"]
-		s := storagetest.Store("near")
-		s.Coordinates = bopis.Coordinates{Latitude: 41.889, Longitude: -87.63}
-		s.SlotCapacity = 2
-		s.SpecialHours = append(s.SpecialHours, bopis.SpecialHours{Date: "2026-11-23", Closed: true, Label: "power cut"})
-		if _, err := w.db.PutStore(context.Background(), s); err != nil {
-			t.Fatal(err)
-		}
-		w.sync()
+		w.changeStore("near", func(s *bopis.Store) {
+			s.SpecialHours = append(s.SpecialHours, bopis.SpecialHours{Date: "2026-11-23", Closed: true, Label: "power cut"})
+		})
 		if st := w.timers(); st.Rescheduled != 1 {
 			t.Fatalf("moved %d", st.Rescheduled)
 		}
@@ -439,4 +423,18 @@ func TestStoreClosureReroutesByPolicy(t *testing.T) {
 		w.must(w.mid, id, "accept", nil, "accepted")
 		w.checkInvariants("near", "mid")
 	}, reroute)
+}
+
+// changeStore replaces one of the order network's stores (as orderNetwork
+// made it) with change applied, and brings the read model up to date.
+func (w *work) changeStore(id string, change func(*bopis.Store)) {
+	w.t.Helper()
+	s := storagetest.Store(id)
+	s.Coordinates = bopis.Coordinates{Latitude: map[string]float64{"near": 41.889, "mid": 41.97}[id], Longitude: -87.63}
+	s.SlotCapacity = 2
+	change(s)
+	if _, err := w.db.PutStore(context.Background(), s); err != nil {
+		w.t.Fatal(err)
+	}
+	w.sync()
 }

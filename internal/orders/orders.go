@@ -48,6 +48,7 @@ type Checkout interface {
 	StoreCoordinates(storeID string) (bopis.Coordinates, bool)
 	HoldUntil(storeID string, readyAt time.Time) (time.Time, bool)
 	ClosedOn(storeID, date string) bool
+	ClosedStores(from, to time.Time) []string
 }
 
 // Config builds a Service.

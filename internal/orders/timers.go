@@ -55,7 +55,7 @@ type timerStorage interface {
 	MarkAuthorizationExpiring(ctx context.Context, id string) (*storage.AuthorizationDue, error)
 	ReplaceAuthorization(ctx context.Context, id, oldID string, auth bopis.Payment) (bool, error)
 	ShortenHold(ctx context.Context, id string, until time.Time) error
-	DueClosures(ctx context.Context, from, to time.Time) ([]*bopis.Order, error)
+	DueClosures(ctx context.Context, storeIDs []string, from, to time.Time) ([]*bopis.Order, error)
 	Reschedule(ctx context.Context, id, closedDate string, window bopis.PickupWindow, capacity int) (bool, error)
 	MoveOrder(ctx context.Context, id, closedDate string, attempts []storage.PickupAttempt) (bool, error)
 	ShipToHome(ctx context.Context, id string, scope storage.OrderScope, p storage.Placement) (*bopis.Order, bool, error)
@@ -235,7 +235,8 @@ func (s *Service) reauthorize(ctx context.Context, o *bopis.Order, sealed string
 // customer (order.delayed with the new time).
 func (s *Service) moveOffClosures(ctx context.Context) (int, error) {
 	now := s.now()
-	list, err := s.db.DueClosures(ctx, now.Add(-24*time.Hour), now.Add(48*time.Hour))
+	from, to := now.Add(-24*time.Hour), now.Add(48*time.Hour)
+	list, err := s.db.DueClosures(ctx, s.model.ClosedStores(from, to), from, to)
 	n := 0
 	for _, o := range list {
 		date := o.PickupWindow.Start.Format(time.DateOnly) // o is in the store's zone

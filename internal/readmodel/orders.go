@@ -119,3 +119,26 @@ func (m *Model) ClosedOn(storeID, date string) bool {
 	}
 	return false
 }
+
+// ClosedStores lists the stores closed all day, by their special hours,
+// on a local date that overlaps [from, to): the only stores whose orders
+// the closure timer needs to look at.
+func (m *Model) ClosedStores(from, to time.Time) []string {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var out []string
+	for _, e := range m.stores {
+		if e.schedule == nil {
+			continue
+		}
+		loc := e.schedule.Location()
+		first, last := from.In(loc).Format(time.DateOnly), to.In(loc).Format(time.DateOnly)
+		for _, sh := range e.store.SpecialHours {
+			if sh.Closed && sh.Date >= first && sh.Date <= last {
+				out = append(out, e.store.ID)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -266,41 +266,37 @@ func (db *DB) CreateWebhook(ctx context.Context, w Webhook) (*Webhook, error) {
 
 // Webhooks lists the subscriptions that are not deleted, with their
 // sealed secrets (for the dispatcher; never answered).
-func (db *DB) Webhooks(ctx context.Context) ([]Webhook, error) {
-	res, err := db.r.QueryContext(ctx, `SELECT id, url, events, secret, created_at FROM webhooks WHERE deleted_at IS NULL ORDER BY id`)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Close()
-	out := []Webhook{}
-	for res.Next() {
-		var w Webhook
-		var events string
-		var created int64
-		if err := res.Scan(&w.ID, &w.URL, &events, &w.Sealed, &created); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(events), &w.Events); err != nil {
-			return nil, err
-		}
-		w.CreatedAt = fromMicros(created)
-		out = append(out, w)
-	}
-	return out, res.Err()
-}
+func (db *DB) Webhooks(ctx context.Context) ([]Webhook, error) { return db.webhooks(ctx, "") }
 
 // Webhook returns one subscription that is not deleted.
 func (db *DB) Webhook(ctx context.Context, id string) (*Webhook, error) {
-	list, err := db.Webhooks(ctx)
+	list, err := db.webhooks(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	for i := range list {
-		if list[i].ID == id {
-			return &list[i], nil
-		}
+	if len(list) == 0 {
+		return nil, notFound("webhook", id)
 	}
-	return nil, notFound("webhook", id)
+	return &list[0], nil
+}
+
+// webhooks lists the live subscriptions, or the one with id.
+func (db *DB) webhooks(ctx context.Context, id string) ([]Webhook, error) {
+	res, err := db.r.QueryContext(ctx, `SELECT id, url, events, secret, created_at FROM webhooks
+		WHERE deleted_at IS NULL AND ($1 = '' OR id = $1) ORDER BY id`, id)
+	if err != nil {
+		return nil, err
+	}
+	return collect(res, func(r scanner) (Webhook, error) {
+		var w Webhook
+		var events string
+		var created int64
+		if err := r.Scan(&w.ID, &w.URL, &events, &w.Sealed, &created); err != nil {
+			return w, err
+		}
+		w.CreatedAt = fromMicros(created)
+		return w, json.Unmarshal([]byte(events), &w.Events)
+	})
 }
 
 // DeleteWebhook ends a subscription; its pending deliveries die.
@@ -386,16 +382,8 @@ func (db *DB) Deliveries(ctx context.Context, webhookID string, p Page) ([]Deliv
 	if err != nil {
 		return nil, "", err
 	}
-	defer res.Close()
-	out := []Delivery{}
-	for res.Next() {
-		d, err := scanDelivery(res)
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, d)
-	}
-	if err := res.Err(); err != nil || len(out) == 0 {
+	out, err := collect(res, scanDelivery)
+	if err != nil || len(out) == 0 {
 		return out, "", err
 	}
 	return out, nextCursor(len(out), p.limit(), strconv.FormatInt(out[len(out)-1].ID, 10)), nil

@@ -30,10 +30,16 @@ type work struct {
 	settle   int64 // to capture while capture_pending
 	// reminders is how many pickup reminders fired or were skipped.
 	reminders int
-	t         time.Time
-	now       int64
-	changed   bool
-	dirty     map[int]bool // lines changed
+	// The markers of the order's timers (timers.go), read with the order.
+	delayed        sql.NullInt64 // delayed_at
+	authChecked    sql.NullInt64 // the authorization expiry last handled
+	paymentToken   string        // sealed
+	rescheduledFor string        // the closed date the order was moved off
+	shipOrderID    string        // its ship-to-home order
+	t              time.Time
+	now            int64
+	changed        bool
+	dirty          map[int]bool // lines changed
 	// refuse is the answer of an action that must still commit what it
 	// wrote (a wrong pickup code counts even though it is refused).
 	refuse error
@@ -55,8 +61,10 @@ func (db *DB) lockWork(ctx context.Context, tx *sql.Tx, id string, scope OrderSc
 	cond, args := scope.where(db, 2)
 	w := &work{db: db, ctx: ctx, tx: tx, t: t, now: now, dirty: map[int]bool{}}
 	o, err := scanOrder(extraScan{tx.QueryRowContext(ctx, `SELECT `+orderColumns+`, placed_by, handoff_failures, handed_amount,
-		settle_amount, reminders_sent FROM orders WHERE id = $1 AND `+cond+db.dialect.lockRows("orders"), append([]any{id}, args...)...),
-		[]any{&w.placedBy, &w.failures, &w.handed, &w.settle, &w.reminders}})
+		settle_amount, reminders_sent, delayed_at, auth_checked, payment_token, rescheduled_for, ship_order_id
+		FROM orders WHERE id = $1 AND `+cond+db.dialect.lockRows("orders"), append([]any{id}, args...)...),
+		[]any{&w.placedBy, &w.failures, &w.handed, &w.settle, &w.reminders, &w.delayed, &w.authChecked, &w.paymentToken,
+			&w.rescheduledFor, &w.shipOrderID}})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("order", id)
 	}
@@ -544,9 +552,7 @@ func (w *work) wrongCode() error {
 		detail["locked_until"] = until
 		msg = fmt.Sprintf("wrong pickup code; %d wrong in a row lock the handoff until %s", bopis.MaxHandoffAttempts,
 			until.In(zone(o.TimeZone)).Format(time.RFC3339))
-		d, _ := json.Marshal(map[string]any{"order_id": o.ID, "locked_until": until})
-		if _, err := w.db.execTx(w.ctx, w.tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, AlertHandoffLocked, o.StoreID, o.ID, string(d), w.now); err != nil {
+		if err := w.openAlert(AlertHandoffLocked, map[string]any{"order_id": o.ID, "locked_until": until}); err != nil {
 			return err
 		}
 	}
@@ -558,6 +564,14 @@ func (w *work) wrongCode() error {
 func lockedError(until, now time.Time) error {
 	return &bopis.Error{Code: bopis.ELOCKED, RetryAfter: until.Sub(now),
 		Message: "too many wrong pickup codes: the handoff is locked until " + until.UTC().Format(time.RFC3339)}
+}
+
+// openAlert opens an alert of type typ about the order, unless one is open.
+func (w *work) openAlert(typ string, detail map[string]any) error {
+	d, _ := json.Marshal(detail)
+	_, err := w.db.execTx(w.ctx, w.tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)
+		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, typ, w.o.StoreID, w.o.ID, string(d), w.now)
+	return err
 }
 
 // closeAlerts closes the order's alerts that its closing (or becoming

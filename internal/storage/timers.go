@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
@@ -26,16 +25,7 @@ func (db *DB) dueIDs(ctx context.Context, q string, args ...any) ([]string, erro
 	if err != nil {
 		return nil, err
 	}
-	defer res.Close()
-	var ids []string
-	for res.Next() {
-		var id string
-		if err := res.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, res.Err()
+	return collect(res, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
 }
 
 // DueExpiries are the ready orders whose hold_until has passed.
@@ -134,11 +124,7 @@ func (db *DB) DueLate(ctx context.Context, grace time.Duration) ([]string, error
 func (db *DB) Delay(ctx context.Context, id string, estimate time.Time, reason string) (bool, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
-		var delayed sql.NullInt64
-		if err := w.tx.QueryRowContext(w.ctx, `SELECT delayed_at FROM orders WHERE id = $1`, o.ID).Scan(&delayed); err != nil {
-			return err
-		}
-		if delayed.Valid || !o.Status.Open() || o.Status == bopis.OrderReady {
+		if w.delayed.Valid || !o.Status.Open() || o.Status == bopis.OrderReady {
 			return nil
 		}
 		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET delayed_at = $2 WHERE id = $1`, o.ID, w.now); err != nil {
@@ -146,9 +132,8 @@ func (db *DB) Delay(ctx context.Context, id string, estimate time.Time, reason s
 		}
 		w.acted = true
 		est := estimate.In(zone(o.TimeZone))
-		d, _ := json.Marshal(map[string]any{"order_id": o.ID, "promised_ready_at": o.PromisedReadyAt, "new_estimate": est})
-		if _, err := w.db.execTx(w.ctx, w.tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, AlertLateOrder, o.StoreID, o.ID, string(d), w.now); err != nil {
+		if err := w.openAlert(AlertLateOrder, map[string]any{"order_id": o.ID, "promised_ready_at": o.PromisedReadyAt,
+			"new_estimate": est}); err != nil {
 			return err
 		}
 		return w.note(orderstate.EventDelayed, map[string]any{"promised_ready_at": o.PromisedReadyAt, "new_estimate": est,
@@ -179,25 +164,18 @@ type AuthorizationDue struct {
 // order once per authorization, with an authorization_expiring alert, and
 // returns the order for the caller to re-authorize or shorten its hold.
 func (db *DB) MarkAuthorizationExpiring(ctx context.Context, id string) (*AuthorizationDue, error) {
-	var token string
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
-		var checked sql.NullInt64
-		if err := w.tx.QueryRowContext(w.ctx, `SELECT auth_checked, payment_token FROM orders WHERE id = $1`, o.ID).
-			Scan(&checked, &token); err != nil {
-			return err
-		}
 		exp := micros(o.Payment.AuthorizationExpiresAt)
-		if o.Payment.Status != bopis.PaymentAuthorized || (checked.Valid && checked.Int64 == exp) {
+		if o.Payment.Status != bopis.PaymentAuthorized || (w.authChecked.Valid && w.authChecked.Int64 == exp) {
 			return nil
 		}
 		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET auth_checked = $2 WHERE id = $1`, o.ID, exp); err != nil {
 			return err
 		}
 		w.acted = true
-		d, _ := json.Marshal(map[string]any{"order_id": o.ID, "authorization_expires_at": o.Payment.AuthorizationExpiresAt})
-		if _, err := w.db.execTx(w.ctx, w.tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, AlertAuthorizationExpiring, o.StoreID, o.ID, string(d), w.now); err != nil {
+		if err := w.openAlert(AlertAuthorizationExpiring, map[string]any{"order_id": o.ID,
+			"authorization_expires_at": o.Payment.AuthorizationExpiresAt}); err != nil {
 			return err
 		}
 		return w.note(orderstate.EventAuthorizationExpiring, map[string]any{"authorization_id": o.Payment.AuthorizationID,
@@ -206,7 +184,7 @@ func (db *DB) MarkAuthorizationExpiring(ctx context.Context, id string) (*Author
 	if err != nil || w == nil || !w.acted {
 		return nil, err
 	}
-	return &AuthorizationDue{Order: w.o, PaymentToken: token}, nil
+	return &AuthorizationDue{Order: w.o, PaymentToken: w.paymentToken}, nil
 }
 
 // ReplaceAuthorization records a new authorization in place of oldID
@@ -277,40 +255,38 @@ func (db *DB) UncapturedPayments(ctx context.Context, olderThan time.Duration) (
 	if err != nil {
 		return nil, err
 	}
-	defer res.Close()
-	out := []Uncaptured{}
-	for res.Next() {
-		o, err := scanOrder(res)
+	return collect(res, func(r scanner) (Uncaptured, error) {
+		o, err := scanOrder(r)
 		if err != nil {
-			return nil, err
+			return Uncaptured{}, err
 		}
 		localOrder(o)
-		out = append(out, Uncaptured{OrderID: o.ID, StoreID: o.StoreID, Status: o.Status, Payment: o.Payment,
-			AgeSeconds: int64(t.Sub(o.CreatedAt) / time.Second), CreatedAt: o.CreatedAt})
-	}
-	return out, res.Err()
+		return Uncaptured{OrderID: o.ID, StoreID: o.StoreID, Status: o.Status, Payment: o.Payment,
+			AgeSeconds: int64(t.Sub(o.CreatedAt) / time.Second), CreatedAt: o.CreatedAt}, nil
+	})
 }
 
-// DueClosures are the open orders whose pickup window starts within the
-// given instants and that were not yet moved off a closed date.
-func (db *DB) DueClosures(ctx context.Context, from, to time.Time) ([]*bopis.Order, error) {
+// DueClosures are the open orders at storeIDs (the stores with a blocked
+// date near now) whose pickup window starts within the given instants.
+func (db *DB) DueClosures(ctx context.Context, storeIDs []string, from, to time.Time) ([]*bopis.Order, error) {
+	if len(storeIDs) == 0 {
+		return nil, nil
+	}
 	res, err := db.r.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE status IN ($1, $2, $3, $4)
-		AND slot_start >= $5 AND slot_start < $6 ORDER BY slot_start, id LIMIT `+strconv.Itoa(timerBatch),
-		bopis.OrderPlaced, bopis.OrderAccepted, bopis.OrderPicking, bopis.OrderReady, micros(from), micros(to))
+		AND slot_start >= $5 AND slot_start < $6 AND store_id IN (SELECT value FROM `+db.dialect.jsonTextArray("$7")+`)
+		ORDER BY slot_start, id LIMIT `+strconv.Itoa(timerBatch),
+		bopis.OrderPlaced, bopis.OrderAccepted, bopis.OrderPicking, bopis.OrderReady, micros(from), micros(to), jsonList(storeIDs))
 	if err != nil {
 		return nil, err
 	}
-	var list []*bopis.Order
-	for res.Next() {
-		o, err := scanOrder(res)
+	list, err := collect(res, func(r scanner) (*bopis.Order, error) {
+		o, err := scanOrder(r)
 		if err != nil {
-			res.Close()
 			return nil, err
 		}
-		list = append(list, localOrder(o))
-	}
-	res.Close()
-	if err := res.Err(); err != nil {
+		return localOrder(o), nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return list, db.loadLines(ctx, db.r, list)
@@ -322,11 +298,7 @@ func (db *DB) DueClosures(ctx context.Context, from, to time.Time) ([]*bopis.Ord
 func (db *DB) Reschedule(ctx context.Context, id, closedDate string, window bopis.PickupWindow, capacity int) (bool, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
-		var done string
-		if err := w.tx.QueryRowContext(w.ctx, `SELECT rescheduled_for FROM orders WHERE id = $1`, o.ID).Scan(&done); err != nil {
-			return err
-		}
-		if done == closedDate || !o.Status.Open() {
+		if w.rescheduledFor == closedDate || !o.Status.Open() {
 			return nil
 		}
 		if err := unbookSlot(w.ctx, w.tx, o.StoreID, o.PickupWindow.Start.Unix()); err != nil {
@@ -361,12 +333,8 @@ func (db *DB) ShipToHome(ctx context.Context, id string, scope OrderScope, p Pla
 		if err != nil {
 			return err
 		}
-		var shipID string
-		if err := tx.QueryRowContext(ctx, `SELECT ship_order_id FROM orders WHERE id = $1`, id).Scan(&shipID); err != nil {
-			return err
-		}
-		if shipID != "" {
-			out, err = db.getOrderTx(ctx, tx, shipID)
+		if w.shipOrderID != "" {
+			out, err = db.getOrderTx(ctx, tx, w.shipOrderID)
 			return err
 		}
 		if w.o.Status != bopis.OrderCancelled && w.o.Status != bopis.OrderExpired {
@@ -425,11 +393,7 @@ func (db *DB) PaymentToken(ctx context.Context, id string) (string, error) {
 func (db *DB) MoveOrder(ctx context.Context, id, closedDate string, attempts []PickupAttempt) (bool, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
-		var done string
-		if err := w.tx.QueryRowContext(w.ctx, `SELECT rescheduled_for FROM orders WHERE id = $1`, o.ID).Scan(&done); err != nil {
-			return err
-		}
-		if done == closedDate || (o.Status != bopis.OrderPlaced && o.Status != bopis.OrderAccepted) {
+		if w.rescheduledFor == closedDate || (o.Status != bopis.OrderPlaced && o.Status != bopis.OrderAccepted) {
 			return nil
 		}
 		var pickup []ReserveLine
