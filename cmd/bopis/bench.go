@@ -19,6 +19,7 @@ import (
 type benchFlags struct {
 	fs         *flag.FlagSet
 	postgres   string
+	sqlite     bool
 	out        string
 	profile    string
 	stores     int
@@ -32,6 +33,7 @@ func newBenchFlags(name string, stderr io.Writer, clients int, duration time.Dur
 	b := &benchFlags{fs: flag.NewFlagSet(name, flag.ContinueOnError)}
 	b.fs.SetOutput(stderr)
 	b.fs.StringVar(&b.postgres, "postgres", env("BOPIS_BENCH_POSTGRES_URL", ""), postgresHelp+" (env BOPIS_BENCH_POSTGRES_URL)")
+	b.fs.BoolVar(&b.sqlite, "sqlite", true, "run the SQLite side (false: PostgreSQL only)")
 	b.fs.StringVar(&b.out, "out", "BENCHMARKS.md", "file to write the figures into (empty: print only)")
 	b.fs.StringVar(&b.profile, "cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file")
 	b.fs.IntVar(&b.stores, "stores", 5000, "stores")
@@ -103,7 +105,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	switch args[0] {
 	case "mixed":
 		var runs []*bench.MixedResult
-		for _, pg := range append([]string{""}, nonEmpty(b.postgres)...) {
+		for _, pg := range b.databases() {
 			res, err := bench.Mixed(ctx, bench.MixedConfig{Postgres: pg, Stores: b.stores, SKUs: b.skus, Duration: b.duration,
 				PickupRate: pickupRate, OrderRate: orderRate, POSRate: posRate, Batch: batch, Progress: stderr})
 			if err != nil {
@@ -117,7 +119,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			pg   string
 			noGC bool
 		}
-		variants := []variant{{"", true}, {"", false}} // SQLite without group commit (the baseline), then with
+		var variants []variant
+		if b.sqlite {
+			variants = append(variants, variant{"", true}, variant{"", false}) // without group commit (the baseline), then with
+		}
 		if b.postgres != "" {
 			variants = append(variants, variant{b.postgres, false})
 		}
@@ -158,11 +163,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return b.write(stdout, "pickup", res.Markdown(b.command(args)))
 	}
-	runs := []string{""} // SQLite, then PostgreSQL when given
-	if b.postgres != "" {
-		runs = append(runs, b.postgres)
-	}
-	for _, pg := range runs {
+	for _, pg := range b.databases() {
 		res, err := bench.Feed(ctx, bench.FeedConfig{Postgres: pg, Stores: b.stores, SKUs: b.skus, Assortment: b.assortment,
 			Duration: b.duration, Clients: b.clients, Batch: batch, Seed: 1, Progress: stderr})
 		if err != nil {
@@ -175,11 +176,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-func nonEmpty(s string) []string {
-	if s == "" {
-		return nil
+// databases lists the runs asked for: "" for SQLite, then the PostgreSQL URL.
+func (b *benchFlags) databases() []string {
+	var runs []string
+	if b.sqlite {
+		runs = append(runs, "")
 	}
-	return []string{s}
+	if b.postgres != "" {
+		runs = append(runs, b.postgres)
+	}
+	return runs
 }
 
 // startProfile writes a CPU profile to path (nothing when empty) until stop.

@@ -252,7 +252,7 @@ func (db *DB) Alerts(ctx context.Context, f AlertFilter, p Page) ([]Alert, strin
 		WHERE closed_at IS NULL AND ($1 = '' OR type = $1) AND id > $2`
 	args := []any{f.Type, afterID}
 	if f.StoreIDs != nil {
-		q += ` AND store_id IN (SELECT value FROM ` + db.dialect.jsonTextArray("$3") + `)`
+		q += ` AND store_id ` + db.dialect.inList("$3")
 		args = append(args, jsonList(f.StoreIDs))
 	}
 	res, err := db.r.QueryContext(ctx, q+` ORDER BY id LIMIT `+strconv.Itoa(p.limit()), args...)

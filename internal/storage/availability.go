@@ -36,8 +36,8 @@ func (db *DB) Availability(ctx context.Context, storeIDs, skus []string) ([]Avai
 		LEFT JOIN store_skus o ON o.store_id = s.id AND o.sku = k.sku
 		LEFT JOIN inventory_levels l ON l.store_id = s.id AND l.sku = k.sku
 		LEFT JOIN store_feeds f ON f.store_id = s.id
-		WHERE s.id IN (SELECT value FROM `+db.dialect.jsonTextArray("$1")+`)
-		AND k.sku IN (SELECT value FROM `+db.dialect.jsonTextArray("$2")+`)
+		WHERE s.id `+db.dialect.inList("$1")+`
+		AND k.sku `+db.dialect.inList("$2")+`
 		ORDER BY s.id, k.sku`, jsonList(storeIDs), jsonList(skus), db.safetyStock)
 	if err != nil {
 		return nil, err

@@ -134,11 +134,11 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 		}
 		skus = append(skus, p.e.SKU)
 	}
-	knownStores, err := db.existing(ctx, tx, `SELECT id FROM stores WHERE id IN (SELECT value FROM `+db.dialect.jsonTextArray("$1")+`)`, storeIDs)
+	knownStores, err := db.existing(ctx, tx, `SELECT id FROM stores WHERE id `+db.dialect.inList("$1"), storeIDs)
 	if err != nil {
 		return err
 	}
-	knownSKUs, err := db.existing(ctx, tx, `SELECT sku FROM skus WHERE sku IN (SELECT value FROM `+db.dialect.jsonTextArray("$1")+`)`, skus)
+	knownSKUs, err := db.existing(ctx, tx, `SELECT sku FROM skus WHERE sku `+db.dialect.inList("$1"), skus)
 	if err != nil {
 		return err
 	}
@@ -187,7 +187,7 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET closed_at = $1
 		WHERE type = '`+AlertStaleFeed+`' AND subject = '' AND closed_at IS NULL
-		AND store_id IN (SELECT value FROM `+db.dialect.jsonTextArray("$2")+`)`, now, jsonList(feedStores)); err != nil {
+		AND store_id `+db.dialect.inList("$2"), now, jsonList(feedStores)); err != nil {
 		return err
 	}
 	levels, err := db.loadLevels(ctx, tx, keys, now)

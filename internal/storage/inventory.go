@@ -177,6 +177,12 @@ func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now i
 			return nil, err
 		}
 	}
+	return db.lockedLevels(ctx, tx, keys, now)
+}
+
+// lockedLevels is loadLevels for keys whose levels this transaction has
+// already locked (by updating them): it only reads.
+func (db *DB) lockedLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now int64) (map[levelKey]*level, error) {
 	table, args := db.keysTable(keys, 2)
 	res, err := db.queryTx(ctx, tx, fmt.Sprintf(levelQuery, table), append([]any{db.safetyStock}, args...)...)
 	if err != nil {
@@ -413,7 +419,7 @@ func (db *DB) Levels(ctx context.Context, storeID string, skus []string) ([]Leve
 		WHERE l.store_id = $1`
 	args := []any{storeID, db.safetyStock}
 	if len(skus) > 0 {
-		q += ` AND l.sku IN (SELECT value FROM ` + db.dialect.jsonTextArray("$3") + `)`
+		q += ` AND l.sku ` + db.dialect.inList("$3")
 		args = append(args, jsonList(skus))
 	}
 	rows, err := db.r.QueryContext(ctx, q+` ORDER BY l.sku`, args...)

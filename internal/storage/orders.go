@@ -212,13 +212,18 @@ func splitLines(lines []bopis.OrderLine) (pickup, ship []ReserveLine) {
 
 // tryAttempts reserves lines for reference at the first attempt that has
 // the stock and a slot with room, and books that slot. A failed attempt
-// leaves nothing behind (a savepoint).
+// leaves nothing behind: reserve undoes itself on a shortfall, and a
+// savepoint undoes the reservations of a store whose slots are full (only
+// a store with a slot capacity can be full, so only those pay for it).
 func (db *DB) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAttempt, reference string,
 	lines []ReserveLine, now int64) (PickupAttempt, bopis.PickupWindow, error) {
 	fail := &NoRoute{}
 	for _, a := range attempts {
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT bopis_attempt`); err != nil {
-			return a, bopis.PickupWindow{}, err
+		savepoint := a.Capacity > 0
+		if savepoint {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT bopis_attempt`); err != nil {
+				return a, bopis.PickupWindow{}, err
+			}
 		}
 		_, err := db.reserve(ctx, tx, a.StoreID, reference, lines, now)
 		var short *Shortfall
@@ -232,11 +237,16 @@ func (db *DB) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAtte
 			if err != nil {
 				return a, w, err
 			}
+			if ok && savepoint {
+				_, err = tx.ExecContext(ctx, `RELEASE SAVEPOINT bopis_attempt`)
+			}
 			if ok {
-				_, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT bopis_attempt`)
 				return a, w, err
 			}
 			fail.Tried = append(fail.Tried, RouteFailure{StoreID: a.StoreID, Reason: reasonSlotsFull})
+		}
+		if !savepoint {
+			continue
 		}
 		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT bopis_attempt`); err != nil {
 			return a, bopis.PickupWindow{}, err
@@ -499,7 +509,7 @@ func (db *DB) loadLines(ctx context.Context, q querier, orders []*bopis.Order) e
 		o.Lines = []bopis.OrderLine{}
 	}
 	res, err := q.QueryContext(ctx, `SELECT order_id, id, sku, quantity, unit_price, fulfillment, location_id, status,
-		picked_quantity, substitute, linked_order_id FROM order_lines WHERE order_id IN (SELECT value FROM `+db.dialect.jsonTextArray("$1")+`)
+		picked_quantity, substitute, linked_order_id FROM order_lines WHERE order_id `+db.dialect.inList("$1")+`
 		ORDER BY order_id, position`, jsonList(ids))
 	if err != nil {
 		return err

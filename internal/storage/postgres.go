@@ -62,6 +62,10 @@ func (postgresDialect) jsonTextArray(param string) string {
 
 // lockRows takes row locks, so that two transactions changing the same
 // levels queue instead of both computing from the same old value.
+func (postgresDialect) inList(param string) string {
+	return "= ANY(ARRAY(SELECT jsonb_array_elements_text(" + param + "::jsonb)))"
+}
+
 func (postgresDialect) lockRows(table string) string { return " FOR UPDATE OF " + table }
 
 func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }

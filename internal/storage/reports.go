@@ -307,7 +307,7 @@ func sortedKeys[V any](m map[string]V) []string {
 func (db *DB) reportStores(ctx context.Context, q ReportQuery, now time.Time) ([]*reportStore, error) {
 	all := q.StoreIDs == nil
 	rows, err := db.r.QueryContext(ctx, `SELECT id, name, time_zone FROM stores
-		WHERE ($1 AND type = 'store') OR id IN (SELECT value FROM `+db.dialect.jsonTextArray("$2")+`) ORDER BY id`,
+		WHERE ($1 AND type = 'store') OR id `+db.dialect.inList("$2")+` ORDER BY id`,
 		all, jsonList(q.StoreIDs))
 	if err != nil {
 		return nil, err

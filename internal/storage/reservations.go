@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,17 +137,17 @@ func validateReserve(storeID, reference string, lines []ReserveLine) error {
 // store's POS is silent) still covers it, checked in the same statement:
 // under any concurrency the sum reserved never exceeds what may be
 // promised. Lines go in SKU order, the order every writer locks levels
-// in. If a line is short, everything this call did is undone (a
-// savepoint; the caller's transaction stays usable, e.g. to try another
-// store) and a *Shortfall names every short line.
+// in. If a line is short, the lines already reserved are taken back (the
+// rows stay locked by this transaction, so that is exact and leaves the
+// caller's transaction usable, e.g. to try another store) and a
+// *Shortfall names every short line. Undoing by hand rather than with a
+// savepoint keeps the usual case, when everything is there, free of two
+// statements.
 func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string, lines []ReserveLine, now int64) ([]Reservation, error) {
 	if err := validateReserve(storeID, reference, lines); err != nil {
 		return nil, err
 	}
-	if err := db.storeExists(ctx, tx, storeID); err != nil {
-		return nil, err
-	}
-	buffer, err := db.staleBufferTx(ctx, tx, storeID)
+	buffer, err := db.storeBuffer(ctx, tx, storeID)
 	if err != nil {
 		return nil, err
 	}
@@ -156,63 +157,59 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 	}
 	sort.SliceStable(order, func(a, b int) bool { return lines[order[a]].SKU < lines[order[b]].SKU })
 
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT bopis_reserve`); err != nil {
-		return nil, err
-	}
 	upd, err := db.stmt(ctx, tx, `UPDATE inventory_levels SET reserved = reserved + $3, updated_at = $4
 		WHERE store_id = $1 AND sku = $2
 		AND on_hand - reserved - COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = $1 AND o.sku = $2), $5) - $6 >= $3`)
 	if err != nil {
 		return nil, err
 	}
-	defer upd.Close()
-	failed := -1
-	for _, i := range order {
+	for k, i := range order {
 		res, err := upd.ExecContext(ctx, storeID, lines[i].SKU, lines[i].Quantity, now, db.safetyStock, buffer)
 		if err != nil {
 			return nil, err
 		}
 		if n, err := res.RowsAffected(); err != nil {
 			return nil, err
-		} else if n == 0 {
-			failed = i
-			break
+		} else if n == 1 {
+			continue
 		}
-	}
-	if failed >= 0 {
-		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT bopis_reserve`); err != nil {
-			return nil, err
+		for _, j := range order[:k] {
+			if _, err := db.execTx(ctx, tx, `UPDATE inventory_levels SET reserved = reserved - $3 WHERE store_id = $1 AND sku = $2`,
+				storeID, lines[j].SKU, lines[j].Quantity); err != nil {
+				return nil, err
+			}
 		}
-		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT bopis_reserve`); err != nil {
-			return nil, err
-		}
-		return nil, db.shortfall(ctx, tx, storeID, lines, failed, buffer)
-	}
-	if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT bopis_reserve`); err != nil {
-		return nil, err
+		return nil, db.shortfall(ctx, tx, storeID, lines, i, buffer)
 	}
 
-	ins, err := db.stmt(ctx, tx, `INSERT INTO reservations (store_id, sku, quantity, status, reference, created_at, updated_at)
-		VALUES ($1, $2, $3, '`+ReservationOpen+`', $4, $5, $5) RETURNING id`)
-	if err != nil {
+	// One statement for every line; ids come in the order rows were
+	// inserted, so the smallest is the first line's.
+	ins := rows{cols: 7}
+	for _, l := range lines {
+		ins.add(storeID, l.SKU, l.Quantity, ReservationOpen, reference, now, now)
+	}
+	var ids []int64
+	if err := db.insertRows(ctx, tx, `INSERT INTO reservations (store_id, sku, quantity, status, reference, created_at, updated_at)`, &ins, `RETURNING id`,
+		func(r *sql.Rows) error {
+			var id int64
+			err := r.Scan(&id)
+			ids = append(ids, id)
+			return err
+		}); err != nil {
 		return nil, err
 	}
-	defer ins.Close()
+	slices.Sort(ids)
 	s := db.stockTx(tx, now)
 	out := make([]Reservation, len(lines))
 	keys := make([]levelKey, 0, len(lines))
 	for i, l := range lines {
-		r := Reservation{StoreID: storeID, SKU: l.SKU, Quantity: l.Quantity, Status: ReservationOpen,
+		out[i] = Reservation{ID: ids[i], StoreID: storeID, SKU: l.SKU, Quantity: l.Quantity, Status: ReservationOpen,
 			Reference: reference, CreatedAt: fromMicros(now), UpdatedAt: fromMicros(now)}
-		if err := ins.QueryRowContext(ctx, storeID, l.SKU, l.Quantity, reference, now).Scan(&r.ID); err != nil {
-			return nil, err
-		}
-		out[i] = r
 		keys = append(keys, levelKey{storeID, l.SKU})
 		s.ledger.add(storeID, l.SKU, CauseReservation, reference, "", int64(0), l.Quantity, now)
 	}
-	// The levels as reserved (already locked by the updates), for alerts.
-	levels, err := db.loadLevels(ctx, tx, keys, now)
+	// The levels as reserved (locked by the updates already), for alerts.
+	levels, err := db.lockedLevels(ctx, tx, keys, now)
 	if err != nil {
 		return nil, err
 	}
@@ -220,12 +217,17 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 	return out, s.flush(ctx)
 }
 
-// staleBufferTx is how many units must remain at the store beyond what
-// is reserved: the stale-feed buffer when its POS is silent, else 0.
-func (db *DB) staleBufferTx(ctx context.Context, tx *sql.Tx, storeID string) (int64, error) {
+// storeBuffer is how many units must remain at the store beyond what is
+// reserved: the stale-feed buffer when its POS is silent, else 0. An
+// unknown store is not found.
+func (db *DB) storeBuffer(ctx context.Context, tx *sql.Tx, storeID string) (int64, error) {
 	var last sql.NullInt64
-	err := db.queryRowTx(ctx, tx, `SELECT last_event_at FROM store_feeds WHERE store_id = $1`, storeID).Scan(&last)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	err := db.queryRowTx(ctx, tx, `SELECT f.last_event_at FROM stores s LEFT JOIN store_feeds f ON f.store_id = s.id
+		WHERE s.id = $1`, storeID).Scan(&last)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, notFound("store", storeID)
+	}
+	if err != nil {
 		return 0, err
 	}
 	if db.feedStatus(ptr(last)).Stale {
@@ -243,7 +245,7 @@ func (db *DB) shortfall(ctx context.Context, tx *sql.Tx, storeID string, lines [
 	}
 	res, err := tx.QueryContext(ctx, `SELECT l.sku, l.on_hand, l.reserved, COALESCE(o.safety_stock, $3)
 		FROM inventory_levels l LEFT JOIN store_skus o ON o.store_id = l.store_id AND o.sku = l.sku
-		WHERE l.store_id = $1 AND l.sku IN (SELECT value FROM `+db.dialect.jsonTextArray("$2")+`)`,
+		WHERE l.store_id = $1 AND l.sku `+db.dialect.inList("$2"),
 		storeID, jsonList(skus), db.safetyStock)
 	if err != nil {
 		return err

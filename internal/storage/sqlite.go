@@ -77,6 +77,10 @@ func (sqliteDialect) jsonTextArray(param string) string {
 	return "json_each(" + param + ")"
 }
 
+func (sqliteDialect) inList(param string) string {
+	return "IN (SELECT value FROM json_each(" + param + "))"
+}
+
 func (sqliteDialect) lockRows(string) string { return "" }
 
 func (sqliteDialect) skipLocked() string { return "" }

@@ -18,13 +18,45 @@ type stmts struct {
 	want map[string]bool // asked for inside a transaction, to prepare after it
 }
 
-// stmt returns query prepared for tx: from the cache on SQLite, else
-// prepared in tx (closed with it). A statement missing from the cache is
-// prepared for it once the writer is free (prepareWanted): the one writer
-// connection is busy with tx now.
-func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+// prepared is a statement of a transaction: on SQLite a prepared
+// statement, on PostgreSQL the SQL itself, run on the transaction's
+// connection. pgx prepares and caches each SQL text per connection on
+// first use, so preparing through database/sql there would only add two
+// round trips (Parse, and a Deallocate when the transaction ends).
+type prepared struct {
+	s     *sql.Stmt // nil on PostgreSQL
+	tx    *sql.Tx
+	query string
+}
+
+func (p prepared) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	if p.s == nil {
+		return p.tx.ExecContext(ctx, p.query, args...)
+	}
+	return p.s.ExecContext(ctx, args...)
+}
+
+func (p prepared) QueryContext(ctx context.Context, args ...any) (*sql.Rows, error) {
+	if p.s == nil {
+		return p.tx.QueryContext(ctx, p.query, args...)
+	}
+	return p.s.QueryContext(ctx, args...)
+}
+
+func (p prepared) QueryRowContext(ctx context.Context, args ...any) *sql.Row {
+	if p.s == nil {
+		return p.tx.QueryRowContext(ctx, p.query, args...)
+	}
+	return p.s.QueryRowContext(ctx, args...)
+}
+
+// stmt returns query prepared for tx: on SQLite from the cache, else
+// prepared in tx (closed with it); on PostgreSQL, see prepared. A
+// statement missing from the cache is prepared for it once the writer is
+// free (prepareWanted): the one writer connection is busy with tx now.
+func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) (prepared, error) {
 	if db.dialect.name() != "sqlite" {
-		return tx.PrepareContext(ctx, query)
+		return prepared{tx: tx, query: query}, nil
 	}
 	db.stmts.mu.Lock()
 	s, ok := db.stmts.m[query]
@@ -36,9 +68,10 @@ func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, er
 	}
 	db.stmts.mu.Unlock()
 	if !ok {
-		return tx.PrepareContext(ctx, query)
+		s, err := tx.PrepareContext(ctx, query)
+		return prepared{s: s, tx: tx, query: query}, err
 	}
-	return tx.StmtContext(ctx, s), nil
+	return prepared{s: tx.StmtContext(ctx, s), tx: tx, query: query}, nil
 }
 
 // prepareWanted prepares the statements transactions asked for; call it

@@ -75,6 +75,12 @@ type dialect interface {
 	// jsonTextArray is a table expression with one text column "value"
 	// holding the elements of the JSON array in param.
 	jsonTextArray(param string) string
+	// inList is "IN the JSON array of text in param", to follow a column.
+	// On PostgreSQL it is "= ANY(ARRAY(...))", which the planner always
+	// answers with index probes; "IN (SELECT ...)" over a set-returning
+	// function, estimated at 100 rows, could become a hash join over the
+	// whole table while its statistics lag its growth.
+	inList(param string) string
 	// snapshotTx is how to begin a read that sees one consistent snapshot.
 	snapshotTx() *sql.TxOptions
 	// changeHorizon selects the exclusive upper bound of the change feed

@@ -88,7 +88,7 @@ func (db *DB) ListStores(ctx context.Context, f StoreFilter, p Page) ([]bopis.St
 	if f.IDs != nil {
 		// A scoped key lists a handful of stores: one JSON parameter keeps the SQL fixed.
 		ids, _ := json.Marshal(f.IDs)
-		q += ` AND id IN (SELECT value FROM ` + db.dialect.jsonTextArray("$2") + `)`
+		q += ` AND id ` + db.dialect.inList("$2")
 		args = append(args, string(ids))
 	}
 	return listPage(ctx, db.r, p, q+` ORDER BY id`, args, scanStore, func(s *bopis.Store) string { return s.ID })

@@ -273,7 +273,7 @@ func (db *DB) DueClosures(ctx context.Context, storeIDs []string, from, to time.
 		return nil, nil
 	}
 	res, err := db.r.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE status IN ($1, $2, $3, $4)
-		AND slot_start >= $5 AND slot_start < $6 AND store_id IN (SELECT value FROM `+db.dialect.jsonTextArray("$7")+`)
+		AND slot_start >= $5 AND slot_start < $6 AND store_id `+db.dialect.inList("$7")+`
 		ORDER BY slot_start, id LIMIT `+strconv.Itoa(timerBatch),
 		bopis.OrderPlaced, bopis.OrderAccepted, bopis.OrderPicking, bopis.OrderReady, micros(from), micros(to), jsonList(storeIDs))
 	if err != nil {
