@@ -16,7 +16,7 @@ import (
 )
 
 // loadSettings reads the retailer's policies from the environment:
-// BOPIS_SAFETY_STOCK, BOPIS_STALE_AFTER, BOPIS_STALE_BUFFER,
+// BOPIS_SAFETY_STOCK, BOPIS_STALE_AFTER, BOPIS_STALE_BUFFER, BOPIS_DB_MAX_CONNS,
 // BOPIS_PUBLIC_STOREFRONT, BOPIS_PUBLIC_RATE, BOPIS_SHORT_PICK_POLICY,
 // BOPIS_SUBSTITUTION_TIMEOUT and the payment gateway's (see the usage text).
 func loadSettings() (app.Settings, error) {
@@ -35,6 +35,11 @@ func loadSettings() (app.Settings, error) {
 	if v := env("BOPIS_STALE_BUFFER", ""); v != "" {
 		if s.StaleBuffer, err = strconv.ParseInt(v, 10, 64); err != nil || s.StaleBuffer < 0 {
 			return s, fmt.Errorf("BOPIS_STALE_BUFFER must be a whole number of units, 0 or more")
+		}
+	}
+	if v := env("BOPIS_DB_MAX_CONNS", ""); v != "" {
+		if s.MaxConns, err = strconv.Atoi(v); err != nil || s.MaxConns < 1 {
+			return s, fmt.Errorf("BOPIS_DB_MAX_CONNS must be a number of connections, 1 or more")
 		}
 	}
 	if v := env("BOPIS_PUBLIC_STOREFRONT", ""); v != "" {

@@ -37,6 +37,7 @@ type Settings struct {
 	StripeSecret  string // the Stripe secret key (BOPIS_STRIPE_SECRET_KEY)
 	StripeURL     string // the Stripe API base URL; api.stripe.com if empty
 	NoGroupCommit bool   // SQLite: commit each write alone (benchmarks)
+	MaxConns      int    // PostgreSQL connections of this process (storage.DefaultMaxConns if 0)
 	// ShortPick is what happens to a short line's rest: continue (the
 	// default) or reroute.
 	ShortPick bopis.ShortPickPolicy
@@ -97,7 +98,7 @@ func (s Settings) gateway(db *storage.DB, now func() time.Time) (payment.Gateway
 func (s Settings) Storage(url string) storage.Config {
 	buffer := s.StaleBuffer
 	return storage.Config{URL: url, DefaultSafetyStock: s.SafetyStock, StaleAfter: s.StaleAfter, StaleBuffer: &buffer,
-		NoGroupCommit: s.NoGroupCommit, Now: s.Clock}
+		NoGroupCommit: s.NoGroupCommit, MaxConns: s.MaxConns, Now: s.Clock}
 }
 
 // ReadModel is the read model configuration these settings imply.

@@ -14,13 +14,13 @@ import (
 
 // openPostgres opens a pool through pgx. Several bopis processes may share
 // the database: every rule that must hold across them is enforced in SQL.
-func openPostgres(ctx context.Context, url string) (*sql.DB, error) {
+func openPostgres(ctx context.Context, url string, maxConns int) (*sql.DB, error) {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(32)
-	db.SetMaxIdleConns(32)
+	db.SetMaxOpenConns(maxConns)
+	db.SetMaxIdleConns(maxConns)
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
