@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"modernc.org/sqlite"
@@ -21,12 +23,7 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 	if path == "" {
 		return nil, nil, fmt.Errorf("sqlite: no file path given (sqlite:./bopis.db)")
 	}
-	// busy_timeout first, so the pragmas after it wait instead of failing.
-	// synchronous(FULL): a commit that answered is on disk. temp_store(2)
-	// and wal_autocheckpoint(10000) (a 40 MB WAL between checkpoints): +14%
-	// on a 5,000-event POS batch, measured (BENCHMARKS.md).
-	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(10000)"
+	dsn := sqliteDSN(path)
 	// The writer begins immediate transactions (it is the one writer); the
 	// readers begin deferred ones, which take a snapshot and never a write lock.
 	if w, err = sql.Open("sqlite", dsn+"&_txlock=immediate"); err != nil {
@@ -49,6 +46,68 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(0)
 	return w, r, nil
+}
+
+// sqliteDSN is the connection string of every connection to path.
+// busy_timeout first, so the pragmas after it wait instead of failing.
+// synchronous(FULL): a commit that answered is on disk. temp_store(2): +5%
+// on a 5,000-event POS batch, measured (BENCHMARKS.md).
+// wal_autocheckpoint(10000): past a 40 MB WAL the writer checkpoints after
+// its commit, so that the next write can start the WAL over (+14% on a POS
+// batch against SQLite's default of 4 MB); the checkpointer has copied
+// most of it by then (see checkpointer).
+func sqliteDSN(path string) string {
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(10000)"
+}
+
+// checkpointer copies committed WAL frames into the database file every
+// interval from a connection of its own. A checkpoint run by the writer
+// after a commit stalls every request queued behind it while it copies
+// and syncs; a PASSIVE one here waits for nobody and makes nobody wait,
+// so the writer's own (needed to start the WAL over, see sqliteDSN) finds
+// little left to copy.
+type checkpointer struct {
+	conn *sql.DB
+	stop chan struct{}
+	done chan struct{}
+	once sync.Once
+	err  error
+}
+
+func startCheckpointer(path string, every time.Duration) (*checkpointer, error) {
+	conn, err := sql.Open("sqlite", sqliteDSN(path))
+	if err != nil {
+		return nil, err
+	}
+	conn.SetMaxOpenConns(1)
+	c := &checkpointer{conn: conn, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(c.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.stop:
+				return
+			case <-t.C:
+				// Errors (SQLITE_BUSY while the file is being closed) only
+				// delay the copy to the next tick.
+				c.conn.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			}
+		}
+	}()
+	return c, nil
+}
+
+// close stops it; closing again (a DB closed twice) is a no-op.
+func (c *checkpointer) close() error {
+	c.once.Do(func() {
+		close(c.stop)
+		<-c.done
+		c.err = c.conn.Close()
+	})
+	return c.err
 }
 
 type sqliteDialect struct{}

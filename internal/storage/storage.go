@@ -64,8 +64,9 @@ type DB struct {
 	r       *sql.DB // reads; on SQLite a pool of read-only connections
 	dialect dialect
 	now     func() time.Time
-	group   *committer // SQLite: the writer's group commit; nil on PostgreSQL
-	stmts   stmts      // SQLite: the writer's prepared statements
+	group   *committer    // SQLite: the writer's group commit; nil on PostgreSQL
+	stmts   stmts         // SQLite: the writer's prepared statements
+	ckpt    *checkpointer // SQLite: copies the WAL into the database file
 
 	safetyStock int64         // default safety stock
 	staleAfter  time.Duration // a feed silent this long is stale
@@ -136,6 +137,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if db.dialect.name() == "sqlite" && !cfg.NoGroupCommit {
 		db.group = newCommitter(db.w, db.prepareWanted)
 	}
+	if db.dialect.name() == "sqlite" {
+		if db.ckpt, err = startCheckpointer(sqlitePath(cfg.URL), 200*time.Millisecond); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -183,6 +190,9 @@ func (db *DB) Close() error {
 		db.group.close()
 	}
 	db.closeStmts()
+	if db.ckpt != nil {
+		errs = append(errs, db.ckpt.close())
+	}
 	if db.r != db.w {
 		errs = append(errs, db.r.Close())
 	}
@@ -315,7 +325,7 @@ func notFound(what, id string) error {
 func connect(ctx context.Context, url string, maxConns int) (w, r *sql.DB, d dialect, err error) {
 	switch {
 	case strings.HasPrefix(url, "sqlite:"):
-		w, r, err = openSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//"))
+		w, r, err = openSQLite(ctx, sqlitePath(url))
 		return w, r, sqliteDialect{}, err
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		if maxConns <= 0 {
@@ -325,6 +335,11 @@ func connect(ctx context.Context, url string, maxConns int) (w, r *sql.DB, d dia
 		return w, w, postgresDialect{}, err
 	}
 	return nil, nil, nil, fmt.Errorf("database URL must start with sqlite: or postgres://")
+}
+
+// sqlitePath is the file of a sqlite: URL.
+func sqlitePath(url string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "//")
 }
 
 // OpenSQL opens the database in url as a plain *sql.DB with the same
