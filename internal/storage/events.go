@@ -103,7 +103,7 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 		}
 		return x.i < y.i
 	})
-	err = db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.txAlone(ctx, func(tx *sql.Tx) error {
 		var stored []EventResult
 		if replayed, err = db.claimKey(ctx, tx, opt.Idempotency, &stored); err != nil || replayed {
 			results = stored

@@ -15,3 +15,8 @@ func (db *DB) Groups() int64 {
 	}
 	return db.group.groups.Load()
 }
+
+// TxAlone exposes the write transaction of big writes.
+func (db *DB) TxAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.txAlone(ctx, fn)
+}

@@ -66,3 +66,69 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 		}
 	})
 }
+
+// TestFailedWriteLeavesNothing: a write that fails (or panics) after it
+// wrote leaves nothing, whether it ran first in its transaction (no
+// savepoint), alone, or among others, and the writes after it commit.
+func TestFailedWriteLeavesNothing(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		insert := func(tx *sql.Tx, key string) error {
+			_, err := tx.Exec(`INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at)
+				VALUES ('test', $1, '', 'null', 0)`, key)
+			return err
+		}
+		errBoom := errors.New("boom")
+		if err := db.Tx(ctx, func(tx *sql.Tx) error {
+			if err := insert(tx, "failed"); err != nil {
+				return err
+			}
+			return errBoom
+		}); !errors.Is(err, errBoom) {
+			t.Fatalf("failed write: %v", err)
+		}
+		if err := db.TxAlone(ctx, func(tx *sql.Tx) error {
+			if err := insert(tx, "panicked"); err != nil {
+				return err
+			}
+			panic("a bug")
+		}); err == nil {
+			t.Fatal("a write that panicked reported success")
+		}
+		// A key written twice fails on its second insert, after the first.
+		if err := db.TxAlone(ctx, func(tx *sql.Tx) error {
+			if err := insert(tx, "twice"); err != nil {
+				return err
+			}
+			return insert(tx, "twice")
+		}); err == nil {
+			t.Fatal("a write that broke a primary key reported success")
+		}
+		if err := db.TxAlone(ctx, func(tx *sql.Tx) error { return insert(tx, "alone") }); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Tx(ctx, func(tx *sql.Tx) error { return insert(tx, "kept") }); err != nil {
+			t.Fatal(err)
+		}
+		var keys []string
+		if err := db.Tx(ctx, func(tx *sql.Tx) error {
+			res, err := tx.Query(`SELECT key FROM idempotency_keys WHERE scope = 'test' ORDER BY key`)
+			if err != nil {
+				return err
+			}
+			defer res.Close()
+			for res.Next() {
+				var k string
+				if err := res.Scan(&k); err != nil {
+					return err
+				}
+				keys = append(keys, k)
+			}
+			return res.Err()
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(keys) != "[alone kept]" {
+			t.Fatalf("rows %v, want [alone kept]: a failed write left rows behind", keys)
+		}
+	})
+}

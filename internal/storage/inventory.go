@@ -329,7 +329,7 @@ func (db *DB) CountStore(ctx context.Context, storeID string, asOf time.Time, co
 		listed[c.SKU] = c.OnHand
 		keys[i] = levelKey{storeID, c.SKU}
 	}
-	err = db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.txAlone(ctx, func(tx *sql.Tx) error {
 		if err := db.storeExists(ctx, tx, storeID); err != nil {
 			return err
 		}

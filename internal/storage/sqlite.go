@@ -26,7 +26,7 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 	dsn := sqliteDSN(path)
 	// The writer begins immediate transactions (it is the one writer); the
 	// readers begin deferred ones, which take a snapshot and never a write lock.
-	if w, err = sql.Open("sqlite", dsn+"&_txlock=immediate"); err != nil {
+	if w, err = sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=cache_size(-65536)"); err != nil {
 		return nil, nil, err
 	}
 	w.SetMaxOpenConns(1)

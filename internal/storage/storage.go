@@ -209,8 +209,19 @@ func (db *DB) Close() error {
 // see committer): fn must not call tx itself, and it sees the writes of
 // the requests before it, as it would have after their commits.
 func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.write(ctx, false, fn)
+}
+
+// txAlone is tx for big writes (POS batches, whole-store counts): on
+// SQLite fn gets a transaction of its own instead of a share of a group,
+// which spares it the savepoint a shared transaction costs.
+func (db *DB) txAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.write(ctx, true, fn)
+}
+
+func (db *DB) write(ctx context.Context, alone bool, fn func(tx *sql.Tx) error) error {
 	if db.group != nil {
-		return db.group.do(ctx, fn)
+		return db.group.do(ctx, alone, fn)
 	}
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
