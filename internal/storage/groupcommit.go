@@ -25,6 +25,8 @@ import (
 type committer struct {
 	w        *sql.DB
 	idle     func() // runs between groups, when no transaction holds the writer
+	sync     func() error // makes the commits so far durable; nil: Commit already did
+	synced   chan []*answer // committed groups waiting for sync, in commit order
 	reqs     chan *txRequest
 	closing  chan struct{}
 	done     chan struct{}
@@ -44,9 +46,23 @@ type txRequest struct {
 // at most this many others before its commit.
 const maxGroup = 128
 
-func newCommitter(w *sql.DB, idle func()) *committer {
-	c := &committer{w: w, idle: idle, reqs: make(chan *txRequest, maxGroup), closing: make(chan struct{}),
+// answer is what a request will hear once its group is durable.
+type answer struct {
+	r   *txRequest
+	err error
+}
+
+// newCommitter starts the writer. With sync, the writer connection commits
+// without waiting for the disk (synchronous=NORMAL) and sync, run by a
+// goroutine of its own, makes every commit so far durable before their
+// callers hear of them: the writer runs the next group meanwhile instead of
+// waiting for the fsync (see ADR 0010).
+func newCommitter(w *sql.DB, idle func(), sync func() error) *committer {
+	c := &committer{w: w, idle: idle, sync: sync, reqs: make(chan *txRequest, maxGroup), closing: make(chan struct{}),
 		done: make(chan struct{}), maxGroup: maxGroup}
+	if sync != nil {
+		c.synced = make(chan []*answer, 64)
+	}
 	go c.run()
 	return c
 }
@@ -81,6 +97,14 @@ func (c *committer) close() {
 
 func (c *committer) run() {
 	defer close(c.done)
+	if c.sync != nil {
+		syncerDone := make(chan struct{})
+		go c.syncer(syncerDone)
+		defer func() { // before done: the last groups are answered first
+			close(c.synced)
+			<-syncerDone
+		}()
+	}
 	group := make([]*txRequest, 0, c.maxGroup)
 	errs := make([]error, 0, c.maxGroup)
 	var next *txRequest // an alone request met while filling a group
@@ -139,6 +163,15 @@ func (c *committer) run() {
 		} else {
 			tx.Rollback()
 		}
+		if fatal == nil && c.sync != nil {
+			answers := make([]*answer, len(group))
+			for i, r := range group {
+				answers[i] = &answer{r, errs[i]}
+			}
+			c.synced <- answers
+			c.between()
+			continue
+		}
 		for i, r := range group {
 			if fatal != nil {
 				r.err <- fatal
@@ -147,6 +180,37 @@ func (c *committer) run() {
 			}
 		}
 		c.between()
+	}
+}
+
+// syncer answers committed groups once sync has made them durable: one
+// sync for every group committed while the last one ran.
+func (c *committer) syncer(done chan struct{}) {
+	defer close(done)
+	for first := range c.synced {
+		batch := [][]*answer{first}
+	more:
+		for {
+			select {
+			case g, ok := <-c.synced:
+				if !ok {
+					break more
+				}
+				batch = append(batch, g)
+			default:
+				break more
+			}
+		}
+		err := c.sync()
+		for _, g := range batch {
+			for _, a := range g {
+				if err != nil {
+					a.r.err <- fmt.Errorf("storage: committed but not made durable: %w", err)
+				} else {
+					a.r.err <- a.err
+				}
+			}
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -108,6 +109,20 @@ func (c *checkpointer) close() error {
 		c.err = c.conn.Close()
 	})
 	return c.err
+}
+
+// syncFile returns a func that makes path's written data durable. It opens
+// the file each time, so a WAL file SQLite deleted and made again is still
+// the one synced.
+func syncFile(path string) func() error {
+	return func() error {
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		err = f.Sync()
+		return errors.Join(err, f.Close())
+	}
 }
 
 type sqliteDialect struct{}
