@@ -24,8 +24,8 @@ import (
 // and its own commit_delay).
 type committer struct {
 	w        *sql.DB
-	idle     func() // runs between groups, when no transaction holds the writer
-	sync     func() error // makes the commits so far durable; nil: Commit already did
+	idle     func()         // runs between groups, when no transaction holds the writer
+	sync     func() error   // makes the commits so far durable; nil: Commit already did
 	synced   chan []*answer // committed groups waiting for sync, in commit order
 	reqs     chan *txRequest
 	closing  chan struct{}

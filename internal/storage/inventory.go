@@ -147,16 +147,24 @@ func (s *stockTx) flush(ctx context.Context) error {
 	return s.db.settleLowStock(ctx, s.tx, s.levels, s.now)
 }
 
-// levelQuery reads the levels of the keys in table p(a, b). The override
-// and the open alert are looked up by correlated subqueries, which both
-// databases run as one index probe per key whatever their statistics
-// say; joined, a planner that believes alerts empty (a fresh database)
-// scans every open alert once per key.
-const levelQuery = `SELECT p.a, p.b, l.on_hand, l.reserved, l.updated_at, l.last_snapshot_at, l.last_move_at,
-		COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = p.a AND o.sku = p.b), $1),
-		COALESCE((SELECT o.low_stock_threshold FROM store_skus o WHERE o.store_id = p.a AND o.sku = p.b), k.low_stock_threshold),
-		COALESCE((SELECT a.id FROM alerts a WHERE a.type = '` + AlertLowStock + `' AND a.store_id = p.a AND a.subject = p.b
-			AND a.closed_at IS NULL), 0)
+// levelColumns are the columns a level is read with for change: store,
+// SKU, its own columns, then its safety stock ($1 by default), low-stock
+// threshold (else threshold, the SKU's) and open low_stock alert (0 if
+// none), for the level in table l (a name or an alias) of store and sku. The override and the alert are
+// looked up by correlated subqueries, which both databases run as one
+// index probe per key whatever their statistics say; joined, a planner
+// that believes alerts empty (a fresh database) scans every open alert
+// once per key.
+func levelColumns(l, store, sku, threshold string) string {
+	return store + `, ` + sku + `, ` + l + `.on_hand, ` + l + `.reserved, ` + l + `.updated_at, ` + l + `.last_snapshot_at, ` + l + `.last_move_at,
+		COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = ` + store + ` AND o.sku = ` + sku + `), $1),
+		COALESCE((SELECT o.low_stock_threshold FROM store_skus o WHERE o.store_id = ` + store + ` AND o.sku = ` + sku + `), ` + threshold + `),
+		COALESCE((SELECT a.id FROM alerts a WHERE a.type = '` + AlertLowStock + `' AND a.store_id = ` + store + ` AND a.subject = ` + sku + `
+			AND a.closed_at IS NULL), 0)`
+}
+
+// levelQuery reads the levels of the keys in table p(a, b) (%s).
+var levelQuery = `SELECT ` + levelColumns("l", "p.a", "p.b", "k.low_stock_threshold") + `
 	FROM %s p
 	JOIN skus k ON k.sku = p.b
 	LEFT JOIN inventory_levels l ON l.store_id = p.a AND l.sku = p.b`
@@ -188,8 +196,14 @@ func (db *DB) lockedLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now
 	if err != nil {
 		return nil, err
 	}
+	return scanLevels(res, len(keys), now)
+}
+
+// scanLevels reads rows of levelColumns and closes them. A key with no
+// level yet gets a new zero level (dirty, to be inserted).
+func scanLevels(res *sql.Rows, n int, now int64) (map[levelKey]*level, error) {
 	defer res.Close()
-	out := make(map[levelKey]*level, len(keys))
+	out := make(map[levelKey]*level, n)
 	for res.Next() {
 		l := &level{}
 		var onHand, reserved, updated, snap, move sql.NullInt64

@@ -151,35 +151,75 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 	if err != nil {
 		return nil, err
 	}
-	order := make([]int, len(lines))
-	for i := range order {
-		order[i] = i
+	// Lines of one SKU reserve together: the level must cover their sum.
+	want := map[string]int64{}
+	var skus []string
+	for _, l := range lines {
+		if _, ok := want[l.SKU]; !ok {
+			skus = append(skus, l.SKU)
+		}
+		want[l.SKU] += l.Quantity
 	}
-	sort.SliceStable(order, func(a, b int) bool { return lines[order[a]].SKU < lines[order[b]].SKU })
-
-	upd, err := db.stmt(ctx, tx, `UPDATE inventory_levels SET reserved = reserved + $3, updated_at = $4
-		WHERE store_id = $1 AND sku = $2
-		AND on_hand - reserved - COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = $1 AND o.sku = $2), $5) - $6 >= $3`)
+	sort.Strings(skus)
+	asked := make([][2]string, len(skus)) // SKU, quantity
+	for i, sku := range skus {
+		asked[i] = [2]string{sku, strconv.FormatInt(want[sku], 10)}
+	}
+	if lock := db.dialect.lockRows("l"); lock != "" {
+		// PostgreSQL locks the rows an UPDATE of several changes in the
+		// order its plan meets them: take them in SKU order first, the order
+		// every writer locks levels in, so writers queue, not deadlock.
+		if _, err := db.execTx(ctx, tx, `SELECT 1 FROM inventory_levels l WHERE l.store_id = $1 AND l.sku `+
+			db.dialect.inList("$2")+` ORDER BY l.sku`+lock, storeID, jsonList(skus)); err != nil {
+			return nil, err
+		}
+	}
+	// One statement reserves every SKU the store can cover (its condition
+	// checked in the same statement, so nothing oversells) and returns the
+	// levels as reserved; a SKU missing from its answer is short.
+	// (No alias for the table: SQLite's RETURNING knows only its name. The
+	// quantity is a subquery, not a join: SQLite would plan UPDATE … FROM
+	// as a scan of the store's levels.)
+	qty := func(param string) string {
+		return `(SELECT CAST(q.b AS BIGINT) FROM ` + db.dialect.jsonPairs(param) + ` q WHERE q.a = inventory_levels.sku)`
+	}
+	res, err := db.queryTx(ctx, tx, `UPDATE inventory_levels SET reserved = inventory_levels.reserved + `+qty("$3")+`, updated_at = $4
+		WHERE inventory_levels.store_id = $2 AND inventory_levels.sku `+db.dialect.inList("$6")+`
+		AND inventory_levels.on_hand - inventory_levels.reserved - $5 - COALESCE((SELECT o.safety_stock FROM store_skus o
+			WHERE o.store_id = $2 AND o.sku = inventory_levels.sku), $1) >= `+qty("$3")+`
+		RETURNING `+levelColumns("inventory_levels", "inventory_levels.store_id", "inventory_levels.sku",
+		"(SELECT k.low_stock_threshold FROM skus k WHERE k.sku = inventory_levels.sku)"),
+		db.safetyStock, storeID, jsonText(asked), now, buffer, jsonList(skus))
 	if err != nil {
 		return nil, err
 	}
-	for k, i := range order {
-		res, err := upd.ExecContext(ctx, storeID, lines[i].SKU, lines[i].Quantity, now, db.safetyStock, buffer)
-		if err != nil {
-			return nil, err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return nil, err
-		} else if n == 1 {
-			continue
-		}
-		for _, j := range order[:k] {
-			if _, err := db.execTx(ctx, tx, `UPDATE inventory_levels SET reserved = reserved - $3 WHERE store_id = $1 AND sku = $2`,
-				storeID, lines[j].SKU, lines[j].Quantity); err != nil {
+	levels, err := scanLevels(res, len(skus), now)
+	if err != nil {
+		return nil, err
+	}
+	if len(levels) < len(skus) {
+		if len(levels) > 0 {
+			// Undo the SKUs reserved: the rows stay locked, so this is exact.
+			var undo []string
+			for _, sku := range skus {
+				if levels[levelKey{storeID, sku}] != nil {
+					undo = append(undo, sku)
+				}
+			}
+			if _, err := db.execTx(ctx, tx, `UPDATE inventory_levels SET reserved = inventory_levels.reserved - `+qty("$2")+`
+				WHERE inventory_levels.store_id = $1 AND inventory_levels.sku `+db.dialect.inList("$3"),
+				storeID, jsonText(asked), jsonList(undo)); err != nil {
 				return nil, err
 			}
 		}
-		return nil, db.shortfall(ctx, tx, storeID, lines, i, buffer)
+		failed := 0
+		for i, l := range lines {
+			if levels[levelKey{storeID, l.SKU}] == nil {
+				failed = i
+				break
+			}
+		}
+		return nil, db.shortfall(ctx, tx, storeID, lines, failed, buffer)
 	}
 
 	// One statement for every line; ids come in the order rows were
@@ -201,19 +241,12 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 	slices.Sort(ids)
 	s := db.stockTx(tx, now)
 	out := make([]Reservation, len(lines))
-	keys := make([]levelKey, 0, len(lines))
 	for i, l := range lines {
 		out[i] = Reservation{ID: ids[i], StoreID: storeID, SKU: l.SKU, Quantity: l.Quantity, Status: ReservationOpen,
 			Reference: reference, CreatedAt: fromMicros(now), UpdatedAt: fromMicros(now)}
-		keys = append(keys, levelKey{storeID, l.SKU})
 		s.ledger.add(storeID, l.SKU, CauseReservation, reference, "", int64(0), l.Quantity, now)
 	}
-	// The levels as reserved (locked by the updates already), for alerts.
-	levels, err := db.lockedLevels(ctx, tx, keys, now)
-	if err != nil {
-		return nil, err
-	}
-	s.track(levels)
+	s.track(levels) // as reserved, for alerts
 	return out, s.flush(ctx)
 }
 
