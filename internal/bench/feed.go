@@ -348,7 +348,7 @@ func (r *FeedResult) Markdown(command string) string {
 	fmt.Fprintf(&b, "Command: `%s` (%s). Machine: %s.\n\n", command, time.Now().UTC().Format("2006-01-02"), Machine())
 	fmt.Fprintf(&b, "Dataset: %d stores × %d SKUs, %.0f%% assortment; %d clients each posting batches of %d events "+
 		"(90%% deltas, 10%% snapshots, random store and carried SKU) over HTTP on loopback for %s; durable commits "+
-		"(SQLite WAL synchronous=FULL; PostgreSQL default fsync). Setup (stores and catalog) took %s and is not counted.\n\n",
+		"(SQLite WAL, fsynced before a commit is answered; PostgreSQL default fsync). Setup (stores and catalog) took %s and is not counted.\n\n",
 		c.Stores, c.SKUs, c.Assortment*100, c.Clients, c.Batch, c.Duration, r.Setup.Round(time.Millisecond))
 	fmt.Fprintf(&b, "| what | figure |\n|---|---|\n")
 	fmt.Fprintf(&b, "| events ingested | %d in %s |\n", r.Events, r.Elapsed.Round(time.Millisecond))

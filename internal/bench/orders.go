@@ -175,7 +175,7 @@ func OrdersMarkdown(command string, runs []*OrdersResult) string {
 	fmt.Fprintf(&b, "Command: `%s` (%s). Machine: %s.\n\n", command, time.Now().UTC().Format("2006-01-02"), Machine())
 	fmt.Fprintf(&b, "Dataset: %d stores × %d SKUs (stock enough never to run out, unlimited slots); %d clients each "+
 		"placing 3-line pickup orders (random store, 3 random SKUs, test gateway authorization, Idempotency-Key) over "+
-		"HTTP on loopback for %s; durable commits (SQLite WAL synchronous=FULL; PostgreSQL default fsync). Each order is "+
+		"HTTP on loopback for %s; durable commits (SQLite WAL, fsynced before a commit is answered; PostgreSQL default fsync). Each order is "+
 		"an authorization write and the placement transaction (3 conditional reservations, slot booking, order, lines, "+
 		"ledger, timeline, outbox, idempotency). The baseline is the same run with every SQLite commit on its own.\n\n",
 		c.Stores, c.SKUs, c.Clients, c.Duration)

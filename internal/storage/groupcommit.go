@@ -10,9 +10,8 @@ import (
 )
 
 // committer runs the write transactions of SQLite's one writer connection
-// in groups: while one group's commit waits for the disk, new requests
-// queue, and the next group runs them all in one transaction and one
-// fsync. The group's first request runs without a savepoint (if it fails,
+// in groups: while one group runs and commits, new requests queue, and
+// the next group runs them all in one transaction and one fsync. The group's first request runs without a savepoint (if it fails,
 // the transaction holds only its writes and is rolled back); each later
 // one runs inside its own savepoint, so one that fails is undone alone and
 // the others still commit. A savepoint is not free: SQLite copies every
