@@ -185,12 +185,6 @@ func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now i
 			return nil, err
 		}
 	}
-	return db.lockedLevels(ctx, tx, keys, now)
-}
-
-// lockedLevels is loadLevels for keys whose levels this transaction has
-// already locked (by updating them): it only reads.
-func (db *DB) lockedLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now int64) (map[levelKey]*level, error) {
 	table, args := db.keysTable(keys, 2)
 	res, err := db.queryTx(ctx, tx, fmt.Sprintf(levelQuery, table), append([]any{db.safetyStock}, args...)...)
 	if err != nil {
