@@ -11,21 +11,21 @@ import (
 
 // committer runs the write transactions of SQLite's one writer connection
 // in groups: while one group runs and commits, new requests queue, and
-// the next group runs them all in one transaction and one fsync. The group's first request runs without a savepoint (if it fails,
-// the transaction holds only its writes and is rolled back); each later
-// one runs inside its own savepoint, so one that fails is undone alone and
-// the others still commit. A savepoint is not free: SQLite copies every
-// page the request changes into a sub-journal first (~14% of a POS
-// batch's time). Each caller hears about its own request only after the
-// group's commit is durable. On a disk with
-// ~1 ms durable commits this is the known way past ~1,000 transactions a
-// second (BASELINES.md); PostgreSQL needs none of it (many connections,
-// and its own commit_delay).
+// the next group runs them all in one transaction and one fsync. The
+// group's first request runs without a savepoint (if it fails, the
+// transaction holds only its writes and is rolled back); each later one
+// runs inside its own savepoint, so one that fails is undone alone and the
+// others still commit. A savepoint is not free: SQLite copies every page
+// the request changes into a sub-journal first (~14% of a POS batch's
+// time). Each caller hears about its own request only after the group's
+// commit is durable. On a disk with ~1 ms durable commits this is the
+// known way past ~1,000 transactions a second (BASELINES.md); PostgreSQL
+// needs none of it (many connections, and its own commit_delay).
 type committer struct {
 	w        *sql.DB
-	idle     func()         // runs between groups, when no transaction holds the writer
-	sync     func() error   // makes the commits so far durable; nil: Commit already did
-	synced   chan []*answer // committed groups waiting for sync, in commit order
+	idle     func()        // runs between groups, when no transaction holds the writer
+	sync     func() error  // makes the commits so far durable; nil: Commit already did
+	synced   chan []answer // committed groups waiting for sync, in commit order
 	reqs     chan *txRequest
 	closing  chan struct{}
 	done     chan struct{}
@@ -60,7 +60,7 @@ func newCommitter(w *sql.DB, idle func(), sync func() error) *committer {
 	c := &committer{w: w, idle: idle, sync: sync, reqs: make(chan *txRequest, maxGroup), closing: make(chan struct{}),
 		done: make(chan struct{}), maxGroup: maxGroup}
 	if sync != nil {
-		c.synced = make(chan []*answer, 64)
+		c.synced = make(chan []answer, 64)
 	}
 	go c.run()
 	return c
@@ -163,9 +163,9 @@ func (c *committer) run() {
 			tx.Rollback()
 		}
 		if fatal == nil && c.sync != nil {
-			answers := make([]*answer, len(group))
+			answers := make([]answer, len(group))
 			for i, r := range group {
-				answers[i] = &answer{r, errs[i]}
+				answers[i] = answer{r, errs[i]}
 			}
 			c.synced <- answers
 			c.between()
@@ -187,7 +187,7 @@ func (c *committer) run() {
 func (c *committer) syncer(done chan struct{}) {
 	defer close(done)
 	for first := range c.synced {
-		batch := [][]*answer{first}
+		batch := [][]answer{first}
 	more:
 		for {
 			select {

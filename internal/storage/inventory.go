@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -47,8 +46,7 @@ func jsonPairs(keys []levelKey) string {
 	for i, k := range keys {
 		pairs[i] = [2]string{k.store, k.sku}
 	}
-	b, _ := json.Marshal(pairs)
-	return string(b)
+	return jsonText(pairs)
 }
 
 // level is one store's stock of a SKU, loaded for change inside a write
@@ -150,11 +148,11 @@ func (s *stockTx) flush(ctx context.Context) error {
 // levelColumns are the columns a level is read with for change: store,
 // SKU, its own columns, then its safety stock ($1 by default), low-stock
 // threshold (else threshold, the SKU's) and open low_stock alert (0 if
-// none), for the level in table l (a name or an alias) of store and sku. The override and the alert are
-// looked up by correlated subqueries, which both databases run as one
-// index probe per key whatever their statistics say; joined, a planner
-// that believes alerts empty (a fresh database) scans every open alert
-// once per key.
+// none), for the level in table l (a name or an alias) of store and sku.
+// The override and the alert are looked up by correlated subqueries,
+// which both databases run as one index probe per key whatever their
+// statistics say; joined, a planner that believes alerts empty (a fresh
+// database) scans every open alert once per key.
 func levelColumns(l, store, sku, threshold string) string {
 	return store + `, ` + sku + `, ` + l + `.on_hand, ` + l + `.reserved, ` + l + `.updated_at, ` + l + `.last_snapshot_at, ` + l + `.last_move_at,
 		COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = ` + store + ` AND o.sku = ` + sku + `), $1),
