@@ -24,6 +24,18 @@ type ChangeSink interface {
 	PutBooking(storeID string, slotStart int64, booked int)
 }
 
+// bumpVersions ends a statement whose SET carried dialect.versionSet:
+// the change counter moves up to the version its rows got, so rows
+// written later get a higher one (SQLite; nothing on PostgreSQL).
+func (db *DB) bumpVersions(ctx context.Context, tx *sql.Tx) error {
+	q := db.dialect.versionBump()
+	if q == "" {
+		return nil
+	}
+	_, err := db.execTx(ctx, tx, q)
+	return err
+}
+
 // ReadChanges hands sink every store, SKU, override, stock level and feed
 // time written since the watermark, from one consistent snapshot, and
 // returns the watermark to read from next: the horizon below which every

@@ -174,7 +174,8 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 	// same stores, and their POS is heard from now.
 	lastCount := map[string]*int64{}
 	err = db.insertRows(ctx, tx, `INSERT INTO store_feeds (store_id, last_event_at)`, &feeds,
-		`ON CONFLICT (store_id) DO UPDATE SET last_event_at = excluded.last_event_at RETURNING store_id, last_count_at`,
+		`ON CONFLICT (store_id) DO UPDATE SET last_event_at = excluded.last_event_at`+db.dialect.versionSet()+
+			` RETURNING store_id, last_count_at`,
 		func(r *sql.Rows) error {
 			var id string
 			var c sql.NullInt64
@@ -182,6 +183,9 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 			lastCount[id] = ptr(c)
 			return err
 		})
+	if err == nil {
+		err = db.bumpVersions(ctx, tx)
+	}
 	if err != nil {
 		return err
 	}

@@ -130,7 +130,11 @@ func (s *stockTx) flush(ctx context.Context) error {
 	err := s.db.insertRows(ctx, s.tx, `INSERT INTO inventory_levels
 		(store_id, sku, on_hand, reserved, updated_at, last_snapshot_at, last_move_at)`, &up,
 		`ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved,
-			updated_at = excluded.updated_at, last_snapshot_at = excluded.last_snapshot_at, last_move_at = excluded.last_move_at`, nil)
+			updated_at = excluded.updated_at, last_snapshot_at = excluded.last_snapshot_at, last_move_at = excluded.last_move_at`+
+			s.db.dialect.versionSet(), nil)
+	if err == nil && up.len() > 0 {
+		err = s.db.bumpVersions(ctx, s.tx)
+	}
 	if err != nil {
 		return err
 	}

@@ -273,13 +273,16 @@ func (db *DB) bookFirst(ctx context.Context, tx *sql.Tx, a PickupAttempt) (bopis
 // conditional statement, so concurrent bookings never pass the capacity.
 func (db *DB) bookSlot(ctx context.Context, tx *sql.Tx, storeID string, start int64, capacity int) (bool, error) {
 	res, err := db.execTx(ctx, tx, `INSERT INTO slot_bookings (store_id, slot_start, booked) VALUES ($1, $2, 1)
-		ON CONFLICT (store_id, slot_start) DO UPDATE SET booked = slot_bookings.booked + 1
+		ON CONFLICT (store_id, slot_start) DO UPDATE SET booked = slot_bookings.booked + 1`+db.dialect.versionSet()+`
 		WHERE $3 = 0 OR slot_bookings.booked < $3`, storeID, start, capacity)
 	if err != nil {
 		return false, err
 	}
 	n, err := res.RowsAffected()
-	return n == 1, err
+	if err != nil || n == 0 {
+		return false, err
+	}
+	return true, db.bumpVersions(ctx, tx)
 }
 
 // unbookSlot gives a booking back.

@@ -83,3 +83,6 @@ func (postgresDialect) jsonPairs(param string) string {
 }
 
 func (postgresDialect) positional() bool { return false }
+
+func (postgresDialect) versionSet() string  { return "" }
+func (postgresDialect) versionBump() string { return "" }

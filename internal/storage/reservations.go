@@ -147,10 +147,6 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 	if err := validateReserve(storeID, reference, lines); err != nil {
 		return nil, err
 	}
-	buffer, err := db.storeBuffer(ctx, tx, storeID)
-	if err != nil {
-		return nil, err
-	}
 	// Lines of one SKU reserve together: the level must cover their sum.
 	want := map[string]int64{}
 	var skus []string
@@ -161,10 +157,6 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 		want[l.SKU] += l.Quantity
 	}
 	sort.Strings(skus)
-	asked := make([][2]string, len(skus)) // SKU, quantity
-	for i, sku := range skus {
-		asked[i] = [2]string{sku, strconv.FormatInt(want[sku], 10)}
-	}
 	if lock := db.dialect.lockRows("l"); lock != "" {
 		// PostgreSQL locks the rows an UPDATE of several changes in the
 		// order its plan meets them: take them in SKU order first, the order
@@ -174,22 +166,11 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 			return nil, err
 		}
 	}
-	// One statement reserves every SKU the store can cover (its condition
-	// checked in the same statement, so nothing oversells) and returns the
-	// levels as reserved; a SKU missing from its answer is short.
-	// (No alias for the table: SQLite's RETURNING knows only its name. The
-	// quantity is a subquery, not a join: SQLite would plan UPDATE … FROM
-	// as a scan of the store's levels.)
-	qty := func(param string) string {
-		return `(SELECT CAST(q.b AS BIGINT) FROM ` + db.dialect.jsonPairs(param) + ` q WHERE q.a = inventory_levels.sku)`
+	args := []any{db.safetyStock, storeID, now, micros(db.now().Add(-db.staleAfter)), db.staleBuffer}
+	for _, sku := range skus {
+		args = append(args, sku, want[sku])
 	}
-	res, err := db.queryTx(ctx, tx, `UPDATE inventory_levels SET reserved = inventory_levels.reserved + `+qty("$3")+`, updated_at = $4
-		WHERE inventory_levels.store_id = $2 AND inventory_levels.sku `+db.dialect.inList("$6")+`
-		AND inventory_levels.on_hand - inventory_levels.reserved - $5 - COALESCE((SELECT o.safety_stock FROM store_skus o
-			WHERE o.store_id = $2 AND o.sku = inventory_levels.sku), $1) >= `+qty("$3")+`
-		RETURNING `+levelColumns("inventory_levels", "inventory_levels.store_id", "inventory_levels.sku",
-		"(SELECT k.low_stock_threshold FROM skus k WHERE k.sku = inventory_levels.sku)"),
-		db.safetyStock, storeID, jsonText(asked), now, buffer, jsonList(skus))
+	res, err := db.queryTx(ctx, tx, db.reserveStatement(len(skus)), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -197,19 +178,24 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 	if err != nil {
 		return nil, err
 	}
+	if err := db.bumpVersions(ctx, tx); err != nil {
+		return nil, err
+	}
 	if len(levels) < len(skus) {
+		buffer, err := db.storeBuffer(ctx, tx, storeID)
+		if err != nil {
+			return nil, err
+		}
 		if len(levels) > 0 {
 			// Undo the SKUs reserved: the rows stay locked, so this is exact.
-			var undo []string
 			for _, sku := range skus {
-				if levels[levelKey{storeID, sku}] != nil {
-					undo = append(undo, sku)
+				if levels[levelKey{storeID, sku}] == nil {
+					continue
 				}
-			}
-			if _, err := db.execTx(ctx, tx, `UPDATE inventory_levels SET reserved = inventory_levels.reserved - `+qty("$2")+`
-				WHERE inventory_levels.store_id = $1 AND inventory_levels.sku `+db.dialect.inList("$3"),
-				storeID, jsonText(asked), jsonList(undo)); err != nil {
-				return nil, err
+				if _, err := db.execTx(ctx, tx, `UPDATE inventory_levels SET reserved = reserved - $3
+					WHERE store_id = $1 AND sku = $2`, storeID, sku, want[sku]); err != nil {
+					return nil, err
+				}
 			}
 		}
 		failed := 0
@@ -248,6 +234,39 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 	}
 	s.track(levels) // as reserved, for alerts
 	return out, s.flush(ctx)
+}
+
+// reserveStatement is the one statement that reserves n distinct SKUs
+// at a store (see reserve): it adds each SKU's quantity to reserved only
+// where on_hand - reserved - safety stock - the stale-feed buffer still
+// covers it, and returns the levels as reserved; a SKU missing from its
+// answer is short. Parameters: $1 the default safety stock, $2 the store,
+// $3 now, $4 the stale-feed cutoff, $5 the buffer, then each SKU and its
+// quantity. The text depends only on n, so each cart size is prepared
+// once. (No alias for the table: SQLite's RETURNING knows only its name.
+// The quantity is a CASE over parameters, not a join: SQLite would plan
+// UPDATE … FROM as a scan of the store's levels.)
+func (db *DB) reserveStatement(n int) string {
+	var qty, in strings.Builder
+	qty.WriteString("CASE inventory_levels.sku")
+	for i := range n {
+		sku, q := 6+2*i, 7+2*i
+		fmt.Fprintf(&qty, " WHEN $%d THEN CAST($%d AS BIGINT)", sku, q)
+		if i > 0 {
+			in.WriteString(", ")
+		}
+		fmt.Fprintf(&in, "$%d", sku)
+	}
+	qty.WriteString(" END")
+	return `UPDATE inventory_levels SET reserved = inventory_levels.reserved + ` + qty.String() + `, updated_at = $3` +
+		db.dialect.versionSet() + `
+		WHERE inventory_levels.store_id = $2 AND inventory_levels.sku IN (` + in.String() + `)
+		AND inventory_levels.on_hand - inventory_levels.reserved
+			- CASE WHEN (SELECT f.last_event_at FROM store_feeds f WHERE f.store_id = $2) < $4 THEN $5 ELSE 0 END
+			- COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = $2 AND o.sku = inventory_levels.sku), $1)
+			>= ` + qty.String() + `
+		RETURNING ` + levelColumns("inventory_levels", "inventory_levels.store_id", "inventory_levels.sku",
+		"(SELECT k.low_stock_threshold FROM skus k WHERE k.sku = inventory_levels.sku)")
 }
 
 // storeBuffer is how many units must remain at the store beyond what is

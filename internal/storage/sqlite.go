@@ -170,3 +170,11 @@ func (sqliteDialect) jsonPairs(param string) string {
 }
 
 func (sqliteDialect) positional() bool { return true }
+
+// versionSet stamps the rows of one statement with the change counter
+// plus one: above every horizon a reader has taken (changeHorizon), and
+// above the counter, which the trigger of migration 00010 reads as
+// "already stamped".
+func (sqliteDialect) versionSet() string { return ", version = (SELECT v FROM change_seq) + 1" }
+
+func (sqliteDialect) versionBump() string { return "UPDATE change_seq SET v = v + 1" }

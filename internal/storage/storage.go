@@ -109,6 +109,12 @@ type dialect interface {
 	// until the transaction ends. SQLite needs none: its one writer
 	// already excludes every other write.
 	lockRows(table string) string
+	// versionSet is ", version = …" for an UPDATE's SET (or an upsert's
+	// DO UPDATE SET) of a table in the change feed, and versionBump the
+	// statement to run after it (see DB.stampVersions); both "" where
+	// triggers stamp every row anyway (PostgreSQL).
+	versionSet() string
+	versionBump() string
 }
 
 // Open connects to the database in cfg.URL and applies any pending migrations.
