@@ -135,7 +135,7 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		followErr <- db.Follow(ctx, s.Model, FollowInterval, logger, loaded)
+		followErr <- db.Follow(ctx, s.Model.Feed(), FollowInterval, logger, loaded)
 	}()
 	select {
 	case <-loaded:

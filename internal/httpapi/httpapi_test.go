@@ -87,7 +87,7 @@ func newEnvPages(t *testing.T, db *storage.DB, cfg httpapi.Config, pages web.Con
 // change-feed follower does in a running server.
 func (e *env) sync() {
 	e.t.Helper()
-	w, err := e.db.ReadChanges(context.Background(), e.seen, e.model)
+	w, err := e.db.ReadChanges(context.Background(), e.seen, e.model.Feed())
 	if err != nil {
 		e.t.Fatal(err)
 	}

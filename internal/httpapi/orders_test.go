@@ -662,7 +662,7 @@ func TestReadModelFreshAcrossProcesses(t *testing.T) {
 		}
 		t.Cleanup(func() { db.Close() })
 		e := newEnv(t, db)
-		go db.Follow(ctx, e.model, 200*time.Millisecond, slog.New(slog.DiscardHandler), nil) // what app.Start runs
+		go db.Follow(ctx, e.model.Feed(), 200*time.Millisecond, slog.New(slog.DiscardHandler), nil) // what app.Start runs
 		servers = append(servers, e)
 	}
 	a, b := servers[0], servers[1]

@@ -172,6 +172,10 @@ func (m *Model) PutOverride(storeID, sku string, eligible *bool, safetyStock *in
 func (m *Model) PutLevel(storeID, sku string, onHand, reserved int64) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.putLevel(storeID, sku, onHand, reserved)
+}
+
+func (m *Model) putLevel(storeID, sku string, onHand, reserved int64) {
 	s, ok1 := m.storeIdx[storeID]
 	k, ok2 := m.skuIdx[sku]
 	if !ok1 || !ok2 {
@@ -195,6 +199,10 @@ func (m *Model) PutLevel(storeID, sku string, onHand, reserved int64) {
 func (m *Model) PutFeed(storeID string, lastEventAt time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.putFeed(storeID, lastEventAt)
+}
+
+func (m *Model) putFeed(storeID string, lastEventAt time.Time) {
 	if s, ok := m.storeIdx[storeID]; ok {
 		m.stores[s].feedAt = lastEventAt
 	}
@@ -209,6 +217,10 @@ const pruneBookingsAt = 4096
 func (m *Model) PutBooking(storeID string, slotStart int64, booked int) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.putBooking(storeID, slotStart, booked)
+}
+
+func (m *Model) putBooking(storeID string, slotStart int64, booked int) {
 	s, ok := m.storeIdx[storeID]
 	if !ok {
 		return
@@ -226,6 +238,75 @@ func (m *Model) PutBooking(storeID string, slotStart int64, booked int) {
 			}
 		}
 	}
+}
+
+// Feed is the model's end of the storage change feed (a
+// storage.ChangeSink). Stores, SKUs and overrides, which are rare, go in
+// as they come. Stock levels, POS feed times and slot bookings, thousands
+// a second under a busy POS feed, are gathered and go in together at
+// Apply, under one hold of the model's lock per read of the feed: taken
+// once per row, the lock made checkout's readers queue behind it
+// thousands of times a second (a writer waiting for the lock holds back
+// every new reader). Use it from one goroutine.
+type Feed struct {
+	m        *Model
+	levels   []levelChange
+	feeds    []feedChange
+	bookings []bookingChange
+}
+
+type levelChange struct {
+	store, sku       string
+	onHand, reserved int64
+}
+
+type feedChange struct {
+	store string
+	at    time.Time
+}
+
+type bookingChange struct {
+	store  string
+	start  int64
+	booked int
+}
+
+// Feed returns a change-feed sink for m.
+func (m *Model) Feed() *Feed { return &Feed{m: m} }
+
+func (f *Feed) PutStore(s bopis.Store) { f.m.PutStore(s) }
+func (f *Feed) PutSKU(k bopis.SKU)     { f.m.PutSKU(k) }
+func (f *Feed) PutOverride(storeID, sku string, eligible *bool, safetyStock *int64) {
+	f.m.PutOverride(storeID, sku, eligible, safetyStock)
+}
+func (f *Feed) PutLevel(storeID, sku string, onHand, reserved int64) {
+	f.levels = append(f.levels, levelChange{storeID, sku, onHand, reserved})
+}
+func (f *Feed) PutFeed(storeID string, lastEventAt time.Time) {
+	f.feeds = append(f.feeds, feedChange{storeID, lastEventAt})
+}
+func (f *Feed) PutBooking(storeID string, slotStart int64, booked int) {
+	f.bookings = append(f.bookings, bookingChange{storeID, slotStart, booked})
+}
+
+// Apply puts what was gathered into the model, in the order it came.
+func (f *Feed) Apply() {
+	if len(f.levels)+len(f.feeds)+len(f.bookings) == 0 {
+		return
+	}
+	f.m.mu.Lock()
+	for _, c := range f.levels {
+		f.m.putLevel(c.store, c.sku, c.onHand, c.reserved)
+	}
+	for _, c := range f.feeds {
+		f.m.putFeed(c.store, c.at)
+	}
+	for _, c := range f.bookings {
+		f.m.putBooking(c.store, c.start, c.booked)
+	}
+	f.m.mu.Unlock()
+	clear(f.levels) // let the strings go
+	f.levels, f.feeds, f.bookings = f.levels[:0], f.feeds[:0], f.bookings[:0]
 }
 
 // SKUByVariant returns the SKU with a storefront variant id.

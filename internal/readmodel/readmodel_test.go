@@ -232,6 +232,59 @@ func TestQueriesWhileTheFeedUpdates(t *testing.T) {
 	wg.Wait()
 }
 
+// The change feed's sink gathers stock, feed times and bookings and puts
+// them in at Apply, in the order they came; stores and SKUs go in at once.
+func TestFeedAppliesTogether(t *testing.T) {
+	m := readmodel.New(readmodel.Config{})
+	f := m.Feed()
+	f.PutSKU(sku("A"))
+	f.PutStore(store("a", 41.88, -87.63))
+	f.PutLevel("a", "A", 1, 0)
+	f.PutLevel("a", "A", 5, 1) // the later row of the same level wins
+	f.PutBooking("a", now.Add(2*time.Hour).Unix(), 3)
+	q := query(readmodel.Line{SKU: "A", Quantity: 1})
+	if got := ids(m.PickupOptions(q)); len(got) != 0 {
+		t.Fatalf("stock offered before Apply: %v", got)
+	}
+	f.Apply()
+	opts := m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 4}))
+	if len(opts) != 1 || opts[0].Lines[0].Available != 4 {
+		t.Fatalf("after Apply: %+v", opts)
+	}
+	f.PutLevel("a", "A", 0, 0)
+	f.Apply()
+	if got := ids(m.PickupOptions(q)); len(got) != 0 {
+		t.Fatalf("sold out, still offered: %v", got)
+	}
+}
+
+func TestQueriesWhileTheFeedApplies(t *testing.T) {
+	m := network(t, readmodel.Config{})
+	f := m.Feed()
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 500 {
+				if g == 0 {
+					f.PutLevel("a", "A", int64(i%7), 0)
+					f.PutLevel("a", "A", int64(i%5), 0)
+					f.Apply()
+					continue
+				}
+				for _, o := range m.PickupOptions(query(readmodel.Line{SKU: "A", Quantity: 1})) {
+					if o.Lines[0].Available < 1 {
+						t.Errorf("offered %s with %d", o.Store.ID, o.Lines[0].Available)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 func TestCalendarForOneStore(t *testing.T) {
 	m := network(t, readmodel.Config{})
 	if _, _, found := m.Calendar("nope", nil, bopis.PickupInStore, now, 2); found {

@@ -22,6 +22,9 @@ type ChangeSink interface {
 	PutLevel(storeID, sku string, onHand, reserved int64)
 	PutFeed(storeID string, lastEventAt time.Time)
 	PutBooking(storeID string, slotStart int64, booked int)
+	// Apply ends each read of the feed, once it has handed over all it
+	// read: a sink may gather rows and apply them together.
+	Apply()
 }
 
 // bumpVersions ends a statement whose SET carried dialect.versionSet:
@@ -43,6 +46,7 @@ func (db *DB) bumpVersions(ctx context.Context, tx *sql.Tx) error {
 // SQLite the change counter). Rows at or above it are handed over now
 // and again next time, so nothing waits for a slow transaction elsewhere
 // and nothing committed late is skipped; applying a row twice is harmless.
+// After a read that succeeded it calls sink.Apply.
 func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink) (Watermark, error) {
 	tx, err := db.r.BeginTx(ctx, db.dialect.snapshotTx())
 	if err != nil {
@@ -142,7 +146,11 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 		}); err != nil {
 		return since, err
 	}
-	return Watermark(upper), tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return since, err
+	}
+	sink.Apply()
+	return Watermark(upper), nil
 }
 
 func each(ctx context.Context, tx *sql.Tx, query string, since Watermark, fn func(*sql.Rows) error) error {

@@ -37,6 +37,7 @@ func (r *recorder) PutLevel(store, sku string, onHand, reserved int64) {
 	r.levels[store+"/"+sku] = [2]int64{onHand, reserved}
 }
 func (r *recorder) PutFeed(store string, at time.Time) { r.feeds[store] = at }
+func (r *recorder) Apply()                             {}
 func (r *recorder) PutBooking(store string, start int64, n int) {
 	r.bookings[fmt.Sprintf("%s/%d", store, start)] = n
 }
