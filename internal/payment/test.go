@@ -3,6 +3,7 @@ package payment
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"time"
 
@@ -84,9 +85,13 @@ func (g *Test) Authorize(ctx context.Context, r AuthorizeRequest) (Authorization
 		return Authorization{}, decline("the payment token was not accepted",
 			"unknown to the test gateway, which accepts tok_visa, tok_mastercard and tok_expired_soon (approve), tok_declined and tok_insufficient_funds (decline)")
 	}
-	var b [12]byte
-	rand.Read(b[:]) // never fails (Go 1.24+)
+	// The id: the millisecond (48 bits), then 48 random bits. Ids made
+	// later sort later, so each new row goes to the right edge of the
+	// table's key instead of a random page (one page fewer per order).
 	now := g.clock()
+	var b [12]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli())<<16)
+	rand.Read(b[6:]) // never fails (Go 1.24+)
 	p := TestPayment{ID: "auth_" + hex.EncodeToString(b[:]), Token: r.Token, Reference: r.Reference,
 		Amount: r.Amount, Status: bopis.PaymentAuthorized, ExpiresAt: now.Add(hold), CreatedAt: now, UpdatedAt: now}
 	if err := g.store.CreateTestPayment(ctx, p); err != nil {
