@@ -132,17 +132,16 @@ func validateReserve(storeID, reference string, lines []ReserveLine) error {
 // reserve holds every line at storeID for reference inside tx, all or
 // nothing, for the orders and holds code to call in its own transaction.
 //
-// Each line is one conditional UPDATE that adds to reserved only if
-// on_hand - reserved - safety_stock (less the stale-feed buffer when the
-// store's POS is silent) still covers it, checked in the same statement:
-// under any concurrency the sum reserved never exceeds what may be
-// promised. Lines go in SKU order, the order every writer locks levels
-// in. If a line is short, the lines already reserved are taken back (the
-// rows stay locked by this transaction, so that is exact and leaves the
-// caller's transaction usable, e.g. to try another store) and a
-// *Shortfall names every short line. Undoing by hand rather than with a
-// savepoint keeps the usual case, when everything is there, free of two
-// statements.
+// One conditional UPDATE (reserveStatement) adds each SKU's quantity to
+// reserved only where on_hand - reserved - safety_stock (less the
+// stale-feed buffer when the store's POS is silent) still covers it,
+// checked in the same statement: under any concurrency the sum reserved
+// never exceeds what may be promised. If a SKU is short, the SKUs
+// reserved are taken back (the rows stay locked by this transaction, so
+// that is exact and leaves the caller's transaction usable, e.g. to try
+// another store) and a *Shortfall names every short line. Undoing by hand
+// rather than with a savepoint keeps the usual case, when everything is
+// there, free of two statements.
 func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string, lines []ReserveLine, now int64) ([]Reservation, error) {
 	if err := validateReserve(storeID, reference, lines); err != nil {
 		return nil, err
