@@ -232,8 +232,13 @@ func (db *DB) feedStatus(last *int64) FeedStatus {
 		return FeedStatus{}
 	}
 	t := fromMicros(*last)
-	return FeedStatus{LastEventAt: &t, Stale: db.now().Sub(t) > db.staleAfter}
+	return FeedStatus{LastEventAt: &t, Stale: *last < db.staleBefore()}
 }
+
+// staleBefore is the time (unix microseconds) a store's last POS event
+// must be older than for its feed to be stale: the one rule, kept in Go
+// and handed to SQL (the reservation statement) as a parameter.
+func (db *DB) staleBefore() int64 { return micros(db.now().Add(-db.staleAfter)) }
 
 // AlertFilter narrows Alerts.
 type AlertFilter struct {

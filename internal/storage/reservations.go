@@ -165,7 +165,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 			return nil, err
 		}
 	}
-	args := []any{db.safetyStock, storeID, now, micros(db.now().Add(-db.staleAfter)), db.staleBuffer}
+	args := []any{db.safetyStock, storeID, now, db.staleBefore(), db.staleBuffer}
 	for _, sku := range skus {
 		args = append(args, sku, want[sku])
 	}

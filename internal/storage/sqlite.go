@@ -53,8 +53,7 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 // busy_timeout first, so the pragmas after it wait instead of failing.
 // synchronous(FULL): a commit that answered is on disk (the group-commit
 // writer turns it to NORMAL and fsyncs the WAL itself, see committer).
-// temp_store(2): +5%
-// on a 5,000-event POS batch, measured (BENCHMARKS.md).
+// temp_store(2): +5% on a 5,000-event POS batch, measured (BENCHMARKS.md).
 // wal_autocheckpoint(10000): past a 40 MB WAL the writer checkpoints after
 // its commit, so that the next write can start the WAL over (+14% on a POS
 // batch against SQLite's default of 4 MB); the checkpointer has copied

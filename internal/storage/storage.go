@@ -111,7 +111,7 @@ type dialect interface {
 	lockRows(table string) string
 	// versionSet is ", version = …" for an UPDATE's SET (or an upsert's
 	// DO UPDATE SET) of a table in the change feed, and versionBump the
-	// statement to run after it (see DB.stampVersions); both "" where
+	// statement to run after it (see DB.bumpVersions); both "" where
 	// triggers stamp every row anyway (PostgreSQL).
 	versionSet() string
 	versionBump() string

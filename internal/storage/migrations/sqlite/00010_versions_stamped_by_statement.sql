@@ -2,7 +2,7 @@
 -- The hot writers of levels, feeds and slot bookings (a POS batch, a
 -- reservation, a booking) stamp version themselves, once per statement
 -- (version = counter + 1, then the counter is bumped: see
--- DB.stampVersions). Their rows skip the trigger, which updated each row
+-- DB.bumpVersions). Their rows skip the trigger, which updated each row
 -- a second time and bumped the counter per row. Any other writer still
 -- leaves version at or below the counter, and the trigger stamps it.
 DROP TRIGGER inventory_levels_version_upd;
