@@ -31,32 +31,22 @@ func (r *rows) len() int        { return len(r.args) / r.cols }
 // row. fn, if not nil, scans the rows each statement returns (tail
 // holding a RETURNING clause).
 func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, r *rows, tail string, fn func(*sql.Rows) error) error {
+	if fn == nil {
+		var b batch
+		db.addRows(&b, head, r, tail)
+		return db.runBatch(ctx, tx, &b)
+	}
 	n := r.len()
 	for start := 0; start < n; start += bulkRows {
 		end := min(n, start+bulkRows)
 		q := head + " VALUES " + placeholders(end-start, r.cols, db.dialect.positional()) + " " + tail
-		args := r.args[start*r.cols : end*r.cols]
-		// Small statements (an order's lines, its ledger rows) and full
-		// chunks (a POS batch's) come back with the same text again and
-		// again: keep them prepared (on SQLite compiling 500 rows costs
-		// ~10% of a batch). A partial chunk's text depends on its row
-		// count: preparing it for the cache would only double the work.
-		exec, query := tx.ExecContext, tx.QueryContext
-		if n := end - start; n <= cachedRows || n == bulkRows {
-			exec = func(ctx context.Context, q string, args ...any) (sql.Result, error) {
-				return db.execTx(ctx, tx, q, args...)
-			}
+		query := tx.QueryContext
+		if keepPrepared(end - start) {
 			query = func(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 				return db.queryTx(ctx, tx, q, args...)
 			}
 		}
-		if fn == nil {
-			if _, err := exec(ctx, q, args...); err != nil {
-				return err
-			}
-			continue
-		}
-		res, err := query(ctx, q, args...)
+		res, err := query(ctx, q, r.args[start*r.cols:end*r.cols]...)
 		if err != nil {
 			return err
 		}
@@ -72,6 +62,148 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, r *rows, 
 		}
 	}
 	return nil
+}
+
+// keepPrepared reports whether a multi-row statement of n rows is worth
+// keeping prepared. Small statements (an order's lines, its ledger rows)
+// and full chunks (a POS batch's) come back with the same text again and
+// again (on SQLite compiling 500 rows costs ~10% of a batch). A partial
+// chunk's text depends on its row count: preparing it for the cache would
+// only double the work.
+func keepPrepared(n int) bool { return n <= cachedRows || n == bulkRows }
+
+// batch is writes a transaction makes one after another without reading
+// their results. On PostgreSQL they reach the server as one statement, each
+// a data-modifying WITH query of the last: one round trip for all instead
+// of one each, and round trips (the server's CPU and bopis's) are what
+// PostgreSQL is short of on two cores. On SQLite, where a statement costs
+// no round trip, they run one by one. The parts of a batch must not touch
+// the same row: PostgreSQL runs them against one snapshot, in no set
+// order. Their SQL must hold no "$" but in parameters (see renumber).
+type batch struct {
+	parts []batchPart
+}
+
+type batchPart struct {
+	query    string
+	args     []any
+	prepared bool // keep it in the statement cache (SQLite)
+}
+
+func (b *batch) add(query string, args ...any) {
+	b.parts = append(b.parts, batchPart{query, args, true})
+}
+
+// len and truncate let a caller take back what it added since len: the
+// writes of a reservation undone by a savepoint.
+func (b *batch) len() int       { return len(b.parts) }
+func (b *batch) truncate(n int) { b.parts = b.parts[:n] }
+
+// addRows adds `head VALUES (...), (...) tail` over r's rows to b,
+// bulkRows a statement (see insertRows).
+func (db *DB) addRows(b *batch, head string, r *rows, tail string) {
+	n := r.len()
+	for start := 0; start < n; start += bulkRows {
+		end := min(n, start+bulkRows)
+		b.parts = append(b.parts, batchPart{
+			query:    head + " VALUES " + placeholders(end-start, r.cols, db.dialect.positional()) + " " + tail,
+			args:     r.args[start*r.cols : end*r.cols],
+			prepared: keepPrepared(end - start),
+		})
+	}
+}
+
+// maxBatchParams keeps a joined PostgreSQL statement within the protocol's
+// 65,535 parameters; a batch with more is sent in several statements.
+const maxBatchParams = 65535
+
+// runBatch runs b's writes in tx (see batch) and empties it.
+func (db *DB) runBatch(ctx context.Context, tx *sql.Tx, b *batch) error {
+	parts := b.parts
+	b.parts = nil
+	if db.dialect.name() == "sqlite" {
+		for _, p := range parts {
+			exec := tx.ExecContext
+			if p.prepared {
+				exec = func(ctx context.Context, q string, args ...any) (sql.Result, error) {
+					return db.execTx(ctx, tx, q, args...)
+				}
+			}
+			if _, err := exec(ctx, p.query, p.args...); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for len(parts) > 0 {
+		n, params := 1, len(parts[0].args)
+		for n < len(parts) && params+len(parts[n].args) <= maxBatchParams {
+			params += len(parts[n].args)
+			n++
+		}
+		q, args := joinParts(parts[:n])
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+		parts = parts[n:]
+	}
+	return nil
+}
+
+// joinParts is parts as one PostgreSQL statement: each but the last a
+// data-modifying WITH query, the last the statement itself, their
+// parameters numbered one after another.
+func joinParts(parts []batchPart) (string, []any) {
+	if len(parts) == 1 {
+		return parts[0].query, parts[0].args
+	}
+	var q strings.Builder
+	var args []any
+	for i, p := range parts {
+		switch {
+		case i == 0:
+			q.WriteString("WITH ")
+		case i < len(parts)-1:
+			q.WriteString(", ")
+		}
+		if i < len(parts)-1 {
+			q.WriteString("b" + strconv.Itoa(i) + " AS (")
+		} else {
+			q.WriteString(" ")
+		}
+		renumber(&q, p.query, len(args))
+		if i < len(parts)-1 {
+			q.WriteString(")")
+		}
+		args = append(args, p.args...)
+	}
+	return q.String(), args
+}
+
+// renumber writes query with each parameter $n as $(n+by). It reads every
+// "$" followed by digits as a parameter: bopis's SQL has no dollar-quoted
+// strings and no "$" in its literals.
+func renumber(w *strings.Builder, query string, by int) {
+	for {
+		i := strings.IndexByte(query, '$')
+		if i < 0 || i+1 >= len(query) || query[i+1] < '0' || query[i+1] > '9' {
+			if i < 0 {
+				w.WriteString(query)
+				return
+			}
+			w.WriteString(query[:i+1])
+			query = query[i+1:]
+			continue
+		}
+		j := i + 1
+		for j < len(query) && query[j] >= '0' && query[j] <= '9' {
+			j++
+		}
+		n, _ := strconv.Atoi(query[i+1 : j])
+		w.WriteString(query[:i+1])
+		w.WriteString(strconv.Itoa(n + by))
+		query = query[j:]
+	}
 }
 
 // placeholders is "($1, $2), ($3, $4)" for n rows of cols columns, or

@@ -112,7 +112,7 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 		if err := db.applyEvents(ctx, tx, todo, results, us); err != nil {
 			return err
 		}
-		return db.saveResponse(ctx, tx, opt.Idempotency, results)
+		return db.saveResponse(ctx, tx, opt.Idempotency, results, nil)
 	})
 	if err != nil {
 		return nil, false, err

@@ -29,7 +29,7 @@ func (db *DB) PlaceHold(ctx context.Context, p HoldPlacement) (*bopis.Hold, erro
 		for i, l := range h.Lines {
 			lines[i] = ReserveLine{SKU: l.SKU, Quantity: l.Quantity}
 		}
-		a, w, err := db.tryAttempts(ctx, tx, p.Attempts, h.ID, lines, now)
+		a, w, err := db.tryAttempts(ctx, tx, p.Attempts, h.ID, lines, now, nil)
 		if err != nil {
 			return err
 		}

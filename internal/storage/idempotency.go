@@ -58,17 +58,22 @@ func (db *DB) claimKey(ctx context.Context, tx *sql.Tx, idem *Idempotency, out a
 	return true, json.Unmarshal([]byte(response), out)
 }
 
-// saveResponse stores the answer to a claimed key.
-func (db *DB) saveResponse(ctx context.Context, tx *sql.Tx, idem *Idempotency, v any) error {
+// saveResponse stores the answer to a claimed key: added to later if set,
+// else written here.
+func (db *DB) saveResponse(ctx context.Context, tx *sql.Tx, idem *Idempotency, v any, later *batch) error {
 	if idem == nil {
 		return nil
 	}
-	b, err := json.Marshal(v)
+	resp, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	_, err = db.execTx(ctx, tx, `UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2`,
-		idem.Scope, idem.Key, string(b))
+	const save = `UPDATE idempotency_keys SET response = $3 WHERE scope = $1 AND key = $2`
+	if later != nil {
+		later.add(save, idem.Scope, idem.Key, string(resp))
+		return nil
+	}
+	_, err = db.execTx(ctx, tx, save, idem.Scope, idem.Key, string(resp))
 	return err
 }
 

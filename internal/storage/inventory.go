@@ -76,6 +76,9 @@ type stockTx struct {
 	ledger rows
 	moves  rows // inventory_events rows
 	seen   map[*level]bool
+	// later, if set, takes the ledger rows and moves at flush, for the
+	// caller to run with its other writes; else flush runs them.
+	later *batch
 }
 
 func (db *DB) stockTx(tx *sql.Tx, now int64) *stockTx {
@@ -118,8 +121,9 @@ func (s *stockTx) track(ls map[levelKey]*level) {
 
 func less(a, b levelKey) bool { return a.store < b.store || a.store == b.store && a.sku < b.sku }
 
-// flush writes the changed levels, the ledger rows and the moves, then
-// opens and closes low-stock alerts as the levels now stand.
+// flush writes the changed levels, the ledger rows and the moves (or
+// adds those two to s.later), then opens and closes low-stock alerts as
+// the levels now stand.
 func (s *stockTx) flush(ctx context.Context) error {
 	up := rows{cols: 7}
 	for _, l := range s.levels {
@@ -138,13 +142,20 @@ func (s *stockTx) flush(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.db.insertRows(ctx, s.tx, `INSERT INTO inventory_ledger
-		(store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at)`, &s.ledger, "", nil); err != nil {
-		return err
+	// The ledger and the moves are appended, never read back in the
+	// transaction: they may leave with the caller's batch.
+	b := s.later
+	if b == nil {
+		b = &batch{}
 	}
-	if err := s.db.insertRows(ctx, s.tx, `INSERT INTO inventory_events
-		(store_id, origin, id, sku, kind, quantity, reason, occurred_at, received_at, status)`, &s.moves, "", nil); err != nil {
-		return err
+	s.db.addRows(b, `INSERT INTO inventory_ledger
+		(store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at)`, &s.ledger, "")
+	s.db.addRows(b, `INSERT INTO inventory_events
+		(store_id, origin, id, sku, kind, quantity, reason, occurred_at, received_at, status)`, &s.moves, "")
+	if s.later == nil {
+		if err := s.db.runBatch(ctx, s.tx, b); err != nil {
+			return err
+		}
 	}
 	return s.db.settleLowStock(ctx, s.tx, s.levels, s.now)
 }
@@ -546,7 +557,7 @@ func (db *DB) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, id
 			return err
 		}
 		*res = AdjustmentResult{StoreID: storeID, Adjustment: a, Applied: l.onHand - before, At: now, Level: l.public()}
-		return db.saveResponse(ctx, tx, idem, res)
+		return db.saveResponse(ctx, tx, idem, res, nil)
 	})
 	return res, replayed, err
 }

@@ -161,6 +161,29 @@ func TestSnapshotsAndDeltasApplyAndAResentBatchChangesNothing(t *testing.T) {
 	})
 }
 
+// A batch of the most events the API takes writes more ledger and event
+// rows than PostgreSQL takes parameters in one statement: every event
+// must still land, once.
+func TestAFullBatchAppliesWhole(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		const n = 5000
+		evs := []bopis.InventoryEvent{snap("s", "s-1", "A", 1, ago(60))}
+		for i := 1; i < n; i++ {
+			evs = append(evs, delta(fmt.Sprint(i), "s-1", "A", 2, ago(50)))
+		}
+		if got := x.apply(evs...); !reflect.DeepEqual(got, repeat("applied", n)) {
+			t.Fatalf("statuses other than applied in %v", got)
+		}
+		if got := x.onHand("s-1", "A"); got != 1+2*(n-1) {
+			t.Fatalf("on hand %d, want %d", got, 1+2*(n-1))
+		}
+		if got := len(x.ledger("s-1")); got != n {
+			t.Fatalf("%d ledger rows, want %d", got, n)
+		}
+		storagetest.CheckReplay(t, x.db, "s-1")
+	})
+}
+
 func TestDeltaOlderThanTheSnapshotIsStale(t *testing.T) {
 	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
 		x.apply(snap("s", "s-1", "A", 10, ago(10)))

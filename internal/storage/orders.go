@@ -94,10 +94,14 @@ func (db *DB) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, re
 			out = &stored
 			return err
 		}
-		if out, err = db.placeOrder(ctx, tx, p, t, now); err != nil {
+		var later batch
+		if out, err = db.placeOrder(ctx, tx, p, t, now, &later); err != nil {
 			return err
 		}
-		return db.saveResponse(ctx, tx, p.Idempotency, out)
+		if err := db.saveResponse(ctx, tx, p.Idempotency, out, &later); err != nil {
+			return err
+		}
+		return db.runBatch(ctx, tx, &later)
 	})
 	if err != nil {
 		return nil, false, err
@@ -106,8 +110,14 @@ func (db *DB) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, re
 }
 
 // placeOrder writes p's order inside tx (see PlaceOrder); a linked order
-// of a reroute takes this path too.
-func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Time, now int64) (*bopis.Order, error) {
+// of a reroute takes this path too. The rows only appended (the order,
+// its lines, reservations, ledger, timeline and outbox rows) are added to
+// later if set, for the caller to run with its own; else written here.
+func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Time, now int64, later *batch) (*bopis.Order, error) {
+	b := later
+	if b == nil {
+		b = &batch{}
+	}
 	o := p.Order
 	o.Status, o.CreatedAt, o.UpdatedAt = bopis.OrderPlaced, t, t
 	o.Routing = p.Routing
@@ -126,7 +136,7 @@ func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Ti
 		o.StoreID, o.Method, o.TimeZone, o.PickupWindow = h.StoreID, h.Method, h.TimeZone, h.PickupWindow
 		o.Routing = bopis.Routing{Requested: true, Reason: "the checkout hold's store and slot"}
 	default:
-		a, w, err := db.tryAttempts(ctx, tx, p.Attempts, o.ID, pickup, now)
+		a, w, err := db.tryAttempts(ctx, tx, p.Attempts, o.ID, pickup, now, b)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +157,7 @@ func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Ti
 		}
 	}
 	if len(ship) > 0 {
-		wh, err := db.reserveShipLines(ctx, tx, p.Warehouses, o.ID, ship, now)
+		wh, err := db.reserveShipLines(ctx, tx, p.Warehouses, o.ID, ship, now, b)
 		if err != nil {
 			return nil, err
 		}
@@ -164,15 +174,20 @@ func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Ti
 			}
 		}
 	}
-	if err := db.insertOrder(ctx, tx, &o, p.PlacedBy, p.PaymentToken, now); err != nil {
+	if err := db.insertOrder(b, &o, p.PlacedBy, p.PaymentToken, now); err != nil {
 		return nil, err
 	}
 	step, err := orderstate.Next("", orderstate.Place)
 	if err != nil {
 		return nil, err
 	}
-	if err := db.recordStep(ctx, tx, &o, "", step, placedDetail(&o), now); err != nil {
+	if err := db.recordStep(ctx, tx, &o, "", step, placedDetail(&o), now, b); err != nil {
 		return nil, err
+	}
+	if later == nil {
+		if err := db.runBatch(ctx, tx, b); err != nil {
+			return nil, err
+		}
 	}
 	return localOrder(&o), nil
 }
@@ -214,18 +229,23 @@ func splitLines(lines []bopis.OrderLine) (pickup, ship []ReserveLine) {
 // the stock and a slot with room, and books that slot. A failed attempt
 // leaves nothing behind: reserve undoes itself on a shortfall, and a
 // savepoint undoes the reservations of a store whose slots are full (only
-// a store with a slot capacity can be full, so only those pay for it).
+// a store with a slot capacity can be full, so only those pay for it),
+// taking back what they added to later (see reserve).
 func (db *DB) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAttempt, reference string,
-	lines []ReserveLine, now int64) (PickupAttempt, bopis.PickupWindow, error) {
+	lines []ReserveLine, now int64, later *batch) (PickupAttempt, bopis.PickupWindow, error) {
 	fail := &NoRoute{}
 	for _, a := range attempts {
+		added := 0
+		if later != nil {
+			added = later.len()
+		}
 		savepoint := a.Capacity > 0
 		if savepoint {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT bopis_attempt`); err != nil {
 				return a, bopis.PickupWindow{}, err
 			}
 		}
-		_, err := db.reserve(ctx, tx, a.StoreID, reference, lines, now)
+		_, err := db.reserve(ctx, tx, a.StoreID, reference, lines, now, later)
 		var short *Shortfall
 		switch {
 		case errors.As(err, &short):
@@ -250,6 +270,9 @@ func (db *DB) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAtte
 		}
 		if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT bopis_attempt`); err != nil {
 			return a, bopis.PickupWindow{}, err
+		}
+		if later != nil {
+			later.truncate(added)
 		}
 		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT bopis_attempt`); err != nil {
 			return a, bopis.PickupWindow{}, err
@@ -295,9 +318,10 @@ func unbookSlot(ctx context.Context, tx *sql.Tx, storeID string, start int64) er
 // reserveShipLines reserves every ship line at the first warehouse that
 // has them all; "" when none does (the lines go to the retailer's OMS
 // unreserved).
-func (db *DB) reserveShipLines(ctx context.Context, tx *sql.Tx, warehouses []string, reference string, lines []ReserveLine, now int64) (string, error) {
+func (db *DB) reserveShipLines(ctx context.Context, tx *sql.Tx, warehouses []string, reference string, lines []ReserveLine,
+	now int64, later *batch) (string, error) {
 	for _, wh := range warehouses {
-		_, err := db.reserve(ctx, tx, wh, reference, lines, now)
+		_, err := db.reserve(ctx, tx, wh, reference, lines, now, later)
 		var short *Shortfall
 		switch {
 		case errors.As(err, &short):
@@ -326,13 +350,14 @@ func detailsOf(o *bopis.Order) (string, error) {
 	return string(b), err
 }
 
-func (db *DB) insertOrder(ctx context.Context, tx *sql.Tx, o *bopis.Order, placedBy, token string, now int64) error {
+// insertOrder adds the writes of a new order and its lines to b.
+func (db *DB) insertOrder(b *batch, o *bopis.Order, placedBy, token string, now int64) error {
 	details, err := detailsOf(o)
 	if err != nil {
 		return err
 	}
 	pay := o.Payment
-	if _, err := db.execTx(ctx, tx, `INSERT INTO orders (id, external_id, status, store_id, method, time_zone, pickup_code,
+	b.add(`INSERT INTO orders (id, external_id, status, store_id, method, time_zone, pickup_code,
 		promised_ready_at, slot_start, slot_end, hold_until, placed_by, hold_id, payment_gateway, payment_id, payment_status,
 		capture_policy, currency, authorized_amount, captured_amount, authorization_expires_at, details, created_at, updated_at,
 		parent_order_id, payment_token)
@@ -340,40 +365,44 @@ func (db *DB) insertOrder(ctx context.Context, tx *sql.Tx, o *bopis.Order, place
 		o.ID, o.ExternalID, o.Status, o.StoreID, o.Method, o.TimeZone, o.PickupCode,
 		micros(o.PromisedReadyAt), micros(o.PickupWindow.Start), micros(o.PickupWindow.End), placedBy, o.HoldID,
 		pay.Gateway, pay.AuthorizationID, pay.Status, pay.Capture, pay.Authorized.Currency, pay.Authorized.Amount,
-		pay.Captured.Amount, micros(pay.AuthorizationExpiresAt), details, now, o.ParentOrderID, token); err != nil {
-		return err
-	}
+		pay.Captured.Amount, micros(pay.AuthorizationExpiresAt), details, now, o.ParentOrderID, token)
 	lines := rows{cols: 9}
 	for i, l := range o.Lines {
 		lines.add(o.ID, l.ID, i, l.SKU, l.Quantity, l.UnitPrice.Amount, string(l.Fulfillment), l.LocationID, l.Status)
 	}
-	return db.insertRows(ctx, tx, `INSERT INTO order_lines (order_id, id, position, sku, quantity, unit_price, fulfillment, location_id, status)`,
-		&lines, "", nil)
+	db.addRows(b, `INSERT INTO order_lines (order_id, id, position, sku, quantity, unit_price, fulfillment, location_id, status)`,
+		&lines, "")
+	return nil
 }
 
 // recordStep writes a state change's timeline event and, for the events
-// API.md publishes, its outbox event (delivered by the dispatcher).
+// API.md publishes, its outbox event (delivered by the dispatcher): added
+// to later if set, else written here.
 func (db *DB) recordStep(ctx context.Context, tx *sql.Tx, o *bopis.Order, from bopis.OrderStatus, step orderstate.Step,
-	detail map[string]any, now int64) error {
+	detail map[string]any, now int64, later *batch) error {
 	d, err := json.Marshal(detail)
 	if err != nil {
 		return err
 	}
-	if _, err := db.execTx(ctx, tx, `INSERT INTO order_events (order_id, type, from_status, to_status, detail, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6)`, o.ID, step.Event, string(from), string(step.To), string(d), now); err != nil {
-		return err
+	b := later
+	if b == nil {
+		b = &batch{}
 	}
-	if !step.Publish {
-		return nil
+	b.add(`INSERT INTO order_events (order_id, type, from_status, to_status, detail, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, o.ID, step.Event, string(from), string(step.To), string(d), now)
+	if step.Publish {
+		payload, err := json.Marshal(map[string]any{"order_id": o.ID, "store_id": o.StoreID, "status": step.To,
+			"from_status": from, "detail": json.RawMessage(d), "at": fromMicros(now)})
+		if err != nil {
+			return err
+		}
+		b.add(`INSERT INTO events (type, store_id, subject, payload, created_at) VALUES ($1, $2, $3, $4, $5)`,
+			step.Event, o.StoreID, o.ID, string(payload), now)
 	}
-	payload, err := json.Marshal(map[string]any{"order_id": o.ID, "store_id": o.StoreID, "status": step.To,
-		"from_status": from, "detail": json.RawMessage(d), "at": fromMicros(now)})
-	if err != nil {
-		return err
+	if later == nil {
+		return db.runBatch(ctx, tx, b)
 	}
-	_, err = db.execTx(ctx, tx, `INSERT INTO events (type, store_id, subject, payload, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		step.Event, o.StoreID, o.ID, string(payload), now)
-	return err
+	return nil
 }
 
 const orderColumns = `id, external_id, status, store_id, method, time_zone, pickup_code, promised_ready_at, slot_start, slot_end,

@@ -218,11 +218,8 @@ func (db *DB) FinishNotification(ctx context.Context, id int64, sent bool, provi
 	case !sent:
 		status, sentAt = NotificationFailed, nil
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := db.execTx(ctx, tx, `UPDATE notifications SET status = $2, provider_id = $3, reason = $4, next_attempt_at = $5,
-			sent_at = $6, updated_at = $7 WHERE id = $1`, id, status, providerID, reason, microsPtr(retryAt), sentAt, now)
-		return err
-	})
+	return db.exec(ctx, `UPDATE notifications SET status = $2, provider_id = $3, reason = $4, next_attempt_at = $5,
+		sent_at = $6, updated_at = $7 WHERE id = $1`, id, status, providerID, reason, microsPtr(retryAt), sentAt, now)
 }
 
 // OrderNotifications lists an order's notifications, oldest first, if
@@ -354,12 +351,9 @@ func (db *DB) FinishDelivery(ctx context.Context, id int64, delivered bool, stat
 	if status > 0 {
 		code = status
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := db.execTx(ctx, tx, `UPDATE webhook_deliveries SET status = $2, last_status = $3, last_error = $4,
-			next_attempt_at = $5, delivered_at = $6, updated_at = $7 WHERE id = $1`,
-			id, state, code, errText, microsPtr(retryAt), at, now)
-		return err
-	})
+	return db.exec(ctx, `UPDATE webhook_deliveries SET status = $2, last_status = $3, last_error = $4,
+		next_attempt_at = $5, delivered_at = $6, updated_at = $7 WHERE id = $1`,
+		id, state, code, errText, microsPtr(retryAt), at, now)
 }
 
 // Deliveries lists a webhook's deliveries, newest first, a page at a time.

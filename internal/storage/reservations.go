@@ -74,7 +74,7 @@ func (e *Shortfall) Unwrap() error {
 func (db *DB) Reserve(ctx context.Context, storeID, reference string, lines []ReserveLine) (out []Reservation, err error) {
 	_, us := db.nowMicros()
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		out, err = db.reserve(ctx, tx, storeID, reference, lines, us)
+		out, err = db.reserve(ctx, tx, storeID, reference, lines, us, nil)
 		return err
 	})
 	return out, err
@@ -142,7 +142,12 @@ func validateReserve(storeID, reference string, lines []ReserveLine) error {
 // another store) and a *Shortfall names every short line. Undoing by hand
 // rather than with a savepoint keeps the usual case, when everything is
 // there, free of two statements.
-func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string, lines []ReserveLine, now int64) ([]Reservation, error) {
+//
+// With later, the reservation rows and their ledger rows are added to it
+// for the caller to run with its own writes, and the reservations
+// returned carry no id; without, they are written here.
+func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string, lines []ReserveLine, now int64,
+	later *batch) ([]Reservation, error) {
 	if err := validateReserve(storeID, reference, lines); err != nil {
 		return nil, err
 	}
@@ -207,28 +212,34 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 		return nil, db.shortfall(ctx, tx, storeID, lines, failed, buffer)
 	}
 
-	// One statement for every line; ids come in the order rows were
-	// inserted, so the smallest is the first line's.
 	ins := rows{cols: 7}
 	for _, l := range lines {
 		ins.add(storeID, l.SKU, l.Quantity, ReservationOpen, reference, now, now)
 	}
-	var ids []int64
-	if err := db.insertRows(ctx, tx, `INSERT INTO reservations (store_id, sku, quantity, status, reference, created_at, updated_at)`, &ins, `RETURNING id`,
-		func(r *sql.Rows) error {
-			var id int64
-			err := r.Scan(&id)
-			ids = append(ids, id)
-			return err
-		}); err != nil {
+	const insert = `INSERT INTO reservations (store_id, sku, quantity, status, reference, created_at, updated_at)`
+	ids := make([]int64, 0, len(lines))
+	if later != nil {
+		db.addRows(later, insert, &ins, "")
+	} else if err := db.insertRows(ctx, tx, insert, &ins, `RETURNING id`, func(r *sql.Rows) error {
+		// One statement for every line; ids come in the order rows were
+		// inserted, so the smallest is the first line's.
+		var id int64
+		err := r.Scan(&id)
+		ids = append(ids, id)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	slices.Sort(ids)
 	s := db.stockTx(tx, now)
+	s.later = later
 	out := make([]Reservation, len(lines))
 	for i, l := range lines {
-		out[i] = Reservation{ID: ids[i], StoreID: storeID, SKU: l.SKU, Quantity: l.Quantity, Status: ReservationOpen,
+		out[i] = Reservation{StoreID: storeID, SKU: l.SKU, Quantity: l.Quantity, Status: ReservationOpen,
 			Reference: reference, CreatedAt: fromMicros(now), UpdatedAt: fromMicros(now)}
+		if i < len(ids) {
+			out[i].ID = ids[i]
+		}
 		s.ledger.add(storeID, l.SKU, CauseReservation, reference, "", int64(0), l.Quantity, now)
 	}
 	s.track(levels) // as reserved, for alerts

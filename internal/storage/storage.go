@@ -232,6 +232,20 @@ func (db *DB) txAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.write(ctx, true, fn)
 }
 
+// exec runs one write statement as a transaction of its own: on SQLite
+// through the writer (tx), on PostgreSQL autocommitted, one round trip
+// instead of three (BEGIN, the statement, COMMIT).
+func (db *DB) exec(ctx context.Context, query string, args ...any) error {
+	if db.dialect.name() != "sqlite" {
+		_, err := db.w.ExecContext(ctx, query, args...)
+		return err
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := db.execTx(ctx, tx, query, args...)
+		return err
+	})
+}
+
 func (db *DB) write(ctx context.Context, alone bool, fn func(tx *sql.Tx) error) error {
 	if db.group != nil {
 		return db.group.do(ctx, alone, fn)

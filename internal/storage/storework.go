@@ -173,13 +173,13 @@ func (w *work) apply(step orderstate.Step, detail map[string]any) error {
 	from := w.o.Status
 	w.o.Status = step.To
 	w.touch()
-	return w.db.recordStep(w.ctx, w.tx, w.o, from, step, detail, w.now)
+	return w.db.recordStep(w.ctx, w.tx, w.o, from, step, detail, w.now, nil)
 }
 
 // note writes a timeline event that does not move the order.
 func (w *work) note(event string, detail map[string]any) error {
 	w.touch()
-	return w.db.recordStep(w.ctx, w.tx, w.o, w.o.Status, orderstate.Note(w.o.Status, event), detail, w.now)
+	return w.db.recordStep(w.ctx, w.tx, w.o, w.o.Status, orderstate.Note(w.o.Status, event), detail, w.now, nil)
 }
 
 // timeoutSubstitutes rejects every proposed substitute whose deadline has
@@ -286,7 +286,7 @@ func (w *work) pick(plan []orderstate.LinePick, step orderstate.Step, reroute *R
 			}
 		}
 		if s := lp.Substitute; s != nil {
-			_, err := w.db.reserve(w.ctx, w.tx, o.StoreID, o.ID, []ReserveLine{{SKU: s.SKU, Quantity: s.Quantity}}, w.now)
+			_, err := w.db.reserve(w.ctx, w.tx, o.StoreID, o.ID, []ReserveLine{{SKU: s.SKU, Quantity: s.Quantity}}, w.now, nil)
 			var short *Shortfall
 			if errors.As(err, &short) {
 				msg := fmt.Sprintf("%d of %s available at store %s", short.Lines[0].Available, s.SKU, o.StoreID)
@@ -340,7 +340,7 @@ func (w *work) reroute(plan []orderstate.LinePick, lines []bopis.OrderLine, r *R
 	child := bopis.Order{ID: r.OrderID, ExternalID: o.ExternalID, Method: o.Method, PickupCode: r.PickupCode,
 		Customer: o.Customer, PickupPerson: o.PickupPerson, Lines: lines, Payment: pay, ParentOrderID: root}
 	placed, err := w.db.placeOrder(w.ctx, w.tx, Placement{Order: child, PlacedBy: w.placedBy, Attempts: r.Attempts,
-		Routing: bopis.Routing{Reason: "the rest of a short pick at store " + o.StoreID}}, w.t, w.now)
+		Routing: bopis.Routing{Reason: "the rest of a short pick at store " + o.StoreID}}, w.t, w.now, nil)
 	var nr *NoRoute
 	if errors.As(err, &nr) {
 		return w.note(orderstate.EventRerouted, map[string]any{"linked_order_id": nil, "reason": "no other store nearby has it all"})

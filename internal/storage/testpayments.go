@@ -17,16 +17,14 @@ const testPaymentColumns = `id, token, reference, amount, currency, captured, st
 // CreateTestPayment stores a new authorization of the test gateway, with
 // the times it carries.
 func (db *DB) CreateTestPayment(ctx context.Context, p payment.TestPayment) error {
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := db.execTx(ctx, tx, `INSERT INTO test_payments (`+testPaymentColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			p.ID, p.Token, p.Reference, p.Amount.Amount, p.Amount.Currency, p.Captured, p.Status,
-			micros(p.ExpiresAt), micros(p.CreatedAt), micros(p.UpdatedAt))
-		if _, ok := db.dialect.uniqueViolation(err); ok {
-			return bopis.Errorf(bopis.ECONFLICT, "test payment %q already exists", p.ID)
-		}
-		return err
-	})
+	err := db.exec(ctx, `INSERT INTO test_payments (`+testPaymentColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		p.ID, p.Token, p.Reference, p.Amount.Amount, p.Amount.Currency, p.Captured, p.Status,
+		micros(p.ExpiresAt), micros(p.CreatedAt), micros(p.UpdatedAt))
+	if _, ok := db.dialect.uniqueViolation(err); ok {
+		return bopis.Errorf(bopis.ECONFLICT, "test payment %q already exists", p.ID)
+	}
+	return err
 }
 
 // UpdateTestPayment loads payment id in a write transaction with its row

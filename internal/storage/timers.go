@@ -341,7 +341,7 @@ func (db *DB) ShipToHome(ctx context.Context, id string, scope OrderScope, p Pla
 			return bopis.Errorf(bopis.ECONFLICT, "ship-to-home is offered once an order is cancelled or expired; this one is %s", w.o.Status)
 		}
 		p.PlacedBy = w.placedBy // the storefront that placed the first order reads this one too
-		if out, err = db.placeOrder(ctx, tx, p, t, now); err != nil {
+		if out, err = db.placeOrder(ctx, tx, p, t, now, nil); err != nil {
 			return err
 		}
 		if _, err := db.execTx(ctx, tx, `UPDATE orders SET ship_order_id = $2 WHERE id = $1`, id, out.ID); err != nil {
@@ -402,7 +402,7 @@ func (db *DB) MoveOrder(ctx context.Context, id, closedDate string, attempts []P
 				pickup = append(pickup, ReserveLine{SKU: l.SKU, Quantity: l.Quantity})
 			}
 		}
-		a, window, err := w.db.tryAttempts(w.ctx, w.tx, attempts, o.ID, pickup, w.now)
+		a, window, err := w.db.tryAttempts(w.ctx, w.tx, attempts, o.ID, pickup, w.now, nil)
 		var nr *NoRoute
 		if errors.As(err, &nr) {
 			return nil
