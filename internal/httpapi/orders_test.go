@@ -208,6 +208,43 @@ func TestPlaceOrderIdempotency(t *testing.T) {
 	})
 }
 
+// Retries of one order sent all at once (a client that timed out and
+// resent several times) make one order: every answer is that order, and
+// its unit is reserved once.
+func TestConcurrentRetriesWithOneKeyMakeOneOrder(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		e, front := orderEnv(t, db)
+		body := orderBody(atStore("mid"), "A", 1)
+		const tries = 12
+		answers := make([]response, tries)
+		var wg sync.WaitGroup
+		for i := range answers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				answers[i] = e.place(front, "resent", body)
+			}()
+		}
+		wg.Wait()
+		replays := 0
+		for _, r := range answers {
+			if r.status != 201 || r.body["id"] != answers[0].body["id"] {
+				t.Fatalf("answers differ: %d %s / %s", r.status, r.raw, answers[0].raw)
+			}
+			if r.header.Get("Idempotent-Replayed") == "true" {
+				replays++
+			}
+		}
+		if replays != tries-1 {
+			t.Errorf("%d answers replayed, want %d", replays, tries-1)
+		}
+		if got := e.reserved("mid", "A"); got != 1 {
+			t.Errorf("reserved %d, want 1", got)
+		}
+		e.checkInvariants("mid")
+	})
+}
+
 func TestPlaceOrderValidation(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		e, front := orderEnv(t, db)

@@ -103,21 +103,30 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 		}
 		return x.i < y.i
 	})
-	err = db.txAlone(ctx, func(tx *sql.Tx) error {
-		var stored []EventResult
-		if replayed, err = db.claimKey(ctx, tx, opt.Idempotency, &stored); err != nil || replayed {
-			results = stored
-			return err
+	var first []EventResult
+	if idem := opt.Idempotency; idem != nil {
+		// A resend after a timeout is answered without redoing the batch.
+		if found, err := db.LookupKey(ctx, idem, &first); err != nil || found {
+			return first, found, err
 		}
+	}
+	err = db.txAlone(ctx, func(tx *sql.Tx) error {
 		if err := db.applyEvents(ctx, tx, todo, results, us); err != nil {
 			return err
 		}
-		return db.saveResponse(ctx, tx, opt.Idempotency, results, nil)
+		var later batch
+		if err := db.keepAnswer(&later, opt.Idempotency, results); err != nil {
+			return err
+		}
+		return db.runBatch(ctx, tx, &later)
 	})
 	if err != nil {
+		if replayed, err = db.replayIfTaken(ctx, err, opt.Idempotency, &first); replayed {
+			return first, true, nil
+		}
 		return nil, false, err
 	}
-	return results, replayed, nil
+	return results, false, nil
 }
 
 // applyEvents applies sorted events, filling in results. Each step is

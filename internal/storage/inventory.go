@@ -523,11 +523,14 @@ func (db *DB) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, id
 		return nil, false, err
 	}
 	now, us := db.nowMicros()
+	if idem != nil {
+		var first AdjustmentResult
+		if found, err := db.LookupKey(ctx, idem, &first); err != nil || found {
+			return &first, found, err
+		}
+	}
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		res = &AdjustmentResult{}
-		if replayed, err = db.claimKey(ctx, tx, idem, res); err != nil || replayed {
-			return err
-		}
 		if err := db.storeExists(ctx, tx, storeID); err != nil {
 			return err
 		}
@@ -557,9 +560,20 @@ func (db *DB) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, id
 			return err
 		}
 		*res = AdjustmentResult{StoreID: storeID, Adjustment: a, Applied: l.onHand - before, At: now, Level: l.public()}
-		return db.saveResponse(ctx, tx, idem, res, nil)
+		var later batch
+		if err := db.keepAnswer(&later, idem, res); err != nil {
+			return err
+		}
+		return db.runBatch(ctx, tx, &later)
 	})
-	return res, replayed, err
+	if err != nil {
+		first := &AdjustmentResult{}
+		if replayed, err = db.replayIfTaken(ctx, err, idem, first); replayed {
+			return first, true, nil
+		}
+		return nil, false, err
+	}
+	return res, false, nil
 }
 
 // randomID is a unique id for bopis's own rows in inventory_events.

@@ -83,30 +83,29 @@ const reasonSlotsFull = "no pickup slot with room was left at the store"
 // at the first attempt with the stock and a slot with room (all or
 // nothing), the slot booked, its ship lines reserved at the first
 // warehouse that has them all (else recorded unreserved), the order, its
-// lines, its first timeline event and its outbox event. With an
-// Idempotency-Key already used for the same request it returns the first
-// answer and replayed; nothing else is written.
+// lines, its first timeline event, its outbox event and its answer under
+// the Idempotency-Key. If another request took the key first, it returns
+// that request's answer and replayed, having written nothing.
 func (db *DB) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, replayed bool, err error) {
 	t, now := db.nowMicros()
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		var stored bopis.Order
-		if replayed, err = db.claimKey(ctx, tx, p.Idempotency, &stored); err != nil || replayed {
-			out = &stored
-			return err
-		}
 		var later batch
 		if out, err = db.placeOrder(ctx, tx, p, t, now, &later); err != nil {
 			return err
 		}
-		if err := db.saveResponse(ctx, tx, p.Idempotency, out, &later); err != nil {
+		if err := db.keepAnswer(&later, p.Idempotency, out); err != nil {
 			return err
 		}
 		return db.runBatch(ctx, tx, &later)
 	})
 	if err != nil {
+		var first bopis.Order
+		if replayed, err = db.replayIfTaken(ctx, err, p.Idempotency, &first); replayed {
+			return &first, true, nil
+		}
 		return nil, false, err
 	}
-	return out, replayed, nil
+	return out, false, nil
 }
 
 // placeOrder writes p's order inside tx (see PlaceOrder); a linked order
