@@ -161,9 +161,9 @@ func TestSnapshotsAndDeltasApplyAndAResentBatchChangesNothing(t *testing.T) {
 	})
 }
 
-// A batch of the most events the API takes writes more ledger and event
-// rows than PostgreSQL takes parameters in one statement: every event
-// must still land, once.
+// A batch of the most events the API takes writes its ledger and event
+// rows in many multi-row statements (more parameters in all than
+// PostgreSQL takes in one): every event must still land, once.
 func TestAFullBatchAppliesWhole(t *testing.T) {
 	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
 		const n = 5000
