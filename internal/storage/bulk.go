@@ -73,14 +73,14 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, r *rows, 
 func keepPrepared(n int) bool { return n <= cachedRows || n == bulkRows }
 
 // batch is writes a transaction makes one after another without reading
-// their results. On PostgreSQL they reach the server as one statement, each
-// a data-modifying WITH query of the last: one round trip for all instead
-// of one each, and round trips (the server's CPU and bopis's) are what
-// PostgreSQL is short of on two cores. Only small writes are joined (see
-// maxJoinedParams). On SQLite, where a statement costs
-// no round trip, they run one by one. The parts of a batch must not touch
-// the same row: PostgreSQL runs them against one snapshot, in no set
-// order. Their SQL must hold no "$" but in parameters (see renumber).
+// their results. On PostgreSQL they reach the server as one statement,
+// each a data-modifying WITH query of the last: one round trip for all
+// instead of one each, and round trips (the server's CPU and bopis's) are
+// what PostgreSQL is short of on two cores. Only small writes are joined
+// (see maxJoinedParams). On SQLite, where a statement costs no round
+// trip, they run one by one. The parts of a batch must not touch the same
+// row: PostgreSQL runs them against one snapshot, in no set order. Their
+// SQL must hold no "$" but in parameters (see renumber).
 type batch struct {
 	parts []batchPart
 }
