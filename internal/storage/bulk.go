@@ -100,6 +100,25 @@ func (b *batch) add(query string, args ...any) {
 func (b *batch) len() int       { return len(b.parts) }
 func (b *batch) truncate(n int) { b.parts = b.parts[:n] }
 
+// own returns later, the batch a caller was given to add its writes to,
+// or, when it was given none, a batch of its own that it runs itself
+// (runOwn).
+func own(later *batch) *batch {
+	if later == nil {
+		return &batch{}
+	}
+	return later
+}
+
+// runOwn runs b if it is the caller's own (later nil); a batch the caller
+// was given is its giver's to run.
+func (db *DB) runOwn(ctx context.Context, tx *sql.Tx, later, b *batch) error {
+	if later != nil {
+		return nil
+	}
+	return db.runBatch(ctx, tx, b)
+}
+
 // addRows adds `head VALUES (...), (...) tail` over r's rows to b,
 // bulkRows a statement (see insertRows).
 func (db *DB) addRows(b *batch, head string, r *rows, tail string) {

@@ -110,21 +110,14 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 			return first, found, err
 		}
 	}
-	err = db.txAlone(ctx, func(tx *sql.Tx) error {
-		if err := db.applyEvents(ctx, tx, todo, results, us); err != nil {
-			return err
-		}
-		var later batch
-		if err := db.keepAnswer(&later, opt.Idempotency, results); err != nil {
-			return err
-		}
-		return db.runBatch(ctx, tx, &later)
+	replayed, err = db.keyed(ctx, true, opt.Idempotency, &first, func(tx *sql.Tx, _ *batch) (any, error) {
+		return results, db.applyEvents(ctx, tx, todo, results, us)
 	})
-	if err != nil {
-		if replayed, err = db.replayIfTaken(ctx, err, opt.Idempotency, &first); replayed {
-			return first, true, nil
-		}
+	switch {
+	case err != nil:
 		return nil, false, err
+	case replayed:
+		return first, true, nil
 	}
 	return results, false, nil
 }

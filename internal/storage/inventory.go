@@ -144,18 +144,13 @@ func (s *stockTx) flush(ctx context.Context) error {
 	}
 	// The ledger and the moves are appended, never read back in the
 	// transaction: they may leave with the caller's batch.
-	b := s.later
-	if b == nil {
-		b = &batch{}
-	}
+	b := own(s.later)
 	s.db.addRows(b, `INSERT INTO inventory_ledger
 		(store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at)`, &s.ledger, "")
 	s.db.addRows(b, `INSERT INTO inventory_events
 		(store_id, origin, id, sku, kind, quantity, reason, occurred_at, received_at, status)`, &s.moves, "")
-	if s.later == nil {
-		if err := s.db.runBatch(ctx, s.tx, b); err != nil {
-			return err
-		}
+	if err := s.db.runOwn(ctx, s.tx, s.later, b); err != nil {
+		return err
 	}
 	return s.db.settleLowStock(ctx, s.tx, s.levels, s.now)
 }
@@ -523,28 +518,27 @@ func (db *DB) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, id
 		return nil, false, err
 	}
 	now, us := db.nowMicros()
+	first := &AdjustmentResult{}
 	if idem != nil {
-		var first AdjustmentResult
-		if found, err := db.LookupKey(ctx, idem, &first); err != nil || found {
-			return &first, found, err
+		if found, err := db.LookupKey(ctx, idem, first); err != nil || found {
+			return first, found, err
 		}
 	}
-	err = db.tx(ctx, func(tx *sql.Tx) error {
-		res = &AdjustmentResult{}
+	replayed, err = db.keyed(ctx, false, idem, first, func(tx *sql.Tx, _ *batch) (any, error) {
 		if err := db.storeExists(ctx, tx, storeID); err != nil {
-			return err
+			return nil, err
 		}
 		key := []levelKey{{storeID, a.SKU}}
 		if _, err := db.lockFeed(ctx, tx, storeID); err != nil {
-			return err
+			return nil, err
 		}
 		levels, err := db.loadLevels(ctx, tx, key, us)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		l := levels[key[0]]
 		if l == nil {
-			return &bopis.Error{Code: bopis.EINVALID, Message: "adjustment is invalid",
+			return nil, &bopis.Error{Code: bopis.EINVALID, Message: "adjustment is invalid",
 				Fields: []bopis.FieldError{{Path: "sku", Message: fmt.Sprintf("no SKU %q", a.SKU)}}}
 		}
 		s := db.stockTx(tx, us)
@@ -557,21 +551,16 @@ func (db *DB) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, id
 		s.set(l, max(0, l.onHand+a.Delta), l.reserved, CauseAdjustment, ref, a.Reason)
 		s.move(l, originBopis, "adjustment-"+randomID(), CauseAdjustment, a.Delta, a.Reason, us, EventApplied)
 		if err := s.flush(ctx); err != nil {
-			return err
+			return nil, err
 		}
-		*res = AdjustmentResult{StoreID: storeID, Adjustment: a, Applied: l.onHand - before, At: now, Level: l.public()}
-		var later batch
-		if err := db.keepAnswer(&later, idem, res); err != nil {
-			return err
-		}
-		return db.runBatch(ctx, tx, &later)
+		res = &AdjustmentResult{StoreID: storeID, Adjustment: a, Applied: l.onHand - before, At: now, Level: l.public()}
+		return res, nil
 	})
-	if err != nil {
-		first := &AdjustmentResult{}
-		if replayed, err = db.replayIfTaken(ctx, err, idem, first); replayed {
-			return first, true, nil
-		}
+	switch {
+	case err != nil:
 		return nil, false, err
+	case replayed:
+		return first, true, nil
 	}
 	return res, false, nil
 }

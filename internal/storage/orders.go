@@ -88,22 +88,17 @@ const reasonSlotsFull = "no pickup slot with room was left at the store"
 // that request's answer and replayed, having written nothing.
 func (db *DB) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, replayed bool, err error) {
 	t, now := db.nowMicros()
-	err = db.tx(ctx, func(tx *sql.Tx) error {
-		var later batch
-		if out, err = db.placeOrder(ctx, tx, p, t, now, &later); err != nil {
-			return err
-		}
-		if err := db.keepAnswer(&later, p.Idempotency, out); err != nil {
-			return err
-		}
-		return db.runBatch(ctx, tx, &later)
+	var first bopis.Order
+	replayed, err = db.keyed(ctx, false, p.Idempotency, &first, func(tx *sql.Tx, later *batch) (any, error) {
+		var err error
+		out, err = db.placeOrder(ctx, tx, p, t, now, later)
+		return out, err
 	})
-	if err != nil {
-		var first bopis.Order
-		if replayed, err = db.replayIfTaken(ctx, err, p.Idempotency, &first); replayed {
-			return &first, true, nil
-		}
+	switch {
+	case err != nil:
 		return nil, false, err
+	case replayed:
+		return &first, true, nil
 	}
 	return out, false, nil
 }
@@ -113,10 +108,7 @@ func (db *DB) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, re
 // its lines, reservations, ledger, timeline and outbox rows) are added to
 // later if set, for the caller to run with its own; else written here.
 func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Time, now int64, later *batch) (*bopis.Order, error) {
-	b := later
-	if b == nil {
-		b = &batch{}
-	}
+	b := own(later)
 	o := p.Order
 	o.Status, o.CreatedAt, o.UpdatedAt = bopis.OrderPlaced, t, t
 	o.Routing = p.Routing
@@ -183,10 +175,8 @@ func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Ti
 	if err := db.recordStep(ctx, tx, &o, "", step, placedDetail(&o), now, b); err != nil {
 		return nil, err
 	}
-	if later == nil {
-		if err := db.runBatch(ctx, tx, b); err != nil {
-			return nil, err
-		}
+	if err := db.runOwn(ctx, tx, later, b); err != nil {
+		return nil, err
 	}
 	return localOrder(&o), nil
 }
@@ -383,10 +373,7 @@ func (db *DB) recordStep(ctx context.Context, tx *sql.Tx, o *bopis.Order, from b
 	if err != nil {
 		return err
 	}
-	b := later
-	if b == nil {
-		b = &batch{}
-	}
+	b := own(later)
 	b.add(`INSERT INTO order_events (order_id, type, from_status, to_status, detail, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`, o.ID, step.Event, string(from), string(step.To), string(d), now)
 	if step.Publish {
@@ -398,10 +385,7 @@ func (db *DB) recordStep(ctx context.Context, tx *sql.Tx, o *bopis.Order, from b
 		b.add(`INSERT INTO events (type, store_id, subject, payload, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			step.Event, o.StoreID, o.ID, string(payload), now)
 	}
-	if later == nil {
-		return db.runBatch(ctx, tx, b)
-	}
-	return nil
+	return db.runOwn(ctx, tx, later, b)
 }
 
 const orderColumns = `id, external_id, status, store_id, method, time_zone, pickup_code, promised_ready_at, slot_start, slot_end,
