@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,7 +33,7 @@ func newBenchFlags(name string, stderr io.Writer, clients int, duration time.Dur
 	b.fs.StringVar(&b.postgres, "postgres", env("BOPIS_BENCH_POSTGRES_URL", ""), postgresHelp+" (env BOPIS_BENCH_POSTGRES_URL)")
 	b.fs.BoolVar(&b.sqlite, "sqlite", true, "run the SQLite side (false: PostgreSQL only)")
 	b.fs.StringVar(&b.out, "out", "BENCHMARKS.md", "file to write the figures into (empty: print only)")
-	b.fs.StringVar(&b.profile, "cpuprofile", "", "write a CPU profile of the whole run (server and load) to this file")
+	b.fs.StringVar(&b.profile, "cpuprofile", "", "write CPU profiles (server and load) to this file: feed, orders and mixed profile each timed load in a file of its own (name-sqlite.prof), not the setup; pickup and flash the whole run")
 	b.fs.IntVar(&b.stores, "stores", 5000, "stores")
 	b.fs.IntVar(&b.skus, "skus", 50000, "SKUs in the catalog")
 	b.fs.Float64Var(&b.assortment, "assortment", 0.4, "share of the catalog each store carries")
@@ -97,17 +95,20 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := b.fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	stop, err := startProfile(b.profile)
-	if err != nil {
-		return err
+	switch args[0] {
+	case "pickup", "flash":
+		stop, err := bench.ProfileCPU(b.profile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
-	defer stop()
 	switch args[0] {
 	case "mixed":
 		var runs []*bench.MixedResult
 		for _, pg := range b.databases() {
 			res, err := bench.Mixed(ctx, bench.MixedConfig{Postgres: pg, Stores: b.stores, SKUs: b.skus, Duration: b.duration,
-				PickupRate: pickupRate, OrderRate: orderRate, POSRate: posRate, Batch: batch, Progress: stderr})
+				PickupRate: pickupRate, OrderRate: orderRate, POSRate: posRate, Batch: batch, Progress: stderr, CPUProfile: b.profile})
 			if err != nil {
 				return err
 			}
@@ -129,7 +130,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		var runs []*bench.OrdersResult
 		for _, v := range variants {
 			res, err := bench.Orders(ctx, bench.OrdersConfig{Postgres: v.pg, NoGroupCommit: v.noGC, Stores: b.stores, SKUs: b.skus,
-				Duration: b.duration, Clients: b.clients, Seed: 1, Progress: stderr})
+				Duration: b.duration, Clients: b.clients, Seed: 1, Progress: stderr, CPUProfile: b.profile})
 			if err != nil {
 				return err
 			}
@@ -165,7 +166,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	for _, pg := range b.databases() {
 		res, err := bench.Feed(ctx, bench.FeedConfig{Postgres: pg, Stores: b.stores, SKUs: b.skus, Assortment: b.assortment,
-			Duration: b.duration, Clients: b.clients, Batch: batch, Seed: 1, Progress: stderr})
+			Duration: b.duration, Clients: b.clients, Batch: batch, Seed: 1, Progress: stderr, CPUProfile: b.profile})
 		if err != nil {
 			return err
 		}
@@ -186,20 +187,4 @@ func (b *benchFlags) databases() []string {
 		runs = append(runs, b.postgres)
 	}
 	return runs
-}
-
-// startProfile writes a CPU profile to path (nothing when empty) until stop.
-func startProfile(path string) (stop func(), err error) {
-	if path == "" {
-		return func() {}, nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

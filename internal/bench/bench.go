@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"time"
@@ -30,6 +31,33 @@ import (
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/prometheus/client_golang/prometheus"
 )
+
+// profileLoad writes a CPU profile of one timed load, not its setup, to
+// path with the run's name before the extension (orders.prof becomes
+// orders-sqlite.prof); nothing when path is empty.
+func profileLoad(path, run string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	ext := filepath.Ext(path)
+	return ProfileCPU(strings.TrimSuffix(path, ext) + "-" + run + ext)
+}
+
+// ProfileCPU writes a CPU profile to path (nothing when empty) until stop.
+func ProfileCPU(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
 
 // Database is a fresh database made for one run, removed by Close.
 type Database struct {

@@ -27,6 +27,7 @@ type FeedConfig struct {
 	Batch      int           // events per batch (the API allows 5,000)
 	Seed       uint64
 	Progress   io.Writer
+	CPUProfile string // a file for a CPU profile of the timed load
 }
 
 // FeedResult is what a run measured.
@@ -126,6 +127,10 @@ func Feed(ctx context.Context, cfg FeedConfig) (*FeedResult, error) {
 			encoded[c] = append(encoded[c], b)
 		}
 	}
+	stopProfile, err := profileLoad(cfg.CPUProfile, d.Dialect)
+	if err != nil {
+		return nil, err
+	}
 	deadline := time.Now().Add(cfg.Duration)
 	loadStart := time.Now()
 	for c := range cfg.Clients {
@@ -160,6 +165,7 @@ func Feed(ctx context.Context, cfg FeedConfig) (*FeedResult, error) {
 		}()
 	}
 	wg.Wait()
+	stopProfile()
 	if firstErr != nil {
 		return nil, firstErr
 	}

@@ -29,6 +29,7 @@ type MixedConfig struct {
 	POSRate    int // POS events per second (5,000), in batches of Batch
 	Batch      int
 	Progress   io.Writer
+	CPUProfile string // a file for a CPU profile of the timed load
 }
 
 // Kind is one kind of request's figures.
@@ -118,6 +119,10 @@ func Mixed(ctx context.Context, cfg MixedConfig) (*MixedResult, error) {
 			}},
 	}
 	res := &MixedResult{Config: cfg, Dialect: d.Dialect}
+	stopProfile, err := profileLoad(cfg.CPUProfile, d.Dialect)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i, kd := range kinds {
@@ -129,6 +134,7 @@ func Mixed(ctx context.Context, cfg MixedConfig) (*MixedResult, error) {
 		}()
 	}
 	wg.Wait()
+	stopProfile()
 	res.Elapsed = time.Since(start)
 	for _, k := range res.Kinds {
 		say("%s: %d sent (%.0f/s of %.0f), p50 %s p99 %s, %d errors, %d late", k.Name, k.Sent, k.Rate, k.Target, k.P50, k.P99,

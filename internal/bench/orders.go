@@ -28,6 +28,7 @@ type OrdersConfig struct {
 	Clients       int
 	Seed          uint64
 	Progress      io.Writer
+	CPUProfile    string // a file for a CPU profile of the timed load
 }
 
 // OrdersResult is what a run measured.
@@ -128,6 +129,14 @@ func Orders(ctx context.Context, cfg OrdersConfig) (*OrdersResult, error) {
 		errs      atomic.Int64
 		wg        sync.WaitGroup
 	)
+	run := d.Dialect
+	if cfg.NoGroupCommit {
+		run += "-alone"
+	}
+	stopProfile, err := profileLoad(cfg.CPUProfile, run)
+	if err != nil {
+		return nil, err
+	}
 	deadline := time.Now().Add(cfg.Duration)
 	loadStart := time.Now()
 	for c := range cfg.Clients {
@@ -158,6 +167,7 @@ func Orders(ctx context.Context, cfg OrdersConfig) (*OrdersResult, error) {
 		}()
 	}
 	wg.Wait()
+	stopProfile()
 	res.Elapsed = time.Since(loadStart)
 	res.Orders, res.Errors = orders.Load(), errs.Load()
 	res.OrdersPerSec = float64(res.Orders) / res.Elapsed.Seconds()
