@@ -506,7 +506,7 @@ func (db *DB) GetOrder(ctx context.Context, id string, scope OrderScope) (*bopis
 	return localOrder(o), nil
 }
 
-// querier is a *sql.DB or a *sql.Tx.
+// querier is a pool or a *sql.Tx.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }

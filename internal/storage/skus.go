@@ -87,7 +87,9 @@ func (db *DB) GetSKU(ctx context.Context, sku string) (*bopis.SKU, error) {
 	return db.getSKU(ctx, db.r, sku)
 }
 
-func (db *DB) getSKU(ctx context.Context, q *sql.DB, sku string) (*bopis.SKU, error) {
+func (db *DB) getSKU(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}, sku string) (*bopis.SKU, error) {
 	k, err := scanSKU(q.QueryRowContext(ctx, `SELECT `+skuColumns+` FROM skus WHERE sku = $1`, sku))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("SKU", sku)

@@ -141,3 +141,76 @@ func (db *DB) closeStmts() {
 	}
 	db.stmts.m = nil
 }
+
+// readers is the pool reads go through. On SQLite it keeps each query's
+// prepared statement, as stmts does for the writer: a plain query is
+// compiled anew each time, which for a point lookup (an API key, an
+// Idempotency-Key, an order) costs as much as running it. database/sql
+// prepares a kept statement again on each pool connection the first time
+// it runs there. On PostgreSQL it is the plain pool (pgx caches).
+type readers struct {
+	*sql.DB
+	keep bool
+	mu   sync.RWMutex
+	m    map[string]*sql.Stmt
+}
+
+// maxReadStmts bounds the statements kept: a query whose text varies
+// (a LIMIT written into it) would otherwise grow the map without end.
+const maxReadStmts = 256
+
+func newReaders(pool *sql.DB, keep bool) *readers {
+	return &readers{DB: pool, keep: keep, m: map[string]*sql.Stmt{}}
+}
+
+// stmt is query's kept statement, prepared on first use; nil when
+// statements are not kept (PostgreSQL, a full cache, or preparing failed:
+// the query then runs plainly and reports its own error).
+func (r *readers) stmt(ctx context.Context, query string) *sql.Stmt {
+	if !r.keep {
+		return nil
+	}
+	r.mu.RLock()
+	s, ok := r.m[query]
+	full := len(r.m) >= maxReadStmts
+	r.mu.RUnlock()
+	if ok || full {
+		return s
+	}
+	s, err := r.DB.PrepareContext(ctx, query)
+	if err != nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if kept, ok := r.m[query]; ok { // prepared meanwhile by another reader
+		s.Close()
+		return kept
+	}
+	r.m[query] = s
+	return s
+}
+
+func (r *readers) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := r.stmt(ctx, query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return r.DB.QueryContext(ctx, query, args...)
+}
+
+func (r *readers) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := r.stmt(ctx, query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return r.DB.QueryRowContext(ctx, query, args...)
+}
+
+// close closes the kept statements (not the pool).
+func (r *readers) close() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for q, s := range r.m {
+		s.Close()
+		delete(r.m, q)
+	}
+}

@@ -61,7 +61,7 @@ const DefaultMaxConns = 16
 // DB is an open bopis database.
 type DB struct {
 	w       *sql.DB // writes; on SQLite the single writer connection
-	r       *sql.DB // reads; on SQLite a pool of read-only connections
+	r       *readers // reads; on SQLite a pool of read-only connections
 	dialect dialect
 	now     func() time.Time
 	group   *committer    // SQLite: the writer's group commit; nil on PostgreSQL
@@ -132,10 +132,11 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if db.safetyStock < 0 {
 		return nil, fmt.Errorf("the default safety stock cannot be negative")
 	}
-	var err error
-	if db.w, db.r, db.dialect, err = connect(ctx, cfg.URL, cfg.MaxConns); err != nil {
+	w, r, d, err := connect(ctx, cfg.URL, cfg.MaxConns)
+	if err != nil {
 		return nil, err
 	}
+	db.w, db.r, db.dialect = w, newReaders(r, d.name() == "sqlite"), d
 	if err := db.migrate(ctx, cfg.Logger); err != nil {
 		db.Close()
 		return nil, err
@@ -206,8 +207,9 @@ func (db *DB) Close() error {
 	if db.ckpt != nil {
 		errs = append(errs, db.ckpt.close())
 	}
-	if db.r != db.w {
-		errs = append(errs, db.r.Close())
+	db.r.close()
+	if db.r.DB != db.w {
+		errs = append(errs, db.r.DB.Close())
 	}
 	if db.dialect != nil && db.dialect.name() == "sqlite" {
 		_, err := db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -328,7 +330,7 @@ type scanner interface{ Scan(...any) error }
 // listPage runs a page query whose first parameter is the previous page's
 // last key (the decoded cursor), scans each row, and returns the page with
 // the cursor of the next one. key gives a row's ordering key.
-func listPage[T any](ctx context.Context, q *sql.DB, p Page, query string, args []any,
+func listPage[T any](ctx context.Context, q querier, p Page, query string, args []any,
 	scan func(scanner) (*T, error), key func(*T) string) ([]T, string, error) {
 	after, err := p.after()
 	if err != nil {
