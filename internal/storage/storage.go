@@ -60,7 +60,7 @@ const DefaultMaxConns = 16
 
 // DB is an open bopis database.
 type DB struct {
-	w       *sql.DB // writes; on SQLite the single writer connection
+	w       *sql.DB  // writes; on SQLite the single writer connection
 	r       *readers // reads; on SQLite a pool of read-only connections
 	dialect dialect
 	now     func() time.Time
