@@ -38,9 +38,9 @@ func (ss Slots) AppendJSON(b []byte) []byte {
 			b = append(b, ',')
 		}
 		b = append(b, `{"start":"`...)
-		b = s.Start.AppendFormat(b, time.RFC3339Nano)
+		b = appendTime(b, s.Start)
 		b = append(b, `","end":"`...)
-		b = s.End.AppendFormat(b, time.RFC3339Nano)
+		b = appendTime(b, s.End)
 		b = append(b, `","capacity":`...)
 		b = strconv.AppendInt(b, int64(s.Capacity), 10)
 		if s.Remaining != nil {
@@ -50,6 +50,51 @@ func (ss Slots) AppendJSON(b []byte) []byte {
 		b = append(b, '}')
 	}
 	return append(b, ']')
+}
+
+// appendTime appends t as t.AppendFormat(b, time.RFC3339Nano) does. Slot
+// times fall on whole seconds, and for those it writes the digits itself:
+// AppendFormat reads its layout anew on every call, which was a tenth of
+// the CPU of a mixed load whose checkout answers carry ~1,700 slot times.
+func appendTime(b []byte, t time.Time) []byte {
+	year, month, day := t.Date()
+	if t.Nanosecond() != 0 || year < 0 || year > 9999 {
+		return t.AppendFormat(b, time.RFC3339Nano)
+	}
+	hour, minute, sec := t.Clock()
+	_, offset := t.Zone()
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, hour, 2)
+	b = append(b, ':')
+	b = appendDigits(b, minute, 2)
+	b = append(b, ':')
+	b = appendDigits(b, sec, 2)
+	if offset == 0 {
+		return append(b, 'Z')
+	}
+	sign := byte('+')
+	if offset < 0 {
+		sign, offset = '-', -offset
+	}
+	b = append(b, sign)
+	b = appendDigits(b, offset/3600, 2)
+	b = append(b, ':')
+	return appendDigits(b, offset/60%60, 2)
+}
+
+// appendDigits appends n (0 <= n < 10^width) with leading zeros.
+func appendDigits(b []byte, n, width int) []byte {
+	var d [4]byte
+	for i := width - 1; i >= 0; i-- {
+		d[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(b, d[:width]...)
 }
 
 // Calendar is what the promise engine promises at a store now.

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"io"
+	"sync"
 
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -14,13 +15,26 @@ type jsonAppender interface {
 	AppendJSON(b []byte) []byte
 }
 
+// answerBuffers hold appended answers between requests: a checkout answer
+// is ~150 KB, and growing a fresh buffer to that size for each one was most
+// of the garbage a mixed load made.
+var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+// maxKeptBuffer bounds the buffers kept, so one huge answer does not stay.
+const maxKeptBuffer = 1 << 20
+
 // jsonFormat is huma's JSON format, except for answers that append their
 // own JSON.
 var jsonFormat = huma.Format{
 	Marshal: func(w io.Writer, v any) error {
 		if a, ok := v.(jsonAppender); ok {
-			b := a.AppendJSON(make([]byte, 0, 4096))
-			_, err := w.Write(append(b, '\n'))
+			buf := answerBuffers.Get().(*[]byte)
+			b := append(a.AppendJSON((*buf)[:0]), '\n')
+			_, err := w.Write(b) // the writer copies b: it may be reused now
+			if cap(b) <= maxKeptBuffer {
+				*buf = b
+				answerBuffers.Put(buf)
+			}
 			return err
 		}
 		return huma.DefaultJSONFormat.Marshal(w, v)

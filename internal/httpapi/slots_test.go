@@ -1,7 +1,10 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 	"time"
 )
@@ -59,4 +62,75 @@ func TestPickupOptionsAppendJSONMatchesEncodingJSON(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// appendTime writes what time.RFC3339Nano writes, in every kind of zone
+// (whole, half and three-quarter hour offsets, west and east, across DST
+// changes, zero offsets that are not UTC) and for times it leaves to
+// AppendFormat (fractions of a second, years outside 0000–9999).
+func TestAppendTimeWritesRFC3339Nano(t *testing.T) {
+	var zones []*time.Location
+	for _, name := range []string{"UTC", "America/New_York", "America/St_Johns", "Asia/Kathmandu", "Australia/Lord_Howe",
+		"Europe/London", "Pacific/Chatham", "America/Sao_Paulo", "Asia/Kolkata", "Pacific/Kiritimati"} {
+		z, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zones = append(zones, z)
+	}
+	times := []time.Time{
+		time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 6, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 24, 17, 30, 0, 123456789, time.UTC),
+		time.Date(2026, 11, 24, 17, 30, 0, 500000000, time.UTC),
+	}
+	// Every 15 minutes over the days around 2026's DST changes.
+	for _, day := range []time.Time{time.Date(2026, 3, 7, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 28, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 4, 4, 0, 0, 0, 0, time.UTC), time.Date(2026, 9, 26, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 10, 24, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 31, 0, 0, 0, 0, time.UTC)} {
+		for m := 0; m < 3*24*60; m += 15 {
+			times = append(times, day.Add(time.Duration(m)*time.Minute))
+		}
+	}
+	for _, z := range zones {
+		for _, at := range times {
+			at = at.In(z)
+			if got, want := string(appendTime([]byte("x"), at)), "x"+at.Format(time.RFC3339Nano); got != want {
+				t.Fatalf("appendTime(%v) = %q, want %q", at, got, want)
+			}
+		}
+	}
+}
+
+// Answers appended at once through the shared buffers each come out whole.
+func TestConcurrentAnswersKeepTheirOwnBytes(t *testing.T) {
+	zone, _ := time.LoadLocation("America/Chicago")
+	at := time.Date(2026, 11, 23, 16, 0, 0, 0, zone)
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ss := make(Slots, 50+g*20) // answers of different sizes
+			for i := range ss {
+				ss[i] = CalendarSlot{Start: at.Add(time.Duration(i) * time.Hour), End: at.Add(time.Duration(i+1) * time.Hour), Capacity: g}
+			}
+			p := &PickupOptions{Options: []PickupOption{{PickupOptionHead: PickupOptionHead{Store: PickupStore{ID: fmt.Sprint("s-", g)}}, Slots: ss}}}
+			want := string(p.AppendJSON(nil)) + "\n"
+			for range 50 {
+				var out bytes.Buffer
+				if err := jsonFormat.Marshal(&out, p); err != nil {
+					t.Error(err)
+					return
+				}
+				if out.String() != want {
+					t.Errorf("answer %d came out as %d bytes, want %d", g, out.Len(), len(want))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
