@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"testing"
 	"time"
@@ -64,11 +65,11 @@ func mustJSON(v any) string {
 	return string(b)
 }
 
-// appendTime writes what time.RFC3339Nano writes, in every kind of zone
+// A timeWriter writes what time.RFC3339Nano writes, in every kind of zone
 // (whole, half and three-quarter hour offsets, west and east, across DST
 // changes, zero offsets that are not UTC) and for times it leaves to
 // AppendFormat (fractions of a second, years outside 0000–9999).
-func TestAppendTimeWritesRFC3339Nano(t *testing.T) {
+func TestTimeWriterWritesRFC3339Nano(t *testing.T) {
 	var zones []*time.Location
 	for _, name := range []string{"UTC", "America/New_York", "America/St_Johns", "Asia/Kathmandu", "Australia/Lord_Howe",
 		"Europe/London", "Pacific/Chatham", "America/Sao_Paulo", "Asia/Kolkata", "Pacific/Kiritimati"} {
@@ -94,11 +95,21 @@ func TestAppendTimeWritesRFC3339Nano(t *testing.T) {
 			times = append(times, day.Add(time.Duration(m)*time.Minute))
 		}
 	}
+	// Whole seconds spread over years 0000–9999, leap days included.
+	r := rand.New(rand.NewPCG(1, 2))
+	lo, hi := time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC).Unix(), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC).Unix()
+	for range 20000 {
+		times = append(times, time.Unix(lo+r.Int64N(hi-lo), 0))
+	}
+	for _, y := range []int{1600, 1900, 1970, 2000, 2024, 2100} {
+		times = append(times, time.Date(y, 2, 28, 23, 59, 59, 0, time.UTC), time.Date(y, 3, 1, 0, 0, 0, 0, time.UTC))
+	}
 	for _, z := range zones {
+		var w timeWriter // one writer for all: a kept date must never leak into another day
 		for _, at := range times {
 			at = at.In(z)
-			if got, want := string(appendTime([]byte("x"), at)), "x"+at.Format(time.RFC3339Nano); got != want {
-				t.Fatalf("appendTime(%v) = %q, want %q", at, got, want)
+			if got, want := string(w.append([]byte("x"), at)), "x"+at.Format(time.RFC3339Nano); got != want {
+				t.Fatalf("timeWriter.append(%v) = %q, want %q", at, got, want)
 			}
 		}
 	}
