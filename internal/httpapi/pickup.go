@@ -125,11 +125,12 @@ func (p *PickupOptions) AppendJSON(b []byte) []byte {
 
 func slotsOf(p calendar.Promise) Slots {
 	out := make(Slots, 0, len(p.Slots))
-	for _, sl := range p.Slots {
+	remaining := make([]int, len(p.Slots)) // one allocation for every slot's count, not one each
+	for i, sl := range p.Slots {
 		cs := CalendarSlot{Start: sl.Start, End: sl.End, Capacity: sl.Capacity}
 		if sl.Capacity > 0 {
-			r := sl.Remaining
-			cs.Remaining = &r
+			remaining[i] = sl.Remaining
+			cs.Remaining = &remaining[i]
 		}
 		out = append(out, cs)
 	}
