@@ -110,16 +110,9 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 			return first, found, err
 		}
 	}
-	replayed, err = db.keyed(ctx, true, opt.Idempotency, &first, func(tx *sql.Tx, _ *batch) (any, error) {
+	return keyed(ctx, db, true, opt.Idempotency, func(tx *sql.Tx, _ *batch) ([]EventResult, error) {
 		return results, db.applyEvents(ctx, tx, todo, results, us)
 	})
-	switch {
-	case err != nil:
-		return nil, false, err
-	case replayed:
-		return first, true, nil
-	}
-	return results, false, nil
 }
 
 // applyEvents applies sorted events, filling in results. Each step is

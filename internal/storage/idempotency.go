@@ -28,25 +28,26 @@ var ErrKeyReused = &bopis.Error{Code: bopis.EINVALID, Message: "this Idempotency
 
 // keyed runs write in a write transaction (of its own with alone, see
 // txAlone) and keeps write's answer under idem's key (none with idem
-// nil), inserted last, with write's batch. The key is taken only when the
-// write commits: of two requests with one key at once, the second's
-// insert waits for the first (PostgreSQL; SQLite has one writer), then
-// fails, and the whole second write is undone; keyed then decodes the
-// first's answer into first and reports replayed (or the key was used for
-// another request: ErrKeyReused). A retry after the first committed finds
-// the answer before doing any work (LookupKey). Taking the key last
-// rather than first spares every write a statement and a second write of
-// the row (ADR 0012).
-func (db *DB) keyed(ctx context.Context, alone bool, idem *Idempotency, first any,
-	write func(tx *sql.Tx, later *batch) (answer any, err error)) (replayed bool, err error) {
+// nil), inserted last, with write's batch, and returns the answer. The
+// key is taken only when the write commits: of two requests with one key
+// at once, the second's insert waits for the first (PostgreSQL; SQLite
+// has one writer), then fails, and the whole second write is undone;
+// keyed then returns the first's answer and replayed (or, if the key was
+// used for another request, ErrKeyReused). A retry after the first
+// committed finds the answer before doing any work (LookupKey). Taking
+// the key last rather than first spares every write a statement and a
+// second write of the row (ADR 0012).
+func keyed[T any](ctx context.Context, db *DB, alone bool, idem *Idempotency,
+	write func(tx *sql.Tx, later *batch) (T, error)) (answer T, replayed bool, err error) {
+	var zero T
 	err = db.write(ctx, alone, func(tx *sql.Tx) error {
 		var later batch
-		answer, err := write(tx, &later)
+		a, err := write(tx, &later)
 		if err != nil {
 			return err
 		}
 		if idem != nil {
-			resp, err := json.Marshal(answer)
+			resp, err := json.Marshal(a)
 			if err != nil {
 				return err
 			}
@@ -54,25 +55,30 @@ func (db *DB) keyed(ctx context.Context, alone bool, idem *Idempotency, first an
 			later.add(`INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at) VALUES ($1, $2, $3, $4, $5)`,
 				idem.Scope, idem.Key, hex.EncodeToString(idem.Hash), string(resp), us)
 		}
+		answer = a
 		return db.runBatch(ctx, tx, &later)
 	})
-	if err == nil || idem == nil {
-		return false, err
+	if err == nil {
+		return answer, false, nil
+	}
+	if idem == nil {
+		return zero, false, err
 	}
 	if detail, ok := db.dialect.uniqueViolation(err); !ok || !strings.Contains(detail, "idempotency_keys") {
-		return false, err
+		return zero, false, err
 	}
 	// The write that took the key has committed: its insert is what made
 	// this one fail (PostgreSQL), or its group's commit came before this
 	// answer (SQLite).
-	found, lerr := db.LookupKey(ctx, idem, first)
+	var first T
+	found, lerr := db.LookupKey(ctx, idem, &first)
 	if lerr != nil {
-		return false, lerr
+		return zero, false, lerr
 	}
 	if !found {
-		return false, err
+		return zero, false, err
 	}
-	return true, nil
+	return first, true, nil
 }
 
 // LookupKey finds the stored answer to idem's key before any work is done,

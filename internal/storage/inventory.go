@@ -524,7 +524,7 @@ func (db *DB) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, id
 			return first, found, err
 		}
 	}
-	replayed, err = db.keyed(ctx, false, idem, first, func(tx *sql.Tx, _ *batch) (any, error) {
+	return keyed(ctx, db, false, idem, func(tx *sql.Tx, _ *batch) (*AdjustmentResult, error) {
 		if err := db.storeExists(ctx, tx, storeID); err != nil {
 			return nil, err
 		}
@@ -553,16 +553,8 @@ func (db *DB) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, id
 		if err := s.flush(ctx); err != nil {
 			return nil, err
 		}
-		res = &AdjustmentResult{StoreID: storeID, Adjustment: a, Applied: l.onHand - before, At: now, Level: l.public()}
-		return res, nil
+		return &AdjustmentResult{StoreID: storeID, Adjustment: a, Applied: l.onHand - before, At: now, Level: l.public()}, nil
 	})
-	switch {
-	case err != nil:
-		return nil, false, err
-	case replayed:
-		return first, true, nil
-	}
-	return res, false, nil
 }
 
 // randomID is a unique id for bopis's own rows in inventory_events.

@@ -88,19 +88,9 @@ const reasonSlotsFull = "no pickup slot with room was left at the store"
 // that request's answer and replayed, having written nothing.
 func (db *DB) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, replayed bool, err error) {
 	t, now := db.nowMicros()
-	var first bopis.Order
-	replayed, err = db.keyed(ctx, false, p.Idempotency, &first, func(tx *sql.Tx, later *batch) (any, error) {
-		var err error
-		out, err = db.placeOrder(ctx, tx, p, t, now, later)
-		return out, err
+	return keyed(ctx, db, false, p.Idempotency, func(tx *sql.Tx, later *batch) (*bopis.Order, error) {
+		return db.placeOrder(ctx, tx, p, t, now, later)
 	})
-	switch {
-	case err != nil:
-		return nil, false, err
-	case replayed:
-		return &first, true, nil
-	}
-	return out, false, nil
 }
 
 // placeOrder writes p's order inside tx (see PlaceOrder); a linked order
