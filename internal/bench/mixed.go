@@ -126,6 +126,9 @@ func Mixed(ctx context.Context, cfg MixedConfig) (*MixedResult, error) {
 	start := time.Now()
 	var wg sync.WaitGroup
 	for i, kd := range kinds {
+		if kd.rate <= 0 { // a kind asked at rate 0 is left out (to measure the others alone)
+			continue
+		}
 		res.Kinds = append(res.Kinds, kd.k)
 		wg.Add(1)
 		go func() {

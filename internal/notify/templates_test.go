@@ -420,3 +420,21 @@ func TestRenderConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRender renders a "ready" email and SMS, as the dispatcher does
+// for each order made ready.
+func BenchmarkRender(b *testing.B) {
+	tm, err := LoadTemplates("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := sampleData()
+	for b.Loop() {
+		if _, err := tm.Render(Ready, Email, d); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := tm.Render(Ready, SMS, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -13,8 +14,8 @@ import (
 // table written this way.
 const bulkRows = 500
 
-// cachedRows is the most rows of a multi-row statement kept prepared,
-// besides full chunks of bulkRows.
+// cachedRows is the most rows of a multi-row statement whose every size
+// is its own statement (see chunks).
 const cachedRows = 16
 
 // rows collects the parameters of a multi-row INSERT, cols per row.
@@ -27,8 +28,8 @@ func (r *rows) add(vals ...any) { r.args = append(r.args, vals...) }
 func (r *rows) len() int        { return len(r.args) / r.cols }
 
 // insertRows runs `head VALUES (...), (...) tail` over every collected
-// row, bulkRows at a time: one round trip per 500 rows instead of one per
-// row. fn, if not nil, scans the rows each statement returns (tail
+// row, in the statements chunks gives: one round trip per 500 rows
+// instead of one per row. fn, if not nil, scans the rows each statement returns (tail
 // holding a RETURNING clause).
 func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, r *rows, tail string, fn func(*sql.Rows) error) error {
 	if fn == nil {
@@ -36,17 +37,11 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, r *rows, 
 		db.addRows(&b, head, r, tail)
 		return db.runBatch(ctx, tx, &b)
 	}
-	n := r.len()
-	for start := 0; start < n; start += bulkRows {
-		end := min(n, start+bulkRows)
-		q := head + " VALUES " + placeholders(end-start, r.cols, db.dialect.positional()) + " " + tail
-		query := tx.QueryContext
-		if keepPrepared(end - start) {
-			query = func(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-				return db.queryTx(ctx, tx, q, args...)
-			}
-		}
-		res, err := query(ctx, q, r.args[start*r.cols:end*r.cols]...)
+	start := 0
+	for _, size := range db.chunks(r.len()) {
+		end := start + size
+		q := head + " VALUES " + placeholders(size, r.cols, db.dialect.positional()) + " " + tail
+		res, err := db.queryTx(ctx, tx, q, r.args[start*r.cols:end*r.cols]...)
 		if err != nil {
 			return err
 		}
@@ -60,17 +55,36 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, r *rows, 
 		if err := res.Err(); err != nil {
 			return err
 		}
+		start = end
 	}
 	return nil
 }
 
-// keepPrepared reports whether a multi-row statement of n rows is worth
-// keeping prepared. Small statements (an order's lines, its ledger rows)
-// and full chunks (a POS batch's) come back with the same text again and
-// again (on SQLite compiling 500 rows costs ~10% of a batch). A partial
-// chunk's text depends on its row count: preparing it for the cache would
-// only double the work.
-func keepPrepared(n int) bool { return n <= cachedRows || n == bulkRows }
+// chunks is how many rows each statement of an n-row insert carries:
+// bulkRows at a time, and on SQLite the rest cut into powers of two above
+// cachedRows (100 rows go as 64, 32 and 4). On SQLite compiling a
+// multi-row statement costs more than running it (a 100-event POS batch
+// spent ~20% of its time compiling its inserts), so every statement is
+// kept prepared, and these sizes keep the texts few: at most ~26 per
+// insert. PostgreSQL compiles on its server and pgx caches by text, so
+// there the rest goes in one statement.
+func (db *DB) chunks(n int) []int {
+	var out []int
+	for ; n >= bulkRows; n -= bulkRows {
+		out = append(out, bulkRows)
+	}
+	if db.dialect.name() == "sqlite" {
+		for n > cachedRows {
+			p := 1 << (bits.Len(uint(n)) - 1)
+			out = append(out, p)
+			n -= p
+		}
+	}
+	if n > 0 {
+		out = append(out, n)
+	}
+	return out
+}
 
 // batch is writes a transaction makes one after another without reading
 // their results. On PostgreSQL they reach the server as one statement,
@@ -86,13 +100,12 @@ type batch struct {
 }
 
 type batchPart struct {
-	query    string
-	args     []any
-	prepared bool // keep it in the statement cache (SQLite)
+	query string
+	args  []any
 }
 
 func (b *batch) add(query string, args ...any) {
-	b.parts = append(b.parts, batchPart{query, args, true})
+	b.parts = append(b.parts, batchPart{query, args})
 }
 
 // len and truncate let a caller take back what it added since len: the
@@ -119,17 +132,17 @@ func (db *DB) runOwn(ctx context.Context, tx *sql.Tx, later, b *batch) error {
 	return db.runBatch(ctx, tx, b)
 }
 
-// addRows adds `head VALUES (...), (...) tail` over r's rows to b,
-// bulkRows a statement (see insertRows).
+// addRows adds `head VALUES (...), (...) tail` over r's rows to b, in
+// the statements chunks gives.
 func (db *DB) addRows(b *batch, head string, r *rows, tail string) {
-	n := r.len()
-	for start := 0; start < n; start += bulkRows {
-		end := min(n, start+bulkRows)
+	start := 0
+	for _, size := range db.chunks(r.len()) {
+		end := start + size
 		b.parts = append(b.parts, batchPart{
-			query:    head + " VALUES " + placeholders(end-start, r.cols, db.dialect.positional()) + " " + tail,
-			args:     r.args[start*r.cols : end*r.cols],
-			prepared: keepPrepared(end - start),
+			query: head + " VALUES " + placeholders(size, r.cols, db.dialect.positional()) + " " + tail,
+			args:  r.args[start*r.cols : end*r.cols],
 		})
+		start = end
 	}
 }
 
@@ -147,13 +160,7 @@ func (db *DB) runBatch(ctx context.Context, tx *sql.Tx, b *batch) error {
 	b.parts = nil
 	if db.dialect.name() == "sqlite" {
 		for _, p := range parts {
-			exec := tx.ExecContext
-			if p.prepared {
-				exec = func(ctx context.Context, q string, args ...any) (sql.Result, error) {
-					return db.execTx(ctx, tx, q, args...)
-				}
-			}
-			if _, err := exec(ctx, p.query, p.args...); err != nil {
+			if _, err := db.execTx(ctx, tx, p.query, p.args...); err != nil {
 				return err
 			}
 		}

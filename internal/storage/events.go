@@ -184,7 +184,7 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 	if err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE alerts SET closed_at = $1
+	if _, err := db.execTx(ctx, tx, `UPDATE alerts SET closed_at = $1
 		WHERE type = '`+AlertStaleFeed+`' AND subject = '' AND closed_at IS NULL
 		AND store_id `+db.dialect.inList("$2"), now, jsonList(feedStores)); err != nil {
 		return err
@@ -199,7 +199,7 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 	// events once it commits.
 	seen := map[levelKey]bool{}
 	// A correlated probe per id, not a join, for the reason given at levelQuery.
-	res, err := tx.QueryContext(ctx, `SELECT p.a, p.b FROM `+db.dialect.jsonPairs("$1")+` p
+	res, err := db.queryTx(ctx, tx, `SELECT p.a, p.b FROM `+db.dialect.jsonPairs("$1")+` p
 		WHERE (SELECT 1 FROM inventory_events e WHERE e.store_id = p.a AND e.origin = '`+originPOS+`' AND e.id = p.b) = 1`, jsonPairs(ids))
 	if err != nil {
 		return err
@@ -276,7 +276,7 @@ func latest(a, b *int64) *int64 {
 // existing runs q, which selects one text column from the list in $1
 // (and any further args), and returns the values found.
 func (db *DB) existing(ctx context.Context, tx *sql.Tx, q string, list []string, args ...any) (map[string]bool, error) {
-	res, err := tx.QueryContext(ctx, q, append([]any{jsonList(list)}, args...)...)
+	res, err := db.queryTx(ctx, tx, q, append([]any{jsonList(list)}, args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -163,22 +163,26 @@ func TestSnapshotsAndDeltasApplyAndAResentBatchChangesNothing(t *testing.T) {
 
 // A batch of the most events the API takes writes its ledger and event
 // rows in many multi-row statements (more parameters in all than
-// PostgreSQL takes in one): every event must still land, once.
+// PostgreSQL takes in one): every event must still land, once. Batches of
+// other sizes are cut into statements of several sizes: the same.
 func TestAFullBatchAppliesWhole(t *testing.T) {
 	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
-		const n = 5000
-		evs := []bopis.InventoryEvent{snap("s", "s-1", "A", 1, ago(60))}
-		for i := 1; i < n; i++ {
-			evs = append(evs, delta(fmt.Sprint(i), "s-1", "A", 2, ago(50)))
-		}
-		if got := x.apply(evs...); !reflect.DeepEqual(got, repeat("applied", n)) {
-			t.Fatalf("statuses other than applied in %v", got)
-		}
-		if got := x.onHand("s-1", "A"); got != 1+2*(n-1) {
-			t.Fatalf("on hand %d, want %d", got, 1+2*(n-1))
-		}
-		if got := len(x.ledger("s-1")); got != n {
-			t.Fatalf("%d ledger rows, want %d", got, n)
+		rows := 0
+		for round, n := range []int{5000, 1237, 100, 17} {
+			evs := []bopis.InventoryEvent{snap(fmt.Sprint(n, "-s"), "s-1", "A", 1, ago(60-2*round))}
+			for i := 1; i < n; i++ {
+				evs = append(evs, delta(fmt.Sprint(n, "-", i), "s-1", "A", 2, ago(59-2*round)))
+			}
+			if got := x.apply(evs...); !reflect.DeepEqual(got, repeat("applied", n)) {
+				t.Fatalf("batch of %d: statuses other than applied in %v", n, got)
+			}
+			if got := x.onHand("s-1", "A"); got != int64(1+2*(n-1)) {
+				t.Fatalf("batch of %d: on hand %d, want %d", n, got, 1+2*(n-1))
+			}
+			rows += n
+			if got := len(x.ledger("s-1")); got != rows {
+				t.Fatalf("batch of %d: %d ledger rows, want %d", n, got, rows)
+			}
 		}
 		storagetest.CheckReplay(t, x.db, "s-1")
 	})
