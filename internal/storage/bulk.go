@@ -29,8 +29,8 @@ func (r *rows) len() int        { return len(r.args) / r.cols }
 
 // insertRows runs `head VALUES (...), (...) tail` over every collected
 // row, in the statements chunks gives: one round trip per 500 rows
-// instead of one per row. fn, if not nil, scans the rows each statement returns (tail
-// holding a RETURNING clause).
+// instead of one per row. fn, if not nil, scans the rows each statement
+// returns (tail holding a RETURNING clause).
 func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, r *rows, tail string, fn func(*sql.Rows) error) error {
 	if fn == nil {
 		var b batch
@@ -65,7 +65,7 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, r *rows, 
 // cachedRows (100 rows go as 64, 32 and 4). On SQLite compiling a
 // multi-row statement costs more than running it (a 100-event POS batch
 // spent ~20% of its time compiling its inserts), so every statement is
-// kept prepared, and these sizes keep the texts few: at most ~26 per
+// kept prepared, and these sizes keep the texts few: at most 21 per
 // insert. PostgreSQL compiles on its server and pgx caches by text, so
 // there the rest goes in one statement.
 func (db *DB) chunks(n int) []int {
