@@ -238,7 +238,7 @@ func send(method, url, key, idem, body string, want ...int) (int, error) {
 	}
 	// Read to the end, so the connection is reused, but keep nothing: a
 	// storefront's own work with the answer is not bopis's, and a buffer
-	// grown to each 150 KB checkout answer cost the shared cores more
+	// grown to each ~40 KB checkout answer cost the shared cores more
 	// than some of the server's work.
 	_, err = io.Copy(io.Discard, res.Body)
 	return res.StatusCode, err

@@ -16,8 +16,8 @@ type jsonAppender interface {
 }
 
 // answerBuffers hold appended answers between requests: a checkout answer
-// is ~150 KB, and growing a fresh buffer to that size for each one was most
-// of the garbage a mixed load made.
+// is tens of KB, and growing a fresh buffer to that size for each one was
+// most of the garbage a mixed load made.
 var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
 
 // maxKeptBuffer bounds the buffers kept, so one huge answer does not stay.
