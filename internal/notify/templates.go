@@ -47,12 +47,12 @@ type Templates struct {
 	files map[string]file // by relative name, e.g. "email/ready.html"
 }
 
-// file is one template's source and where it came from (for errors),
-// parsed once: a render clones it to bind the message's functions.
+// file is one template, parsed once (a render clones it to bind the
+// message's functions), and where it came from (for errors).
 type file struct {
-	path, text string
-	html       *htmltemplate.Template // .html files
-	plain      *texttemplate.Template // the others
+	path  string
+	html  *htmltemplate.Template // .html files
+	plain *texttemplate.Template // the others
 }
 
 //go:embed templates
@@ -82,11 +82,8 @@ func LoadTemplates(dir string) (*Templates, error) {
 		for _, rel := range []string{
 			"email/" + name + ".subject.txt", "email/" + name + ".txt", "email/" + name + ".html", "sms/" + name + ".txt",
 		} {
-			f, err := readTemplate(dir, rel)
+			f, err := readTemplate(dir, rel, fm)
 			if err != nil {
-				return nil, err
-			}
-			if err := f.parse(rel, fm); err != nil {
 				return nil, err
 			}
 			t.files[rel] = f
@@ -98,12 +95,14 @@ func LoadTemplates(dir string) (*Templates, error) {
 	return t, nil
 }
 
-func readTemplate(dir, rel string) (file, error) {
+// readTemplate reads and parses rel, from dir if it holds it, else the
+// built-in one.
+func readTemplate(dir, rel string, fm map[string]any) (file, error) {
 	if dir != "" {
 		path := filepath.Join(dir, filepath.FromSlash(rel))
 		b, err := os.ReadFile(path)
 		if err == nil {
-			return file{path: path, text: string(b)}, nil
+			return parse(rel, path, string(b), fm)
 		}
 		if !errors.Is(err, fs.ErrNotExist) {
 			return file{}, fmt.Errorf("notify: template %w", err)
@@ -113,7 +112,7 @@ func readTemplate(dir, rel string) (file, error) {
 	if err != nil {
 		return file{}, fmt.Errorf("notify: built-in template %s: %w", rel, err)
 	}
-	return file{path: "built-in " + rel, text: string(b)}, nil
+	return parse(rel, "built-in "+rel, string(b), fm)
 }
 
 // Render renders template name for channel with d; To is left for the
@@ -184,19 +183,20 @@ func (t *Templates) exec(rel string, fm map[string]any, d Data) (string, error) 
 	return b.String(), nil
 }
 
-// parse parses f's text, with fm's function names (their values are
-// replaced at each render).
-func (f *file) parse(rel string, fm map[string]any) error {
+// parse parses the text of rel, read from path, with fm's function
+// names (their values are replaced at each render).
+func parse(rel, path, text string, fm map[string]any) (file, error) {
+	f := file{path: path}
 	var err error
 	if strings.HasSuffix(rel, ".html") {
-		f.html, err = htmltemplate.New(f.path).Funcs(fm).Parse(f.text)
+		f.html, err = htmltemplate.New(path).Funcs(fm).Parse(text)
 	} else {
-		f.plain, err = texttemplate.New(f.path).Funcs(fm).Parse(f.text)
+		f.plain, err = texttemplate.New(path).Funcs(fm).Parse(text)
 	}
 	if err != nil {
-		return fmt.Errorf("notify: %s: %w", f.path, err)
+		return file{}, fmt.Errorf("notify: %s: %w", path, err)
 	}
-	return nil
+	return f, nil
 }
 
 // normalize gives detail the shape JSON would: the event's detail may
