@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"sort"
+	"time"
 
 	"github.com/bopis/bopis"
 )
@@ -62,9 +63,11 @@ type eventKey struct{ store, id string }
 // Events apply in (store, SKU, occurred_at) order, snapshots before
 // deltas of the same instant: that is the order the changes happened in,
 // and the same lock order for every batch, so concurrent batches on
-// PostgreSQL queue rather than deadlock. Each store's feed clock is
-// moved to now and its stale_feed alert closed; low-stock alerts open
-// and close as the levels end up.
+// PostgreSQL that share levels queue rather than deadlock; batches of
+// the same stores otherwise run side by side (see lockStores). Each
+// store's feed clock is moved to now (to the second, see feedClockStep)
+// and its stale_feed alert closed; low-stock alerts open and close as
+// the levels end up.
 func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.InventoryEvent, opt BatchOptions) (results []EventResult, replayed bool, err error) {
 	now, us := db.nowMicros()
 	results = make([]EventResult, len(events))
@@ -139,7 +142,6 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 	}
 	live := todo[:0:0] // events of stores and SKUs that exist, still sorted
 	var keys, ids []levelKey
-	feeds := rows{cols: 2}
 	var feedStores []string
 	for _, p := range todo {
 		r := &results[p.i]
@@ -152,7 +154,6 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 			continue
 		}
 		if len(live) == 0 || live[len(live)-1].e.StoreID != p.e.StoreID {
-			feeds.add(p.e.StoreID, now)
 			feedStores = append(feedStores, p.e.StoreID)
 		}
 		if k := (levelKey{p.e.StoreID, p.e.SKU}); len(keys) == 0 || keys[len(keys)-1] != k {
@@ -164,29 +165,27 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 	if len(live) == 0 {
 		return nil
 	}
-	// The stores' feed rows first, in store order (see lockFeed): that
-	// queues this batch behind any other batch, count or adjustment of the
-	// same stores, and their POS is heard from now.
-	lastCount := map[string]*int64{}
-	err = db.insertRows(ctx, tx, `INSERT INTO store_feeds (store_id, last_event_at)`, &feeds,
-		`ON CONFLICT (store_id) DO UPDATE SET last_event_at = excluded.last_event_at`+db.dialect.versionSet()+
-			` RETURNING store_id, last_count_at`,
-		func(r *sql.Rows) error {
-			var id string
-			var c sql.NullInt64
-			err := r.Scan(&id, &c)
-			lastCount[id] = ptr(c)
-			return err
-		})
-	if err == nil {
-		err = db.bumpVersions(ctx, tx)
+	// Under the stores' locks, no count of them is under way: a count
+	// read now is the last before this batch commits.
+	if err := db.lockStores(ctx, tx, feedStores, false); err != nil {
+		return err
 	}
+	lastCount := map[string]*int64{}
+	res, err := db.queryTx(ctx, tx, `SELECT store_id, last_count_at FROM store_feeds WHERE store_id `+db.dialect.inList("$1"), jsonList(feedStores))
 	if err != nil {
 		return err
 	}
-	if _, err := db.execTx(ctx, tx, `UPDATE alerts SET closed_at = $1
-		WHERE type = '`+AlertStaleFeed+`' AND subject = '' AND closed_at IS NULL
-		AND store_id `+db.dialect.inList("$2"), now, jsonList(feedStores)); err != nil {
+	for res.Next() {
+		var id string
+		var c sql.NullInt64
+		if err := res.Scan(&id, &c); err != nil {
+			res.Close()
+			return err
+		}
+		lastCount[id] = ptr(c)
+	}
+	res.Close()
+	if err := res.Err(); err != nil {
 		return err
 	}
 	levels, err := db.loadLevels(ctx, tx, keys, now)
@@ -199,7 +198,7 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 	// events once it commits.
 	seen := map[levelKey]bool{}
 	// A correlated probe per id, not a join, for the reason given at levelQuery.
-	res, err := db.queryTx(ctx, tx, `SELECT p.a, p.b FROM `+db.dialect.jsonPairs("$1")+` p
+	res, err = db.queryTx(ctx, tx, `SELECT p.a, p.b FROM `+db.dialect.jsonPairs("$1")+` p
 		WHERE (SELECT 1 FROM inventory_events e WHERE e.store_id = p.a AND e.origin = '`+originPOS+`' AND e.id = p.b) = 1`, jsonPairs(ids))
 	if err != nil {
 		return err
@@ -259,7 +258,52 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 		}
 		s.move(l, originPOS, e.ID, e.Type, quantity, e.Reason, p.at, r.Status)
 	}
-	return s.flush(ctx)
+	if err := s.flush(ctx); err != nil {
+		return err
+	}
+	var unfed []string // stores with no feed row yet
+	for _, id := range feedStores {
+		if _, ok := lastCount[id]; !ok {
+			unfed = append(unfed, id)
+		}
+	}
+	// Last: batches of the same stores write the same feed rows.
+	return db.heardFrom(ctx, tx, feedStores, unfed, now)
+}
+
+// feedClockStep is how far a store's feed clock may trail its last
+// batch: a batch moves the clock only if it is this far behind. Against
+// a stale_after of minutes that is invisible, and it spares a stream of
+// batches rewriting every store's feed row each time.
+const feedClockStep = int64(time.Second / time.Microsecond)
+
+// heardFrom moves the feed clocks of stores to now, creating the feed
+// rows of those unfed, and closes their stale_feed alerts.
+func (db *DB) heardFrom(ctx context.Context, tx *sql.Tx, stores, unfed []string, now int64) error {
+	if len(unfed) > 0 {
+		// Only the missing: PostgreSQL's ON CONFLICT waits for the commit
+		// of whoever is updating a row it finds, even to do nothing.
+		if _, err := db.execTx(ctx, tx, `INSERT INTO store_feeds (store_id) SELECT value FROM `+db.dialect.jsonTextArray("$1")+`
+			WHERE true ON CONFLICT (store_id) DO NOTHING`, jsonList(unfed)); err != nil {
+			return err
+		}
+	}
+	// A feed row another batch is moving right now is skipped rather
+	// than waited for: that batch moves it to its own now, as good (and
+	// should it roll back, the next batch does).
+	if _, err := db.execTx(ctx, tx, `UPDATE store_feeds SET last_event_at = $1`+db.dialect.versionSet()+`
+		WHERE store_id IN (SELECT store_id FROM store_feeds WHERE store_id `+db.dialect.inList("$2")+`
+			AND (last_event_at IS NULL OR last_event_at <= $3)`+db.dialect.skipLocked()+`)`,
+		now, jsonList(stores), now-feedClockStep); err != nil {
+		return err
+	}
+	if err := db.bumpVersions(ctx, tx); err != nil {
+		return err
+	}
+	_, err := db.execTx(ctx, tx, `UPDATE alerts SET closed_at = $1
+		WHERE type = '`+AlertStaleFeed+`' AND subject = '' AND closed_at IS NULL
+		AND store_id `+db.dialect.inList("$2"), now, jsonList(stores))
+	return err
 }
 
 // latest is the later of two optional times.

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"sort"
 	"strconv"
 	"time"
@@ -58,6 +59,7 @@ type level struct {
 	updatedAt              int64
 	lastSnapshot, lastMove *int64 // nil: never
 	alertID                int64  // the open low_stock alert, 0 if none
+	stored                 bool   // in the database already: flush updates it, else inserts it
 	dirty                  bool   // changed: to be written back
 }
 
@@ -125,22 +127,35 @@ func less(a, b levelKey) bool { return a.store < b.store || a.store == b.store &
 // adds those two to s.later), then opens and closes low-stock alerts as
 // the levels now stand.
 func (s *stockTx) flush(ctx context.Context) error {
-	up := rows{cols: 7}
+	// New levels are inserted apart from stored ones: a plain insert
+	// fails, rather than overwrites, a level another transaction created
+	// meanwhile (see loadLevels).
+	up, added := rows{cols: 7}, rows{cols: 7}
 	for _, l := range s.levels {
-		if l.dirty {
+		switch {
+		case !l.dirty:
+		case l.stored:
 			up.add(l.store, l.sku, l.onHand, l.reserved, l.updatedAt, nullable(l.lastSnapshot), nullable(l.lastMove))
+		default:
+			added.add(l.store, l.sku, l.onHand, l.reserved, l.updatedAt, nullable(l.lastSnapshot), nullable(l.lastMove))
 		}
 	}
-	err := s.db.insertRows(ctx, s.tx, `INSERT INTO inventory_levels
-		(store_id, sku, on_hand, reserved, updated_at, last_snapshot_at, last_move_at)`, &up,
+	const levelRow = `INSERT INTO inventory_levels (store_id, sku, on_hand, reserved, updated_at, last_snapshot_at, last_move_at)`
+	err := s.db.insertRows(ctx, s.tx, levelRow, &up,
 		`ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved,
 			updated_at = excluded.updated_at, last_snapshot_at = excluded.last_snapshot_at, last_move_at = excluded.last_move_at`+
 			s.db.dialect.versionSet(), nil)
 	if err == nil && up.len() > 0 {
 		err = s.db.bumpVersions(ctx, s.tx)
 	}
+	if err == nil {
+		err = s.db.insertRows(ctx, s.tx, levelRow, &added, "", nil)
+	}
 	if err != nil {
 		return err
+	}
+	for _, l := range s.levels {
+		l.stored = true
 	}
 	// The ledger and the moves are appended, never read back in the
 	// transaction: they may leave with the caller's batch.
@@ -182,14 +197,30 @@ var levelQuery = `SELECT ` + levelColumns("l", "p.a", "p.b", "k.low_stock_thresh
 // stored ones are locked first, in key order (the order every writer
 // locks levels in, so writers queue rather than deadlock). A key whose
 // SKU exists but has no level yet gets a new zero level, which flush
-// inserts: only holders of the store's feed row (lockFeed) create levels,
-// so no one else can insert it meanwhile. A key whose SKU does not exist
-// is left out.
+// inserts; should another transaction insert the same level first, that
+// insert fails (or the level turns up unlocked) and write runs the
+// transaction again (see levelRace). A
+// key whose SKU does not exist is left out.
 func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now int64) (map[levelKey]*level, error) {
+	var locked map[levelKey]bool
 	if lock := db.dialect.lockRows("l"); lock != "" {
 		table, args := db.keysTable(keys, 1)
-		if _, err := tx.ExecContext(ctx, `SELECT 1 FROM inventory_levels l JOIN `+table+` p
-			ON l.store_id = p.a AND l.sku = p.b ORDER BY l.store_id, l.sku`+lock, args...); err != nil {
+		res, err := tx.QueryContext(ctx, `SELECT l.store_id, l.sku FROM inventory_levels l JOIN `+table+` p
+			ON l.store_id = p.a AND l.sku = p.b ORDER BY l.store_id, l.sku`+lock, args...)
+		if err != nil {
+			return nil, err
+		}
+		locked = map[levelKey]bool{}
+		for res.Next() {
+			var k levelKey
+			if err := res.Scan(&k.store, &k.sku); err != nil {
+				res.Close()
+				return nil, err
+			}
+			locked[k] = true
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
 			return nil, err
 		}
 	}
@@ -198,8 +229,23 @@ func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now i
 	if err != nil {
 		return nil, err
 	}
-	return scanLevels(res, len(keys), now)
+	levels, err := scanLevels(res, len(keys), now)
+	if err != nil || locked == nil {
+		return levels, err
+	}
+	for k, l := range levels {
+		if l.stored && !locked[k] {
+			// Created and committed by another transaction between the
+			// two statements: not locked, so not safe to change.
+			return nil, errLevelRace
+		}
+	}
+	return levels, nil
 }
+
+// errLevelRace is a transaction's loss of a race to create a level (see
+// loadLevels): write runs the transaction again.
+var errLevelRace = errors.New("storage: another transaction created a level meanwhile")
 
 // scanLevels reads rows of levelColumns and closes them. A key with no
 // level yet gets a new zero level (dirty, to be inserted).
@@ -214,7 +260,8 @@ func scanLevels(res *sql.Rows, n int, now int64) (map[levelKey]*level, error) {
 		}
 		l.onHand, l.reserved, l.updatedAt = onHand.Int64, reserved.Int64, updated.Int64
 		l.lastSnapshot, l.lastMove = ptr(snap), ptr(move)
-		if !updated.Valid { // no level yet
+		l.stored = updated.Valid
+		if !l.stored {
 			l.updatedAt, l.dirty = now, true
 		}
 		out[l.levelKey] = l
@@ -300,17 +347,45 @@ func (db *DB) storeExists(ctx context.Context, tx *sql.Tx, storeID string) error
 	return err
 }
 
-// lockFeed takes the store's feed row, creating it if needed, and returns
-// the as_of of its last count. Every writer that may create levels of
-// the store (event batches, counts, adjustments) takes it first, so they
-// queue per store.
-func (db *DB) lockFeed(ctx context.Context, tx *sql.Tx, storeID string) (lastCountAt *int64, err error) {
-	if _, err := tx.ExecContext(ctx, `INSERT INTO store_feeds (store_id) VALUES ($1) ON CONFLICT (store_id) DO NOTHING`, storeID); err != nil {
-		return nil, err
+// storeLockBuckets is how many store locks there are: stores share them
+// by a hash of their id.
+const storeLockBuckets = 64
+
+// lockStores makes POS batches and whole-store counts of the same stores
+// wait for each other: a batch takes its stores' locks shared, so any
+// number of batches run side by side, and a count takes its store's lock
+// exclusive, so it waits for the batches in flight and later ones wait
+// for it. A batch reads its stores' last counts under the lock, so it
+// never applies an event older than a count that commits after that
+// read. Stores hash into storeLockBuckets locks, taken in bucket order:
+// a batch spanning 4,000 stores takes at most 64, well within
+// PostgreSQL's lock table, and a count also waits for batches of the
+// other stores of its bucket. On SQLite, whose one writer already
+// excludes every other write, it does nothing.
+//
+// Row locks on the stores' feed rows would do the same but for one
+// thing: PostgreSQL grants a shared row lock at once whenever only
+// shared lockers hold the row, so a count could wait for ever behind
+// overlapping batches.
+func (db *DB) lockStores(ctx context.Context, tx *sql.Tx, storeIDs []string, exclusive bool) error {
+	q := db.dialect.storeLocks(exclusive)
+	if q == "" {
+		return nil
 	}
-	var c sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT last_count_at FROM store_feeds WHERE store_id = $1`+db.dialect.lockRows("store_feeds"), storeID).Scan(&c)
-	return ptr(c), err
+	var taken [storeLockBuckets]bool
+	for _, id := range storeIDs {
+		h := fnv.New32a()
+		h.Write([]byte(id))
+		taken[h.Sum32()%storeLockBuckets] = true
+	}
+	var buckets []int32
+	for b, ok := range taken {
+		if ok {
+			buckets = append(buckets, int32(b))
+		}
+	}
+	_, err := tx.ExecContext(ctx, q, buckets)
+	return err
 }
 
 // CountResult is what a whole-store count did.
@@ -346,13 +421,18 @@ func (db *DB) CountStore(ctx context.Context, storeID string, asOf time.Time, co
 		keys[i] = levelKey{storeID, c.SKU}
 	}
 	err = db.txAlone(ctx, func(tx *sql.Tx) error {
+		res = CountResult{} // a retried transaction starts again
 		if err := db.storeExists(ctx, tx, storeID); err != nil {
 			return err
 		}
-		last, err := db.lockFeed(ctx, tx, storeID)
-		if err != nil {
+		if err := db.lockStores(ctx, tx, []string{storeID}, true); err != nil {
 			return err
 		}
+		var c sql.NullInt64
+		if err := tx.QueryRowContext(ctx, `SELECT last_count_at FROM store_feeds WHERE store_id = $1`, storeID).Scan(&c); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		last := ptr(c)
 		// Every SKU counted, and every SKU the store has a level of.
 		all, err := storeSKUs(ctx, tx, storeID)
 		if err != nil {
@@ -400,7 +480,8 @@ func (db *DB) CountStore(ctx context.Context, storeID string, asOf time.Time, co
 			}
 			s.set(l, target, l.reserved, CauseCount, ref, "")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE store_feeds SET last_count_at = $2 WHERE store_id = $1`, storeID, at); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO store_feeds (store_id, last_count_at) VALUES ($1, $2)
+			ON CONFLICT (store_id) DO UPDATE SET last_count_at = excluded.last_count_at`, storeID, at); err != nil {
 			return err
 		}
 		return s.flush(ctx)
@@ -529,9 +610,6 @@ func (db *DB) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, id
 			return nil, err
 		}
 		key := []levelKey{{storeID, a.SKU}}
-		if _, err := db.lockFeed(ctx, tx, storeID); err != nil {
-			return nil, err
-		}
 		levels, err := db.loadLevels(ctx, tx, key, us)
 		if err != nil {
 			return nil, err

@@ -905,3 +905,139 @@ func TestLedgerReplaysToTheLevels(t *testing.T) {
 		}
 	})
 }
+
+// skus adds n SKUs named prefix00, prefix01, … and returns their names.
+func (x *inv) skus(prefix string, n int) []string {
+	x.t.Helper()
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%02d", prefix, i)
+		x.sku(out[i], 0)
+	}
+	return out
+}
+
+// POS batches and adjustments that reach the same stores and SKUs at
+// once, the levels not existing yet, all apply: each level ends at the
+// sum of every change, none lost to another writer creating it first.
+func TestConcurrentBatchesAndAdjustmentsCreatingLevelsLoseNothing(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		skus := x.skus("N", 30)
+		const workers, batches = 8, 4
+		errs := make(chan error, workers)
+		for g := range workers {
+			go func() {
+				for n := range batches {
+					var evs []bopis.InventoryEvent
+					for _, store := range []string{"s-1", "s-2"} {
+						for _, k := range skus {
+							evs = append(evs, delta(fmt.Sprintf("g%d-%d-%s", g, n, k), store, k, 1, ago(1)))
+						}
+					}
+					res, _, err := x.db.ApplyInventoryEvents(ctx, evs, storage.BatchOptions{})
+					if err == nil && !reflect.DeepEqual(statuses(res), repeat("applied", len(evs))) {
+						err = fmt.Errorf("batch %d of worker %d: %v", n, g, statuses(res))
+					}
+					if err == nil && g%2 == 0 { // and a correction by hand of a SKU, by half the workers
+						_, _, err = x.db.Adjust(ctx, "s-2", bopis.Adjustment{SKU: skus[(g+n)%len(skus)], Delta: 10, Reason: "found"}, nil)
+					}
+					if err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range workers {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		adjusted := map[string]int64{}
+		for g := 0; g < workers; g += 2 {
+			for n := range batches {
+				adjusted[skus[(g+n)%len(skus)]] += 10
+			}
+		}
+		for _, store := range []string{"s-1", "s-2"} {
+			for _, k := range skus {
+				want := int64(workers * batches)
+				if store == "s-2" {
+					want += adjusted[k]
+				}
+				if got := x.onHand(store, k); got != want {
+					t.Errorf("%s %s: on hand %d, want %d", store, k, got, want)
+				}
+			}
+			storagetest.CheckReplay(t, x.db, store)
+		}
+	})
+}
+
+// A whole-store count taken while POS batches flow ends the same
+// whatever the interleaving: every event from before the count is
+// either counted over or stale, every event after it adds up, on SKUs
+// counted and on SKUs the count leaves out (which go to zero), levels
+// stored or not.
+func TestCountAmidBatchesCountsOverEveryEarlierEvent(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		skus := x.skus("M", 20)
+		asOf := ago(30)
+		// Half the SKUs have levels before it all starts.
+		var first []bopis.InventoryEvent
+		for _, k := range skus[:10] {
+			first = append(first, snap("first-"+k, "s-1", k, 3, ago(60)))
+		}
+		x.apply(first...)
+		var counts []storage.Count
+		for i, k := range skus {
+			if i%2 == 0 {
+				counts = append(counts, storage.Count{SKU: k, OnHand: 5})
+			}
+		}
+		const workers, batches = 6, 5
+		errs := make(chan error, workers+1)
+		started := make(chan struct{}, workers)
+		for g := range workers {
+			go func() {
+				for n := range batches {
+					var evs []bopis.InventoryEvent
+					for _, k := range skus {
+						evs = append(evs, delta(fmt.Sprintf("before-%d-%d-%s", g, n, k), "s-1", k, 1, asOf.Add(-time.Minute)),
+							delta(fmt.Sprintf("after-%d-%d-%s", g, n, k), "s-1", k, 2, asOf.Add(time.Minute)))
+					}
+					_, _, err := x.db.ApplyInventoryEvents(ctx, evs, storage.BatchOptions{})
+					if err != nil {
+						errs <- err
+						return
+					}
+					if n == 0 {
+						started <- struct{}{}
+					}
+				}
+				errs <- nil
+			}()
+		}
+		go func() {
+			<-started // the count comes in while the batches flow
+			_, err := x.db.CountStore(ctx, "s-1", asOf, counts)
+			errs <- err
+		}()
+		for range workers + 1 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, k := range skus {
+			want := int64(2 * workers * batches)
+			if i%2 == 0 {
+				want += 5
+			}
+			if got := x.onHand("s-1", k); got != want {
+				t.Errorf("%s: on hand %d, want %d (counted %v)", k, got, want, i%2 == 0)
+			}
+		}
+		storagetest.CheckReplay(t, x.db, "s-1")
+	})
+}

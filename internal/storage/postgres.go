@@ -60,13 +60,30 @@ func (postgresDialect) jsonTextArray(param string) string {
 	return "jsonb_array_elements_text(" + param + "::jsonb) AS value"
 }
 
-// lockRows takes row locks, so that two transactions changing the same
-// levels queue instead of both computing from the same old value.
 func (postgresDialect) inList(param string) string {
 	return "= ANY(ARRAY(SELECT jsonb_array_elements_text(" + param + "::jsonb)))"
 }
 
+// lockRows takes row locks, so that two transactions changing the same
+// levels queue instead of both computing from the same old value.
 func (postgresDialect) lockRows(table string) string { return " FOR UPDATE OF " + table }
+
+// storeLockClass is the first key of bopis's store locks, which are
+// advisory locks of two keys: no other user of advisory locks on the
+// same database (River's are of one key) takes the same.
+const storeLockClass = "1651470438" // "bopf"
+
+// storeLocks takes advisory locks in the order of $1 (unnest yields
+// the array in order). PostgreSQL queues
+// them fairly: a shared request waits behind an exclusive one already
+// waiting, so a count is never starved by a stream of batches.
+func (postgresDialect) storeLocks(exclusive bool) string {
+	f := "pg_advisory_xact_lock_shared"
+	if exclusive {
+		f = "pg_advisory_xact_lock"
+	}
+	return "SELECT " + f + "(" + storeLockClass + ", b) FROM unnest($1::int[]) AS b"
+}
 
 func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 

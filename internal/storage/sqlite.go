@@ -158,6 +158,8 @@ func (sqliteDialect) inList(param string) string {
 
 func (sqliteDialect) lockRows(string) string { return "" }
 
+func (sqliteDialect) storeLocks(bool) string { return "" }
+
 func (sqliteDialect) skipLocked() string { return "" }
 
 func (sqliteDialect) snapshotTx() *sql.TxOptions { return nil }

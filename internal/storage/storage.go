@@ -109,6 +109,11 @@ type dialect interface {
 	// until the transaction ends. SQLite needs none: its one writer
 	// already excludes every other write.
 	lockRows(table string) string
+	// storeLocks is a statement that takes the store locks listed in $1
+	// (an array of int) until the transaction ends: shared, or exclusive
+	// if exclusive (see DB.lockStores). "" where one writer excludes
+	// every other write anyway (SQLite).
+	storeLocks(exclusive bool) string
 	// versionSet is ", version = …" for an UPDATE's SET (or an upsert's
 	// DO UPDATE SET) of a table in the change feed, and versionBump the
 	// statement to run after it (see DB.bumpVersions); both "" where
@@ -252,6 +257,31 @@ func (db *DB) write(ctx context.Context, alone bool, fn func(tx *sql.Tx) error) 
 	if db.group != nil {
 		return db.group.do(ctx, alone, fn)
 	}
+	for attempt := 1; ; attempt++ {
+		err := db.writeOnce(ctx, fn)
+		if attempt == maxWriteAttempts || !db.levelRace(err) {
+			return err
+		}
+	}
+}
+
+// maxWriteAttempts bounds how often write runs a transaction that lost a
+// level race: each loss means another transaction created the level and
+// committed, so the next attempt finds it stored.
+const maxWriteAttempts = 5
+
+// levelRace reports whether err is the failed insert of a level another
+// transaction inserted first (see loadLevels): PostgreSQL only, as
+// SQLite's one writer runs one transaction at a time.
+func (db *DB) levelRace(err error) bool {
+	if errors.Is(err, errLevelRace) {
+		return true
+	}
+	detail, ok := db.dialect.uniqueViolation(err)
+	return ok && strings.HasPrefix(detail, "inventory_levels_pkey")
+}
+
+func (db *DB) writeOnce(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.w.BeginTx(ctx, nil)
 	if err != nil {
 		return err
