@@ -513,9 +513,16 @@ func (db *DB) loadLines(ctx context.Context, q querier, orders []*bopis.Order) e
 		byID[o.ID] = o
 		o.Lines = []bopis.OrderLine{}
 	}
+	// One order, the usual case, by equality: PostgreSQL's generic plan
+	// for a list expects 100 ids and, while order_lines is small or its
+	// statistics old, scans the whole table for them.
+	where, arg := "= $1", any(ids[0])
+	if len(ids) > 1 {
+		where, arg = db.dialect.inList("$1"), jsonList(ids)
+	}
 	res, err := q.QueryContext(ctx, `SELECT order_id, id, sku, quantity, unit_price, fulfillment, location_id, status,
-		picked_quantity, substitute, linked_order_id FROM order_lines WHERE order_id `+db.dialect.inList("$1")+`
-		ORDER BY order_id, position`, jsonList(ids))
+		picked_quantity, substitute, linked_order_id FROM order_lines WHERE order_id `+where+`
+		ORDER BY order_id, position`, arg)
 	if err != nil {
 		return err
 	}

@@ -88,10 +88,12 @@ type dialect interface {
 	// holding the elements of the JSON array in param.
 	jsonTextArray(param string) string
 	// inList is "IN the JSON array of text in param", to follow a column.
-	// On PostgreSQL it is "= ANY(ARRAY(...))", which the planner always
-	// answers with index probes; "IN (SELECT ...)" over a set-returning
-	// function, estimated at 100 rows, could become a hash join over the
-	// whole table while its statistics lag its growth.
+	// On PostgreSQL it is "= ANY(ARRAY(...))", which the planner answers
+	// with index probes once a table is big; "IN (SELECT ...)" over a
+	// set-returning function, estimated at 100 rows, could become a hash
+	// join over the whole table while its statistics lag its growth.
+	// Either way a generic plan expects 100 values, and on a small table
+	// scans it: a hot lookup of one value says "= $1" (see loadLines).
 	inList(param string) string
 	// snapshotTx is how to begin a read that sees one consistent snapshot.
 	snapshotTx() *sql.TxOptions
