@@ -125,8 +125,10 @@ func startServer(ctx context.Context, dbURL string) (*server, error) {
 
 // startWith starts bopis over an open database; close closes it too.
 func startWith(ctx context.Context, db *storage.DB) (*server, error) {
-	quiet := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	svc, err := app.Start(ctx, db, benchSettings, quiet, prometheus.NewRegistry(), "bench")
+	// Only the server's errors are logged: a failed request's cause (the
+	// client sees a request id) reaches the bench's output.
+	errorsOnly := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	svc, err := app.Start(ctx, db, benchSettings, errorsOnly, prometheus.NewRegistry(), "bench")
 	if err != nil {
 		db.Close()
 		return nil, err

@@ -199,8 +199,8 @@ var levelQuery = `SELECT ` + levelColumns("l", "p.a", "p.b", "k.low_stock_thresh
 // SKU exists but has no level yet gets a new zero level, which flush
 // inserts; should another transaction insert the same level first, that
 // insert fails (or the level turns up unlocked) and write runs the
-// transaction again (see levelRace). A
-// key whose SKU does not exist is left out.
+// transaction again (see levelRace). A key whose SKU does not exist is
+// left out.
 func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now int64) (map[levelKey]*level, error) {
 	var locked map[levelKey]bool
 	if lock := db.dialect.lockRows("l"); lock != "" {
