@@ -154,9 +154,6 @@ func (s *stockTx) flush(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, l := range s.levels {
-		l.stored = true
-	}
 	// The ledger and the moves are appended, never read back in the
 	// transaction: they may leave with the caller's batch.
 	b := own(s.later)
