@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -130,10 +129,11 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 		}); err != nil {
 		return since, err
 	}
-	// Bookings of slots that are over matter to no one.
-	over := strconv.FormatInt(db.now().Add(-24*time.Hour).Unix(), 10)
+	// Bookings of slots that are over matter to no one. The cutoff is a
+	// parameter, so the statement's text stays the same (and prepared).
+	over := db.now().Add(-24 * time.Hour).Unix()
 	if err := each(ctx, tx, `SELECT store_id, slot_start, booked FROM slot_bookings
-		WHERE version >= $1 AND slot_start >= `+over,
+		WHERE version >= $1 AND slot_start >= $2`,
 		since, func(r *sql.Rows) error {
 			var store string
 			var start int64
@@ -143,7 +143,7 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 				sink.PutBooking(store, start, n)
 			}
 			return err
-		}); err != nil {
+		}, over); err != nil {
 		return since, err
 	}
 	if err := tx.Commit(); err != nil {
@@ -153,8 +153,10 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 	return Watermark(upper), nil
 }
 
-func each(ctx context.Context, tx *sql.Tx, query string, since Watermark, fn func(*sql.Rows) error) error {
-	rows, err := tx.QueryContext(ctx, query, int64(since))
+// each runs query in tx, its $1 the watermark since and any further
+// parameters args, and fn on each row.
+func each(ctx context.Context, tx *sql.Tx, query string, since Watermark, fn func(*sql.Rows) error, args ...any) error {
+	rows, err := tx.QueryContext(ctx, query, append([]any{int64(since)}, args...)...)
 	if err != nil {
 		return err
 	}
