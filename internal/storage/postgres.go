@@ -68,15 +68,16 @@ func (postgresDialect) inList(param string) string {
 // levels queue instead of both computing from the same old value.
 func (postgresDialect) lockRows(table string) string { return " FOR UPDATE OF " + table }
 
-// storeLockClass is the first key of bopis's store locks, which are
-// advisory locks of two keys: no other user of advisory locks on the
-// same database (River's are of one key) takes the same.
+// storeLockClass is the first key of bopis's store locks, advisory
+// locks of two keys: PostgreSQL keeps those apart from one-key locks,
+// and the class keeps them apart from another two-key user of the same
+// database.
 const storeLockClass = "1651470438" // "bopf"
 
-// storeLocks takes advisory locks in the order of $1 (unnest yields
-// the array in order). PostgreSQL queues
-// them fairly: a shared request waits behind an exclusive one already
-// waiting, so a count is never starved by a stream of batches.
+// storeLocks takes advisory locks in the order of $1 (unnest yields the
+// array in order). PostgreSQL queues them fairly: a shared request waits
+// behind an exclusive one already waiting, so a count is never starved
+// by a stream of batches.
 func (postgresDialect) storeLocks(exclusive bool) string {
 	f := "pg_advisory_xact_lock_shared"
 	if exclusive {
