@@ -113,7 +113,7 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 			return first, found, err
 		}
 	}
-	return keyed(ctx, db, true, opt.Idempotency, func(tx *sql.Tx, _ *batch) ([]EventResult, error) {
+	return keyed(ctx, db, alone, opt.Idempotency, func(tx *sql.Tx, _ *batch) ([]EventResult, error) {
 		return results, db.applyEvents(ctx, tx, todo, results, us)
 	})
 }

@@ -20,3 +20,23 @@ func (db *DB) Groups() int64 {
 func (db *DB) TxAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.txAlone(ctx, fn)
 }
+
+// TxCovered exposes the covered write (see writeKind).
+func (db *DB) TxCovered(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.write(ctx, covered, fn)
+}
+
+// HoldSyncs makes each later sync of the SQLite committer say so on
+// entered, then wait for release. Call it before the writes it should
+// hold, with no write under way (the channels order it before the
+// syncer's reads).
+func (db *DB) HoldSyncs() (entered <-chan struct{}, release func()) {
+	in, out := make(chan struct{}, 16), make(chan struct{})
+	sync := db.group.sync
+	db.group.sync = func() error {
+		in <- struct{}{}
+		<-out
+		return sync()
+	}
+	return in, func() { close(out) }
+}

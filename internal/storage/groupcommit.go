@@ -35,10 +35,10 @@ type committer struct {
 }
 
 type txRequest struct {
-	ctx   context.Context
-	fn    func(*sql.Tx) error
-	err   chan error
-	alone bool // commit in a transaction of its own (see do)
+	ctx  context.Context
+	fn   func(*sql.Tx) error
+	err  chan error
+	kind writeKind // alone: a transaction of its own; covered: answered before the sync (see do)
 }
 
 // maxGroup bounds a group, so the first request of a busy group waits for
@@ -71,11 +71,12 @@ var errClosed = errors.New("storage: the database is closed")
 
 // do runs fn in a write transaction shared with whatever else is queued,
 // and returns its outcome once that transaction is durable (or fn's own
-// error, having undone fn's writes). With alone, fn gets a transaction of
+// error, having undone fn's writes). An alone fn gets a transaction of
 // its own, never a savepoint: for big writes (a POS batch of thousands of
-// events) whose commit costs little next to their work.
-func (c *committer) do(ctx context.Context, alone bool, fn func(*sql.Tx) error) error {
-	r := &txRequest{ctx: ctx, fn: fn, err: make(chan error, 1), alone: alone}
+// events) whose commit costs little next to their work. A covered fn is
+// answered once its group commits, without waiting for the sync.
+func (c *committer) do(ctx context.Context, kind writeKind, fn func(*sql.Tx) error) error {
+	r := &txRequest{ctx: ctx, fn: fn, err: make(chan error, 1), kind: kind}
 	select {
 	case c.reqs <- r:
 	case <-ctx.Done():
@@ -96,7 +97,7 @@ func (c *committer) close() {
 
 func (c *committer) run() {
 	defer close(c.done)
-	if c.sync != nil {
+	if c.synced != nil {
 		syncerDone := make(chan struct{})
 		go c.syncer(syncerDone)
 		defer func() { // before done: the last groups are answered first
@@ -141,10 +142,10 @@ func (c *committer) run() {
 		group, errs = append(group[:0], first), append(errs[:0], nil)
 		var fatal error
 	more:
-		for !first.alone && fatal == nil && len(group) < c.maxGroup {
+		for first.kind != alone && fatal == nil && len(group) < c.maxGroup {
 			select {
 			case r := <-c.reqs:
-				if r.alone {
+				if r.kind == alone {
 					next = r
 					break more
 				}
@@ -162,12 +163,18 @@ func (c *committer) run() {
 		} else {
 			tx.Rollback()
 		}
-		if fatal == nil && c.sync != nil {
-			answers := make([]answer, len(group))
+		if fatal == nil && c.synced != nil {
+			answers := make([]answer, 0, len(group))
 			for i, r := range group {
-				answers[i] = answer{r, errs[i]}
+				if r.kind == covered {
+					r.err <- errs[i]
+				} else {
+					answers = append(answers, answer{r, errs[i]})
+				}
 			}
-			c.synced <- answers
+			if len(answers) > 0 {
+				c.synced <- answers
+			}
 			c.between()
 			continue
 		}

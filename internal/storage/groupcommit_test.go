@@ -1,11 +1,13 @@
 package storage_test
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/bopis/bopis/internal/storage/storagetest"
@@ -129,6 +131,63 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 		}
 		if fmt.Sprint(keys) != "[alone kept]" {
 			t.Fatalf("rows %v, want [alone kept]: a failed write left rows behind", keys)
+		}
+	})
+}
+
+// TestCoveredWriteDoesNotWaitForTheDisk: a covered write (the test
+// gateway's authorization) is answered once committed, while the durable
+// write committed before it still waits for its fsync; on PostgreSQL it
+// commits with synchronous_commit off, and an ordinary write with it on.
+func TestCoveredWriteDoesNotWaitForTheDisk(t *testing.T) {
+	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
+		insert := func(key string) func(tx *sql.Tx) error {
+			return func(tx *sql.Tx) error {
+				_, err := tx.Exec(`INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at)
+					VALUES ('test', $1, '', 'null', 0)`, key)
+				return err
+			}
+		}
+		if db.Dialect() == "postgres" {
+			setting := func(write func(context.Context, func(*sql.Tx) error) error) (s string) {
+				if err := write(ctx, func(tx *sql.Tx) error {
+					return tx.QueryRow(`SHOW synchronous_commit`).Scan(&s)
+				}); err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			if s := setting(db.TxCovered); s != "off" {
+				t.Errorf("covered write: synchronous_commit %s, want off", s)
+			}
+			if s := setting(db.Tx); s != "on" {
+				t.Errorf("durable write: synchronous_commit %s, want on", s)
+			}
+			return
+		}
+		entered, release := db.HoldSyncs()
+		durable := make(chan error, 1)
+		go func() { durable <- db.Tx(ctx, insert("durable")) }()
+		<-entered // the durable write committed; its fsync is held
+		covered := make(chan error, 1)
+		go func() { covered <- db.TxCovered(ctx, insert("covered")) }()
+		select {
+		case err := <-covered:
+			if err != nil {
+				t.Fatalf("covered write: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			release()
+			t.Fatal("the covered write still waits for an fsync after 10 s")
+		}
+		select {
+		case err := <-durable:
+			t.Fatalf("the durable write was answered (%v) before its fsync", err)
+		default:
+		}
+		release()
+		if err := <-durable; err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -26,8 +26,7 @@ type Idempotency struct {
 var ErrKeyReused = &bopis.Error{Code: bopis.EINVALID, Message: "this Idempotency-Key was already used with a different request",
 	Fields: []bopis.FieldError{{Path: "Idempotency-Key", Message: "was already used with a different request; use a new key for a new request"}}}
 
-// keyed runs write in a write transaction (of its own with alone, see
-// txAlone) and keeps write's answer under idem's key (none with idem
+// keyed runs write in a write transaction of kind and keeps write's answer under idem's key (none with idem
 // nil), inserted last, with write's batch, and returns the answer. The
 // key is taken only when the write commits: of two requests with one key
 // at once, the second's insert waits for the first (PostgreSQL; SQLite
@@ -37,10 +36,10 @@ var ErrKeyReused = &bopis.Error{Code: bopis.EINVALID, Message: "this Idempotency
 // committed finds the answer before doing any work (LookupKey). Taking
 // the key last rather than first spares every write a statement and a
 // second write of the row (ADR 0012).
-func keyed[T any](ctx context.Context, db *DB, alone bool, idem *Idempotency,
+func keyed[T any](ctx context.Context, db *DB, kind writeKind, idem *Idempotency,
 	write func(tx *sql.Tx, later *batch) (T, error)) (answer T, replayed bool, err error) {
 	var zero T
-	err = db.write(ctx, alone, func(tx *sql.Tx) error {
+	err = db.write(ctx, kind, func(tx *sql.Tx) error {
 		var later batch
 		a, err := write(tx, &later)
 		if err != nil {

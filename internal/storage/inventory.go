@@ -602,7 +602,7 @@ func (db *DB) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, id
 			return first, found, err
 		}
 	}
-	return keyed(ctx, db, false, idem, func(tx *sql.Tx, _ *batch) (*AdjustmentResult, error) {
+	return keyed(ctx, db, shared, idem, func(tx *sql.Tx, _ *batch) (*AdjustmentResult, error) {
 		if err := db.storeExists(ctx, tx, storeID); err != nil {
 			return nil, err
 		}

@@ -88,7 +88,7 @@ const reasonSlotsFull = "no pickup slot with room was left at the store"
 // that request's answer and replayed, having written nothing.
 func (db *DB) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, replayed bool, err error) {
 	t, now := db.nowMicros()
-	return keyed(ctx, db, false, p.Idempotency, func(tx *sql.Tx, later *batch) (*bopis.Order, error) {
+	return keyed(ctx, db, shared, p.Idempotency, func(tx *sql.Tx, later *batch) (*bopis.Order, error) {
 		return db.placeOrder(ctx, tx, p, t, now, later)
 	})
 }

@@ -104,3 +104,7 @@ func (postgresDialect) positional() bool { return false }
 
 func (postgresDialect) versionSet() string  { return "" }
 func (postgresDialect) versionBump() string { return "" }
+
+// asyncCommit: PostgreSQL flushes its WAL in order, so the next
+// synchronous commit of any session makes this transaction durable too.
+func (postgresDialect) asyncCommit() string { return "SET LOCAL synchronous_commit = off" }

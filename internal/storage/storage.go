@@ -122,6 +122,10 @@ type dialect interface {
 	// triggers stamp every row anyway (PostgreSQL).
 	versionSet() string
 	versionBump() string
+	// asyncCommit is a statement that lets the transaction commit
+	// without waiting for the disk (a covered write); "" where the
+	// committer does it (SQLite).
+	asyncCommit() string
 }
 
 // Open connects to the database in cfg.URL and applies any pending migrations.
@@ -226,19 +230,34 @@ func (db *DB) Close() error {
 	return errors.Join(errs...)
 }
 
+// writeKind is how a write transaction runs.
+type writeKind int
+
+const (
+	// shared: on SQLite, a share of the group commit (see committer).
+	shared writeKind = iota
+	// alone: on SQLite, a transaction of its own, which spares a big
+	// write (a POS batch, a whole-store count) a savepoint's cost.
+	alone
+	// covered: answered once committed, before it is durable; the
+	// caller's next durable write makes it durable too, since both
+	// databases make their log durable in order. Only for a write that,
+	// lost in a crash with nothing durable after it, leaves nothing
+	// wrong behind (see CreateTestPayment).
+	covered
+)
+
 // tx runs fn in one write transaction: all of it commits, or none. On
 // SQLite the transaction may be shared with other callers' (group commit,
 // see committer): fn must not call tx itself, and it sees the writes of
 // the requests before it, as it would have after their commits.
 func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return db.write(ctx, false, fn)
+	return db.write(ctx, shared, fn)
 }
 
-// txAlone is tx for big writes (POS batches, whole-store counts): on
-// SQLite fn gets a transaction of its own instead of a share of a group,
-// which spares it the savepoint a shared transaction costs.
+// txAlone is tx for big writes (POS batches, whole-store counts).
 func (db *DB) txAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return db.write(ctx, true, fn)
+	return db.write(ctx, alone, fn)
 }
 
 // exec runs one write statement as a transaction of its own: on SQLite
@@ -255,9 +274,18 @@ func (db *DB) exec(ctx context.Context, query string, args ...any) error {
 	})
 }
 
-func (db *DB) write(ctx context.Context, alone bool, fn func(tx *sql.Tx) error) error {
+func (db *DB) write(ctx context.Context, kind writeKind, fn func(tx *sql.Tx) error) error {
 	if db.group != nil {
-		return db.group.do(ctx, alone, fn)
+		return db.group.do(ctx, kind, fn)
+	}
+	if q := db.dialect.asyncCommit(); kind == covered && q != "" {
+		durable := fn
+		fn = func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+			return durable(tx)
+		}
 	}
 	for attempt := 1; ; attempt++ {
 		err := db.writeOnce(ctx, fn)
