@@ -26,8 +26,9 @@ type Idempotency struct {
 var ErrKeyReused = &bopis.Error{Code: bopis.EINVALID, Message: "this Idempotency-Key was already used with a different request",
 	Fields: []bopis.FieldError{{Path: "Idempotency-Key", Message: "was already used with a different request; use a new key for a new request"}}}
 
-// keyed runs write in a write transaction of kind and keeps write's answer under idem's key (none with idem
-// nil), inserted last, with write's batch, and returns the answer. The
+// keyed runs write in a write transaction of kind and keeps write's
+// answer under idem's key (none with idem nil), inserted last, with
+// write's batch, and returns the answer. The
 // key is taken only when the write commits: of two requests with one key
 // at once, the second's insert waits for the first (PostgreSQL; SQLite
 // has one writer), then fails, and the whole second write is undone;
