@@ -28,15 +28,15 @@ var ErrKeyReused = &bopis.Error{Code: bopis.EINVALID, Message: "this Idempotency
 
 // keyed runs write in a write transaction of kind and keeps write's
 // answer under idem's key (none with idem nil), inserted last, with
-// write's batch, and returns the answer. The
-// key is taken only when the write commits: of two requests with one key
-// at once, the second's insert waits for the first (PostgreSQL; SQLite
-// has one writer), then fails, and the whole second write is undone;
-// keyed then returns the first's answer and replayed (or, if the key was
-// used for another request, ErrKeyReused). A retry after the first
-// committed finds the answer before doing any work (LookupKey). Taking
-// the key last rather than first spares every write a statement and a
-// second write of the row (ADR 0012).
+// write's batch, and returns the answer. The key is taken only when the
+// write commits: of two requests with one key at once, the second's
+// insert waits for the first (PostgreSQL; SQLite has one writer), then
+// fails, and the whole second write is undone; keyed then returns the
+// first's answer and replayed (or, if the key was used for another
+// request, ErrKeyReused). A retry after the first committed finds the
+// answer before doing any work (LookupKey). Taking the key last rather
+// than first spares every write a statement and a second write of the
+// row (ADR 0012).
 func keyed[T any](ctx context.Context, db *DB, kind writeKind, idem *Idempotency,
 	write func(tx *sql.Tx, later *batch) (T, error)) (answer T, replayed bool, err error) {
 	var zero T
