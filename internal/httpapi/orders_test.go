@@ -134,6 +134,20 @@ func (e *env) checkInvariants(stores ...string) {
 	}
 }
 
+// booked is how many bookings store's slots hold in all.
+func (e *env) booked(store string) int {
+	e.t.Helper()
+	bookings, err := e.db.SlotBookings(context.Background(), store, 0)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	n := 0
+	for _, b := range bookings {
+		n += b
+	}
+	return n
+}
+
 func TestPlaceOrderAtAStore(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		e, front := orderEnv(t, db)
@@ -528,13 +542,8 @@ func testHolds(t *testing.T, backend string) {
 	if g := e.do("GET", "/v1/holds/"+h3.body["id"].(string), other, nil); g.status != 404 {
 		t.Errorf("other key: %d", g.status)
 	}
-	bookings, _ := db.SlotBookings(context.Background(), "mid", 0)
-	total := 0
-	for _, n := range bookings {
-		total += n
-	}
-	if total != 1 {
-		t.Errorf("slot bookings %v, want the one order's", bookings)
+	if n := e.booked("mid"); n != 1 {
+		t.Errorf("%d slot bookings, want the one order's", n)
 	}
 	e.checkInvariants("mid")
 }
@@ -609,6 +618,9 @@ func TestFlashSaleNeverOversells(t *testing.T) {
 		if levels[0].Reserved != stock || levels[0].Available != 0 {
 			t.Errorf("level %+v", levels[0])
 		}
+		if n := e.booked("hot"); n != stock {
+			t.Errorf("%d slot bookings, want one for each of the %d orders", n, stock)
+		}
 		e.checkInvariants("hot")
 	})
 }
@@ -649,6 +661,9 @@ func TestFlashSaleTwoServersOnePostgres(t *testing.T) {
 	ok, short, other := rush([]string{e1.url, e2.url}, key, clients, tries)
 	if ok != stock || short != clients*tries-stock || other != 0 {
 		t.Fatalf("%d sold, %d refused, %d other; want %d, %d, 0", ok, short, other, stock, clients*tries-stock)
+	}
+	if n := e1.booked("hot"); n != stock {
+		t.Errorf("%d slot bookings, want one for each of the %d orders", n, stock)
 	}
 	e1.checkInvariants("hot")
 }

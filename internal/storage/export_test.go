@@ -21,9 +21,9 @@ func (db *DB) TxAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.txAlone(ctx, fn)
 }
 
-// TxCovered exposes the covered write (see writeKind).
-func (db *DB) TxCovered(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return db.write(ctx, covered, fn)
+// ExecCovered exposes the covered write (see execCovered).
+func (db *DB) ExecCovered(ctx context.Context, query string, args ...any) error {
+	return db.execCovered(ctx, query, args...)
 }
 
 // HoldSyncs makes each later sync of the SQLite committer say so on

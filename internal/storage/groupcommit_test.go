@@ -1,7 +1,6 @@
 package storage_test
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -141,36 +140,46 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 // commits with synchronous_commit off, and an ordinary write with it on.
 func TestCoveredWriteDoesNotWaitForTheDisk(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		insert := func(key string) func(tx *sql.Tx) error {
+		const insert = `INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at)
+			VALUES ('test', $1, '', 'null', 0)`
+		durableInsert := func(key string) func(tx *sql.Tx) error {
 			return func(tx *sql.Tx) error {
-				_, err := tx.Exec(`INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at)
-					VALUES ('test', $1, '', 'null', 0)`, key)
+				_, err := tx.Exec(insert, key)
 				return err
 			}
 		}
 		if db.Dialect() == "postgres" {
-			setting := func(write func(context.Context, func(*sql.Tx) error) error) (s string) {
-				if err := write(ctx, func(tx *sql.Tx) error {
-					return tx.QueryRow(`SHOW synchronous_commit`).Scan(&s)
-				}); err != nil {
-					t.Fatal(err)
-				}
-				return s
+			// A statement that fails unless the session commits as want says.
+			check := func(want string) string {
+				return `DO $$ BEGIN IF current_setting('synchronous_commit') <> '` + want + `' THEN
+					RAISE EXCEPTION 'synchronous_commit is %', current_setting('synchronous_commit'); END IF; END $$`
 			}
-			if s := setting(db.TxCovered); s != "off" {
-				t.Errorf("covered write: synchronous_commit %s, want off", s)
+			if err := db.ExecCovered(ctx, check("off")); err != nil {
+				t.Errorf("covered write: %v", err)
 			}
-			if s := setting(db.Tx); s != "on" {
-				t.Errorf("durable write: synchronous_commit %s, want on", s)
+			if err := db.Tx(ctx, func(tx *sql.Tx) error {
+				_, err := tx.Exec(check("on"))
+				return err
+			}); err != nil {
+				t.Errorf("durable write: %v", err)
+			}
+			if err := db.ExecCovered(ctx, insert, "covered"); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := db.Tx(ctx, func(tx *sql.Tx) error {
+				return tx.QueryRow(`SELECT count(*) FROM idempotency_keys WHERE key = 'covered'`).Scan(&n)
+			}); err != nil || n != 1 {
+				t.Errorf("the covered insert: %d rows (%v), want 1", n, err)
 			}
 			return
 		}
 		entered, release := db.HoldSyncs()
 		durable := make(chan error, 1)
-		go func() { durable <- db.Tx(ctx, insert("durable")) }()
+		go func() { durable <- db.Tx(ctx, durableInsert("durable")) }()
 		<-entered // the durable write committed; its fsync is held
 		covered := make(chan error, 1)
-		go func() { covered <- db.TxCovered(ctx, insert("covered")) }()
+		go func() { covered <- db.ExecCovered(ctx, insert, "covered") }()
 		select {
 		case err := <-covered:
 			if err != nil {

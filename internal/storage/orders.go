@@ -232,7 +232,7 @@ func (db *DB) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAtte
 		case err != nil:
 			return a, bopis.PickupWindow{}, err
 		default:
-			w, ok, err := db.bookFirst(ctx, tx, a)
+			w, ok, err := db.bookFirst(ctx, tx, a, later)
 			if err != nil {
 				return a, w, err
 			}
@@ -260,8 +260,18 @@ func (db *DB) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAtte
 	return PickupAttempt{}, bopis.PickupWindow{}, fail
 }
 
-// bookFirst books the first of a's slots that has room.
-func (db *DB) bookFirst(ctx context.Context, tx *sql.Tx, a PickupAttempt) (bopis.PickupWindow, bool, error) {
+// bookFirst books the first of a's slots that has room. A store without
+// a slot capacity has room in every slot, so its booking cannot fail and
+// joins later if set: on PostgreSQL one round trip fewer.
+func (db *DB) bookFirst(ctx context.Context, tx *sql.Tx, a PickupAttempt, later *batch) (bopis.PickupWindow, bool, error) {
+	if a.Capacity == 0 && later != nil && len(a.Slots) > 0 {
+		w := a.Slots[0]
+		later.add(bookSlotStatement(db.dialect, `true`), a.StoreID, w.Start.Unix())
+		if q := db.dialect.versionBump(); q != "" {
+			later.add(q)
+		}
+		return w, true, nil
+	}
 	for _, w := range a.Slots {
 		ok, err := db.bookSlot(ctx, tx, a.StoreID, w.Start.Unix(), a.Capacity)
 		if err != nil || ok {
@@ -271,12 +281,18 @@ func (db *DB) bookFirst(ctx context.Context, tx *sql.Tx, a PickupAttempt) (bopis
 	return bopis.PickupWindow{}, false, nil
 }
 
+// bookSlotStatement takes one booking ($1 the store, $2 the slot's start)
+// where room holds.
+func bookSlotStatement(d dialect, room string) string {
+	return `INSERT INTO slot_bookings (store_id, slot_start, booked) VALUES ($1, $2, 1)
+		ON CONFLICT (store_id, slot_start) DO UPDATE SET booked = slot_bookings.booked + 1` + d.versionSet() + `
+		WHERE ` + room
+}
+
 // bookSlot takes one booking in a store's slot if it has room: one
 // conditional statement, so concurrent bookings never pass the capacity.
 func (db *DB) bookSlot(ctx context.Context, tx *sql.Tx, storeID string, start int64, capacity int) (bool, error) {
-	res, err := db.execTx(ctx, tx, `INSERT INTO slot_bookings (store_id, slot_start, booked) VALUES ($1, $2, 1)
-		ON CONFLICT (store_id, slot_start) DO UPDATE SET booked = slot_bookings.booked + 1`+db.dialect.versionSet()+`
-		WHERE $3 = 0 OR slot_bookings.booked < $3`, storeID, start, capacity)
+	res, err := db.execTx(ctx, tx, bookSlotStatement(db.dialect, `$3 = 0 OR slot_bookings.booked < $3`), storeID, start, capacity)
 	if err != nil {
 		return false, err
 	}

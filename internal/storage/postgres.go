@@ -6,19 +6,25 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 )
 
-// openPostgres opens a pool through pgx. Several bopis processes may share
-// the database: every rule that must hold across them is enforced in SQL.
-func openPostgres(ctx context.Context, url string, maxConns int) (*sql.DB, error) {
-	db, err := sql.Open("pgx", url)
+// openPostgres opens a pool through pgx, its sessions set with params
+// (none: the server's settings). Several bopis processes may share the
+// database: every rule that must hold across them is enforced in SQL.
+func openPostgres(ctx context.Context, url string, maxConns int, params map[string]string) (*sql.DB, error) {
+	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	for k, v := range params {
+		cfg.RuntimeParams[k] = v
+	}
+	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	if err := db.PingContext(ctx); err != nil {
@@ -105,6 +111,11 @@ func (postgresDialect) positional() bool { return false }
 func (postgresDialect) versionSet() string  { return "" }
 func (postgresDialect) versionBump() string { return "" }
 
-// asyncCommit: PostgreSQL flushes its WAL in order, so the next
-// synchronous commit of any session makes this transaction durable too.
-func (postgresDialect) asyncCommit() string { return "SET LOCAL synchronous_commit = off" }
+// coveredSession is how the sessions of the covered pool commit: without
+// waiting for the WAL flush. PostgreSQL flushes its WAL in order, so the
+// next synchronous commit of any session makes theirs durable too.
+var coveredSession = map[string]string{"synchronous_commit": "off"}
+
+// coveredConns is the size of the covered pool: its writes are single
+// statements, a fraction of a millisecond each.
+func coveredConns(maxConns int) int { return max(2, maxConns/4) }

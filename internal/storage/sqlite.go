@@ -179,6 +179,3 @@ func (sqliteDialect) positional() bool { return true }
 func (sqliteDialect) versionSet() string { return ", version = (SELECT v FROM change_seq) + 1" }
 
 func (sqliteDialect) versionBump() string { return "UPDATE change_seq SET v = v + 1" }
-
-// asyncCommit: the committer answers a covered write before its sync.
-func (sqliteDialect) asyncCommit() string { return "" }

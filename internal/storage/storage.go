@@ -65,6 +65,7 @@ type DB struct {
 	dialect dialect
 	now     func() time.Time
 	group   *committer    // SQLite: the writer's group commit; nil on PostgreSQL
+	covered *sql.DB       // PostgreSQL: the pool of covered writes (see execCovered); nil on SQLite
 	stmts   stmts         // SQLite: the writer's prepared statements
 	ckpt    *checkpointer // SQLite: copies the WAL into the database file
 
@@ -122,10 +123,6 @@ type dialect interface {
 	// triggers stamp every row anyway (PostgreSQL).
 	versionSet() string
 	versionBump() string
-	// asyncCommit is a statement that lets the transaction commit
-	// without waiting for the disk (a covered write); "" where the
-	// committer does it (SQLite).
-	asyncCommit() string
 }
 
 // Open connects to the database in cfg.URL and applies any pending migrations.
@@ -148,6 +145,12 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	db.w, db.r, db.dialect = w, newReaders(r, d.name() == "sqlite"), d
+	if d.name() == "postgres" {
+		if db.covered, err = openPostgres(ctx, cfg.URL, coveredConns(postgresConns(cfg.MaxConns)), coveredSession); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	if err := db.migrate(ctx, cfg.Logger); err != nil {
 		db.Close()
 		return nil, err
@@ -222,6 +225,9 @@ func (db *DB) Close() error {
 	if db.r.DB != db.w {
 		errs = append(errs, db.r.DB.Close())
 	}
+	if db.covered != nil {
+		errs = append(errs, db.covered.Close())
+	}
 	if db.dialect != nil && db.dialect.name() == "sqlite" {
 		_, err := db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		errs = append(errs, err)
@@ -239,11 +245,8 @@ const (
 	// alone: on SQLite, a transaction of its own, which spares a big
 	// write (a POS batch, a whole-store count) a savepoint's cost.
 	alone
-	// covered: answered once committed, before it is durable; the
-	// caller's next durable write makes it durable too, since both
-	// databases make their log durable in order. Only for a write that,
-	// lost in a crash with nothing durable after it, leaves nothing
-	// wrong behind (see CreateTestPayment).
+	// covered: on SQLite, a share of the group commit answered once
+	// the group commits, before its fsync (see execCovered).
 	covered
 )
 
@@ -274,18 +277,27 @@ func (db *DB) exec(ctx context.Context, query string, args ...any) error {
 	})
 }
 
+// execCovered is exec for a write answered once committed, before it is
+// durable: the caller's next durable write makes it durable too, since
+// both databases make their log durable in order. On PostgreSQL it runs
+// autocommitted in a session with synchronous_commit off, on SQLite in
+// the group commit, answered before the group's fsync. Only for a write
+// that, lost in a crash with nothing durable after it, leaves nothing
+// wrong behind (see CreateTestPayment, ADR 0014).
+func (db *DB) execCovered(ctx context.Context, query string, args ...any) error {
+	if db.covered != nil {
+		_, err := db.covered.ExecContext(ctx, query, args...)
+		return err
+	}
+	return db.write(ctx, covered, func(tx *sql.Tx) error {
+		_, err := db.execTx(ctx, tx, query, args...)
+		return err
+	})
+}
+
 func (db *DB) write(ctx context.Context, kind writeKind, fn func(tx *sql.Tx) error) error {
 	if db.group != nil {
 		return db.group.do(ctx, kind, fn)
-	}
-	if q := db.dialect.asyncCommit(); kind == covered && q != "" {
-		durable := fn
-		fn = func(tx *sql.Tx) error {
-			if _, err := tx.ExecContext(ctx, q); err != nil {
-				return err
-			}
-			return durable(tx)
-		}
 	}
 	for attempt := 1; ; attempt++ {
 		err := db.writeOnce(ctx, fn)
@@ -428,13 +440,19 @@ func connect(ctx context.Context, url string, maxConns int) (w, r *sql.DB, d dia
 		w, r, err = openSQLite(ctx, sqlitePath(url))
 		return w, r, sqliteDialect{}, err
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		if maxConns <= 0 {
-			maxConns = DefaultMaxConns
-		}
-		w, err = openPostgres(ctx, url, maxConns)
+		w, err = openPostgres(ctx, url, postgresConns(maxConns), nil)
 		return w, w, postgresDialect{}, err
 	}
 	return nil, nil, nil, fmt.Errorf("database URL must start with sqlite: or postgres://")
+}
+
+// postgresConns is the size of the main PostgreSQL pool asked for in
+// Config.MaxConns.
+func postgresConns(maxConns int) int {
+	if maxConns <= 0 {
+		return DefaultMaxConns
+	}
+	return maxConns
 }
 
 // sqlitePath is the file of a sqlite: URL.

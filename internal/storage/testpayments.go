@@ -15,20 +15,17 @@ var _ payment.TestStore = (*DB)(nil)
 const testPaymentColumns = `id, token, reference, amount, currency, captured, status, expires_at, created_at, updated_at`
 
 // CreateTestPayment stores a new authorization of the test gateway, with
-// the times it carries. The write is covered (see writeKind): it does not
-// wait for the disk, and the order placed with it, committed later, makes
+// the times it carries. The write is covered (see execCovered): it does
+// not wait for the disk, and the order placed with it, committed later, makes
 // it durable too. Lost in a crash before any such commit, it is an
 // authorization nobody refers to, as a real gateway's would be if bopis
 // crashed before writing its order; a gateway call must not cost an order
 // a second fsync (ADR 0014).
 func (db *DB) CreateTestPayment(ctx context.Context, p payment.TestPayment) error {
-	err := db.write(ctx, covered, func(tx *sql.Tx) error {
-		_, err := db.execTx(ctx, tx, `INSERT INTO test_payments (`+testPaymentColumns+`)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-			p.ID, p.Token, p.Reference, p.Amount.Amount, p.Amount.Currency, p.Captured, p.Status,
-			micros(p.ExpiresAt), micros(p.CreatedAt), micros(p.UpdatedAt))
-		return err
-	})
+	err := db.execCovered(ctx, `INSERT INTO test_payments (`+testPaymentColumns+`)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		p.ID, p.Token, p.Reference, p.Amount.Amount, p.Amount.Currency, p.Captured, p.Status,
+		micros(p.ExpiresAt), micros(p.CreatedAt), micros(p.UpdatedAt))
 	if _, ok := db.dialect.uniqueViolation(err); ok {
 		return bopis.Errorf(bopis.ECONFLICT, "test payment %q already exists", p.ID)
 	}
