@@ -376,18 +376,25 @@ func (db *DB) AnswerSubstitution(ctx context.Context, id string, scope OrderScop
 // action on an order does the same first, so nothing waits for the sweep.
 func (db *DB) ExpireSubstitutions(ctx context.Context) (int, error) {
 	_, now := db.nowMicros()
-	res, err := db.r.QueryContext(ctx, `SELECT DISTINCT order_id FROM order_lines WHERE answer_by <= $1 LIMIT 500`, now)
+	// Lines, not DISTINCT orders: with DISTINCT, SQLite's planner reads
+	// every line in key order rather than the few due on the index.
+	res, err := db.r.QueryContext(ctx, `SELECT order_id FROM order_lines WHERE answer_by <= $1
+		ORDER BY answer_by LIMIT 500`, now)
 	if err != nil {
 		return 0, err
 	}
 	var ids []string
+	seen := map[string]bool{}
 	for res.Next() {
 		var id string
 		if err := res.Scan(&id); err != nil {
 			res.Close()
 			return 0, err
 		}
-		ids = append(ids, id)
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
 	}
 	res.Close()
 	if err := res.Err(); err != nil {
@@ -678,8 +685,8 @@ func (w *work) family() ([]member, error) {
 	if w.o.ParentOrderID != "" {
 		root = w.o.ParentOrderID
 	}
-	res, err := w.tx.QueryContext(w.ctx, `SELECT id, status, handed_amount FROM orders WHERE id = $1 OR parent_order_id = $1
-		ORDER BY id`, root)
+	res, err := w.tx.QueryContext(w.ctx, `SELECT id, status, handed_amount FROM orders WHERE id = $1
+		OR (parent_order_id = $1 AND parent_order_id <> '') ORDER BY id`, root)
 	if err != nil {
 		return nil, err
 	}
@@ -780,7 +787,7 @@ func (db *DB) SettlePayment(ctx context.Context, s Settlement) error {
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE orders SET payment_status = $2,
 			captured_amount = CASE WHEN $2 = '`+bopis.PaymentCaptured+`' THEN handed_amount ELSE 0 END, updated_at = $3
-			WHERE parent_order_id = $1`, s.OrderID, status, now); err != nil {
+			WHERE parent_order_id = $1 AND parent_order_id <> ''`, s.OrderID, status, now); err != nil {
 			return err
 		}
 		d, _ := json.Marshal(map[string]any{"amount": s.Capture, "authorization_id": s.AuthorizationID})

@@ -150,7 +150,7 @@ func (db *DB) DueAuthorizations(ctx context.Context, margin time.Duration) ([]st
 	open := `status IN ('placed', 'accepted', 'picking', 'ready')`
 	return db.dueIDs(ctx, `SELECT id FROM orders o WHERE payment_status = $1 AND parent_order_id = ''
 		AND authorization_expires_at - $2 <= $3 AND (auth_checked IS NULL OR auth_checked <> authorization_expires_at)
-		AND (`+open+` OR EXISTS (SELECT 1 FROM orders c WHERE c.parent_order_id = o.id AND c.`+open+`))
+		AND (`+open+` OR EXISTS (SELECT 1 FROM orders c WHERE c.parent_order_id = o.id AND c.parent_order_id <> '' AND c.`+open+`))
 		ORDER BY authorization_expires_at, id`, bopis.PaymentAuthorized, margin.Microseconds(), now)
 }
 
@@ -203,7 +203,7 @@ func (db *DB) ReplaceAuthorization(ctx context.Context, id, oldID string, auth b
 			return err
 		}
 		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET payment_id = $2, authorization_expires_at = $3
-			WHERE parent_order_id = $1`, o.ID, auth.AuthorizationID, micros(auth.AuthorizationExpiresAt)); err != nil {
+			WHERE parent_order_id = $1 AND parent_order_id <> ''`, o.ID, auth.AuthorizationID, micros(auth.AuthorizationExpiresAt)); err != nil {
 			return err
 		}
 		o.Payment.AuthorizationID, o.Payment.AuthorizationExpiresAt = auth.AuthorizationID, auth.AuthorizationExpiresAt
