@@ -17,15 +17,18 @@ import (
 )
 
 // Key is the instance's secret key. Its String never shows it.
-type Key struct{ k []byte }
+type Key struct {
+	k    []byte
+	aead cipher.AEAD // sealing: made once, as each order seals its payment token
+}
 
 // Parse reads a key given as 64 hex digits or base64 of 32 bytes.
 func Parse(s string) (*Key, error) {
 	if b, err := hex.DecodeString(s); err == nil && len(b) == 32 {
-		return &Key{b}, nil
+		return newKey(b), nil
 	}
 	if b, err := base64.StdEncoding.DecodeString(s); err == nil && len(b) == 32 {
-		return &Key{b}, nil
+		return newKey(b), nil
 	}
 	return nil, errors.New("a secret key is 32 random bytes as 64 hex digits or base64 (openssl rand -hex 32)")
 }
@@ -48,16 +51,15 @@ func (k *Key) sub(purpose string) []byte {
 
 // Seal encrypts plain; Open gets it back.
 func (k *Key) Seal(plain string) string {
-	gcm := k.gcm()
-	nonce := make([]byte, gcm.NonceSize())
+	nonce := make([]byte, k.aead.NonceSize())
 	rand.Read(nonce)
-	return base64.RawStdEncoding.EncodeToString(gcm.Seal(nonce, nonce, []byte(plain), nil))
+	return base64.RawStdEncoding.EncodeToString(k.aead.Seal(nonce, nonce, []byte(plain), nil))
 }
 
 // Open decrypts what Seal sealed with the same key.
 func (k *Key) Open(sealed string) (string, error) {
 	b, err := base64.RawStdEncoding.DecodeString(sealed)
-	gcm := k.gcm()
+	gcm := k.aead
 	if err != nil || len(b) < gcm.NonceSize() {
 		return "", errors.New("not a sealed secret")
 	}
@@ -68,16 +70,16 @@ func (k *Key) Open(sealed string) (string, error) {
 	return string(plain), nil
 }
 
-func (k *Key) gcm() cipher.AEAD {
+func newKey(b []byte) *Key {
+	k := &Key{k: b}
 	block, err := aes.NewCipher(k.sub("seal"))
 	if err != nil {
 		panic(err) // 32-byte keys always work
 	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
+	if k.aead, err = cipher.NewGCM(block); err != nil {
 		panic(err)
 	}
-	return gcm
+	return k
 }
 
 // Token is the capability token for id under purpose (e.g. "order"): 26
