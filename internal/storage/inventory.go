@@ -174,13 +174,15 @@ func (s *stockTx) flush(ctx context.Context) error {
 // The override and the alert are looked up by correlated subqueries,
 // which both databases run as one index probe per key whatever their
 // statistics say; joined, a planner that believes alerts empty (a fresh
-// database) scans every open alert once per key.
+// database) scans every open alert once per key. The alert only for a
+// stored level: one is opened only with its level, and levels are never
+// deleted.
 func levelColumns(l, store, sku, threshold string) string {
 	return store + `, ` + sku + `, ` + l + `.on_hand, ` + l + `.reserved, ` + l + `.updated_at, ` + l + `.last_snapshot_at, ` + l + `.last_move_at,
 		COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = ` + store + ` AND o.sku = ` + sku + `), $1),
 		COALESCE((SELECT o.low_stock_threshold FROM store_skus o WHERE o.store_id = ` + store + ` AND o.sku = ` + sku + `), ` + threshold + `),
-		COALESCE((SELECT a.id FROM alerts a WHERE a.type = '` + AlertLowStock + `' AND a.store_id = ` + store + ` AND a.subject = ` + sku + `
-			AND a.closed_at IS NULL), 0)`
+		CASE WHEN ` + l + `.updated_at IS NULL THEN 0 ELSE COALESCE((SELECT a.id FROM alerts a WHERE a.type = '` + AlertLowStock + `'
+			AND a.store_id = ` + store + ` AND a.subject = ` + sku + ` AND a.closed_at IS NULL), 0) END`
 }
 
 // levelQuery reads the levels of the keys in table p(a, b) (%s).
