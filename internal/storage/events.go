@@ -125,44 +125,33 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 	if len(todo) == 0 {
 		return nil
 	}
-	var storeIDs, skus []string
+	var storeIDs []string
 	for i, p := range todo {
 		if i == 0 || p.e.StoreID != todo[i-1].e.StoreID {
 			storeIDs = append(storeIDs, p.e.StoreID)
 		}
-		skus = append(skus, p.e.SKU)
 	}
 	knownStores, err := db.existing(ctx, tx, `SELECT id FROM stores WHERE id `+db.dialect.inList("$1"), storeIDs)
 	if err != nil {
 		return err
 	}
-	knownSKUs, err := db.existing(ctx, tx, `SELECT sku FROM skus WHERE sku `+db.dialect.inList("$1"), skus)
-	if err != nil {
-		return err
-	}
-	live := todo[:0:0] // events of stores and SKUs that exist, still sorted
-	var keys, ids []levelKey
+	atStores := todo[:0:0] // events of stores that exist, still sorted
+	var keys []levelKey
 	var feedStores []string
 	for _, p := range todo {
-		r := &results[p.i]
-		switch {
-		case !knownStores[p.e.StoreID]:
-			r.Status, r.Error = EventRejected, "no store "+p.e.StoreID
-			continue
-		case !knownSKUs[p.e.SKU]:
-			r.Status, r.Error = EventRejected, "no SKU "+p.e.SKU
+		if !knownStores[p.e.StoreID] {
+			results[p.i].Status, results[p.i].Error = EventRejected, "no store "+p.e.StoreID
 			continue
 		}
-		if len(live) == 0 || live[len(live)-1].e.StoreID != p.e.StoreID {
+		if len(atStores) == 0 || atStores[len(atStores)-1].e.StoreID != p.e.StoreID {
 			feedStores = append(feedStores, p.e.StoreID)
 		}
 		if k := (levelKey{p.e.StoreID, p.e.SKU}); len(keys) == 0 || keys[len(keys)-1] != k {
 			keys = append(keys, k)
 		}
-		ids = append(ids, levelKey{p.e.StoreID, p.e.ID})
-		live = append(live, p)
+		atStores = append(atStores, p)
 	}
-	if len(live) == 0 {
+	if len(atStores) == 0 {
 		return nil
 	}
 	// Under the stores' locks, no count of them is under way: a count
@@ -191,6 +180,25 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 	levels, err := db.loadLevels(ctx, tx, keys, now)
 	if err != nil {
 		return err
+	}
+	// loadLevels leaves out the keys of unknown SKUs: their events are
+	// rejected, and a store that sent nothing else is not heard from.
+	live := atStores[:0:0] // events of stores and SKUs that exist, still sorted
+	var ids []levelKey
+	feedStores = feedStores[:0]
+	for _, p := range atStores {
+		if levels[levelKey{p.e.StoreID, p.e.SKU}] == nil {
+			results[p.i].Status, results[p.i].Error = EventRejected, "no SKU "+p.e.SKU
+			continue
+		}
+		if len(live) == 0 || live[len(live)-1].e.StoreID != p.e.StoreID {
+			feedStores = append(feedStores, p.e.StoreID)
+		}
+		ids = append(ids, levelKey{p.e.StoreID, p.e.ID})
+		live = append(live, p)
+	}
+	if len(live) == 0 {
+		return nil
 	}
 	s := db.stockTx(tx, now)
 	s.track(levels)
