@@ -267,29 +267,32 @@ func (db *DB) txAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // through the writer (tx), on PostgreSQL autocommitted, one round trip
 // instead of three (BEGIN, the statement, COMMIT).
 func (db *DB) exec(ctx context.Context, query string, args ...any) error {
-	if db.dialect.name() != "sqlite" {
-		_, err := db.w.ExecContext(ctx, query, args...)
-		return err
-	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := db.execTx(ctx, tx, query, args...)
-		return err
-	})
+	return db.execAs(ctx, shared, query, args...)
 }
 
 // execCovered is exec for a write answered once committed, before it is
 // durable: the caller's next durable write makes it durable too, since
 // both databases make their log durable in order. On PostgreSQL it runs
-// autocommitted in a session with synchronous_commit off, on SQLite in
-// the group commit, answered before the group's fsync. Only for a write
-// that, lost in a crash with nothing durable after it, leaves nothing
-// wrong behind (see CreateTestPayment, ADR 0014).
+// in a session with synchronous_commit off, on SQLite in the group
+// commit, answered before the group's fsync. Only for a write that, lost
+// in a crash with nothing durable after it, leaves nothing wrong behind
+// (see CreateTestPayment, ADR 0014).
 func (db *DB) execCovered(ctx context.Context, query string, args ...any) error {
-	if db.covered != nil {
-		_, err := db.covered.ExecContext(ctx, query, args...)
+	return db.execAs(ctx, covered, query, args...)
+}
+
+// execAs is exec and execCovered: on PostgreSQL autocommitted on the
+// kind's pool, on SQLite a write of that kind.
+func (db *DB) execAs(ctx context.Context, kind writeKind, query string, args ...any) error {
+	if db.dialect.name() != "sqlite" {
+		pool := db.w
+		if kind == covered {
+			pool = db.covered
+		}
+		_, err := pool.ExecContext(ctx, query, args...)
 		return err
 	}
-	return db.write(ctx, covered, func(tx *sql.Tx) error {
+	return db.write(ctx, kind, func(tx *sql.Tx) error {
 		_, err := db.execTx(ctx, tx, query, args...)
 		return err
 	})

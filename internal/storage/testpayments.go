@@ -16,8 +16,8 @@ const testPaymentColumns = `id, token, reference, amount, currency, captured, st
 
 // CreateTestPayment stores a new authorization of the test gateway, with
 // the times it carries. The write is covered (see execCovered): it does
-// not wait for the disk, and the order placed with it, committed later, makes
-// it durable too. Lost in a crash before any such commit, it is an
+// not wait for the disk, and the order placed with it, committed later,
+// makes it durable too. Lost in a crash before any such commit, it is an
 // authorization nobody refers to, as a real gateway's would be if bopis
 // crashed before writing its order; a gateway call must not cost an order
 // a second fsync (ADR 0014).
