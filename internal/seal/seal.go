@@ -59,11 +59,10 @@ func (k *Key) Seal(plain string) string {
 // Open decrypts what Seal sealed with the same key.
 func (k *Key) Open(sealed string) (string, error) {
 	b, err := base64.RawStdEncoding.DecodeString(sealed)
-	gcm := k.aead
-	if err != nil || len(b) < gcm.NonceSize() {
+	if err != nil || len(b) < k.aead.NonceSize() {
 		return "", errors.New("not a sealed secret")
 	}
-	plain, err := gcm.Open(nil, b[:gcm.NonceSize()], b[gcm.NonceSize():], nil)
+	plain, err := k.aead.Open(nil, b[:k.aead.NonceSize()], b[k.aead.NonceSize():], nil)
 	if err != nil {
 		return "", fmt.Errorf("cannot open a sealed secret: sealed under another key? (%w)", err)
 	}

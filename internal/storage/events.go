@@ -137,14 +137,14 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 	}
 	atStores := todo[:0:0] // events of stores that exist, still sorted
 	var keys []levelKey
-	var feedStores []string
+	var stores []string // the stores of atStores, locked and counted below
 	for _, p := range todo {
 		if !knownStores[p.e.StoreID] {
 			results[p.i].Status, results[p.i].Error = EventRejected, "no store "+p.e.StoreID
 			continue
 		}
 		if len(atStores) == 0 || atStores[len(atStores)-1].e.StoreID != p.e.StoreID {
-			feedStores = append(feedStores, p.e.StoreID)
+			stores = append(stores, p.e.StoreID)
 		}
 		if k := (levelKey{p.e.StoreID, p.e.SKU}); len(keys) == 0 || keys[len(keys)-1] != k {
 			keys = append(keys, k)
@@ -156,11 +156,11 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 	}
 	// Under the stores' locks, no count of them is under way: a count
 	// read now is the last before this batch commits.
-	if err := db.lockStores(ctx, tx, feedStores, false); err != nil {
+	if err := db.lockStores(ctx, tx, stores, false); err != nil {
 		return err
 	}
 	lastCount := map[string]*int64{}
-	res, err := db.queryTx(ctx, tx, `SELECT store_id, last_count_at FROM store_feeds WHERE store_id `+db.dialect.inList("$1"), jsonList(feedStores))
+	res, err := db.queryTx(ctx, tx, `SELECT store_id, last_count_at FROM store_feeds WHERE store_id `+db.dialect.inList("$1"), jsonList(stores))
 	if err != nil {
 		return err
 	}
@@ -185,7 +185,7 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 	// rejected, and a store that sent nothing else is not heard from.
 	live := atStores[:0:0] // events of stores and SKUs that exist, still sorted
 	var ids []levelKey
-	feedStores = feedStores[:0]
+	var feedStores []string // the stores of live: heard from
 	for _, p := range atStores {
 		if levels[levelKey{p.e.StoreID, p.e.SKU}] == nil {
 			results[p.i].Status, results[p.i].Error = EventRejected, "no SKU "+p.e.SKU
