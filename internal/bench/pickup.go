@@ -17,7 +17,6 @@ import (
 	"github.com/bopis/bopis/internal/demo"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // PickupConfig sizes a checkout run.
@@ -247,7 +246,7 @@ func copyLevels(ctx context.Context, url string, cfg PickupConfig) (int64, error
 	var total int64
 	now := time.Now().UnixMicro()
 	err = conn.Raw(func(dc any) error {
-		pc := dc.(*stdlib.Conn).Conn()
+		pc := dc.(interface{ Conn() *pgx.Conn }).Conn() // pgx's connection, under bopis's pipeConn
 		// A bulk load of a fresh dataset: the change-feed trigger would run
 		// PL/pgSQL once per row for nothing (the read model's first load
 		// reads every row anyway), and slows COPY several times.

@@ -40,3 +40,6 @@ func (db *DB) HoldSyncs() (entered <-chan struct{}, release func()) {
 	}
 	return in, func() { close(out) }
 }
+
+// CommitMark marks a PostgreSQL statement that carries its transaction's COMMIT.
+const CommitMark = commitMark

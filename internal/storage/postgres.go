@@ -24,7 +24,7 @@ func openPostgres(ctx context.Context, url string, maxConns int, params map[stri
 	for k, v := range params {
 		cfg.RuntimeParams[k] = v
 	}
-	db := stdlib.OpenDB(*cfg)
+	db := sql.OpenDB(pipeConnector{stdlib.GetConnector(*cfg)})
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	if err := db.PingContext(ctx); err != nil {
