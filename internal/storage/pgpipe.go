@@ -64,7 +64,9 @@ func (c *pipeConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.T
 	return pipeTx{c: c, ctx: ctx}, nil
 }
 
-func (c *pipeConn) Begin() (driver.Tx, error) { return c.BeginTx(context.Background(), driver.TxOptions{}) }
+func (c *pipeConn) Begin() (driver.Tx, error) {
+	return c.BeginTx(context.Background(), driver.TxOptions{})
+}
 
 func (c *pipeConn) IsClosed() bool { return c.Conn.Conn().IsClosed() }
 

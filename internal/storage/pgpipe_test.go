@@ -86,7 +86,7 @@ func TestPostgresTransactionsBeginWithFirstStatement(t *testing.T) {
 		if _, err := tx.Exec(`INSERT INTO t VALUES (3, 'c')`); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tx.Exec(storage.CommitMark+`INSERT INTO t VALUES (4, 'd')`); err != nil {
+		if _, err := tx.Exec(storage.CommitMark + `INSERT INTO t VALUES (4, 'd')`); err != nil {
 			t.Fatal(err)
 		}
 		if n := count(); n != 3 {
@@ -108,7 +108,7 @@ func TestPostgresTransactionsBeginWithFirstStatement(t *testing.T) {
 		if _, err := tx.Exec(`INSERT INTO t VALUES (6, 'f')`); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := tx.Exec(storage.CommitMark+`INSERT INTO t VALUES (1, 'dup'), (2, 'dup')`); err == nil {
+		if _, err := tx.Exec(storage.CommitMark + `INSERT INTO t VALUES (1, 'dup'), (2, 'dup')`); err == nil {
 			t.Fatal("a duplicate key was accepted")
 		}
 		if err := tx.Rollback(); err != nil {
@@ -130,7 +130,7 @@ func TestPostgresTransactionsBeginWithFirstStatement(t *testing.T) {
 
 	t.Run("only statement carries begin and commit", func(t *testing.T) {
 		tx := begin()
-		if _, err := tx.Exec(storage.CommitMark+`UPDATE t SET note = 'x' WHERE id = 1 OR id = 2`); err == nil {
+		if _, err := tx.Exec(storage.CommitMark + `UPDATE t SET note = 'x' WHERE id = 1 OR id = 2`); err == nil {
 			if err := tx.Commit(); err != nil {
 				t.Fatal(err)
 			}
