@@ -63,6 +63,7 @@ type OutboxEvent struct {
 // alert however many events touch it.
 func (db *DB) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, now int64) error {
 	open := rows{cols: 5}
+	open.grow(len(levels))
 	var closeIDs []string
 	byKey := map[levelKey]*level{}
 	for _, l := range levels {
@@ -87,6 +88,7 @@ func (db *DB) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, n
 		return nil
 	}
 	events := rows{cols: 5}
+	events.grow(open.len())
 	err := db.insertRows(ctx, tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)`, &open,
 		`ON CONFLICT DO NOTHING RETURNING id, store_id, subject`, func(r *sql.Rows) error {
 			var id int64

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -25,7 +26,11 @@ type rows struct {
 }
 
 func (r *rows) add(vals ...any) { r.args = append(r.args, vals...) }
-func (r *rows) len() int        { return len(r.args) / r.cols }
+
+// grow makes room for n more rows: a POS batch adds thousands, and
+// growing by appends alone copied them over and over.
+func (r *rows) grow(n int) { r.args = slices.Grow(r.args, n*r.cols) }
+func (r *rows) len() int   { return len(r.args) / r.cols }
 
 // insertRows runs `head VALUES (...), (...) tail` over every collected
 // row, in the statements chunks gives: one round trip per 500 rows

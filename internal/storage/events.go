@@ -201,6 +201,8 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 		return nil
 	}
 	s := db.stockTx(tx, now)
+	s.ledger.grow(len(live))
+	s.moves.grow(len(live))
 	s.track(levels)
 	// Asked after the locks, so a resend racing the first send sees its
 	// events once it commits.

@@ -131,6 +131,8 @@ func (s *stockTx) flush(ctx context.Context) error {
 	// fails, rather than overwrites, a level another transaction created
 	// meanwhile (see loadLevels).
 	up, added := rows{cols: 7}, rows{cols: 7}
+	up.grow(len(s.levels))
+	added.grow(len(s.levels))
 	for _, l := range s.levels {
 		switch {
 		case !l.dirty:
