@@ -27,7 +27,11 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 	dsn := sqliteDSN(path)
 	// The writer begins immediate transactions (it is the one writer); the
 	// readers begin deferred ones, which take a snapshot and never a write lock.
-	if w, err = sql.Open("sqlite", dsn+"&_txlock=immediate&_pragma=cache_size(-65536)"); err != nil {
+	wdsn := dsn + "&_txlock=immediate&_pragma=cache_size(-65536)"
+	if registerWalVFS() {
+		wdsn += "&vfs=" + walVFS // its WAL written in large writes (sqlitewal.go)
+	}
+	if w, err = sql.Open("sqlite", wdsn); err != nil {
 		return nil, nil, err
 	}
 	w.SetMaxOpenConns(1)

@@ -1,0 +1,102 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/storage"
+	"github.com/bopis/bopis/internal/storage/storagetest"
+)
+
+// The SQLite writer gathers its WAL writes (sqlitewal.go). A write it
+// answered must be in the files then, as a crash right after the answer
+// would leave them: a copy of the database and its WAL taken while bopis
+// still runs holds every answered change, large (a POS batch of many
+// WAL frames, past the gathering buffer) and small.
+func TestSQLiteAnsweredWritesAreInTheFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := storage.Open(ctx, storage.Config{URL: "sqlite:" + filepath.Join(dir, "bopis.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	const stores, skus = 20, 1000
+	var catalog []*bopis.SKU
+	for i := range skus {
+		catalog = append(catalog, storagetest.SKU(fmt.Sprintf("K%04d", i)))
+	}
+	if _, err := db.PutSKUs(ctx, catalog); err != nil {
+		t.Fatal(err)
+	}
+	for s := range stores {
+		if _, err := db.PutStore(ctx, storagetest.Store(fmt.Sprintf("s-%02d", s))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := time.Now().Add(-time.Hour)
+	for b := range 4 {
+		var evs []bopis.InventoryEvent
+		for i := range bopis.MaxEventBatch {
+			id, store, sku := fmt.Sprintf("b%d-%d", b, i), fmt.Sprintf("s-%02d", i%stores), fmt.Sprintf("K%04d", (i*7+b)%skus)
+			evs = append(evs, snap(id, store, sku, int64(i%50), at.Add(time.Duration(b*bopis.MaxEventBatch+i)*time.Microsecond)))
+		}
+		if _, _, err := db.ApplyInventoryEvents(ctx, evs, storage.BatchOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := db.Adjust(ctx, "s-03", bopis.Adjustment{SKU: "K0003", Delta: 5, Reason: "found"}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	// The files as a crash now would leave them (SQLite rebuilds -shm).
+	copyDir := t.TempDir()
+	for _, name := range []string{"bopis.db", "bopis.db-wal"} {
+		copyFile(t, filepath.Join(dir, name), filepath.Join(copyDir, name))
+	}
+	copied, err := storage.Open(ctx, storage.Config{URL: "sqlite:" + filepath.Join(copyDir, "bopis.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer copied.Close()
+	for s := range stores {
+		id := fmt.Sprintf("s-%02d", s)
+		want, err := db.Levels(ctx, id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := copied.Levels(ctx, id, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want) == 0 || !reflect.DeepEqual(got, want) {
+			t.Fatalf("store %s: the files hold %d levels, bopis answered %d: an answered write was not written", id, len(got), len(want))
+		}
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
