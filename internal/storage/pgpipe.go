@@ -122,16 +122,19 @@ func (c *pipeConn) batch(query string, args []driver.NamedValue) (b *pgx.Batch, 
 	return b, q, commit, false, nil
 }
 
-// began reads the result of a BEGIN sent with br, if one was.
-func (c *pipeConn) began(br pgx.BatchResults) error {
+// send sends b in one round trip and reads the result of the BEGIN it
+// starts with, if it does; the statement's result is the caller's to read.
+func (c *pipeConn) send(ctx context.Context, b *pgx.Batch) (pgx.BatchResults, error) {
+	br := c.Conn.Conn().SendBatch(ctx, b)
 	if c.state != txPending {
-		return nil
+		return br, nil
 	}
 	if _, err := br.Exec(); err != nil {
-		return err
+		br.Close()
+		return nil, err
 	}
 	c.state = txOpen
-	return nil
+	return br, nil
 }
 
 // committed reads the result of the COMMIT sent with br: a transaction
@@ -156,9 +159,8 @@ func (c *pipeConn) ExecContext(ctx context.Context, query string, args []driver.
 	if plain {
 		return c.Conn.ExecContext(ctx, q, args)
 	}
-	br := c.Conn.Conn().SendBatch(ctx, b)
-	if err := c.began(br); err != nil {
-		br.Close()
+	br, err := c.send(ctx, b)
+	if err != nil {
 		return nil, err
 	}
 	tag, err := br.Exec()
@@ -185,9 +187,8 @@ func (c *pipeConn) QueryContext(ctx context.Context, query string, args []driver
 	if commit {
 		return nil, errors.New("storage: only an Exec may carry its transaction's commit")
 	}
-	br := c.Conn.Conn().SendBatch(ctx, b)
-	if err := c.began(br); err != nil {
-		br.Close()
+	br, err := c.send(ctx, b)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := br.Query()
