@@ -58,13 +58,17 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 // synchronous(FULL): a commit that answered is on disk (the group-commit
 // writer turns it to NORMAL and fsyncs the WAL itself, see committer).
 // temp_store(2): +5% on a 5,000-event POS batch, measured (BENCHMARKS.md).
-// wal_autocheckpoint(10000): past a 40 MB WAL the writer checkpoints after
-// its commit, so that the next write can start the WAL over (+14% on a POS
-// batch against SQLite's default of 4 MB); the checkpointer has copied
-// most of it by then (see checkpointer).
+// wal_autocheckpoint(30000): past a 120 MB WAL the writer checkpoints
+// after its commit, so that the next write can start the WAL over; the
+// checkpointer has copied most of it by then (see checkpointer). 10,000
+// pages (40 MB) was +14% on a POS batch against SQLite's default of 4 MB;
+// once the WAL's writes were gathered (sqlitewal.go) a 5,000-event batch
+// passed 10,000 frames by itself and the writer checkpointed after nearly
+// every one: 30,000 was another +8-13% (BENCHMARKS.md). The WAL file
+// keeps the size it reached, up to ~120 MB.
 func sqliteDSN(path string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
-		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(10000)"
+		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(30000)"
 }
 
 // checkpointer copies committed WAL frames into the database file every
