@@ -38,10 +38,10 @@ func (c pipeConnector) Connect(ctx context.Context) (driver.Conn, error) {
 
 // Where a pipeConn's transaction is.
 const (
-	txNone      = iota // no transaction, or one begun by pgx itself
-	txPending          // begun for database/sql; BEGIN not sent yet
-	txOpen             // BEGIN sent
-	txCommitted        // committed with its last statement
+	txNone    = iota // no transaction, or one begun by pgx itself
+	txPending        // begun for database/sql; BEGIN not sent yet
+	txOpen           // BEGIN sent
+	txEnded          // ended with its last statement (committed, or rolled back if it had failed)
 )
 
 // pipeConn is pgx's database/sql connection, whose transactions of the
@@ -97,15 +97,15 @@ func (c *pipeConn) sendBegin(ctx context.Context) error {
 var errAfterCommit = errors.New("storage: a statement after its transaction's commit")
 
 // batch queues query between a pending BEGIN and, if query is marked,
-// the COMMIT; plain reports there is neither, for pgx to run it alone.
-func (c *pipeConn) batch(query string, args []driver.NamedValue) (b *pgx.Batch, q string, commit, plain bool, err error) {
+// the COMMIT. With neither, b is nil: pgx runs q alone.
+func (c *pipeConn) batch(query string, args []driver.NamedValue) (b *pgx.Batch, q string, commit bool, err error) {
 	q, commit = strings.CutPrefix(query, commitMark)
 	commit = commit && c.state != txNone
-	if c.state == txCommitted {
-		return nil, q, false, false, errAfterCommit
+	if c.state == txEnded {
+		return nil, q, false, errAfterCommit
 	}
 	if c.state != txPending && !commit {
-		return nil, q, false, true, nil
+		return nil, q, false, nil
 	}
 	b = &pgx.Batch{}
 	if c.state == txPending {
@@ -119,7 +119,7 @@ func (c *pipeConn) batch(query string, args []driver.NamedValue) (b *pgx.Batch, 
 	if commit {
 		b.Queue("commit")
 	}
-	return b, q, commit, false, nil
+	return b, q, commit, nil
 }
 
 // send sends b in one round trip and reads the result of the BEGIN it
@@ -144,7 +144,7 @@ func (c *pipeConn) committed(br pgx.BatchResults) error {
 	if err != nil {
 		return err
 	}
-	c.state = txCommitted
+	c.state = txEnded
 	if tag.String() == "ROLLBACK" {
 		return pgx.ErrTxCommitRollback
 	}
@@ -152,11 +152,11 @@ func (c *pipeConn) committed(br pgx.BatchResults) error {
 }
 
 func (c *pipeConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	b, q, commit, plain, err := c.batch(query, args)
-	if err != nil {
+	b, q, commit, err := c.batch(query, args)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if plain {
+	case b == nil:
 		return c.Conn.ExecContext(ctx, q, args)
 	}
 	br, err := c.send(ctx, b)
@@ -177,11 +177,11 @@ func (c *pipeConn) ExecContext(ctx context.Context, query string, args []driver.
 }
 
 func (c *pipeConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	b, q, commit, plain, err := c.batch(query, args)
-	if err != nil {
+	b, q, commit, err := c.batch(query, args)
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if plain {
+	case b == nil:
 		return c.Conn.QueryContext(ctx, q, args)
 	}
 	if commit {
@@ -194,7 +194,7 @@ func (c *pipeConn) QueryContext(ctx context.Context, query string, args []driver
 	rows, err := br.Query()
 	if err == nil {
 		// The first row now, as pgx's own Rows do: its error belongs to the query.
-		r := &pipeRows{br: br, rows: rows, m: c.Conn.Conn().TypeMap()}
+		r := &pipeRows{br: br, rows: rows, m: c.Conn.Conn().TypeMap(), ahead: true}
 		r.more = rows.Next()
 		if err = rows.Err(); err == nil {
 			return r, nil
@@ -206,7 +206,8 @@ func (c *pipeConn) QueryContext(ctx context.Context, query string, args []driver
 }
 
 // pipeTx ends a pipeConn's transaction: with nothing sent, nothing to
-// end; committed with its last statement, nothing left to send.
+// end; ended with its last statement, nothing left to send (a failed
+// COMMIT was that statement's error).
 type pipeTx struct {
 	c   *pipeConn
 	ctx context.Context
@@ -219,13 +220,7 @@ func (t pipeTx) Rollback() error { return t.end("rollback") }
 func (t pipeTx) end(verb string) error {
 	state := t.c.state
 	t.c.state = txNone
-	switch state {
-	case txPending, txNone:
-		return nil
-	case txCommitted:
-		if verb == "rollback" {
-			return errors.New("storage: rollback of a transaction already committed")
-		}
+	if state != txOpen {
 		return nil
 	}
 	tag, err := t.c.Conn.Conn().Exec(t.ctx, verb)
@@ -241,8 +236,8 @@ type pipeRows struct {
 	br    pgx.BatchResults
 	rows  pgx.Rows
 	m     *pgtype.Map
-	more  bool // the first row, read ahead
-	ahead bool // more not handed out yet
+	more  bool // whether the query has a first row, read ahead
+	ahead bool // that first row not handed out yet
 	conv  []func([]byte) (driver.Value, error)
 	cols  []string
 }
@@ -270,7 +265,6 @@ func (r *pipeRows) Next(dest []driver.Value) error {
 		for _, fd := range r.rows.FieldDescriptions() {
 			r.conv = append(r.conv, valueOf(r.m, fd))
 		}
-		r.ahead = true
 	}
 	more := r.more
 	if r.ahead {

@@ -56,13 +56,13 @@ type walRegistry struct {
 	once    sync.Once
 	ok      bool
 	mu      sync.Mutex
-	unix    uintptr              // SQLite's unix VFS
-	walMeth map[uintptr]uintptr  // own io methods -> the WAL's wrapped copy
-	dbMeth  map[uintptr]uintptr  // own io methods -> the database file's wrapped copy
-	wal     map[uintptr]*walFile // open WAL files by sqlite3_file
-	walPath map[string]*walFile  // and by path
-	dbPath  map[uintptr]string   // database files by sqlite3_file: their path
-	dbOwn   map[uintptr]uintptr  // database files: their own io methods
+	unix    uintptr             // SQLite's unix VFS
+	walMeth map[uintptr]uintptr // own io methods -> the WAL's wrapped copy
+	dbMeth  map[uintptr]uintptr // own io methods -> the database file's wrapped copy
+	wal     sync.Map            // open WAL files by sqlite3_file (uintptr → *walFile): read on every write, without s.mu
+	walPath map[string]*walFile // and by path
+	dbPath  map[uintptr]string  // database files by sqlite3_file: their path
+	dbOwn   map[uintptr]uintptr // database files: their own io methods
 }
 
 var walVFSState walRegistry
@@ -78,7 +78,7 @@ func registerWalVFS() bool {
 			return
 		}
 		s.walMeth, s.dbMeth = map[uintptr]uintptr{}, map[uintptr]uintptr{}
-		s.wal, s.walPath = map[uintptr]*walFile{}, map[string]*walFile{}
+		s.walPath = map[string]*walFile{}
 		s.dbPath, s.dbOwn = map[uintptr]string{}, map[uintptr]uintptr{}
 		size := unsafe.Sizeof(sqlite3.Tsqlite3_vfs{})
 		v := libc.Xcalloc(tls, 1, uint64(size))
@@ -119,7 +119,8 @@ func walOpen(tls *libc.TLS, pVfs, zName, pFile uintptr, flags int32, pOutFlags u
 		}
 		f := &walFile{file: pFile, methods: own, path: path, buf: buf}
 		s.mu.Lock()
-		s.wal[pFile], s.walPath[path] = f, f
+		s.wal.Store(pFile, f)
+		s.walPath[path] = f
 		(*sqlite3.Tsqlite3_file)(cptr(pFile)).FpMethods = s.wrapped(tls, s.walMeth, own, wrapWAL)
 		s.mu.Unlock()
 	case flags&sqlite3.SQLITE_OPEN_MAIN_DB != 0:
@@ -163,10 +164,8 @@ func wrapDB(m *sqlite3.Tsqlite3_io_methods) {
 }
 
 func walOf(pFile uintptr) *walFile {
-	s := &walVFSState
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.wal[pFile]
+	f, _ := walVFSState.wal.Load(pFile)
+	return f.(*walFile)
 }
 
 // flush writes what f gathered. Called with f.mu held.
@@ -211,7 +210,7 @@ func walWrite(tls *libc.TLS, pFile, pBuf uintptr, amt int32, off int64) int32 {
 		}
 	}
 	data := unsafe.Slice((*byte)(cptr(pBuf)), amt)
-	if int(amt) > maxWrite {
+	if int(amt) > walBufferSize {
 		return cCall[func(*libc.TLS, uintptr, uintptr, int32, int64) int32](f.own().FxWrite)(tls, pFile, pBuf, amt, off)
 	}
 	if f.n == 0 {
@@ -275,9 +274,9 @@ func walClose(tls *libc.TLS, pFile uintptr) int32 {
 	rc := flushed(tls, pFile, func(m *sqlite3.Tsqlite3_io_methods) int32 {
 		return cCall[func(*libc.TLS, uintptr) int32](m.FxClose)(tls, pFile)
 	})
+	f := walOf(pFile)
+	s.wal.Delete(pFile)
 	s.mu.Lock()
-	f := s.wal[pFile]
-	delete(s.wal, pFile)
 	if s.walPath[f.path] == f {
 		delete(s.walPath, f.path)
 	}
