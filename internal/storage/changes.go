@@ -26,6 +26,21 @@ type ChangeSink interface {
 	Apply()
 }
 
+// insertVersion is, where bopis stamps versions itself (SQLite), the
+// version the rows of an INSERT take, in a column of their own: the
+// change counter plus one, as versionSet gives an UPDATE's, and
+// bumpVersions must follow too. ok is false where triggers stamp every
+// row (PostgreSQL). A parameter, not a subquery in each row: SQLite
+// compiles a multi-row VALUES holding subqueries row by row, and that
+// cost more than the trigger it spares.
+func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx) (v int64, ok bool, err error) {
+	if db.dialect.versionBump() == "" {
+		return 0, false, nil
+	}
+	err = db.queryRowTx(ctx, tx, db.dialect.changeHorizon()).Scan(&v)
+	return v, err == nil, err
+}
+
 // bumpVersions ends a statement whose SET carried dialect.versionSet:
 // the change counter moves up to the version its rows got, so rows
 // written later get a higher one (SQLite; nothing on PostgreSQL).
