@@ -294,12 +294,6 @@ func jsonList(items []string) string {
 	return string(b)
 }
 
-// jsonText is v as JSON text, a parameter for dialect.jsonPairs.
-func jsonText(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
 // nullable turns a stored time that may be absent into a parameter.
 func nullable(p *int64) any {
 	if p == nil {

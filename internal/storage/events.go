@@ -209,7 +209,7 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 	seen := map[levelKey]bool{}
 	// A correlated probe per id, not a join, for the reason given at levelQuery.
 	res, err = db.queryTx(ctx, tx, `SELECT p.a, p.b FROM `+db.dialect.jsonPairs("$1")+` p
-		WHERE (SELECT 1 FROM inventory_events e WHERE e.store_id = p.a AND e.origin = '`+originPOS+`' AND e.id = p.b) = 1`, jsonPairs(ids))
+		WHERE (SELECT 1 FROM inventory_events e WHERE e.store_id = p.a AND e.origin = '`+originPOS+`' AND e.id = p.b) = 1`, db.dialect.encodePairs(ids))
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,12 @@
 package storage
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -41,13 +43,56 @@ const (
 // levelKey names one store's stock of one SKU.
 type levelKey struct{ store, sku string }
 
-// jsonPairs encodes keys for a dialect.jsonPairs parameter.
-func jsonPairs(keys []levelKey) string {
+// groupedPairs encodes keys for SQLite's dialect.jsonPairs: an object
+// of each store's list, {"store": ["sku", …], …}, stores in the order
+// they first come. A table of pairs is then two nested scans that need
+// no JSON path looked up per column read: SQLite reads a column of a
+// subquery again at each place a statement names it, and pairs as
+// [["store", "sku"], …] cost a path lookup each time (loadLevels spent
+// a third of its time in them; a POS batch +6-8%).
+func groupedPairs(keys []levelKey) string {
+	type group struct {
+		store string
+		items []string
+	}
+	var groups []group
+	at := map[string]int{}
+	for _, k := range keys {
+		i, ok := at[k.store]
+		if !ok {
+			i = len(groups)
+			at[k.store] = i
+			groups = append(groups, group{store: k.store})
+		}
+		groups[i].items = append(groups[i].items, k.sku)
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, g := range groups {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		store, _ := json.Marshal(g.store)
+		items, _ := json.Marshal(g.items)
+		b.Write(store)
+		b.WriteByte(':')
+		b.Write(items)
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// arrayPairs encodes keys for PostgreSQL's dialect.jsonPairs, as
+// [["store", "sku"], …]: one set-returning function, whose row estimate
+// keeps the plans probing indexes (the grouped form's two nested ones
+// made the planner expect 10,000 rows: a POS batch -10-25%).
+func arrayPairs(keys []levelKey) string {
 	pairs := make([][2]string, len(keys))
 	for i, k := range keys {
 		pairs[i] = [2]string{k.store, k.sku}
 	}
-	return jsonText(pairs)
+	b, _ := json.Marshal(pairs)
+	return string(b)
 }
 
 // level is one store's stock of a SKU, loaded for change inside a write
@@ -294,7 +339,7 @@ func scanLevels(res *sql.Rows, n int, now int64) (map[levelKey]*level, error) {
 func (db *DB) keysTable(keys []levelKey, first int) (string, []any) {
 	p1, p2 := "$"+strconv.Itoa(first), "$"+strconv.Itoa(first+1)
 	if len(keys) == 0 || !oneStore(keys) {
-		return db.dialect.jsonPairs(p1), []any{jsonPairs(keys)}
+		return db.dialect.jsonPairs(p1), []any{db.dialect.encodePairs(keys)}
 	}
 	skus := make([]string, len(keys))
 	for i, k := range keys {

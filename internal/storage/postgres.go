@@ -106,6 +106,8 @@ func (postgresDialect) jsonPairs(param string) string {
 	return "(SELECT p.v->>0 AS a, p.v->>1 AS b FROM jsonb_array_elements(" + param + "::jsonb) AS p(v))"
 }
 
+func (postgresDialect) encodePairs(keys []levelKey) string { return arrayPairs(keys) }
+
 func (postgresDialect) positional() bool { return false }
 
 func (postgresDialect) versionSet() string  { return "" }

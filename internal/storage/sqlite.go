@@ -175,8 +175,10 @@ func (sqliteDialect) snapshotTx() *sql.TxOptions { return nil }
 func (sqliteDialect) changeHorizon() string { return "SELECT v + 1 FROM change_seq" }
 
 func (sqliteDialect) jsonPairs(param string) string {
-	return "(SELECT json_extract(value, '$[0]') AS a, json_extract(value, '$[1]') AS b FROM json_each(" + param + "))"
+	return "(SELECT s.key AS a, k.value AS b FROM json_each(" + param + ") s, json_each(s.value) k)"
 }
+
+func (sqliteDialect) encodePairs(keys []levelKey) string { return groupedPairs(keys) }
 
 func (sqliteDialect) positional() bool { return true }
 

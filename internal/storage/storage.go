@@ -106,8 +106,10 @@ type dialect interface {
 	// list, which costs O(n²) over the thousands of one bulk insert.
 	positional() bool
 	// jsonPairs is a table expression with two text columns a and b
-	// holding the pairs of the JSON array of two-element arrays in param.
+	// holding the pairs in param, encoded by encodePairs (each dialect
+	// has the form its engine reads fastest).
 	jsonPairs(param string) string
+	encodePairs(keys []levelKey) string
 	// lockRows is the clause that locks the rows of table a SELECT reads
 	// until the transaction ends. SQLite needs none: its one writer
 	// already excludes every other write.
