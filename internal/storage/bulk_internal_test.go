@@ -1,6 +1,12 @@
 package storage
 
-import "testing"
+import (
+	"cmp"
+	"database/sql"
+	"slices"
+	"strings"
+	"testing"
+)
 
 // Every statement of a SQLite insert is kept prepared, so the sizes chunks
 // cuts an insert into must cover its rows exactly and stay few, whatever
@@ -24,6 +30,49 @@ func TestChunksCoverEveryRowInFewSizes(t *testing.T) {
 		}
 		if d.name() == "sqlite" && len(sizes) > 21 {
 			t.Fatalf("sqlite: %d statement sizes, want at most 21", len(sizes))
+		}
+	}
+}
+
+// Keys sent as pairs come back from SQLite's table of pairs as they went
+// in, however their stores are ordered and whatever their ids hold.
+func TestSQLiteReadsEveryPairBack(t *testing.T) {
+	conn, err := sql.Open("sqlite", ":memory:")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	d := sqliteDialect{}
+	for _, keys := range [][]levelKey{
+		nil,
+		{{"s-1", "K1"}},
+		{{"s-1", "K1"}, {"s-1", "K2"}, {"s-2", "K1"}},
+		{{"s-2", "K9"}, {"s-1", "K1"}, {"s-2", "K1"}, {"s-1", "K1"}},
+		{{`quote"store`, `back\slash`}, {"tab\tstore", "ünïcode"}, {"<&>", ""}},
+	} {
+		res, err := conn.Query(`SELECT a, b FROM `+d.jsonPairs("$1"), d.encodePairs(keys))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []levelKey
+		for res.Next() {
+			var k levelKey
+			if err := res.Scan(&k.store, &k.sku); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, k)
+		}
+		if err := res.Err(); err != nil {
+			t.Fatal(err)
+		}
+		want := slices.Clone(keys)
+		for _, l := range [][]levelKey{got, want} {
+			slices.SortFunc(l, func(a, b levelKey) int {
+				return cmp.Or(strings.Compare(a.store, b.store), strings.Compare(a.sku, b.sku))
+			})
+		}
+		if !slices.Equal(got, want) {
+			t.Fatalf("sent %q, read back %q", keys, got)
 		}
 	}
 }
