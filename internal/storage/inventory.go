@@ -45,8 +45,8 @@ const (
 type levelKey struct{ store, sku string }
 
 // groupedPairs encodes keys for SQLite's dialect.jsonPairs: an object
-// of each store's list, {"store": ["sku", …], …}, stores in the order
-// they first come. A table of pairs is then two nested scans that need
+// of each store's list, {"store": ["sku", …], …}, stores sorted (keys
+// of one store stay in their order). A table of pairs is then two nested scans that need
 // no JSON path looked up per column read: SQLite reads a column of a
 // subquery again at each place a statement names it, and pairs as
 // [["store", "sku"], …] cost a path lookup each time (loadLevels spent

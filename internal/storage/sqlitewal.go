@@ -209,10 +209,10 @@ func walWrite(tls *libc.TLS, pFile, pBuf uintptr, amt int32, off int64) int32 {
 			return rc
 		}
 	}
-	data := unsafe.Slice((*byte)(cptr(pBuf)), amt)
 	if int(amt) > walBufferSize {
 		return cCall[func(*libc.TLS, uintptr, uintptr, int32, int64) int32](f.own().FxWrite)(tls, pFile, pBuf, amt, off)
 	}
+	data := unsafe.Slice((*byte)(cptr(pBuf)), amt)
 	if f.n == 0 {
 		f.off = off
 	}
