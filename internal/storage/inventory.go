@@ -46,11 +46,11 @@ type levelKey struct{ store, sku string }
 
 // groupedPairs encodes keys for SQLite's dialect.jsonPairs: an object
 // of each store's list, {"store": ["sku", …], …}, stores sorted (keys
-// of one store stay in their order). A table of pairs is then two nested scans that need
-// no JSON path looked up per column read: SQLite reads a column of a
-// subquery again at each place a statement names it, and pairs as
-// [["store", "sku"], …] cost a path lookup each time (loadLevels spent
-// a third of its time in them; a POS batch +6-8%).
+// of one store stay in their order). A table of pairs is then two
+// nested scans that need no JSON path looked up per column read: SQLite
+// reads a column of a subquery again at each place a statement names
+// it, and pairs as [["store", "sku"], …] cost a path lookup each time
+// (loadLevels spent a third of its time in them; a POS batch +6-8%).
 func groupedPairs(keys []levelKey) string {
 	byStore := func(a, b levelKey) int { return strings.Compare(a.store, b.store) }
 	if !slices.IsSortedFunc(keys, byStore) {

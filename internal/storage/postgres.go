@@ -38,7 +38,7 @@ func openPostgres(ctx context.Context, url string, maxConns int, params map[stri
 // once, so the backend keeps up to 8 MiB of freed memory rather than
 // handing it back to the kernel after every statement (see ADR 0017).
 func keepFreedMemory(ctx context.Context, conn *pgx.Conn) error {
-	_, err := conn.Exec(ctx, `SELECT length(repeat('x', 4194304))`)
+	_, err := conn.Exec(ctx, `SELECT length(repeat('x', 4 * 1024 * 1024))`)
 	return err
 }
 
