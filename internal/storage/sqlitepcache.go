@@ -45,11 +45,14 @@ func tamePageCache() {
 	defer tls.Close()
 	methods := libc.Xcalloc(tls, 1, uint64(unsafe.Sizeof(sqlite3.Tsqlite3_pcache_methods2{})))
 	va := libc.Xmalloc(tls, 8)
+	defer libc.Xfree(tls, va)
+	defer libc.Xfree(tls, methods) // SQLite copies the methods
 	if methods == 0 || va == 0 {
 		return
 	}
-	defer libc.Xfree(tls, va)
-	defer libc.Xfree(tls, methods) // SQLite copies the methods
+	// The cache got here is pcache1, SQLite's default: nothing bopis
+	// imports installs another before this package loads (one installed
+	// later replaces these methods whole, this wrapper with them).
 	if sqlite3.Xsqlite3_config(tls, sqlite3.SQLITE_CONFIG_GETPCACHE2, libc.VaList(va, methods)) != sqlite3.SQLITE_OK {
 		return
 	}

@@ -13,13 +13,14 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
-// The wrapped page cache lowers its bound after b-tree splits
-// (sqlitepcache.go). The bound must still cover every page cached, or
-// pages past the end of the database would survive a rollback and be
-// read back stale when their numbers are used again: the database would
-// be corrupt. Random keys split pages all over an index, savepoints
-// rolled back shrink the database under the cached pages, and the file
-// must stay sound and hold exactly what was committed.
+// SQLite on the wrapped page cache (sqlitepcache.go), end to end:
+// random keys split pages all over an index, so pages are parked and
+// moved on, and savepoints rolled back shrink the database under the
+// cached pages, so pages past the end are dropped; the file must stay
+// sound and hold exactly what was committed. (What the bound must cover
+// is checked step by step in TestSQLitePageCacheRekeyKeepsTheBound: a
+// single writer reinitializes a page it allocates again, so a page
+// wrongly kept past the end does not show here.)
 func TestSQLitePageCacheBoundAfterSplits(t *testing.T) {
 	if pcacheState.methods.FxRekey == 0 {
 		t.Fatal("the page cache's Rekey is not wrapped")
