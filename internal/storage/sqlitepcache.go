@@ -18,8 +18,9 @@ import (
 // that number and never lowers it when the page moves on, so at the end
 // of every such transaction, where SQLite drops the cached pages past
 // the end of the database, pcache1 finds the bound past the end and
-// walks every page it holds: with the writer's 64 MiB cache, ~16,000
-// page headers per commit, 8% of the writer's time placing orders.
+// walks every page it holds: with a 64 MiB cache, ~16,000 page headers
+// per commit, 8% of the writer's time placing orders, and more the
+// bigger the cache (so the writer's stayed small until this; ADR 0010).
 //
 // The cache is SQLite's own; only its Rekey is wrapped: parking a page
 // there leaves the bound where it was, and the page moving on raises it
