@@ -72,8 +72,12 @@ func pcacheRekey(tls *libc.TLS, p, page uintptr, oldKey, newKey uint32) {
 	c := (*sqlite3.TPCache1)(cptr(p))
 	bound := c.FiMaxKey
 	cCall[func(*libc.TLS, uintptr, uintptr, uint32, uint32)](pcacheState.rekey)(tls, p, page, oldKey, newKey)
-	if parking := uint32(1<<30)/uint32(c.FszPage) + 1; newKey == parking && bound < parking {
+	if parking := pendingBytePage(c.FszPage); newKey == parking && bound < parking {
 		c.FiMaxKey = bound
 		pcacheState.eased.Add(1)
 	}
 }
+
+// pendingBytePage is the number of the page holding byte 1 GiB (SQLite's
+// pending byte) for pages of pageSize bytes: where balance_nonroot parks.
+func pendingBytePage(pageSize int32) uint32 { return uint32(1<<30)/uint32(pageSize) + 1 }

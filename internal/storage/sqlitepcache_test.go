@@ -60,12 +60,14 @@ func TestSQLitePageCacheBoundAfterSplits(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			undo := sp%2 == 1
-			if _, err := tx.Exec(map[bool]string{true: "ROLLBACK TO s; RELEASE s", false: "RELEASE s"}[undo]); err != nil {
-				t.Fatal(err)
-			}
-			if !undo {
+			end := "RELEASE s"
+			if sp%2 == 1 {
+				end = "ROLLBACK TO s; RELEASE s"
+			} else {
 				want += 150
+			}
+			if _, err := tx.Exec(end); err != nil {
+				t.Fatal(err)
 			}
 		}
 		if err := tx.Commit(); err != nil {
@@ -115,7 +117,7 @@ func TestSQLitePageCacheRekeyKeepsTheBound(t *testing.T) {
 	defer destroy(tls, p)
 	size(tls, p, 100)
 	c := (*sqlite3.TPCache1)(cptr(p))
-	const parking = 1<<30/4096 + 1
+	parking := pendingBytePage(4096)
 	pages := map[uint32]uintptr{}
 	for k := uint32(1); k <= 10; k++ {
 		pages[k] = fetch(tls, p, k, 2)
