@@ -50,6 +50,10 @@ type Config struct {
 	// connections queueing on the same rows and cores only slow each
 	// other down; SQLite has one writer and a read pool of its own.
 	MaxConns int
+
+	// migrateTo stops the migrations at this version (all if 0): tests
+	// of a migration write data as the schema was before it.
+	migrateTo int64
 }
 
 // DefaultMaxConns is the PostgreSQL pool size of a process. Measured on
@@ -153,7 +157,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 			return nil, err
 		}
 	}
-	if err := db.migrate(ctx, cfg.Logger); err != nil {
+	if err := db.migrate(ctx, cfg.Logger, cfg.migrateTo); err != nil {
 		db.Close()
 		return nil, err
 	}
@@ -176,8 +180,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	return db, nil
 }
 
-// migrate applies the dialect's embedded migrations; re-running is a no-op.
-func (db *DB) migrate(ctx context.Context, logger *slog.Logger) error {
+// migrate applies the dialect's embedded migrations, up to version to if
+// it is not 0; re-running is a no-op.
+func (db *DB) migrate(ctx context.Context, logger *slog.Logger, to int64) error {
 	fsys, err := fs.Sub(migrations, "migrations/"+db.dialect.name())
 	if err != nil {
 		return err
@@ -190,7 +195,12 @@ func (db *DB) migrate(ctx context.Context, logger *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	results, err := p.Up(ctx)
+	var results []*goose.MigrationResult
+	if to > 0 {
+		results, err = p.UpTo(ctx, to)
+	} else {
+		results, err = p.Up(ctx)
+	}
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}

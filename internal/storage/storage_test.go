@@ -334,3 +334,77 @@ func TestMigrationsRerunAreNoOp(t *testing.T) {
 		})
 	}
 }
+
+// Migration 00013 rebuilds SQLite's orders and order lines (and drops two
+// foreign keys on PostgreSQL): an order placed before it is still whole
+// after it, its reservations still release, and new orders place.
+func TestOrdersKeptAcrossMigration13(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			cfg := storage.Config{URL: storagetest.URL(t, backend)}
+			old, err := storage.Open(ctx, storage.MigratedTo(cfg, 12))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := old.PutSKUs(ctx, []*bopis.SKU{storagetest.SKU("A"), storagetest.SKU("B")}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := old.PutStore(ctx, storagetest.Store("s-1")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := old.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 5}}); err != nil {
+				t.Fatal(err)
+			}
+			placeTwoLines(t, old, "o-before")
+			old.Close()
+
+			db, err := storage.Open(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			o, err := db.GetOrder(ctx, "o-before", storage.OrderScope{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o.StoreID != "s-1" || len(o.Lines) != 2 || o.Lines[0].SKU != "A" || o.Lines[1].Quantity != 2 {
+				t.Fatalf("order after the migration: store %q, lines %+v", o.StoreID, o.Lines)
+			}
+			if _, err := db.Cancel(ctx, "o-before", storage.OrderScope{}, "customer asked"); err != nil {
+				t.Fatal(err)
+			}
+			placeTwoLines(t, db, "o-after")
+			levels, err := db.Levels(ctx, "s-1", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int64{}
+			for _, l := range levels {
+				got[l.SKU] = l.Reserved
+			}
+			if want := map[string]int64{"A": 1, "B": 2}; !reflect.DeepEqual(got, want) {
+				t.Fatalf("reserved after cancelling the old order and placing a new one: %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// placeTwoLines places order id at store s-1: one A and two B for pickup.
+func placeTwoLines(t *testing.T, db *storage.DB, id string) {
+	t.Helper()
+	slot := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
+	o := bopis.Order{ID: id, Method: bopis.PickupInStore, PickupCode: "123456",
+		Customer: bopis.Customer{Name: "Ann", Email: "ann@example.com"},
+		Payment: bopis.Payment{Gateway: "test", AuthorizationID: "pay-" + id, Status: bopis.PaymentAuthorized,
+			Capture: bopis.CaptureAtPickup, Authorized: bopis.Money{Amount: 3000, Currency: "USD"},
+			Captured: bopis.Money{Currency: "USD"}, AuthorizationExpiresAt: time.Now().Add(7 * 24 * time.Hour)},
+		Lines: []bopis.OrderLine{
+			{ID: "l1", SKU: "A", Quantity: 1, UnitPrice: bopis.Money{Amount: 1000, Currency: "USD"}, Fulfillment: bopis.FulfillPickup},
+			{ID: "l2", SKU: "B", Quantity: 2, UnitPrice: bopis.Money{Amount: 1000, Currency: "USD"}, Fulfillment: bopis.FulfillPickup},
+		}}
+	if _, _, err := db.PlaceOrder(ctx, storage.Placement{Order: o, PlacedBy: "k-1",
+		Attempts: []storage.PickupAttempt{{StoreID: "s-1", TimeZone: "America/Chicago",
+			Slots: []bopis.PickupWindow{{Start: slot, End: slot.Add(time.Hour)}}}}}); err != nil {
+		t.Fatalf("placing %s: %v", id, err)
+	}
+}
