@@ -71,7 +71,7 @@ func FuzzAPI(f *testing.F) {
 	if _, err := db.CountStore(ctx, "near", checkoutNow, []storage.Count{{SKU: "A", OnHand: 50}, {SKU: "B", OnHand: 50}}); err != nil {
 		f.Fatal(err)
 	}
-	if _, err := db.ReadChanges(ctx, 0, model.Feed()); err != nil {
+	if _, err := db.ReadChanges(ctx, storage.Watermark{}, model.Feed()); err != nil {
 		f.Fatal(err)
 	}
 	keys := map[string]string{}

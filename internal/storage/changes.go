@@ -11,7 +11,11 @@ import (
 
 // Watermark is how far a reader has read the change feed; the zero
 // Watermark reads everything.
-type Watermark int64
+type Watermark struct {
+	version int64 // rows of a version below it were read (see changeHorizon)
+	ledger  int64 // where levels are found by the ledger: its rows up to this id were read
+}
+
 
 // ChangeSink receives what changed: the read model implements it.
 type ChangeSink interface {
@@ -26,20 +30,6 @@ type ChangeSink interface {
 	Apply()
 }
 
-// insertVersion is, where bopis stamps versions itself (SQLite), the
-// version the rows of an INSERT take, in a column of their own: the
-// change counter plus one, as versionSet gives an UPDATE's, and
-// bumpVersions must follow too. ok is false where triggers stamp every
-// row (PostgreSQL). A parameter, not a subquery in each row: SQLite
-// compiles a multi-row VALUES holding subqueries row by row, and that
-// cost more than the trigger it spares.
-func (db *DB) insertVersion(ctx context.Context, tx *sql.Tx) (v int64, ok bool, err error) {
-	if db.dialect.versionBump() == "" {
-		return 0, false, nil
-	}
-	err = db.queryRowTx(ctx, tx, db.dialect.changeHorizon()).Scan(&v)
-	return v, err == nil, err
-}
 
 // bumpVersions ends a statement whose SET carried dialect.versionSet:
 // the change counter moves up to the version its rows got, so rows
@@ -61,18 +51,36 @@ func (db *DB) bumpVersions(ctx context.Context, tx *sql.Tx) error {
 // and again next time, so nothing waits for a slow transaction elsewhere
 // and nothing committed late is skipped; applying a row twice is harmless.
 // After a read that succeeded it calls sink.Apply.
+//
+// On SQLite a level carries no version: the levels read are those the
+// ledger rows written since name (every change of on_hand or reserved
+// writes one, in the same transaction), and the next watermark holds the
+// last ledger row read (ADR 0020).
 func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink) (Watermark, error) {
 	tx, err := db.r.BeginTx(ctx, db.dialect.snapshotTx())
 	if err != nil {
 		return since, err
 	}
 	defer tx.Rollback()
-	var upper int64
-	if err := tx.QueryRowContext(ctx, db.dialect.changeHorizon()).Scan(&upper); err != nil {
+	var next Watermark
+	if err := tx.QueryRowContext(ctx, db.dialect.changeHorizon()).Scan(&next.version); err != nil {
 		return since, err
 	}
+	levels, levelsSince := `SELECT store_id, sku, on_hand, reserved FROM inventory_levels WHERE version >= $1`, since.version
+	if db.dialect.levelsByLedger() {
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM inventory_ledger`).Scan(&next.ledger); err != nil {
+			return since, err
+		}
+		if since.version == 0 {
+			levels = `SELECT store_id, sku, on_hand, reserved FROM inventory_levels WHERE $1 = 0`
+		} else {
+			levels = `SELECT store_id, sku, on_hand, reserved FROM inventory_levels
+				WHERE (store_id, sku) IN (SELECT store_id, sku FROM inventory_ledger WHERE id > $1)`
+			levelsSince = since.ledger
+		}
+	}
 	// Stores and SKUs first: the read model drops levels it cannot place.
-	if err := each(ctx, tx, `SELECT `+storeColumns+` FROM stores WHERE version >= $1`, since,
+	if err := each(ctx, tx, `SELECT `+storeColumns+` FROM stores WHERE version >= $1`, since.version,
 		func(r *sql.Rows) error {
 			s, err := scanStore(r)
 			if err == nil {
@@ -82,7 +90,7 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 		}); err != nil {
 		return since, err
 	}
-	if err := each(ctx, tx, `SELECT `+skuColumns+` FROM skus WHERE version >= $1`, since,
+	if err := each(ctx, tx, `SELECT `+skuColumns+` FROM skus WHERE version >= $1`, since.version,
 		func(r *sql.Rows) error {
 			k, err := scanSKU(r)
 			if err == nil {
@@ -92,7 +100,7 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 		}); err != nil {
 		return since, err
 	}
-	if err := each(ctx, tx, `SELECT `+storeSKUColumns+` FROM store_skus WHERE version >= $1`, since,
+	if err := each(ctx, tx, `SELECT `+storeSKUColumns+` FROM store_skus WHERE version >= $1`, since.version,
 		func(r *sql.Rows) error {
 			o, err := scanStoreSKU(r)
 			if err == nil {
@@ -109,7 +117,7 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 	}
 	if err := each(ctx, tx, `SELECT store_id, sku FROM store_sku_removals WHERE version >= $1
 		AND NOT EXISTS (SELECT 1 FROM store_skus o WHERE o.store_id = store_sku_removals.store_id AND o.sku = store_sku_removals.sku)`,
-		since, func(r *sql.Rows) error {
+		since.version, func(r *sql.Rows) error {
 			var store, sku string
 			err := r.Scan(&store, &sku)
 			if err == nil {
@@ -119,8 +127,7 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 		}); err != nil {
 		return since, err
 	}
-	if err := each(ctx, tx, `SELECT store_id, sku, on_hand, reserved FROM inventory_levels WHERE version >= $1`,
-		since, func(r *sql.Rows) error {
+	if err := each(ctx, tx, levels, levelsSince, func(r *sql.Rows) error {
 			var store, sku string
 			var onHand, reserved int64
 			err := r.Scan(&store, &sku, &onHand, &reserved)
@@ -133,7 +140,7 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 	}
 	if err := each(ctx, tx, `SELECT store_id, last_event_at FROM store_feeds
 		WHERE version >= $1 AND last_event_at IS NOT NULL`,
-		since, func(r *sql.Rows) error {
+		since.version, func(r *sql.Rows) error {
 			var store string
 			var at int64
 			err := r.Scan(&store, &at)
@@ -149,7 +156,7 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 	over := db.now().Add(-24 * time.Hour).Unix()
 	if err := each(ctx, tx, `SELECT store_id, slot_start, booked FROM slot_bookings
 		WHERE version >= $1 AND slot_start >= $2`,
-		since, func(r *sql.Rows) error {
+		since.version, func(r *sql.Rows) error {
 			var store string
 			var start int64
 			var n int
@@ -165,13 +172,13 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 		return since, err
 	}
 	sink.Apply()
-	return Watermark(upper), nil
+	return next, nil
 }
 
-// each runs query in tx, its $1 the watermark since and any further
-// parameters args, and fn on each row.
-func each(ctx context.Context, tx *sql.Tx, query string, since Watermark, fn func(*sql.Rows) error, args ...any) error {
-	rows, err := tx.QueryContext(ctx, query, append([]any{int64(since)}, args...)...)
+// each runs query in tx, its $1 since and any further parameters args,
+// and fn on each row.
+func each(ctx context.Context, tx *sql.Tx, query string, since int64, fn func(*sql.Rows) error, args ...any) error {
+	rows, err := tx.QueryContext(ctx, query, append([]any{since}, args...)...)
 	if err != nil {
 		return err
 	}
@@ -188,7 +195,7 @@ func each(ctx context.Context, tx *sql.Tx, query string, since Watermark, fn fun
 // change feed every interval until ctx ends. ready is closed after the
 // first full load.
 func (db *DB) Follow(ctx context.Context, sink ChangeSink, interval time.Duration, logger *slog.Logger, ready chan<- struct{}) error {
-	w, err := db.ReadChanges(ctx, 0, sink)
+	w, err := db.ReadChanges(ctx, Watermark{}, sink)
 	if err != nil {
 		return err
 	}

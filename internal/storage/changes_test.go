@@ -59,7 +59,7 @@ func TestChangeFeedCarriesEveryWrite(t *testing.T) {
 		db.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 5}})
 
 		r := newRecorder()
-		w, err := db.ReadChanges(ctx, 0, r)
+		w, err := db.ReadChanges(ctx, storage.Watermark{}, r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +118,7 @@ func TestChangeFeedMissesNothingUnderConcurrentWrites(t *testing.T) {
 		}
 		db.PutSKUs(ctx, skus)
 		r := newRecorder()
-		w, err := db.ReadChanges(ctx, 0, r)
+		w, err := db.ReadChanges(ctx, storage.Watermark{}, r)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -186,7 +186,7 @@ func TestChangeFeedAcrossProcesses(t *testing.T) {
 			}
 			defer b.Close()
 			r := newRecorder()
-			w, err := b.ReadChanges(ctx, 0, r)
+			w, err := b.ReadChanges(ctx, storage.Watermark{}, r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -213,7 +213,7 @@ func TestChangeFeedCarriesStampedWrites(t *testing.T) {
 		db.PutSKU(ctx, storagetest.SKU("A"))
 		db.PutSKU(ctx, storagetest.SKU("B"))
 		db.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 5}})
-		w, err := db.ReadChanges(ctx, 0, newRecorder())
+		w, err := db.ReadChanges(ctx, storage.Watermark{}, newRecorder())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -186,47 +186,26 @@ func less(a, b levelKey) bool { return a.store < b.store || a.store == b.store &
 func (s *stockTx) flush(ctx context.Context) error {
 	// New levels are inserted apart from stored ones: a plain insert
 	// fails, rather than overwrites, a level another transaction created
-	// meanwhile (see loadLevels). Both carry their version where bopis
-	// stamps it (see insertVersion).
-	const levelRow = `INSERT INTO inventory_levels (store_id, sku, on_hand, reserved, updated_at, last_snapshot_at, last_move_at`
-	up := rows{cols: 7}
+	// meanwhile (see loadLevels). Neither stamps a version: on SQLite the
+	// change feed finds them by their ledger rows, on PostgreSQL a
+	// trigger stamps them (ADR 0020).
+	const levelRow = `INSERT INTO inventory_levels (store_id, sku, on_hand, reserved, updated_at, last_snapshot_at, last_move_at)`
+	up, added := rows{cols: 7}, rows{cols: 7}
 	up.grow(len(s.levels))
-	var fresh []*level
 	for _, l := range s.levels {
 		switch {
 		case !l.dirty:
 		case l.stored:
 			up.add(l.store, l.sku, l.onHand, l.reserved, l.updatedAt, nullable(l.lastSnapshot), nullable(l.lastMove))
 		default:
-			fresh = append(fresh, l)
-		}
-	}
-	added, newLevel := rows{cols: 7}, levelRow+`)`
-	if len(fresh) > 0 {
-		version, stamped, err := s.db.insertVersion(ctx, s.tx)
-		if err != nil {
-			return err
-		}
-		if stamped {
-			added.cols, newLevel = 8, levelRow+`, version)`
-		}
-		added.grow(len(fresh))
-		for _, l := range fresh {
 			added.add(l.store, l.sku, l.onHand, l.reserved, l.updatedAt, nullable(l.lastSnapshot), nullable(l.lastMove))
-			if stamped {
-				added.add(version)
-			}
 		}
 	}
-	err := s.db.insertRows(ctx, s.tx, levelRow+`)`, &up,
+	err := s.db.insertRows(ctx, s.tx, levelRow, &up,
 		`ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved,
-			updated_at = excluded.updated_at, last_snapshot_at = excluded.last_snapshot_at, last_move_at = excluded.last_move_at`+
-			s.db.dialect.versionSet(), nil)
+			updated_at = excluded.updated_at, last_snapshot_at = excluded.last_snapshot_at, last_move_at = excluded.last_move_at`, nil)
 	if err == nil {
-		err = s.db.insertRows(ctx, s.tx, newLevel, &added, "", nil)
-	}
-	if err == nil && up.len()+added.len() > 0 {
-		err = s.db.bumpVersions(ctx, s.tx)
+		err = s.db.insertRows(ctx, s.tx, levelRow, &added, "", nil)
 	}
 	if err != nil {
 		return err

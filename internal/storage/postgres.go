@@ -121,6 +121,8 @@ func (postgresDialect) positional() bool { return false }
 func (postgresDialect) versionSet() string  { return "" }
 func (postgresDialect) versionBump() string { return "" }
 
+func (postgresDialect) levelsByLedger() bool { return false }
+
 // coveredSession is how the sessions of the covered pool commit: without
 // waiting for the WAL flush. PostgreSQL flushes its WAL in order, so the
 // next synchronous commit of any session makes theirs durable too.

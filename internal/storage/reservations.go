@@ -173,9 +173,6 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 	if err != nil {
 		return nil, err
 	}
-	if err := db.bumpVersions(ctx, tx); err != nil {
-		return nil, err
-	}
 	if len(levels) < len(skus) {
 		buffer, err := db.storeBuffer(ctx, tx, storeID)
 		if err != nil {
@@ -275,8 +272,7 @@ func (db *DB) reserveStatement(n int) string {
 		skus = "(SELECT l.sku FROM inventory_levels l WHERE l.store_id = $2 AND l.sku IN " + skus +
 			" ORDER BY l.sku" + lock + ")"
 	}
-	return `UPDATE inventory_levels SET reserved = inventory_levels.reserved + ` + qty.String() + `, updated_at = $3` +
-		db.dialect.versionSet() + `
+	return `UPDATE inventory_levels SET reserved = inventory_levels.reserved + ` + qty.String() + `, updated_at = $3
 		WHERE inventory_levels.store_id = $2 AND inventory_levels.sku IN ` + skus + `
 		AND inventory_levels.on_hand - inventory_levels.reserved
 			- CASE WHEN (SELECT f.last_event_at FROM store_feeds f WHERE f.store_id = $2) < $4 THEN $5 ELSE 0 END

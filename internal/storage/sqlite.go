@@ -192,3 +192,5 @@ func (sqliteDialect) positional() bool { return true }
 func (sqliteDialect) versionSet() string { return ", version = (SELECT v FROM change_seq) + 1" }
 
 func (sqliteDialect) versionBump() string { return "UPDATE change_seq SET v = v + 1" }
+
+func (sqliteDialect) levelsByLedger() bool { return true }

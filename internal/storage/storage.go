@@ -129,6 +129,11 @@ type dialect interface {
 	// triggers stamp every row anyway (PostgreSQL).
 	versionSet() string
 	versionBump() string
+	// levelsByLedger is whether the change feed finds the levels that
+	// changed by the ledger rows written since (SQLite, whose one writer
+	// numbers them in commit order) rather than by a version on each
+	// level (PostgreSQL). See ADR 0020.
+	levelsByLedger() bool
 }
 
 // Open connects to the database in cfg.URL and applies any pending migrations.
