@@ -16,7 +16,6 @@ type Watermark struct {
 	ledger  int64 // where levels are found by the ledger: its rows up to this id were read
 }
 
-
 // ChangeSink receives what changed: the read model implements it.
 type ChangeSink interface {
 	PutStore(s bopis.Store)
@@ -29,7 +28,6 @@ type ChangeSink interface {
 	// read: a sink may gather rows and apply them together.
 	Apply()
 }
-
 
 // bumpVersions ends a statement whose SET carried dialect.versionSet:
 // the change counter moves up to the version its rows got, so rows
@@ -128,14 +126,14 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 		return since, err
 	}
 	if err := each(ctx, tx, levels, levelsSince, func(r *sql.Rows) error {
-			var store, sku string
-			var onHand, reserved int64
-			err := r.Scan(&store, &sku, &onHand, &reserved)
-			if err == nil {
-				sink.PutLevel(store, sku, onHand, reserved)
-			}
-			return err
-		}); err != nil {
+		var store, sku string
+		var onHand, reserved int64
+		err := r.Scan(&store, &sku, &onHand, &reserved)
+		if err == nil {
+			sink.PutLevel(store, sku, onHand, reserved)
+		}
+		return err
+	}); err != nil {
 		return since, err
 	}
 	if err := each(ctx, tx, `SELECT store_id, last_event_at FROM store_feeds
