@@ -163,17 +163,12 @@ func BenchmarkPlaceOrder(b *testing.B) {
 				for pb.Next() {
 					n := seq.Add(1)
 					id := fmt.Sprintf("o-%013x%013x", time.Now().UnixMilli(), r.Uint64()>>12)
-					o := bopis.Order{ID: id, Method: bopis.PickupInStore, PickupCode: "123456",
-						Customer: bopis.Customer{Name: "Bench", Email: "bench@example.com"},
-						Payment: bopis.Payment{Gateway: "test", AuthorizationID: "pay-" + id, Status: bopis.PaymentAuthorized,
-							Capture: bopis.CaptureAtPickup, Authorized: bopis.Money{Amount: 3000, Currency: "USD"},
-							Captured: bopis.Money{Currency: "USD"}, AuthorizationExpiresAt: time.Now().Add(7 * 24 * time.Hour)}}
-					for i, k := range r.Perm(skus)[:3] {
-						o.Lines = append(o.Lines, bopis.OrderLine{ID: fmt.Sprintf("l%d", i+1), SKU: catalog[k].SKU, Quantity: 1,
-							UnitPrice: bopis.Money{Amount: 1000, Currency: "USD"}, Fulfillment: bopis.FulfillPickup})
+					var lines []storage.ReserveLine
+					for _, k := range r.Perm(skus)[:3] {
+						lines = append(lines, storage.ReserveLine{SKU: catalog[k].SKU, Quantity: 1})
 					}
 					store := fmt.Sprintf("s-%04d", r.IntN(stores))
-					_, _, err := db.PlaceOrder(ctx, storage.Placement{Order: o, PlacedBy: "k-bench",
+					_, _, err := db.PlaceOrder(ctx, storage.Placement{Order: pickupOrder(id, lines...), PlacedBy: "k-bench",
 						Attempts: []storage.PickupAttempt{{StoreID: store, TimeZone: "America/Chicago",
 							Slots: []bopis.PickupWindow{{Start: slot, End: slot.Add(time.Hour)}}}},
 						Routing:     bopis.Routing{Requested: true, Reason: "bench"},

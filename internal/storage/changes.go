@@ -64,14 +64,14 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 	if err := tx.QueryRowContext(ctx, db.dialect.changeHorizon()).Scan(&next.version); err != nil {
 		return since, err
 	}
+	// The first read (since zero) takes every level; on SQLite, later ones
+	// take those the ledger rows written since name.
 	levels, levelsSince := `SELECT store_id, sku, on_hand, reserved FROM inventory_levels WHERE version >= $1`, since.version
 	if db.dialect.levelsByLedger() {
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM inventory_ledger`).Scan(&next.ledger); err != nil {
 			return since, err
 		}
-		if since.version == 0 {
-			levels = `SELECT store_id, sku, on_hand, reserved FROM inventory_levels WHERE $1 = 0`
-		} else {
+		if since.version > 0 {
 			levels = `SELECT store_id, sku, on_hand, reserved FROM inventory_levels
 				WHERE (store_id, sku) IN (SELECT store_id, sku FROM inventory_ledger WHERE id > $1)`
 			levelsSince = since.ledger

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -393,18 +394,26 @@ func TestOrdersKeptAcrossMigration13(t *testing.T) {
 func placeTwoLines(t *testing.T, db *storage.DB, id string) {
 	t.Helper()
 	slot := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
-	o := bopis.Order{ID: id, Method: bopis.PickupInStore, PickupCode: "123456",
-		Customer: bopis.Customer{Name: "Ann", Email: "ann@example.com"},
-		Payment: bopis.Payment{Gateway: "test", AuthorizationID: "pay-" + id, Status: bopis.PaymentAuthorized,
-			Capture: bopis.CaptureAtPickup, Authorized: bopis.Money{Amount: 3000, Currency: "USD"},
-			Captured: bopis.Money{Currency: "USD"}, AuthorizationExpiresAt: time.Now().Add(7 * 24 * time.Hour)},
-		Lines: []bopis.OrderLine{
-			{ID: "l1", SKU: "A", Quantity: 1, UnitPrice: bopis.Money{Amount: 1000, Currency: "USD"}, Fulfillment: bopis.FulfillPickup},
-			{ID: "l2", SKU: "B", Quantity: 2, UnitPrice: bopis.Money{Amount: 1000, Currency: "USD"}, Fulfillment: bopis.FulfillPickup},
-		}}
-	if _, _, err := db.PlaceOrder(ctx, storage.Placement{Order: o, PlacedBy: "k-1",
+	if _, _, err := db.PlaceOrder(ctx, storage.Placement{Order: pickupOrder(id, storage.ReserveLine{SKU: "A", Quantity: 1},
+		storage.ReserveLine{SKU: "B", Quantity: 2}), PlacedBy: "k-1",
 		Attempts: []storage.PickupAttempt{{StoreID: "s-1", TimeZone: "America/Chicago",
 			Slots: []bopis.PickupWindow{{Start: slot, End: slot.Add(time.Hour)}}}}}); err != nil {
 		t.Fatalf("placing %s: %v", id, err)
 	}
+}
+
+// pickupOrder is in-store pickup order id of lines l1, l2, … at 10.00 USD
+// a unit, its payment authorized by the test gateway: what placement
+// writes before routing fills in the store.
+func pickupOrder(id string, lines ...storage.ReserveLine) bopis.Order {
+	o := bopis.Order{ID: id, Method: bopis.PickupInStore, PickupCode: "123456",
+		Customer: bopis.Customer{Name: "Ann", Email: "ann@example.com"},
+		Payment: bopis.Payment{Gateway: "test", AuthorizationID: "pay-" + id, Status: bopis.PaymentAuthorized,
+			Capture: bopis.CaptureAtPickup, Authorized: bopis.Money{Amount: 3000, Currency: "USD"},
+			Captured: bopis.Money{Currency: "USD"}, AuthorizationExpiresAt: time.Now().Add(7 * 24 * time.Hour)}}
+	for i, l := range lines {
+		o.Lines = append(o.Lines, bopis.OrderLine{ID: fmt.Sprintf("l%d", i+1), SKU: l.SKU, Quantity: l.Quantity,
+			UnitPrice: bopis.Money{Amount: 1000, Currency: "USD"}, Fulfillment: bopis.FulfillPickup})
+	}
+	return o
 }
