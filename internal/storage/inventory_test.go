@@ -729,6 +729,25 @@ func TestLowStockAlertOpensOncePerEpisode(t *testing.T) {
 		if err != nil || len(as) != 1 || as[0].SKU != "L" || as[0].Detail["threshold"] != 0.0 {
 			t.Fatalf("s-2 alerts %v %v", as, err)
 		}
+		// A reservation that takes a level to its threshold opens the
+		// alert itself; the next one, with the alert open, adds none.
+		x.sku("M", 3)
+		x.apply(snap("m1", "s-1", "M", 5, ago(3)))
+		for i, want := range []int{1, 1} {
+			if _, err := x.db.Reserve(ctx, "s-1", fmt.Sprintf("m-%d", i), []storage.ReserveLine{{"M", int64(2 - i)}}); err != nil {
+				t.Fatal(err)
+			}
+			as, _, err := x.db.Alerts(ctx, storage.AlertFilter{StoreIDs: []string{"s-1"}, Type: storage.AlertLowStock}, storage.Page{})
+			n := 0
+			for _, a := range as {
+				if a.SKU == "M" {
+					n++
+				}
+			}
+			if err != nil || n != want || len(events()) != 4 {
+				t.Fatalf("after reservation %d of M: %d open alerts of M, %d events, %v; want %d and 4", i, n, len(events()), err, want)
+			}
+		}
 	})
 }
 

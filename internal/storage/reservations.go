@@ -237,16 +237,18 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 // reserveStatement is the one statement that reserves n distinct SKUs
 // at a store (see reserve): it adds each SKU's quantity to reserved only
 // where on_hand - reserved - safety stock - the stale-feed buffer still
-// covers it, and returns the levels as reserved; a SKU missing from its
-// answer is short. Parameters: $1 the default safety stock, $2 the store,
-// $3 now, $4 the stale-feed cutoff, $5 the buffer, then each SKU and its
-// quantity. The text depends only on n, so each cart size is prepared
-// once. (No alias for the table: SQLite's RETURNING knows only its name.
-// The quantity is a CASE over parameters, not a join: SQLite would plan
-// UPDATE … FROM as a scan of the store's levels.)
+// covers it, and returns the levels as reserved (the columns of
+// levelColumns); a SKU missing from its answer is short. Parameters: $1
+// the default safety stock, $2 the store, $3 now, $4 the stale-feed
+// cutoff, $5 the buffer, then each SKU and its quantity. The text
+// depends only on n, so each cart size is prepared once.
+//
+// It returns no open alert (0): a reservation only lowers what is
+// available, so it can only open a low-stock alert, and opening one that
+// is open already does nothing (settleLowStock's ON CONFLICT DO NOTHING).
+// Looking it up cost an index probe per line of every order.
 func (db *DB) reserveStatement(n int) string {
 	var qty, in strings.Builder
-	qty.WriteString("CASE inventory_levels.sku")
 	for i := range n {
 		sku, q := 6+2*i, 7+2*i
 		fmt.Fprintf(&qty, " WHEN $%d THEN CAST($%d AS BIGINT)", sku, q)
@@ -255,8 +257,16 @@ func (db *DB) reserveStatement(n int) string {
 		}
 		fmt.Fprintf(&in, "$%d", sku)
 	}
-	qty.WriteString(" END")
-	skus := "(" + in.String() + ")"
+	buffer := `CASE WHEN (SELECT f.last_event_at FROM store_feeds f WHERE f.store_id = $2) < $4 THEN $5 ELSE 0 END`
+	safety := func(sku string) string {
+		return `COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = $2 AND o.sku = ` + sku + `), $1)`
+	}
+	threshold := func(sku string) string {
+		return `COALESCE((SELECT o.low_stock_threshold FROM store_skus o WHERE o.store_id = $2 AND o.sku = ` + sku + `),
+			(SELECT k.low_stock_threshold FROM skus k WHERE k.sku = ` + sku + `))`
+	}
+	const level = `inventory_levels.store_id, inventory_levels.sku, inventory_levels.on_hand, inventory_levels.reserved,
+		inventory_levels.updated_at, inventory_levels.last_snapshot_at, inventory_levels.last_move_at`
 	if lock := db.dialect.lockRows("l"); lock != "" {
 		// PostgreSQL locks the rows an UPDATE of several changes in the
 		// order its plan meets them. The sub-select locks them first, in
@@ -268,18 +278,30 @@ func (db *DB) reserveStatement(n int) string {
 		// while this one waited is re-checked against the conditions
 		// below before it is updated, so nothing is oversold; one that the
 		// other made sufficient only then reads as short (a 409 at the
-		// instant of a restock, never an oversell).
-		skus = "(SELECT l.sku FROM inventory_levels l WHERE l.store_id = $2 AND l.sku IN " + skus +
-			" ORDER BY l.sku" + lock + ")"
+		// instant of a restock, never an oversell). The sub-select also
+		// reads each level's quantity, safety stock and threshold once,
+		// for the condition and the answer both; by correlated subqueries,
+		// which run as index probes whatever the statistics say (see
+		// levelColumns).
+		return `UPDATE inventory_levels SET reserved = inventory_levels.reserved + q.qty, updated_at = $3
+		FROM (SELECT l.sku, CASE l.sku` + qty.String() + ` END AS qty, ` + safety("l.sku") + ` AS safety,
+				` + threshold("l.sku") + ` AS threshold
+			FROM inventory_levels l WHERE l.store_id = $2 AND l.sku IN (` + in.String() + `)
+			ORDER BY l.sku` + lock + `) q
+		WHERE inventory_levels.store_id = $2 AND inventory_levels.sku = q.sku
+		AND inventory_levels.on_hand - inventory_levels.reserved - ` + buffer + ` - q.safety >= q.qty
+		RETURNING ` + level + `, q.safety, q.threshold, 0`
 	}
-	return `UPDATE inventory_levels SET reserved = inventory_levels.reserved + ` + qty.String() + `, updated_at = $3
-		WHERE inventory_levels.store_id = $2 AND inventory_levels.sku IN ` + skus + `
-		AND inventory_levels.on_hand - inventory_levels.reserved
-			- CASE WHEN (SELECT f.last_event_at FROM store_feeds f WHERE f.store_id = $2) < $4 THEN $5 ELSE 0 END
-			- COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = $2 AND o.sku = inventory_levels.sku), $1)
-			>= ` + qty.String() + `
-		RETURNING ` + levelColumns("inventory_levels", "inventory_levels.store_id", "inventory_levels.sku",
-		"(SELECT k.low_stock_threshold FROM skus k WHERE k.sku = inventory_levels.sku)")
+	// SQLite has one writer: nothing to lock. The quantity is a CASE over
+	// parameters, not a join: SQLite would plan UPDATE … FROM as a scan of
+	// the store's levels. (No alias for the table: SQLite's RETURNING
+	// knows only its name.)
+	q := "CASE inventory_levels.sku" + qty.String() + " END"
+	return `UPDATE inventory_levels SET reserved = inventory_levels.reserved + ` + q + `, updated_at = $3
+		WHERE inventory_levels.store_id = $2 AND inventory_levels.sku IN (` + in.String() + `)
+		AND inventory_levels.on_hand - inventory_levels.reserved - ` + buffer + `
+			- ` + safety("inventory_levels.sku") + ` >= ` + q + `
+		RETURNING ` + level + `, ` + safety("inventory_levels.sku") + `, ` + threshold("inventory_levels.sku") + `, 0`
 }
 
 // storeBuffer is how many units must remain at the store beyond what is
