@@ -254,7 +254,8 @@ func WriteSection(path, id, text string) error {
 	}
 	begin, end := "<!-- bench:"+id+" -->", "<!-- /bench:"+id+" -->"
 	block := begin + "\n" + strings.TrimSpace(text) + "\n" + end
-	re := regexp.MustCompile(`(?s)` + regexp.QuoteMeta(begin) + `.*?` + regexp.QuoteMeta(end))
+	// Markers count only on lines of their own: prose may quote one.
+	re := regexp.MustCompile(`(?ms)^` + regexp.QuoteMeta(begin) + `$.*?^` + regexp.QuoteMeta(end) + `$`)
 	var out string
 	if re.Match(old) {
 		out = re.ReplaceAllLiteralString(string(old), block)
