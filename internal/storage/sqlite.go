@@ -105,6 +105,7 @@ func startCheckpointer(path string, every time.Duration) (*checkpointer, error) 
 		defer close(c.done)
 		t := time.NewTicker(every)
 		defer t.Stop()
+		synced := int64(-1) // the WAL's frames copied when the file was last synced
 		for {
 			select {
 			case <-c.stop:
@@ -112,8 +113,15 @@ func startCheckpointer(path string, every time.Duration) (*checkpointer, error) 
 			case <-t.C:
 				// Errors (SQLITE_BUSY while the file is being closed) only
 				// delay the copy to the next tick.
-				c.conn.Exec("PRAGMA wal_checkpoint(PASSIVE)")
-				syncDB()
+				var busy, frames, copied int64
+				if c.conn.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied) != nil {
+					continue
+				}
+				// Only when this tick copied something: an idle service
+				// syncs nothing.
+				if copied > 0 && copied != synced && syncDB() == nil {
+					synced = copied
+				}
 			}
 		}
 	}()
