@@ -234,11 +234,26 @@ func (s *stockTx) flush(ctx context.Context) error {
 // stored level: one is opened only with its level, and levels are never
 // deleted.
 func levelColumns(l, store, sku, threshold string) string {
-	return store + `, ` + sku + `, ` + l + `.on_hand, ` + l + `.reserved, ` + l + `.updated_at, ` + l + `.last_snapshot_at, ` + l + `.last_move_at,
-		COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = ` + store + ` AND o.sku = ` + sku + `), $1),
-		COALESCE((SELECT o.low_stock_threshold FROM store_skus o WHERE o.store_id = ` + store + ` AND o.sku = ` + sku + `), ` + threshold + `),
+	return levelState(l, store, sku) + `, ` + safetyStock(store, sku) + `, ` + lowStockThreshold(store, sku, threshold) + `,
 		CASE WHEN ` + l + `.updated_at IS NULL THEN 0 ELSE COALESCE((SELECT a.id FROM alerts a WHERE a.type = '` + AlertLowStock + `'
 			AND a.store_id = ` + store + ` AND a.subject = ` + sku + ` AND a.closed_at IS NULL), 0) END`
+}
+
+// levelState is the first columns of levelColumns: store, SKU and the
+// level's own columns.
+func levelState(l, store, sku string) string {
+	return store + `, ` + sku + `, ` + l + `.on_hand, ` + l + `.reserved, ` + l + `.updated_at, ` + l + `.last_snapshot_at, ` + l + `.last_move_at`
+}
+
+// safetyStock is the safety stock of store's sku: its override, else $1.
+func safetyStock(store, sku string) string {
+	return `COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = ` + store + ` AND o.sku = ` + sku + `), $1)`
+}
+
+// lowStockThreshold is the low-stock threshold of store's sku: its
+// override, else threshold (the SKU's).
+func lowStockThreshold(store, sku, threshold string) string {
+	return `COALESCE((SELECT o.low_stock_threshold FROM store_skus o WHERE o.store_id = ` + store + ` AND o.sku = ` + sku + `), ` + threshold + `)`
 }
 
 // levelQuery reads the levels of the keys in table p(a, b) (%s).

@@ -258,15 +258,10 @@ func (db *DB) reserveStatement(n int) string {
 		fmt.Fprintf(&in, "$%d", sku)
 	}
 	buffer := `CASE WHEN (SELECT f.last_event_at FROM store_feeds f WHERE f.store_id = $2) < $4 THEN $5 ELSE 0 END`
-	safety := func(sku string) string {
-		return `COALESCE((SELECT o.safety_stock FROM store_skus o WHERE o.store_id = $2 AND o.sku = ` + sku + `), $1)`
-	}
 	threshold := func(sku string) string {
-		return `COALESCE((SELECT o.low_stock_threshold FROM store_skus o WHERE o.store_id = $2 AND o.sku = ` + sku + `),
-			(SELECT k.low_stock_threshold FROM skus k WHERE k.sku = ` + sku + `))`
+		return lowStockThreshold("$2", sku, `(SELECT k.low_stock_threshold FROM skus k WHERE k.sku = `+sku+`)`)
 	}
-	const level = `inventory_levels.store_id, inventory_levels.sku, inventory_levels.on_hand, inventory_levels.reserved,
-		inventory_levels.updated_at, inventory_levels.last_snapshot_at, inventory_levels.last_move_at`
+	level := levelState("inventory_levels", "inventory_levels.store_id", "inventory_levels.sku")
 	if lock := db.dialect.lockRows("l"); lock != "" {
 		// PostgreSQL locks the rows an UPDATE of several changes in the
 		// order its plan meets them. The sub-select locks them first, in
@@ -284,7 +279,7 @@ func (db *DB) reserveStatement(n int) string {
 		// which run as index probes whatever the statistics say (see
 		// levelColumns).
 		return `UPDATE inventory_levels SET reserved = inventory_levels.reserved + q.qty, updated_at = $3
-		FROM (SELECT l.sku, CASE l.sku` + qty.String() + ` END AS qty, ` + safety("l.sku") + ` AS safety,
+		FROM (SELECT l.sku, CASE l.sku` + qty.String() + ` END AS qty, ` + safetyStock("$2", "l.sku") + ` AS safety,
 				` + threshold("l.sku") + ` AS threshold
 			FROM inventory_levels l WHERE l.store_id = $2 AND l.sku IN (` + in.String() + `)
 			ORDER BY l.sku` + lock + `) q
@@ -300,8 +295,8 @@ func (db *DB) reserveStatement(n int) string {
 	return `UPDATE inventory_levels SET reserved = inventory_levels.reserved + ` + q + `, updated_at = $3
 		WHERE inventory_levels.store_id = $2 AND inventory_levels.sku IN (` + in.String() + `)
 		AND inventory_levels.on_hand - inventory_levels.reserved - ` + buffer + `
-			- ` + safety("inventory_levels.sku") + ` >= ` + q + `
-		RETURNING ` + level + `, ` + safety("inventory_levels.sku") + `, ` + threshold("inventory_levels.sku") + `, 0`
+			- ` + safetyStock("$2", "inventory_levels.sku") + ` >= ` + q + `
+		RETURNING ` + level + `, ` + safetyStock("$2", "inventory_levels.sku") + `, ` + threshold("inventory_levels.sku") + `, 0`
 }
 
 // storeBuffer is how many units must remain at the store beyond what is
