@@ -202,14 +202,13 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 	}
 	s := db.stockTx(tx, now)
 	s.ledger.grow(len(live))
-	s.moves.grow(len(live))
 	s.track(levels)
 	// Asked after the locks, so a resend racing the first send sees its
 	// events once it commits.
 	seen := map[levelKey]bool{}
 	// A correlated probe per id, not a join, for the reason given at levelQuery.
 	res, err = db.queryTx(ctx, tx, `SELECT p.a, p.b FROM `+db.dialect.jsonPairs("$1")+` p
-		WHERE (SELECT 1 FROM inventory_events e WHERE e.store_id = p.a AND e.origin = '`+originPOS+`' AND e.id = p.b) = 1`, db.dialect.encodePairs(ids))
+		WHERE (SELECT 1 FROM inventory_ledger e WHERE e.store_id = p.a AND e.reference = p.b AND e.cause IN `+posCauses+`) = 1`, db.dialect.encodePairs(ids))
 	if err != nil {
 		return err
 	}
@@ -246,27 +245,28 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, resul
 		if cut := latest(latest(l.lastSnapshot, lastCount[e.StoreID]), newest[k]); cut != nil && p.at < *cut {
 			r.Status = EventStale
 		}
-		var quantity int64
+		m := move{cause: CauseDelta, ref: e.ID, reason: e.Reason, occurredAt: p.at, status: r.Status}
+		onHand := l.onHand
 		switch {
 		case e.Type == bopis.EventSnapshot:
-			quantity = *e.OnHand
+			m.cause, m.quantity = CauseSnapshot, *e.OnHand
 			if r.Status != EventApplied {
 				break
 			}
-			target, err := snapshotTarget(ctx, tx, l, quantity, p.at)
+			target, err := snapshotTarget(ctx, tx, l, m.quantity, p.at)
 			if err != nil {
 				return err
 			}
-			s.set(l, target, l.reserved, CauseSnapshot, e.ID, e.Reason)
+			onHand = target
 			at := p.at
 			l.lastSnapshot, l.dirty = &at, true
 		default:
-			quantity = *e.Delta
+			m.quantity = *e.Delta
 			if r.Status == EventApplied {
-				s.set(l, max(0, l.onHand+quantity), l.reserved, CauseDelta, e.ID, e.Reason)
+				onHand = max(0, l.onHand+m.quantity)
 			}
 		}
-		s.move(l, originPOS, e.ID, e.Type, quantity, e.Reason, p.at, r.Status)
+		s.move(l, onHand, l.reserved, m)
 	}
 	if err := s.flush(ctx); err != nil {
 		return err

@@ -2,9 +2,7 @@ package storage
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,12 +32,9 @@ const (
 	CauseNoShow      = "no_show"      // held units restocked: nobody came before hold_until
 )
 
-// Origins of inventory_events rows: the POS's own events, and bopis's
-// changes of on_hand (adjustments, handoffs) kept with their time.
-const (
-	originPOS   = "pos"
-	originBopis = "bopis"
-)
+// posCauses are the causes of the POS's own events, as an SQL list:
+// their ledger rows are how a resent event is recognised (ADR 0024).
+const posCauses = "('" + CauseSnapshot + "', '" + CauseDelta + "')"
 
 // levelKey names one store's stock of one SKU.
 type levelKey struct{ store, sku string }
@@ -133,34 +128,45 @@ type stockTx struct {
 	now    int64
 	levels []*level // loaded: written back if dirty, alerts settled
 	ledger rows
-	moves  rows // inventory_events rows
 	seen   map[*level]bool
-	// later, if set, takes the ledger rows and moves at flush, for the
-	// caller to run with its other writes; else flush runs them.
+	// later, if set, takes the ledger rows at flush, for the caller to
+	// run with its other writes; else flush runs them.
 	later *batch
 }
 
 func (db *DB) stockTx(tx *sql.Tx, now int64) *stockTx {
-	return &stockTx{db: db, tx: tx, now: now, ledger: rows{cols: 8}, moves: rows{cols: 10}, seen: map[*level]bool{}}
+	return &stockTx{db: db, tx: tx, now: now, ledger: rows{cols: 11}, seen: map[*level]bool{}}
 }
 
 // set moves a level to onHand and reserved, recording the change in the
 // ledger with cause and reference. A change of nothing writes nothing.
 func (s *stockTx) set(l *level, onHand, reserved int64, cause, ref, reason string) {
-	dOn, dRes := onHand-l.onHand, reserved-l.reserved
-	if dOn == 0 && dRes == 0 {
+	if onHand == l.onHand && reserved == l.reserved {
 		return
 	}
+	s.ledger.add(l.store, l.sku, cause, ref, reason, onHand-l.onHand, reserved-l.reserved, s.now, nil, nil, EventApplied)
 	l.onHand, l.reserved, l.updatedAt, l.dirty = onHand, reserved, s.now, true
-	s.ledger.add(l.store, l.sku, cause, ref, reason, dOn, dRes, s.now)
 }
 
-// move records a change of on_hand at occurredAt in inventory_events, so
-// a snapshot taken before it and arriving later adds it back.
-func (s *stockTx) move(l *level, origin, id, kind string, quantity int64, reason string, occurredAt int64, status string) {
-	s.moves.add(l.store, origin, id, l.sku, kind, quantity, reason, occurredAt, s.now, status)
-	if status == EventApplied && kind != bopis.EventSnapshot && (l.lastMove == nil || occurredAt > *l.lastMove) {
-		at := occurredAt
+// A move is a change of on_hand kept with the time it happened, so a
+// snapshot taken before it and arriving later adds it back: a POS event
+// (applied or stale), an adjustment, a handoff, a short pick.
+type move struct {
+	cause, ref, reason string
+	quantity           int64 // a snapshot's count, else the change asked for
+	occurredAt         int64
+	status             string // EventApplied or EventStale
+}
+
+// move sets a level as set does, but its ledger row is written even
+// when nothing changed: a POS event is remembered by it (ADR 0024).
+func (s *stockTx) move(l *level, onHand, reserved int64, m move) {
+	s.ledger.add(l.store, l.sku, m.cause, m.ref, m.reason, onHand-l.onHand, reserved-l.reserved, s.now, m.occurredAt, m.quantity, m.status)
+	if onHand != l.onHand || reserved != l.reserved {
+		l.onHand, l.reserved, l.updatedAt, l.dirty = onHand, reserved, s.now, true
+	}
+	if m.status == EventApplied && m.cause != CauseSnapshot && (l.lastMove == nil || m.occurredAt > *l.lastMove) {
+		at := m.occurredAt
 		l.lastMove, l.dirty = &at, true
 	}
 }
@@ -180,8 +186,8 @@ func (s *stockTx) track(ls map[levelKey]*level) {
 
 func less(a, b levelKey) bool { return a.store < b.store || a.store == b.store && a.sku < b.sku }
 
-// flush writes the changed levels, the ledger rows and the moves (or
-// adds those two to s.later), then opens and closes low-stock alerts as
+// flush writes the changed levels and the ledger rows (or adds those
+// to s.later), then opens and closes low-stock alerts as
 // the levels now stand.
 func (s *stockTx) flush(ctx context.Context) error {
 	// New levels are inserted apart from stored ones: a plain insert
@@ -210,13 +216,11 @@ func (s *stockTx) flush(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The ledger and the moves are appended, never read back in the
-	// transaction: they may leave with the caller's batch.
+	// The ledger is appended, never read back in the transaction: its
+	// rows may leave with the caller's batch.
 	b := own(s.later)
-	s.db.addRows(b, `INSERT INTO inventory_ledger
-		(store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at)`, &s.ledger, "")
-	s.db.addRows(b, `INSERT INTO inventory_events
-		(store_id, origin, id, sku, kind, quantity, reason, occurred_at, received_at, status)`, &s.moves, "")
+	s.db.addRows(b, `INSERT INTO inventory_ledger (store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at,
+		occurred_at, quantity, status)`, &s.ledger, "")
 	if err := s.db.runOwn(ctx, s.tx, s.later, b); err != nil {
 		return err
 	}
@@ -387,8 +391,8 @@ func storeSKUs(ctx context.Context, tx *sql.Tx, storeID string) ([]levelKey, err
 // could not have counted.
 func movesSince(ctx context.Context, tx *sql.Tx, storeID, sku string, t int64) (int64, error) {
 	var n int64
-	err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(quantity), 0) FROM inventory_events
-		WHERE store_id = $1 AND sku = $2 AND occurred_at >= $3 AND kind <> '`+bopis.EventSnapshot+`' AND status = '`+EventApplied+`'`,
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(quantity), 0) FROM inventory_ledger
+		WHERE store_id = $1 AND sku = $2 AND occurred_at >= $3 AND cause <> '`+CauseSnapshot+`' AND status = '`+EventApplied+`'`,
 		storeID, sku, t).Scan(&n)
 	return n, err
 }
@@ -622,7 +626,9 @@ type LedgerEntry struct {
 }
 
 // Ledger returns one page of a store's ledger in the order it was written,
-// for one SKU or (sku "") all.
+// for one SKU or (sku "") all. The rows of remembered POS events that
+// changed nothing (stale, or a snapshot that confirmed the level) are
+// left out.
 func (db *DB) Ledger(ctx context.Context, storeID, sku string, p Page) ([]LedgerEntry, string, error) {
 	after, err := p.after()
 	if err != nil {
@@ -631,6 +637,7 @@ func (db *DB) Ledger(ctx context.Context, storeID, sku string, p Page) ([]Ledger
 	afterID, _ := strconv.ParseInt(after, 10, 64)
 	rows, err := db.r.QueryContext(ctx, `SELECT id, store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at
 		FROM inventory_ledger WHERE store_id = $1 AND ($2 = '' OR sku = $2) AND id > $3
+			AND (on_hand_delta <> 0 OR reserved_delta <> 0)
 		ORDER BY id LIMIT `+strconv.Itoa(p.limit()), storeID, sku, afterID)
 	if err != nil {
 		return nil, "", err
@@ -696,18 +703,11 @@ func (db *DB) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, id
 		if ref == "" {
 			ref = a.Reason
 		}
-		s.set(l, max(0, l.onHand+a.Delta), l.reserved, CauseAdjustment, ref, a.Reason)
-		s.move(l, originBopis, "adjustment-"+randomID(), CauseAdjustment, a.Delta, a.Reason, us, EventApplied)
+		s.move(l, max(0, l.onHand+a.Delta), l.reserved, move{cause: CauseAdjustment, ref: ref, reason: a.Reason,
+			quantity: a.Delta, occurredAt: us, status: EventApplied})
 		if err := s.flush(ctx); err != nil {
 			return nil, err
 		}
 		return &AdjustmentResult{StoreID: storeID, Adjustment: a, Applied: l.onHand - before, At: now, Level: l.public()}, nil
 	})
-}
-
-// randomID is a unique id for bopis's own rows in inventory_events.
-func randomID() string {
-	var b [12]byte
-	rand.Read(b[:]) // never fails (Go 1.24+)
-	return hex.EncodeToString(b[:])
 }

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -210,6 +211,14 @@ func TestDeltaOlderThanTheSnapshotIsStale(t *testing.T) {
 		// A stale event is remembered: sent again, it is a duplicate.
 		if got := x.apply(delta("old", "s-1", "A", -1, ago(20))); got[0] != "duplicate" {
 			t.Fatalf("stale event resent: %v", got)
+		}
+		// The ledger shows the five changes applied, not the stale events.
+		var refs []string
+		for _, e := range x.ledger("s-1") {
+			refs = append(refs, e.Reference)
+		}
+		if want := []string{"s", "same", "new", "news", "newer"}; !reflect.DeepEqual(refs, want) {
+			t.Fatalf("ledger rows of %v, want %v", refs, want)
 		}
 		storagetest.CheckReplay(t, x.db, "s-1")
 	})
@@ -1059,4 +1068,80 @@ func TestCountAmidBatchesCountsOverEveryEarlierEvent(t *testing.T) {
 		}
 		storagetest.CheckReplay(t, x.db, "s-1")
 	})
+}
+
+// Migration 00016 folds the remembered events into the ledger: after it,
+// events sent before it are still duplicates when resent, the ledger
+// reads as before, and a late snapshot still adds back the moves made
+// after it (a POS delta and an adjustment).
+func TestPOSEventsKeptAcrossMigration16(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			cfg := storage.Config{URL: storagetest.URL(t, backend), Now: func() time.Time { return t0 }}
+			old, err := storage.Open(ctx, storage.MigratedTo(cfg, 15))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := old.PutStore(ctx, storagetest.Store("s-1")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := old.PutSKU(ctx, storagetest.SKU("A")); err != nil {
+				t.Fatal(err)
+			}
+			// As the code before it wrote them: a snapshot of 0 at -30 min
+			// (no change), a delta at -40 min found stale, a receipt of 5
+			// at -20 min and an adjustment of -1 at -10 min.
+			us := func(m int) int64 { return ago(m).UnixMicro() }
+			err = old.Tx(ctx, func(tx *sql.Tx) error {
+				for _, q := range []struct {
+					sql  string
+					args []any
+				}{
+					{`INSERT INTO inventory_levels (store_id, sku, on_hand, reserved, updated_at, last_snapshot_at, last_move_at)
+						VALUES ('s-1', 'A', 4, 0, $1, $2, $3)`, []any{us(0), us(30), us(10)}},
+					{`INSERT INTO inventory_ledger (store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at)
+						VALUES ('s-1', 'A', 'pos_delta', 'e1', 'receipt', 5, 0, $1), ('s-1', 'A', 'adjustment', 'recount', 'damaged', -1, 0, $1)`,
+						[]any{us(0)}},
+					{`INSERT INTO inventory_events (store_id, origin, id, sku, kind, quantity, reason, occurred_at, received_at, status)
+						VALUES ('s-1', 'pos', 'e-s', 'A', 'snapshot', 0, '', $1, $5, 'applied'),
+						('s-1', 'pos', 'e0', 'A', 'delta', -2, 'sale', $2, $5, 'stale'),
+						('s-1', 'pos', 'e1', 'A', 'delta', 5, 'receipt', $3, $5, 'applied'),
+						('s-1', 'bopis', 'adjustment-x', 'A', 'adjustment', -1, 'damaged', $4, $5, 'applied')`,
+						[]any{us(30), us(40), us(20), us(10), us(0)}},
+				} {
+					if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			old.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			db, err := storage.Open(ctx, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			x := &inv{t: t, db: db}
+			if got := x.apply(snap("e-s", "s-1", "A", 0, ago(30)), delta("e0", "s-1", "A", -2, ago(40)),
+				delta("e1", "s-1", "A", 5, ago(20))); !reflect.DeepEqual(got, repeat("duplicate", 3)) {
+				t.Fatalf("events sent before the migration, sent again: %v", got)
+			}
+			var rows []string
+			for _, e := range x.ledger("s-1") {
+				rows = append(rows, fmt.Sprintf("%s %s %+d", e.Cause, e.Reference, e.OnHandDelta))
+			}
+			if want := []string{"pos_delta e1 +5", "adjustment recount -1"}; !reflect.DeepEqual(rows, want) {
+				t.Fatalf("ledger after the migration %q, want %q", rows, want)
+			}
+			// A count of 10 at -25 min missed the receipt and the adjustment.
+			if got := x.apply(snap("late", "s-1", "A", 10, ago(25))); got[0] != "applied" || x.onHand("s-1", "A") != 14 {
+				t.Fatalf("late snapshot %v, A=%d; want applied and 10+5-1=14", got, x.onHand("s-1", "A"))
+			}
+			storagetest.CheckReplay(t, db, "s-1")
+		})
+	}
 }

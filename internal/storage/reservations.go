@@ -228,7 +228,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 		if i < len(ids) {
 			out[i].ID = ids[i]
 		}
-		s.ledger.add(storeID, l.SKU, CauseReservation, reference, "", int64(0), l.Quantity, now)
+		s.ledger.add(storeID, l.SKU, CauseReservation, reference, "", int64(0), l.Quantity, now, nil, nil, EventApplied)
 	}
 	s.track(levels) // as reserved, for alerts
 	return out, s.flush(ctx)
@@ -483,8 +483,8 @@ func (db *DB) consume(ctx context.Context, tx *sql.Tx, reference, storeID string
 		p := min(left[r.SKU], r.Quantity)
 		left[r.SKU] -= p
 		if p > 0 {
-			s.set(l, max(0, l.onHand-p), l.reserved-p, CauseHandoff, reference, "")
-			s.move(l, originBopis, "handoff-"+strconv.FormatInt(r.ID, 10), CauseHandoff, -p, "", now, EventApplied)
+			s.move(l, max(0, l.onHand-p), l.reserved-p, move{cause: CauseHandoff, ref: reference, quantity: -p, occurredAt: now,
+				status: EventApplied})
 		}
 		if rest := r.Quantity - p; rest > 0 {
 			s.set(l, l.onHand, l.reserved-rest, CauseRelease, reference, "")
@@ -544,9 +544,10 @@ func (db *DB) unreserve(ctx context.Context, tx *sql.Tx, reference, storeID, sku
 	if lost {
 		onHand = max(0, onHand-n)
 	}
-	s.set(l, onHand, l.reserved-n, cause, reference, "")
 	if lost {
-		s.move(l, originBopis, cause+"-"+randomID(), cause, -n, "", now, EventApplied)
+		s.move(l, onHand, l.reserved-n, move{cause: cause, ref: reference, quantity: -n, occurredAt: now, status: EventApplied})
+	} else {
+		s.set(l, onHand, l.reserved-n, cause, reference, "")
 	}
 	return s.flush(ctx)
 }
