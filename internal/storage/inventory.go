@@ -144,7 +144,7 @@ func (s *stockTx) set(l *level, onHand, reserved int64, cause, ref, reason strin
 	if onHand == l.onHand && reserved == l.reserved {
 		return
 	}
-	s.ledger.add(l.store, l.sku, cause, ref, reason, onHand-l.onHand, reserved-l.reserved, s.now, nil, nil, EventApplied)
+	s.ledger.add(l.store, l.sku, cause, ref, reason, onHand-l.onHand, reserved-l.reserved, s.now, nil, nil, nil)
 	l.onHand, l.reserved, l.updatedAt, l.dirty = onHand, reserved, s.now, true
 }
 

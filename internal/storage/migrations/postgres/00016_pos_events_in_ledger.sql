@@ -2,14 +2,14 @@
 -- A POS event, an adjustment, a handoff and a short pick are kept as
 -- their ledger row (ADR 0024): the row carries when the change happened
 -- (occurred_at), what was asked (quantity: a snapshot's count, else the
--- change) and whether it applied or was stale. A remembered event that
--- changed nothing is a row with both deltas 0, which the ledger's
--- readers leave out. Rows that are not such moves (reservations,
--- releases, counts) have occurred_at and quantity NULL. One row and two
+-- change) and whether it applied or was stale (status). A remembered
+-- event that changed nothing is a row with both deltas 0, which the
+-- ledger's readers leave out. Rows that are not such moves
+-- (reservations, releases, counts) have all three NULL. One row and two
 -- index entries per event instead of two rows and three entries.
 ALTER TABLE inventory_ledger ADD COLUMN occurred_at BIGINT;
 ALTER TABLE inventory_ledger ADD COLUMN quantity BIGINT;
-ALTER TABLE inventory_ledger ADD COLUMN status TEXT NOT NULL DEFAULT 'applied';
+ALTER TABLE inventory_ledger ADD COLUMN status TEXT;
 
 -- A POS event id is seen once per store: resends are found here.
 CREATE UNIQUE INDEX inventory_ledger_pos_events ON inventory_ledger (store_id, reference)
