@@ -540,14 +540,10 @@ func (db *DB) unreserve(ctx context.Context, tx *sql.Tx, reference, storeID, sku
 	if l == nil {
 		return fmt.Errorf("%s is reserved at %s, which has no level", sku, storeID)
 	}
-	onHand := l.onHand
 	if lost {
-		onHand = max(0, onHand-n)
-	}
-	if lost {
-		s.move(l, onHand, l.reserved-n, move{cause: cause, ref: reference, quantity: -n, occurredAt: now, status: EventApplied})
+		s.move(l, max(0, l.onHand-n), l.reserved-n, move{cause: cause, ref: reference, quantity: -n, occurredAt: now, status: EventApplied})
 	} else {
-		s.set(l, onHand, l.reserved-n, cause, reference, "")
+		s.set(l, l.onHand, l.reserved-n, cause, reference, "")
 	}
 	return s.flush(ctx)
 }
