@@ -307,13 +307,21 @@ func crashRun(t *testing.T, bin, backend string) {
 		t.Logf("round %d: %d orders placed so far, all there; levels replay", round, len(ids))
 	}
 
+	orders := func() int { mu.Lock(); defer mu.Unlock(); return len(placed) }
 	const kills = 4
 	for round := 1; round <= kills; round++ {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})
+		before := orders()
 		go func() { load(ctx, p); close(done) }()
-		time.Sleep(time.Duration(300+rand.IntN(900)) * time.Millisecond) // a random moment to crash at
-		p.cmd.Process.Kill()                                             // SIGKILL: no shutdown, no flush
+		// Once this round's orders flow (a process still starting, slower
+		// under -race, may take longer than the shortest wait to place
+		// its first), a random moment to crash at.
+		for deadline := time.Now().Add(30 * time.Second); orders() == before && time.Now().Before(deadline); {
+			time.Sleep(10 * time.Millisecond)
+		}
+		time.Sleep(time.Duration(300+rand.IntN(900)) * time.Millisecond)
+		p.cmd.Process.Kill() // SIGKILL: no shutdown, no flush
 		p.cmd.Wait()
 		cancel()
 		<-done
