@@ -144,8 +144,15 @@ func (s *stockTx) set(l *level, onHand, reserved int64, cause, ref, reason strin
 	if onHand == l.onHand && reserved == l.reserved {
 		return
 	}
-	s.ledger.add(l.store, l.sku, cause, ref, reason, onHand-l.onHand, reserved-l.reserved, s.now, nil, nil, nil)
+	s.change(l.store, l.sku, cause, ref, reason, onHand-l.onHand, reserved-l.reserved)
 	l.onHand, l.reserved, l.updatedAt, l.dirty = onHand, reserved, s.now, true
+}
+
+// change adds the ledger row of a change that is not a move (its time,
+// quantity and status NULL): for set, and for reservations, whose
+// statement has already changed the level.
+func (s *stockTx) change(store, sku, cause, ref, reason string, dOnHand, dReserved int64) {
+	s.ledger.add(store, sku, cause, ref, reason, dOnHand, dReserved, s.now, nil, nil, nil)
 }
 
 // A move is a change of on_hand kept with the time it happened, so a

@@ -228,7 +228,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 		if i < len(ids) {
 			out[i].ID = ids[i]
 		}
-		s.ledger.add(storeID, l.SKU, CauseReservation, reference, "", int64(0), l.Quantity, now, nil, nil, nil)
+		s.change(storeID, l.SKU, CauseReservation, reference, "", 0, l.Quantity)
 	}
 	s.track(levels) // as reserved, for alerts
 	return out, s.flush(ctx)
