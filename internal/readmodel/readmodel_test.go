@@ -285,3 +285,48 @@ func TestCalendarForOneStore(t *testing.T) {
 		t.Fatalf("prep %d ready %s zone %s", sp.PrepMinutes, sp.Promise.EarliestReadyAt, sp.Location)
 	}
 }
+
+// A store's stock is kept for the SKUs it has levels for, wherever they
+// sit in a large catalog, whatever the quantity: none, short (more
+// reserved than on hand), or past what 32 bits hold.
+func TestStockAcrossALargeCatalog(t *testing.T) {
+	m := readmodel.New(readmodel.Config{})
+	for i := range 600 {
+		m.PutSKU(sku(fmt.Sprintf("K%03d", i)))
+	}
+	m.PutStore(store("a", 41.889, -87.63))
+	m.PutLevel("a", "K000", 0, 0)
+	m.PutLevel("a", "K300", 2, 5)
+	m.PutLevel("a", "K599", math.MaxInt64, 0)
+	m.PutLevel("a", "K511", 7, 0)
+	if got := m.Stats().Levels; got != 4 {
+		t.Fatalf("%d levels kept, want 4", got)
+	}
+	avail := func(sku string, qty int64) (int64, bool) {
+		// K511 keeps the store offered (a partial answer needs a line it can supply).
+		q := query(readmodel.Line{SKU: "K511", Quantity: 1}, readmodel.Line{SKU: sku, Quantity: qty})
+		q.IncludePartial = true
+		opts := m.PickupOptions(q)
+		if len(opts) != 1 {
+			t.Fatalf("%s: %d options", sku, len(opts))
+		}
+		return opts[0].Lines[1].Available, opts[0].Lines[1].Enough
+	}
+	for _, c := range []struct {
+		sku    string
+		qty    int64
+		want   int64
+		enough bool
+	}{
+		{"K000", 1, 0, false}, {"K300", 1, 0, false}, {"K511", 7, 7, true}, {"K512", 1, 0, false},
+		{"K599", math.MaxInt32, math.MaxInt32, true}, {"K256", 1, 0, false},
+	} {
+		if got, enough := avail(c.sku, c.qty); got != c.want || enough != c.enough {
+			t.Errorf("%s ×%d: available %d (enough %v), want %d (%v)", c.sku, c.qty, got, enough, c.want, c.enough)
+		}
+	}
+	m.PutLevel("a", "K511", 3, 0)
+	if got, _ := avail("K511", 1); got != 3 {
+		t.Errorf("K511 after a change: %d, want 3", got)
+	}
+}

@@ -24,6 +24,9 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 	if path == "" {
 		return nil, nil, fmt.Errorf("sqlite: no file path given (sqlite:./bopis.db)")
 	}
+	if err := createSQLite(ctx, path); err != nil {
+		return nil, nil, fmt.Errorf("sqlite: %w", err)
+	}
 	dsn := sqliteDSN(path)
 	// The writer begins immediate transactions (it is the one writer); the
 	// readers begin deferred ones, which take a snapshot and never a write lock.
@@ -56,19 +59,47 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 	return w, r, nil
 }
 
+// sqlitePageSize is the page size of a database bopis makes (ADR 0025).
+// 8 KiB pages gave the POS feed +15-18% over SQLite's default of 4 KiB
+// (`bopis bench feed`: a batch's thousands of inserts, spread over every
+// store, land in fewer pages of shallower indexes), and order placement
+// ~5% less (each small order dirties pages twice the size); 2 KiB and
+// 16-64 KiB pages were slower at both.
+const sqlitePageSize = 8192
+
+// createSQLite makes the database file at path, if there is none yet (or
+// it is empty), with sqlitePageSize pages in WAL mode. The page size of a
+// WAL database is fixed once it is made, so it must be set before WAL,
+// and the driver runs a DSN's pragmas in alphabetical order (journal_mode
+// before page_size): hence a connection of its own. A database made
+// before keeps its pages (ADR 0025 says how to convert one).
+func createSQLite(ctx context.Context, path string) error {
+	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
+		return nil
+	}
+	c, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_, err = c.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d; PRAGMA journal_mode = WAL", sqlitePageSize))
+	return err
+}
+
 // sqliteDSN is the connection string of every connection to path.
 // busy_timeout first, so the pragmas after it wait instead of failing.
 // synchronous(FULL): a commit that answered is on disk (the group-commit
 // writer turns it to NORMAL and fsyncs the WAL itself, see committer).
 // temp_store(2): +5% on a 5,000-event POS batch, measured (BENCHMARKS.md).
-// wal_autocheckpoint(30000): past a 120 MB WAL the writer checkpoints
+// wal_autocheckpoint(30000): past a 30,000-page WAL the writer checkpoints
 // after its commit, so that the next write can start the WAL over; the
 // checkpointer has copied most of it by then (see checkpointer). 10,000
 // pages (40 MB) was +14% on a POS batch against SQLite's default of 4 MB;
 // once the WAL's writes were gathered (sqlitewal.go) a 5,000-event batch
 // passed 10,000 frames by itself and the writer checkpointed after nearly
 // every one: 30,000 was another +8-13% (BENCHMARKS.md). The WAL file
-// keeps the size it reached, up to ~120 MB.
+// keeps the size it reached, up to ~240 MB with 8 KiB pages (ADR 0025;
+// 15,000 of them, the same 120 MB as before, measured no better).
 func sqliteDSN(path string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(30000)"
