@@ -89,7 +89,7 @@ func (db *DB) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, n
 	}
 	events := rows{cols: 5}
 	events.grow(open.len())
-	err := db.insertRows(ctx, tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)`, &open,
+	err := db.insertRows(ctx, tx, db.dialect.insertInto()+` alerts (type, store_id, subject, detail, opened_at)`, &open,
 		`ON CONFLICT DO NOTHING RETURNING id, store_id, subject`, func(r *sql.Rows) error {
 			var id int64
 			var k levelKey
@@ -105,7 +105,7 @@ func (db *DB) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, n
 	if err != nil {
 		return err
 	}
-	return db.insertRows(ctx, tx, `INSERT INTO events (type, store_id, subject, payload, created_at)`, &events, "", nil)
+	return db.insertRows(ctx, tx, db.dialect.insertInto()+` events (type, store_id, subject, payload, created_at)`, &events, "", nil)
 }
 
 // lowStock is the detail of a low_stock alert.
@@ -183,7 +183,7 @@ func (db *DB) SweepFeeds(ctx context.Context) (opened, closed int, err error) {
 			return err
 		}
 		events := rows{cols: 5}
-		err = db.insertRows(ctx, tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)`, &open,
+		err = db.insertRows(ctx, tx, db.dialect.insertInto()+` alerts (type, store_id, subject, detail, opened_at)`, &open,
 			`ON CONFLICT DO NOTHING RETURNING id, store_id`, func(r *sql.Rows) error {
 				var id int64
 				var store string
@@ -200,7 +200,7 @@ func (db *DB) SweepFeeds(ctx context.Context) (opened, closed int, err error) {
 		if err != nil {
 			return err
 		}
-		return db.insertRows(ctx, tx, `INSERT INTO events (type, store_id, subject, payload, created_at)`, &events, "", nil)
+		return db.insertRows(ctx, tx, db.dialect.insertInto()+` events (type, store_id, subject, payload, created_at)`, &events, "", nil)
 	})
 	if err != nil {
 		return 0, 0, err

@@ -12,8 +12,9 @@ import (
 	"github.com/bopis/bopis/internal/storage/storagetest"
 )
 
-// TestGroupCommitIsolatesFailures runs many writes at once, every third
-// failing after it wrote: the failed ones leave nothing, the others all
+// TestGroupCommitIsolatesFailures runs many writes at once, a third of
+// them failing after they wrote (midway through a multi-row statement)
+// and a third panicking: the failed ones leave nothing, the others all
 // commit, and on SQLite they shared commits.
 func TestGroupCommitIsolatesFailures(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
@@ -31,6 +32,14 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 						return err
 					}
 					if i%3 == 0 {
+						// A multi-row insert that fails at its third row: on
+						// SQLite "INSERT OR FAIL" keeps the rows before it,
+						// and the write's savepoint must take them away.
+						if _, err := tx.Exec(db.InsertInto()+` idempotency_keys (scope, key, request_hash, response, created_at)
+							VALUES ('test', $1, '', 'null', 0), ('test', $2, '', 'null', 0), ('test', $1, '', 'null', 0)`,
+							fmt.Sprint(i, "a"), fmt.Sprint(i, "b")); err == nil {
+							return nil // reported below: a write that should have failed
+						}
 						return errBoom
 					}
 					if i%3 == 1 {
@@ -103,6 +112,19 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 			return insert(tx, "twice")
 		}); err == nil {
 			t.Fatal("a write that broke a primary key reported success")
+		}
+		// A multi-row insert whose third row fails (on SQLite "INSERT OR
+		// FAIL", which keeps the rows before the failing one) leaves none.
+		partial := func(tx *sql.Tx) error {
+			_, err := tx.Exec(db.InsertInto() + ` idempotency_keys (scope, key, request_hash, response, created_at)
+				VALUES ('test', 'partial-1', '', 'null', 0), ('test', 'partial-2', '', 'null', 0), ('test', 'partial-1', '', 'null', 0)`)
+			return err
+		}
+		if err := db.Tx(ctx, partial); err == nil {
+			t.Fatal("a multi-row insert that broke a primary key reported success")
+		}
+		if err := db.TxAlone(ctx, partial); err == nil {
+			t.Fatal("a multi-row insert that broke a primary key reported success, alone")
 		}
 		if err := db.TxAlone(ctx, func(tx *sql.Tx) error { return insert(tx, "alone") }); err != nil {
 			t.Fatal(err)

@@ -82,6 +82,8 @@ func (postgresDialect) inList(param string) string {
 // levels queue instead of both computing from the same old value.
 func (postgresDialect) lockRows(table string) string { return " FOR UPDATE OF " + table }
 
+func (postgresDialect) insertInto() string { return "INSERT INTO" }
+
 // storeLockClass is the first key of bopis's store locks, advisory
 // locks of two keys: PostgreSQL keeps those apart from one-key locks,
 // and the class keeps them apart from another two-key user of the same

@@ -215,6 +215,8 @@ func (sqliteDialect) inList(param string) string {
 
 func (sqliteDialect) lockRows(string) string { return "" }
 
+func (sqliteDialect) insertInto() string { return "INSERT OR FAIL INTO" }
+
 func (sqliteDialect) storeLocks(bool) string { return "" }
 
 func (sqliteDialect) skipLocked() string { return "" }

@@ -114,6 +114,14 @@ type dialect interface {
 	// has the form its engine reads fastest).
 	jsonPairs(param string) string
 	encodePairs(keys []levelKey) string
+	// insertInto begins an insert whose failure fails its transaction (or
+	// the committer's savepoint of it): every caller returns the error,
+	// and none goes on with the transaction. On SQLite it is "INSERT OR
+	// FAIL INTO": a row that fails stops the statement and keeps the rows
+	// before it, rather than undoing them, so SQLite keeps no statement
+	// journal, into which it first copies each page a multi-row statement
+	// changes (7% of the writer's time in a POS batch; +6% events/s).
+	insertInto() string
 	// lockRows is the clause that locks the rows of table a SELECT reads
 	// until the transaction ends. SQLite needs none: its one writer
 	// already excludes every other write.
