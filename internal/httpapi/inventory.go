@@ -200,10 +200,15 @@ func (s *Server) registerInventory() {
 				&huma.ErrorDetail{Location: "body.events", Message: fmt.Sprintf("at most %d events a batch; split it", bopis.MaxEventBatch)})
 		}
 		evs := make([]bopis.InventoryEvent, n)
-		raws := make([][]byte, n)
+		var raws [][]byte // only a keyed batch is hashed (compacting 5,000 events is 2% of a feed's CPU)
+		if in.IdempotencyKey != "" {
+			raws = make([][]byte, n)
+		}
 		for i := range in.Body.Events {
 			evs[i] = in.Body.Events[i].event()
-			raws[i] = compact(in.Body.Events[i].raw)
+			if raws != nil {
+				raws[i] = compact(in.Body.Events[i].raw)
+			}
 		}
 		opt := storage.BatchOptions{Idempotency: idempotency(ctx, in.IdempotencyHeader, "inventory-events", raws...)}
 		if k := keyFrom(ctx); k.Scoped() {
