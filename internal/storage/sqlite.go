@@ -60,11 +60,11 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 }
 
 // sqlitePageSize is the page size of a database bopis makes (ADR 0025).
-// 8 KiB pages gave the POS feed +15-18% over SQLite's default of 4 KiB
+// 8 KiB pages gave the POS feed +12-20% over SQLite's default of 4 KiB
 // (`bopis bench feed`: a batch's thousands of inserts, spread over every
 // store, land in fewer pages of shallower indexes), and order placement
-// ~5% less (each small order dirties pages twice the size); 2 KiB and
-// 16-64 KiB pages were slower at both.
+// ~5% less (each small order dirties pages twice the size); the feed
+// was slower with 1-2 KiB and 16-64 KiB pages.
 const sqlitePageSize = 8192
 
 // createSQLite makes the database file at path, if there is none yet (or
