@@ -163,12 +163,12 @@ func (m *Model) line(si int32, stale bool, l Line, k int32) LineAvailability {
 		if hasOv && ov.eligible != nil {
 			la.Eligible = sk.active && *ov.eligible
 		}
-		if row := m.free[si]; int(k) < len(row) && row[k] != notCarried {
+		if free, ok := m.freeStock(si, k); ok {
 			safety := m.cfg.DefaultSafetyStock
 			if hasOv && ov.safetyStock != nil {
 				safety = *ov.safetyStock
 			}
-			la.Available = bopis.Promisable(bopis.Available(int64(row[k]), 0, safety), stale, m.cfg.StaleBuffer)
+			la.Available = bopis.Promisable(bopis.Available(free, 0, safety), stale, m.cfg.StaleBuffer)
 		}
 	}
 	la.Enough = la.Eligible && la.Available >= l.Quantity

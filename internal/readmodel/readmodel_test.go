@@ -288,7 +288,7 @@ func TestCalendarForOneStore(t *testing.T) {
 
 // A store's stock is kept for the SKUs it has levels for, wherever they
 // sit in a large catalog, whatever the quantity: none, short (more
-// reserved than on hand), or past what 32 bits hold.
+// reserved than on hand), either side of what 16 bits hold, past 32 bits.
 func TestStockAcrossALargeCatalog(t *testing.T) {
 	m := readmodel.New(readmodel.Config{})
 	for i := range 600 {
@@ -299,8 +299,13 @@ func TestStockAcrossALargeCatalog(t *testing.T) {
 	m.PutLevel("a", "K300", 2, 5)
 	m.PutLevel("a", "K599", math.MaxInt64, 0)
 	m.PutLevel("a", "K511", 7, 0)
-	if got := m.Stats().Levels; got != 4 {
-		t.Fatalf("%d levels kept, want 4", got)
+	m.PutLevel("a", "K100", 32766, 0)
+	m.PutLevel("a", "K101", 32767, 0)
+	m.PutLevel("a", "K102", 40000, 1)
+	m.PutLevel("a", "K103", 40000, 0)
+	m.PutLevel("a", "K103", 5, 0) // back under 16 bits
+	if got := m.Stats().Levels; got != 8 {
+		t.Fatalf("%d levels kept, want 8", got)
 	}
 	avail := func(sku string, qty int64) (int64, bool) {
 		// K511 keeps the store offered (a partial answer needs a line it can supply).
@@ -319,7 +324,9 @@ func TestStockAcrossALargeCatalog(t *testing.T) {
 		enough bool
 	}{
 		{"K000", 1, 0, false}, {"K300", 1, 0, false}, {"K511", 7, 7, true}, {"K512", 1, 0, false},
-		{"K599", math.MaxInt32, math.MaxInt32, true}, {"K256", 1, 0, false},
+		{"K599", math.MaxInt32, math.MaxInt64, true}, {"K256", 1, 0, false},
+		{"K100", 32766, 32766, true}, {"K101", 32767, 32767, true}, {"K102", 40000, 39999, false},
+		{"K103", 5, 5, true},
 	} {
 		if got, enough := avail(c.sku, c.qty); got != c.want || enough != c.enough {
 			t.Errorf("%s ×%d: available %d (enough %v), want %d (%v)", c.sku, c.qty, got, enough, c.want, c.enough)
