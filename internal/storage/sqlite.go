@@ -77,7 +77,7 @@ func createSQLite(ctx context.Context, path string) error {
 	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
 		return nil
 	}
-	c, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?_pragma=busy_timeout(10000)")
+	c, err := sql.Open("sqlite", sqliteFile(path)+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		return err
 	}
@@ -101,9 +101,12 @@ func createSQLite(ctx context.Context, path string) error {
 // keeps the size it reached, up to ~240 MB with 8 KiB pages (ADR 0025;
 // 15,000 of them, the same 120 MB as before, measured no better).
 func sqliteDSN(path string) string {
-	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+	return sqliteFile(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
 		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(30000)"
 }
+
+// sqliteFile is the URI of the database file at path, without parameters.
+func sqliteFile(path string) string { return "file:" + (&url.URL{Path: path}).EscapedPath() }
 
 // checkpointer copies committed WAL frames into the database file every
 // interval from a connection of its own, and then syncs the database file.
