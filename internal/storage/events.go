@@ -114,116 +114,158 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 		}
 	}
 	return keyed(ctx, db, alone, opt.Idempotency, func(tx *sql.Tx, _ *batch) ([]EventResult, error) {
-		return results, db.applyEvents(ctx, tx, todo, results, us)
+		if len(todo) == 0 {
+			return results, nil
+		}
+		r, err := db.readBatch(ctx, tx, todo, us)
+		if err != nil {
+			return nil, err
+		}
+		return results, db.applyEvents(ctx, tx, todo, r, results, us)
 	})
 }
 
-// applyEvents applies sorted events, filling in results. Each step is
-// one statement (or one per 500 rows) for the whole batch, however many
-// stores and SKUs it spans.
-func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, results []EventResult, now int64) error {
-	if len(todo) == 0 {
-		return nil
+// batchReads is what a POS batch reads before it writes.
+type batchReads struct {
+	stores    map[string]bool     // the batch's stores that exist
+	lastCount map[string]*int64   // those with a feed row: their last whole-store count (nil: none)
+	levels    map[levelKey]*level // the levels of its keys whose SKU exists (a new zero level where none yet)
+	seen      map[levelKey]bool   // (store, event id): already in the ledger
+}
+
+// readBatch reads what applying todo (sorted) needs, in tx: each step
+// one statement for the whole batch, however many stores and SKUs it
+// spans. Under the stores' locks (PostgreSQL), no count of them is under
+// way: the counts read are the last before this batch commits; the ids
+// are asked after the locks, so a resend racing the first send sees its
+// events once it commits.
+func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []pending, now int64) (*batchReads, error) {
+	r := &batchReads{}
+	q := writerTx{db, tx}
+	var err error
+	if r.stores, err = db.existing(ctx, q, `SELECT id FROM stores WHERE id `+db.dialect.inList("$1"), batchStores(todo)); err != nil {
+		return nil, err
 	}
-	var storeIDs []string
+	var known []pending
+	for _, p := range todo {
+		if r.stores[p.e.StoreID] {
+			known = append(known, p)
+		}
+	}
+	if err := db.lockStores(ctx, tx, batchStores(known), false); err != nil {
+		return nil, err
+	}
+	if r.lastCount, err = db.readLastCounts(ctx, q, batchStores(known)); err != nil {
+		return nil, err
+	}
+	if r.levels, err = db.loadLevels(ctx, tx, batchKeys(known), now); err != nil {
+		return nil, err
+	}
+	r.seen, err = db.readSeen(ctx, q, batchIDs(known))
+	return r, err
+}
+
+// batchStores lists the stores of sorted events, once each.
+func batchStores(todo []pending) []string {
+	var ids []string
 	for i, p := range todo {
 		if i == 0 || p.e.StoreID != todo[i-1].e.StoreID {
-			storeIDs = append(storeIDs, p.e.StoreID)
+			ids = append(ids, p.e.StoreID)
 		}
 	}
-	knownStores, err := db.existing(ctx, tx, `SELECT id FROM stores WHERE id `+db.dialect.inList("$1"), storeIDs)
-	if err != nil {
-		return err
-	}
-	atStores := todo[:0:0] // events of stores that exist, still sorted
+	return ids
+}
+
+// batchKeys lists the levels of sorted events, once each, in order.
+func batchKeys(todo []pending) []levelKey {
 	var keys []levelKey
-	var stores []string // the stores of atStores, locked and counted below
 	for _, p := range todo {
-		if !knownStores[p.e.StoreID] {
-			results[p.i].Status, results[p.i].Error = EventRejected, "no store "+p.e.StoreID
-			continue
-		}
-		if len(atStores) == 0 || atStores[len(atStores)-1].e.StoreID != p.e.StoreID {
-			stores = append(stores, p.e.StoreID)
-		}
 		if k := (levelKey{p.e.StoreID, p.e.SKU}); len(keys) == 0 || keys[len(keys)-1] != k {
 			keys = append(keys, k)
 		}
-		atStores = append(atStores, p)
 	}
-	if len(atStores) == 0 {
-		return nil
+	return keys
+}
+
+// batchIDs lists the (store, event id) pairs of events.
+func batchIDs(todo []pending) []levelKey {
+	ids := make([]levelKey, len(todo))
+	for i, p := range todo {
+		ids[i] = levelKey{p.e.StoreID, p.e.ID}
 	}
-	// Under the stores' locks, no count of them is under way: a count
-	// read now is the last before this batch commits.
-	if err := db.lockStores(ctx, tx, stores, false); err != nil {
-		return err
+	return ids
+}
+
+// readLastCounts reads the last whole-store count of those stores that
+// have a feed row.
+func (db *DB) readLastCounts(ctx context.Context, q querier, stores []string) (map[string]*int64, error) {
+	out := map[string]*int64{}
+	if len(stores) == 0 {
+		return out, nil
 	}
-	lastCount := map[string]*int64{}
-	res, err := db.queryTx(ctx, tx, `SELECT store_id, last_count_at FROM store_feeds WHERE store_id `+db.dialect.inList("$1"), jsonList(stores))
+	res, err := q.QueryContext(ctx, `SELECT store_id, last_count_at FROM store_feeds WHERE store_id `+db.dialect.inList("$1"), jsonList(stores))
 	if err != nil {
-		return err
+		return nil, err
 	}
+	defer res.Close()
 	for res.Next() {
 		var id string
 		var c sql.NullInt64
 		if err := res.Scan(&id, &c); err != nil {
-			res.Close()
-			return err
+			return nil, err
 		}
-		lastCount[id] = ptr(c)
+		out[id] = ptr(c)
 	}
-	res.Close()
-	if err := res.Err(); err != nil {
-		return err
+	return out, res.Err()
+}
+
+// readSeen finds which (store, event id) pairs the ledger holds.
+func (db *DB) readSeen(ctx context.Context, q querier, ids []levelKey) (map[levelKey]bool, error) {
+	seen := map[levelKey]bool{}
+	if len(ids) == 0 {
+		return seen, nil
 	}
-	levels, err := db.loadLevels(ctx, tx, keys, now)
+	// A correlated probe per id, not a join, for the reason given at levelQuery.
+	res, err := q.QueryContext(ctx, `SELECT p.a, p.b FROM `+db.dialect.jsonPairs("$1")+` p
+		WHERE (SELECT 1 FROM inventory_ledger e WHERE e.store_id = p.a AND e.reference = p.b AND e.cause IN `+posCauses+`) = 1`, db.dialect.encodePairs(ids))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// loadLevels leaves out the keys of unknown SKUs: their events are
-	// rejected, and a store that sent nothing else is not heard from.
-	live := atStores[:0:0] // events of stores and SKUs that exist, still sorted
-	var ids []levelKey
-	var feedStores []string // the stores of live: heard from
-	for _, p := range atStores {
-		if levels[levelKey{p.e.StoreID, p.e.SKU}] == nil {
+	defer res.Close()
+	for res.Next() {
+		var k levelKey
+		if err := res.Scan(&k.store, &k.sku); err != nil {
+			return nil, err
+		}
+		seen[k] = true
+	}
+	return seen, res.Err()
+}
+
+// applyEvents applies sorted events as r read them, filling in results.
+func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, r *batchReads, results []EventResult, now int64) error {
+	// Events of unknown stores, then of unknown SKUs (loadLevels leaves
+	// out their keys), are rejected; a store that sent nothing else is
+	// not heard from.
+	live := todo[:0:0] // events of stores and SKUs that exist, still sorted
+	for _, p := range todo {
+		switch {
+		case !r.stores[p.e.StoreID]:
+			results[p.i].Status, results[p.i].Error = EventRejected, "no store "+p.e.StoreID
+		case r.levels[levelKey{p.e.StoreID, p.e.SKU}] == nil:
 			results[p.i].Status, results[p.i].Error = EventRejected, "no SKU "+p.e.SKU
-			continue
+		default:
+			live = append(live, p)
 		}
-		if len(live) == 0 || live[len(live)-1].e.StoreID != p.e.StoreID {
-			feedStores = append(feedStores, p.e.StoreID)
-		}
-		ids = append(ids, levelKey{p.e.StoreID, p.e.ID})
-		live = append(live, p)
 	}
 	if len(live) == 0 {
 		return nil
 	}
+	feedStores := batchStores(live) // heard from
+	levels, seen, lastCount := r.levels, r.seen, r.lastCount
 	s := db.stockTx(tx, now)
 	s.ledger.grow(len(live))
 	s.track(levels)
-	// Asked after the locks, so a resend racing the first send sees its
-	// events once it commits.
-	seen := map[levelKey]bool{}
-	// A correlated probe per id, not a join, for the reason given at levelQuery.
-	res, err = db.queryTx(ctx, tx, `SELECT p.a, p.b FROM `+db.dialect.jsonPairs("$1")+` p
-		WHERE (SELECT 1 FROM inventory_ledger e WHERE e.store_id = p.a AND e.reference = p.b AND e.cause IN `+posCauses+`) = 1`, db.dialect.encodePairs(ids))
-	if err != nil {
-		return err
-	}
-	for res.Next() {
-		var k levelKey
-		if err := res.Scan(&k.store, &k.sku); err != nil {
-			res.Close()
-			return err
-		}
-		seen[k] = true
-	}
-	res.Close()
-	if err := res.Err(); err != nil {
-		return err
-	}
 	// The newest snapshot of each level in this batch: events older than
 	// it are stale as they would be had it come in an earlier batch.
 	newest := map[levelKey]*int64{}
@@ -329,8 +371,8 @@ func latest(a, b *int64) *int64 {
 
 // existing runs q, which selects one text column from the list in $1
 // (and any further args), and returns the values found.
-func (db *DB) existing(ctx context.Context, tx *sql.Tx, q string, list []string, args ...any) (map[string]bool, error) {
-	res, err := db.queryTx(ctx, tx, q, append([]any{jsonList(list)}, args...)...)
+func (db *DB) existing(ctx context.Context, tx querier, q string, list []string, args ...any) (map[string]bool, error) {
+	res, err := tx.QueryContext(ctx, q, append([]any{jsonList(list)}, args...)...)
 	if err != nil {
 		return nil, err
 	}
