@@ -140,10 +140,9 @@ type batchReads struct {
 // are asked after the locks, so a resend racing the first send sees its
 // events once it commits.
 func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []pending, now int64) (*batchReads, error) {
-	r := &batchReads{}
-	q := writerTx{db, tx}
+	r := &batchReads{levels: map[levelKey]*level{}, seen: map[levelKey]bool{}}
 	var err error
-	if r.stores, err = db.existing(ctx, q, `SELECT id FROM stores WHERE id `+db.dialect.inList("$1"), batchStores(todo)); err != nil {
+	if r.stores, err = db.existing(ctx, tx, `SELECT id FROM stores WHERE id `+db.dialect.inList("$1"), batchStores(todo)); err != nil {
 		return nil, err
 	}
 	var known []pending
@@ -152,16 +151,19 @@ func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []pending, now int
 			known = append(known, p)
 		}
 	}
+	if len(known) == 0 {
+		return r, nil
+	}
 	if err := db.lockStores(ctx, tx, batchStores(known), false); err != nil {
 		return nil, err
 	}
-	if r.lastCount, err = db.readLastCounts(ctx, q, batchStores(known)); err != nil {
+	if r.lastCount, err = db.readLastCounts(ctx, tx, batchStores(known)); err != nil {
 		return nil, err
 	}
 	if r.levels, err = db.loadLevels(ctx, tx, batchKeys(known), now); err != nil {
 		return nil, err
 	}
-	r.seen, err = db.readSeen(ctx, q, batchIDs(known))
+	r.seen, err = db.readSeen(ctx, tx, batchIDs(known))
 	return r, err
 }
 
@@ -198,12 +200,9 @@ func batchIDs(todo []pending) []levelKey {
 
 // readLastCounts reads the last whole-store count of those stores that
 // have a feed row.
-func (db *DB) readLastCounts(ctx context.Context, q querier, stores []string) (map[string]*int64, error) {
+func (db *DB) readLastCounts(ctx context.Context, tx *sql.Tx, stores []string) (map[string]*int64, error) {
 	out := map[string]*int64{}
-	if len(stores) == 0 {
-		return out, nil
-	}
-	res, err := q.QueryContext(ctx, `SELECT store_id, last_count_at FROM store_feeds WHERE store_id `+db.dialect.inList("$1"), jsonList(stores))
+	res, err := db.queryTx(ctx, tx, `SELECT store_id, last_count_at FROM store_feeds WHERE store_id `+db.dialect.inList("$1"), jsonList(stores))
 	if err != nil {
 		return nil, err
 	}
@@ -220,13 +219,10 @@ func (db *DB) readLastCounts(ctx context.Context, q querier, stores []string) (m
 }
 
 // readSeen finds which (store, event id) pairs the ledger holds.
-func (db *DB) readSeen(ctx context.Context, q querier, ids []levelKey) (map[levelKey]bool, error) {
+func (db *DB) readSeen(ctx context.Context, tx *sql.Tx, ids []levelKey) (map[levelKey]bool, error) {
 	seen := map[levelKey]bool{}
-	if len(ids) == 0 {
-		return seen, nil
-	}
 	// A correlated probe per id, not a join, for the reason given at levelQuery.
-	res, err := q.QueryContext(ctx, `SELECT p.a, p.b FROM `+db.dialect.jsonPairs("$1")+` p
+	res, err := db.queryTx(ctx, tx, `SELECT p.a, p.b FROM `+db.dialect.jsonPairs("$1")+` p
 		WHERE (SELECT 1 FROM inventory_ledger e WHERE e.store_id = p.a AND e.reference = p.b AND e.cause IN `+posCauses+`) = 1`, db.dialect.encodePairs(ids))
 	if err != nil {
 		return nil, err
@@ -371,8 +367,8 @@ func latest(a, b *int64) *int64 {
 
 // existing runs q, which selects one text column from the list in $1
 // (and any further args), and returns the values found.
-func (db *DB) existing(ctx context.Context, tx querier, q string, list []string, args ...any) (map[string]bool, error) {
-	res, err := tx.QueryContext(ctx, q, append([]any{jsonList(list)}, args...)...)
+func (db *DB) existing(ctx context.Context, tx *sql.Tx, q string, list []string, args ...any) (map[string]bool, error) {
+	res, err := db.queryTx(ctx, tx, q, append([]any{jsonList(list)}, args...)...)
 	if err != nil {
 		return nil, err
 	}

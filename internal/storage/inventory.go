@@ -305,7 +305,12 @@ func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now i
 			return nil, err
 		}
 	}
-	levels, err := db.readLevels(ctx, writerTx{db, tx}, keys, now)
+	table, args := db.keysTable(keys, 2)
+	res, err := db.queryTx(ctx, tx, fmt.Sprintf(levelQuery, table), append([]any{db.safetyStock}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	levels, err := scanLevels(res, len(keys), now)
 	if err != nil || locked == nil {
 		return levels, err
 	}
@@ -317,17 +322,6 @@ func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now i
 		}
 	}
 	return levels, nil
-}
-
-// readLevels reads the levels of keys with what loadLevels reads, in q,
-// locking nothing.
-func (db *DB) readLevels(ctx context.Context, q querier, keys []levelKey, now int64) (map[levelKey]*level, error) {
-	table, args := db.keysTable(keys, 2)
-	res, err := q.QueryContext(ctx, fmt.Sprintf(levelQuery, table), append([]any{db.safetyStock}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	return scanLevels(res, len(keys), now)
 }
 
 // errLevelRace is a transaction's loss of a race to create a level (see

@@ -512,8 +512,7 @@ func (db *DB) GetOrder(ctx context.Context, id string, scope OrderScope) (*bopis
 	return localOrder(o), nil
 }
 
-// querier is a pool, a *sql.Tx, the writer's transaction through the
-// statement cache (writerTx) or a reader's snapshot (readerTx).
+// querier is a pool or a *sql.Tx.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }

@@ -122,30 +122,6 @@ func (db *DB) queryTx(ctx context.Context, tx *sql.Tx, query string, args ...any
 	return s.QueryContext(ctx, args...)
 }
 
-// writerTx is a write transaction as a querier.
-type writerTx struct {
-	db *DB
-	tx *sql.Tx
-}
-
-func (w writerTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return w.db.queryTx(ctx, w.tx, query, args...)
-}
-
-// readerTx is a read transaction of the readers as a querier, through
-// their kept statements.
-type readerTx struct {
-	r  *readers
-	tx *sql.Tx
-}
-
-func (r readerTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if s := r.r.stmt(ctx, query); s != nil {
-		return r.tx.StmtContext(ctx, s).QueryContext(ctx, args...)
-	}
-	return r.tx.QueryContext(ctx, query, args...)
-}
-
 // queryRowTx runs a one-row query in tx through the statement cache.
 func (db *DB) queryRowTx(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
 	s, err := db.stmt(ctx, tx, query)
