@@ -140,7 +140,7 @@ type batchReads struct {
 // are asked after the locks, so a resend racing the first send sees its
 // events once it commits.
 func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []pending, now int64) (*batchReads, error) {
-	r := &batchReads{levels: map[levelKey]*level{}, seen: map[levelKey]bool{}}
+	r := &batchReads{}
 	var err error
 	if r.stores, err = db.existing(ctx, tx, `SELECT id FROM stores WHERE id `+db.dialect.inList("$1"), batchStores(todo)); err != nil {
 		return nil, err
@@ -152,12 +152,13 @@ func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []pending, now int
 		}
 	}
 	if len(known) == 0 {
-		return r, nil
+		return r, nil // applyEvents rejects every event by its store
 	}
-	if err := db.lockStores(ctx, tx, batchStores(known), false); err != nil {
+	stores := batchStores(known)
+	if err := db.lockStores(ctx, tx, stores, false); err != nil {
 		return nil, err
 	}
-	if r.lastCount, err = db.readLastCounts(ctx, tx, batchStores(known)); err != nil {
+	if r.lastCount, err = db.readLastCounts(ctx, tx, stores); err != nil {
 		return nil, err
 	}
 	if r.levels, err = db.loadLevels(ctx, tx, batchKeys(known), now); err != nil {
@@ -238,17 +239,18 @@ func (db *DB) readSeen(ctx context.Context, tx *sql.Tx, ids []levelKey) (map[lev
 	return seen, res.Err()
 }
 
-// applyEvents applies sorted events as r read them, filling in results.
-func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, r *batchReads, results []EventResult, now int64) error {
+// applyEvents applies sorted events as readBatch found things, filling
+// in results.
+func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, read *batchReads, results []EventResult, now int64) error {
 	// Events of unknown stores, then of unknown SKUs (loadLevels leaves
 	// out their keys), are rejected; a store that sent nothing else is
 	// not heard from.
 	live := todo[:0:0] // events of stores and SKUs that exist, still sorted
 	for _, p := range todo {
 		switch {
-		case !r.stores[p.e.StoreID]:
+		case !read.stores[p.e.StoreID]:
 			results[p.i].Status, results[p.i].Error = EventRejected, "no store "+p.e.StoreID
-		case r.levels[levelKey{p.e.StoreID, p.e.SKU}] == nil:
+		case read.levels[levelKey{p.e.StoreID, p.e.SKU}] == nil:
 			results[p.i].Status, results[p.i].Error = EventRejected, "no SKU "+p.e.SKU
 		default:
 			live = append(live, p)
@@ -258,7 +260,7 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, r *ba
 		return nil
 	}
 	feedStores := batchStores(live) // heard from
-	levels, seen, lastCount := r.levels, r.seen, r.lastCount
+	levels, seen, lastCount := read.levels, read.seen, read.lastCount
 	s := db.stockTx(tx, now)
 	s.ledger.grow(len(live))
 	s.track(levels)
