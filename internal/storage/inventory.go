@@ -267,10 +267,11 @@ func lowStockThreshold(store, sku, threshold string) string {
 	return `COALESCE((SELECT o.low_stock_threshold FROM store_skus o WHERE o.store_id = ` + store + ` AND o.sku = ` + sku + `), ` + threshold + `)`
 }
 
-// levelQuery reads the levels of the keys in table p(a, b) (%s).
+// levelQuery reads the levels of the keys in table p(a, b) (the first
+// %s), their SKUs' thresholds from the second (dialect.skuThresholds).
 var levelQuery = `SELECT ` + levelColumns("l", "p.a", "p.b", "k.low_stock_threshold") + `
 	FROM %s p
-	JOIN skus k ON k.sku = p.b
+	JOIN %s ON k.sku = p.b
 	LEFT JOIN inventory_levels l ON l.store_id = p.a AND l.sku = p.b`
 
 // loadLevels reads the levels of keys with their safety stock, low-stock
@@ -306,7 +307,7 @@ func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now i
 		}
 	}
 	table, args := db.keysTable(keys, 2)
-	res, err := db.queryTx(ctx, tx, fmt.Sprintf(levelQuery, table), append([]any{db.safetyStock}, args...)...)
+	res, err := db.queryTx(ctx, tx, fmt.Sprintf(levelQuery, table, db.dialect.skuThresholds("k")), append([]any{db.safetyStock}, args...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -84,6 +84,8 @@ func (postgresDialect) lockRows(table string) string { return " FOR UPDATE OF " 
 
 func (postgresDialect) insertInto() string { return "INSERT INTO" }
 
+func (postgresDialect) skuThresholds(alias string) string { return "skus AS " + alias }
+
 // storeLockClass is the first key of bopis's store locks, advisory
 // locks of two keys: PostgreSQL keeps those apart from one-key locks,
 // and the class keeps them apart from another two-key user of the same

@@ -232,6 +232,14 @@ func (sqliteDialect) jsonPairs(param string) string {
 	return "(SELECT s.key AS a, k.value AS b FROM json_each(" + param + ") s, json_each(s.value) k)"
 }
 
+// skuThresholds reads a SKU's threshold from an index that holds it
+// (migration 00017): one search instead of the key's and then the row's.
+// SQLite's planner, with no statistics, prefers the primary key's unique
+// index over it, hence INDEXED BY.
+func (sqliteDialect) skuThresholds(alias string) string {
+	return "skus AS " + alias + " INDEXED BY skus_threshold"
+}
+
 func (sqliteDialect) encodePairs(keys []levelKey) string { return groupedPairs(keys) }
 
 func (sqliteDialect) positional() bool { return true }

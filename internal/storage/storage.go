@@ -113,6 +113,9 @@ type dialect interface {
 	// holding the pairs in param, encoded by encodePairs (each dialect
 	// has the form its engine reads fastest).
 	jsonPairs(param string) string
+	// skuThresholds is the skus table, named alias, as read for SKUs'
+	// low-stock thresholds alone, by sku.
+	skuThresholds(alias string) string
 	encodePairs(keys []levelKey) string
 	// insertInto begins an insert whose failure fails its transaction (or
 	// the committer's savepoint of it): every caller returns the error,

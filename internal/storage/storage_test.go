@@ -338,10 +338,12 @@ func TestMigrationsRerunAreNoOp(t *testing.T) {
 	}
 }
 
-// ledgerColumns16 adds to an older schema the ledger columns today's
-// code writes (migration 00016), so that it can write there; the
-// function returned drops them again, before the later migrations run.
-func ledgerColumns16(t *testing.T, db *storage.DB) func() {
+// laterSchema adds to an older schema what today's code needs of later
+// migrations: the ledger columns it writes (00016) and, on SQLite, the
+// index it reads SKUs' thresholds from (00017), so that it can run
+// there; the function returned takes them away again, before the later
+// migrations run.
+func laterSchema(t *testing.T, db *storage.DB, backend string) func() {
 	t.Helper()
 	alter := func(how string) {
 		t.Helper()
@@ -354,7 +356,15 @@ func ledgerColumns16(t *testing.T, db *storage.DB) func() {
 					return err
 				}
 			}
-			return nil
+			if backend != "sqlite" {
+				return nil
+			}
+			q := "CREATE INDEX skus_threshold ON skus (sku, low_stock_threshold)"
+			if how == "DROP" {
+				q = "DROP INDEX skus_threshold"
+			}
+			_, err := tx.ExecContext(ctx, q)
+			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -374,7 +384,7 @@ func TestOrdersKeptAcrossMigration13(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			dropColumns := ledgerColumns16(t, old)
+			dropColumns := laterSchema(t, old, backend)
 			if _, err := old.PutSKUs(ctx, []*bopis.SKU{storagetest.SKU("A"), storagetest.SKU("B")}); err != nil {
 				t.Fatal(err)
 			}
