@@ -79,7 +79,7 @@ func (db *DB) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, n
 		}
 	}
 	if len(closeIDs) > 0 {
-		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET closed_at = $1 WHERE closed_at IS NULL
+		if _, err := tx.ExecContext(ctx, db.dialect.update()+` alerts SET closed_at = $1 WHERE closed_at IS NULL
 			AND id IN (SELECT CAST(value AS BIGINT) FROM `+db.dialect.jsonTextArray("$2")+`)`, now, jsonList(closeIDs)); err != nil {
 			return err
 		}

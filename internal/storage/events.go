@@ -138,11 +138,15 @@ type batchReads struct {
 // spans. Under the stores' locks (PostgreSQL), no count of them is under
 // way: the counts read are the last before this batch commits; the ids
 // are asked after the locks, so a resend racing the first send sees its
-// events once it commits.
+// events once it commits. (A store that does not exist takes its lock
+// too: a batch naming one is a mistake, and rare.)
 func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []pending, now int64) (*batchReads, error) {
-	r := &batchReads{}
-	var err error
-	if r.stores, err = db.existing(ctx, tx, `SELECT id FROM stores WHERE id `+db.dialect.inList("$1"), batchStores(todo)); err != nil {
+	stores := batchStores(todo)
+	if err := db.lockStores(ctx, tx, stores, false); err != nil {
+		return nil, err
+	}
+	r, err := db.readStores(ctx, tx, stores)
+	if err != nil {
 		return nil, err
 	}
 	var known []pending
@@ -153,13 +157,6 @@ func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []pending, now int
 	}
 	if len(known) == 0 {
 		return r, nil // applyEvents rejects every event by its store
-	}
-	stores := batchStores(known)
-	if err := db.lockStores(ctx, tx, stores, false); err != nil {
-		return nil, err
-	}
-	if r.lastCount, err = db.readLastCounts(ctx, tx, stores); err != nil {
-		return nil, err
 	}
 	if r.levels, err = db.loadLevels(ctx, tx, batchKeys(known), now); err != nil {
 		return nil, err
@@ -199,24 +196,29 @@ func batchIDs(todo []pending) []levelKey {
 	return ids
 }
 
-// readLastCounts reads the last whole-store count of those stores that
-// have a feed row.
-func (db *DB) readLastCounts(ctx context.Context, tx *sql.Tx, stores []string) (map[string]*int64, error) {
-	out := map[string]*int64{}
-	res, err := db.queryTx(ctx, tx, `SELECT store_id, last_count_at FROM store_feeds WHERE store_id `+db.dialect.inList("$1"), jsonList(stores))
+// readStores reads which of stores exist and, of those with a feed row,
+// their last whole-store count.
+func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (*batchReads, error) {
+	r := &batchReads{stores: map[string]bool{}, lastCount: map[string]*int64{}}
+	res, err := db.queryTx(ctx, tx, `SELECT s.id, f.store_id IS NOT NULL, f.last_count_at
+		FROM stores s LEFT JOIN store_feeds f ON f.store_id = s.id WHERE s.id `+db.dialect.inList("$1"), jsonList(stores))
 	if err != nil {
 		return nil, err
 	}
 	defer res.Close()
 	for res.Next() {
 		var id string
+		var fed bool
 		var c sql.NullInt64
-		if err := res.Scan(&id, &c); err != nil {
+		if err := res.Scan(&id, &fed, &c); err != nil {
 			return nil, err
 		}
-		out[id] = ptr(c)
+		r.stores[id] = true
+		if fed {
+			r.lastCount[id] = ptr(c)
+		}
 	}
-	return out, res.Err()
+	return r, res.Err()
 }
 
 // readSeen finds which (store, event id) pairs the ledger holds.
@@ -365,23 +367,4 @@ func latest(a, b *int64) *int64 {
 		return a
 	}
 	return b
-}
-
-// existing runs q, which selects one text column from the list in $1
-// (and any further args), and returns the values found.
-func (db *DB) existing(ctx context.Context, tx *sql.Tx, q string, list []string, args ...any) (map[string]bool, error) {
-	res, err := db.queryTx(ctx, tx, q, append([]any{jsonList(list)}, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Close()
-	out := map[string]bool{}
-	for res.Next() {
-		var v string
-		if err := res.Scan(&v); err != nil {
-			return nil, err
-		}
-		out[v] = true
-	}
-	return out, res.Err()
 }

@@ -84,6 +84,8 @@ func (postgresDialect) lockRows(table string) string { return " FOR UPDATE OF " 
 
 func (postgresDialect) insertInto() string { return "INSERT INTO" }
 
+func (postgresDialect) update() string { return "UPDATE" }
+
 func (postgresDialect) skuThresholds(alias string) string { return "skus AS " + alias }
 
 // storeLockClass is the first key of bopis's store locks, advisory

@@ -113,10 +113,10 @@ type dialect interface {
 	// holding the pairs in param, encoded by encodePairs (each dialect
 	// has the form its engine reads fastest).
 	jsonPairs(param string) string
+	encodePairs(keys []levelKey) string
 	// skuThresholds is the skus table, named alias, as read for SKUs'
 	// low-stock thresholds alone, by sku.
 	skuThresholds(alias string) string
-	encodePairs(keys []levelKey) string
 	// insertInto begins an insert whose failure fails its transaction (or
 	// the committer's savepoint of it): every caller returns the error,
 	// and none goes on with the transaction. On SQLite it is "INSERT OR
@@ -126,6 +126,12 @@ type dialect interface {
 	// changes (7% of the writer's time in a POS batch; +8% events/s; ADR
 	// 0026).
 	insertInto() string
+	// update begins an UPDATE with insertInto's contract, for the same
+	// reason: on SQLite "UPDATE OR FAIL", as an UPDATE of many rows that
+	// may break a unique constraint (closing alerts moves them out of a
+	// partial unique index) also makes SQLite keep a statement journal
+	// (2% of the writer's time in a POS batch; ADR 0026).
+	update() string
 	// lockRows is the clause that locks the rows of table a SELECT reads
 	// until the transaction ends. SQLite needs none: its one writer
 	// already excludes every other write.
