@@ -217,6 +217,16 @@ func TestIdempotencyKeysOnEventsAndAdjustments(t *testing.T) {
 		if got := statusList(results(t, e.do("POST", "/v1/inventory/events", pos, batch))); got[0] != "duplicate" {
 			t.Fatalf("resend without key: %v", got)
 		}
+		// A batch with an event of the wrong shape is decoded event by
+		// event; resent under its key it is answered the same.
+		mixed := `{"events": [{"id": "e2", "store_id": "s-1", "sku": "A", "type": "delta", "delta": "x", "occurred_at": "` + minutesAgo(4) + `"},
+			{"id": "e3", "store_id": "s-1", "sku": "A", "type": "snapshot", "on_hand": 10, "occurred_at": "` + minutesAgo(4) + `"}]}`
+		m1 := e.doKey("POST", "/v1/inventory/events", pos, "b-2", mixed)
+		m2 := e.doKey("POST", "/v1/inventory/events", pos, "b-2", strings.ReplaceAll(mixed, ", ", ",\n  "))
+		if got := statusList(results(t, m1)); !reflect.DeepEqual(got, []string{"rejected", "applied"}) ||
+			!reflect.DeepEqual(m2.body, m1.body) || m2.header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("mixed batch %v, then under the same key %s %v; want the first answer %s", got, m2.raw, m2.header, m1.raw)
+		}
 
 		adj := `{"sku": "A", "delta": -2, "reason": "damaged", "reference": "t-1"}`
 		r1 := e.doKey("POST", "/v1/stores/s-1/inventory/adjustments", store, "a-1", adj)
