@@ -38,7 +38,10 @@ func init() { tamePageCache() }
 var pcacheState struct {
 	methods sqlite3.Tsqlite3_pcache_methods2 // as installed
 	rekey   uintptr                          // pcache1's own xRekey
+	create  uintptr                          // pcache1's own xCreate
+	destroy uintptr                          // pcache1's own xDestroy
 	eased   atomic.Int64                     // parkings that left the bound (seen by tests)
+	ownLRU  atomic.Int64                     // caches given an LRU of their own (seen by tests)
 }
 
 func tamePageCache() {
@@ -63,6 +66,8 @@ func tamePageCache() {
 	}
 	pcacheState.rekey = m.FxRekey
 	m.FxRekey = cfunc(pcacheRekey)
+	pcacheState.create, pcacheState.destroy = m.FxCreate, m.FxDestroy
+	m.FxCreate, m.FxDestroy = cfunc(pcacheCreate), cfunc(pcacheDestroy)
 	if sqlite3.Xsqlite3_config(tls, sqlite3.SQLITE_CONFIG_PCACHE2, libc.VaList(va, methods)) == sqlite3.SQLITE_OK {
 		pcacheState.methods = *m
 	}
@@ -81,3 +86,52 @@ func pcacheRekey(tls *libc.TLS, p, page uintptr, oldKey, newKey uint32) {
 // pendingBytePage is the number of the page holding byte 1 GiB (SQLite's
 // pending byte) for pages of pageSize bytes: where balance_nonroot parks.
 func pendingBytePage(pageSize int32) uint32 { return uint32(1<<30)/uint32(pageSize) + 1 }
+
+// Every connection's page cache keeps its own LRU list (ADR 0028). This
+// build of SQLite (SQLITE_ENABLE_MEMORY_MANAGEMENT) puts every cache of
+// the process on one LRU list behind one mutex, so that memory can be
+// taken back from any of them under a soft heap limit, which bopis does
+// not set. The price was the mutex on every page fetched and released,
+// 3% of the SQLite writer's time on the POS feed, and readers' pages
+// pushing the writer's out of its cache. Each cache pcache1 makes is
+// moved at once, still empty, onto a list of its own with no mutex,
+// which is how SQLite's default build keeps them ("separate caches"): a
+// connection is used by one goroutine at a time (ADR 0027).
+func pcacheCreate(tls *libc.TLS, szPage, szExtra, bPurgeable int32) uintptr {
+	p := cCall[func(*libc.TLS, int32, int32, int32) uintptr](pcacheState.create)(tls, szPage, szExtra, bPurgeable)
+	if p == 0 {
+		return 0
+	}
+	g := libc.Xcalloc(tls, 1, uint64(unsafe.Sizeof(sqlite3.TPGroup{})))
+	if g == 0 {
+		return p // it stays on the shared list
+	}
+	c := (*sqlite3.TPCache1)(cptr(p))
+	shared, own := (*sqlite3.TPGroup)(cptr(c.FpGroup)), (*sqlite3.TPGroup)(cptr(g))
+	anchor := g + unsafe.Offsetof(own.Flru)
+	own.Flru.FisAnchor, own.Flru.FpLruNext, own.Flru.FpLruPrev = 1, anchor, anchor
+	own.FmxPinned = 10
+	if c.FbPurgeable != 0 {
+		// Undo what pcache1Create counted in the shared list (it holds
+		// no page of this cache yet, nor any of its size), count it here.
+		sqlite3.Xsqlite3_mutex_enter(tls, shared.Fmutex)
+		shared.FnMinPage -= c.FnMin
+		shared.FmxPinned = shared.FnMaxPage + 10 - shared.FnMinPage
+		sqlite3.Xsqlite3_mutex_leave(tls, shared.Fmutex)
+		own.FnMinPage = c.FnMin
+		own.FmxPinned = own.FnMaxPage + 10 - own.FnMinPage
+		c.FpnPurgeable = g + unsafe.Offsetof(own.FnPurgeable)
+	}
+	c.FpGroup = g
+	pcacheState.ownLRU.Add(1)
+	return p
+}
+
+func pcacheDestroy(tls *libc.TLS, p uintptr) {
+	g := (*sqlite3.TPCache1)(cptr(p)).FpGroup
+	own := (*sqlite3.TPGroup)(cptr(g)).Fmutex == 0 // the shared list has one
+	cCall[func(*libc.TLS, uintptr)](pcacheState.destroy)(tls, p)
+	if own {
+		libc.Xfree(tls, g)
+	}
+}

@@ -157,3 +157,62 @@ func TestSQLitePageCacheRekeyKeepsTheBound(t *testing.T) {
 		t.Fatal("truncating at 15 kept page 20 or dropped page 8")
 	}
 }
+
+// Each page cache has an LRU list of its own (pcacheCreate): a cache that
+// keeps to its size recycles its own pages, never another cache's, and
+// fetches with no mutex. On one shared list the churning cache took the
+// other's unpinned pages first, they being the oldest.
+func TestSQLitePageCachesKeepTheirOwnPages(t *testing.T) {
+	tls := libc.NewTLS()
+	defer tls.Close()
+	if rc := sqlite3.Xsqlite3_initialize(tls); rc != sqlite3.SQLITE_OK {
+		t.Fatal(rc)
+	}
+	m := pcacheState.methods
+	if m.FxCreate != cfunc(pcacheCreate) {
+		t.Fatal("the page cache's Create is not wrapped")
+	}
+	create := cCall[func(*libc.TLS, int32, int32, int32) uintptr](m.FxCreate)
+	size := cCall[func(*libc.TLS, uintptr, int32)](m.FxCachesize)
+	fetch := cCall[func(*libc.TLS, uintptr, uint32, int32) uintptr](m.FxFetch)
+	unpin := cCall[func(*libc.TLS, uintptr, uintptr, int32)](m.FxUnpin)
+	pages := cCall[func(*libc.TLS, uintptr) int32](m.FxPagecount)
+	destroy := cCall[func(*libc.TLS, uintptr)](m.FxDestroy)
+
+	made := pcacheState.ownLRU.Load()
+	a, b := create(tls, 4096, 256, 1), create(tls, 4096, 256, 1)
+	if a == 0 || b == 0 {
+		t.Fatal("no cache")
+	}
+	defer destroy(tls, a)
+	defer destroy(tls, b)
+	if got := pcacheState.ownLRU.Load() - made; got != 2 {
+		t.Fatalf("%d of 2 caches got a list of their own", got)
+	}
+	ga, gb := (*sqlite3.TPCache1)(cptr(a)).FpGroup, (*sqlite3.TPCache1)(cptr(b)).FpGroup
+	if ga == gb || (*sqlite3.TPGroup)(cptr(ga)).Fmutex != 0 {
+		t.Fatal("the caches share a list, or theirs has a mutex")
+	}
+	size(tls, a, 20)
+	size(tls, b, 20)
+	for k := uint32(1); k <= 10; k++ {
+		unpin(tls, b, fetch(tls, b, k, 2), 0)
+	}
+	for k := uint32(1); k <= 500; k++ {
+		pg := fetch(tls, a, k, 2)
+		if pg == 0 {
+			t.Fatalf("page %d: none", k)
+		}
+		unpin(tls, a, pg, 0)
+	}
+	if n := pages(tls, a); n > 20 {
+		t.Fatalf("the churning cache holds %d pages, more than its 20", n)
+	}
+	for k := uint32(1); k <= 10; k++ {
+		pg := fetch(tls, b, k, 0)
+		if pg == 0 {
+			t.Fatalf("page %d of the quiet cache was taken", k)
+		}
+		unpin(tls, b, pg, 0)
+	}
+}
