@@ -93,22 +93,11 @@ func TestSQLitePageCacheBoundAfterSplits(t *testing.T) {
 // without a walk; a page cached while one was parked keeps the bound up
 // (nothing is lowered that would miss it).
 func TestSQLitePageCacheRekeyKeepsTheBound(t *testing.T) {
-	tls := libc.NewTLS()
-	defer tls.Close()
-	if rc := sqlite3.Xsqlite3_initialize(tls); rc != sqlite3.SQLITE_OK {
-		t.Fatal(rc)
-	}
-	m := pcacheState.methods
-	if m.FxRekey != cfunc(pcacheRekey) {
+	tls, m := installedPageCache(t)
+	if pcacheState.methods.FxRekey != cfunc(pcacheRekey) {
 		t.Fatal("the page cache's Rekey is not wrapped")
 	}
-	create := cCall[func(*libc.TLS, int32, int32, int32) uintptr](m.FxCreate)
-	size := cCall[func(*libc.TLS, uintptr, int32)](m.FxCachesize)
-	fetch := cCall[func(*libc.TLS, uintptr, uint32, int32) uintptr](m.FxFetch)
-	unpin := cCall[func(*libc.TLS, uintptr, uintptr, int32)](m.FxUnpin)
-	rekey := cCall[func(*libc.TLS, uintptr, uintptr, uint32, uint32)](m.FxRekey)
-	truncate := cCall[func(*libc.TLS, uintptr, uint32)](m.FxTruncate)
-	destroy := cCall[func(*libc.TLS, uintptr)](m.FxDestroy)
+	create, size, fetch, unpin, rekey, truncate, destroy := m.create, m.size, m.fetch, m.unpin, m.rekey, m.truncate, m.destroy
 
 	p := create(tls, 4096, 256, 1)
 	if p == 0 {
@@ -163,21 +152,11 @@ func TestSQLitePageCacheRekeyKeepsTheBound(t *testing.T) {
 // fetches with no mutex. On one shared list the churning cache took the
 // other's unpinned pages first, they being the oldest.
 func TestSQLitePageCachesKeepTheirOwnPages(t *testing.T) {
-	tls := libc.NewTLS()
-	defer tls.Close()
-	if rc := sqlite3.Xsqlite3_initialize(tls); rc != sqlite3.SQLITE_OK {
-		t.Fatal(rc)
-	}
-	m := pcacheState.methods
-	if m.FxCreate != cfunc(pcacheCreate) {
+	tls, m := installedPageCache(t)
+	if pcacheState.methods.FxCreate != cfunc(pcacheCreate) {
 		t.Fatal("the page cache's Create is not wrapped")
 	}
-	create := cCall[func(*libc.TLS, int32, int32, int32) uintptr](m.FxCreate)
-	size := cCall[func(*libc.TLS, uintptr, int32)](m.FxCachesize)
-	fetch := cCall[func(*libc.TLS, uintptr, uint32, int32) uintptr](m.FxFetch)
-	unpin := cCall[func(*libc.TLS, uintptr, uintptr, int32)](m.FxUnpin)
-	pages := cCall[func(*libc.TLS, uintptr) int32](m.FxPagecount)
-	destroy := cCall[func(*libc.TLS, uintptr)](m.FxDestroy)
+	create, size, fetch, unpin, pages, destroy := m.create, m.size, m.fetch, m.unpin, m.pages, m.destroy
 
 	made := pcacheState.ownLRU.Load()
 	a, b := create(tls, 4096, 256, 1), create(tls, 4096, 256, 1)
@@ -214,5 +193,38 @@ func TestSQLitePageCachesKeepTheirOwnPages(t *testing.T) {
 			t.Fatalf("page %d of the quiet cache was taken", k)
 		}
 		unpin(tls, b, pg, 0)
+	}
+}
+
+// pageCacheFuncs are the installed page cache's methods, callable.
+type pageCacheFuncs struct {
+	create   func(*libc.TLS, int32, int32, int32) uintptr
+	size     func(*libc.TLS, uintptr, int32)
+	fetch    func(*libc.TLS, uintptr, uint32, int32) uintptr
+	unpin    func(*libc.TLS, uintptr, uintptr, int32)
+	rekey    func(*libc.TLS, uintptr, uintptr, uint32, uint32)
+	truncate func(*libc.TLS, uintptr, uint32)
+	pages    func(*libc.TLS, uintptr) int32
+	destroy  func(*libc.TLS, uintptr)
+}
+
+// installedPageCache initializes SQLite and returns a TLS to call into
+// it (closed when the test ends) and its page cache's methods.
+func installedPageCache(t *testing.T) (*libc.TLS, pageCacheFuncs) {
+	tls := libc.NewTLS()
+	t.Cleanup(tls.Close)
+	if rc := sqlite3.Xsqlite3_initialize(tls); rc != sqlite3.SQLITE_OK {
+		t.Fatal(rc)
+	}
+	m := pcacheState.methods
+	return tls, pageCacheFuncs{
+		create:   cCall[func(*libc.TLS, int32, int32, int32) uintptr](m.FxCreate),
+		size:     cCall[func(*libc.TLS, uintptr, int32)](m.FxCachesize),
+		fetch:    cCall[func(*libc.TLS, uintptr, uint32, int32) uintptr](m.FxFetch),
+		unpin:    cCall[func(*libc.TLS, uintptr, uintptr, int32)](m.FxUnpin),
+		rekey:    cCall[func(*libc.TLS, uintptr, uintptr, uint32, uint32)](m.FxRekey),
+		truncate: cCall[func(*libc.TLS, uintptr, uint32)](m.FxTruncate),
+		pages:    cCall[func(*libc.TLS, uintptr) int32](m.FxPagecount),
+		destroy:  cCall[func(*libc.TLS, uintptr)](m.FxDestroy),
 	}
 }
