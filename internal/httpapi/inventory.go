@@ -35,7 +35,6 @@ type EventBody struct {
 	Reason     string `json:"reason,omitempty" doc:"E.g. sale, return, receipt; kept in the ledger."`
 	OccurredAt string `json:"occurred_at" format:"date-time" doc:"When it happened at the store (RFC 3339); at most 5 minutes ahead of the server's clock."`
 
-	raw       []byte
 	malformed []bopis.FieldError
 }
 
@@ -43,14 +42,12 @@ type EventBody struct {
 // instead of failing.
 func (e *EventBody) UnmarshalJSON(b []byte) error {
 	type plain EventBody // without this method
-	raw := bytes.Clone(b)
 	var p plain
 	if err := json.Unmarshal(b, &p); err == nil {
 		*e = EventBody(p)
-		e.raw = raw
 		return nil
 	}
-	*e = EventBody{raw: raw}
+	*e = EventBody{}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(b, &fields); err != nil {
 		e.malformed = append(e.malformed, bopis.FieldError{Path: "event", Message: "must be a JSON object"})
@@ -105,34 +102,28 @@ func (b *EventsBody) UnmarshalJSON(data []byte) error {
 	var fast struct {
 		Events []wellFormed `json:"events"`
 	}
+	b.data = bytes.Clone(data) // data is the decoder's
 	if err := json.Unmarshal(data, &fast); err == nil {
 		b.Events = make([]EventBody, len(fast.Events))
 		for i := range fast.Events {
 			b.Events[i] = EventBody(fast.Events[i])
 		}
-		b.data = bytes.Clone(data) // data is the decoder's
 		return nil
 	}
 	type lenient EventsBody // without this method
 	return json.Unmarshal(data, (*lenient)(b))
 }
 
-// raws are the events as sent, compacted.
+// raws are the events as sent, compacted: taken apart again, only for a
+// keyed batch, which hashes them.
 func (b *EventsBody) raws() [][]byte {
-	out := make([][]byte, len(b.Events))
-	if b.data != nil { // decoded in one pass: take them apart again
-		var sent struct {
-			Events []json.RawMessage `json:"events"`
-		}
-		if err := json.Unmarshal(b.data, &sent); err == nil && len(sent.Events) == len(out) {
-			for i, e := range sent.Events {
-				out[i] = compact(e)
-			}
-			return out
-		}
+	var sent struct {
+		Events []json.RawMessage `json:"events"`
 	}
-	for i := range b.Events {
-		out[i] = compact(b.Events[i].raw)
+	json.Unmarshal(b.data, &sent) // it decoded before, as b.Events
+	out := make([][]byte, len(sent.Events))
+	for i, e := range sent.Events {
+		out[i] = compact(e)
 	}
 	return out
 }

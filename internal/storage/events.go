@@ -145,8 +145,9 @@ func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []pending, now int
 	if err := db.lockStores(ctx, tx, stores, false); err != nil {
 		return nil, err
 	}
-	r, err := db.readStores(ctx, tx, stores)
-	if err != nil {
+	r := &batchReads{}
+	var err error
+	if r.stores, r.lastCount, err = db.readStores(ctx, tx, stores); err != nil {
 		return nil, err
 	}
 	var known []pending
@@ -198,12 +199,12 @@ func batchIDs(todo []pending) []levelKey {
 
 // readStores reads which of stores exist and, of those with a feed row,
 // their last whole-store count.
-func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (*batchReads, error) {
-	r := &batchReads{stores: map[string]bool{}, lastCount: map[string]*int64{}}
+func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (known map[string]bool, lastCount map[string]*int64, err error) {
+	known, lastCount = map[string]bool{}, map[string]*int64{}
 	res, err := db.queryTx(ctx, tx, `SELECT s.id, f.store_id IS NOT NULL, f.last_count_at
 		FROM stores s LEFT JOIN store_feeds f ON f.store_id = s.id WHERE s.id `+db.dialect.inList("$1"), jsonList(stores))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer res.Close()
 	for res.Next() {
@@ -211,14 +212,14 @@ func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (*bat
 		var fed bool
 		var c sql.NullInt64
 		if err := res.Scan(&id, &fed, &c); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		r.stores[id] = true
+		known[id] = true
 		if fed {
-			r.lastCount[id] = ptr(c)
+			lastCount[id] = ptr(c)
 		}
 	}
-	return r, res.Err()
+	return known, lastCount, res.Err()
 }
 
 // readSeen finds which (store, event id) pairs the ledger holds.
