@@ -3,7 +3,9 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -113,16 +115,44 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 			return first, found, err
 		}
 	}
-	return keyed(ctx, db, alone, opt.Idempotency, func(tx *sql.Tx, _ *batch) ([]EventResult, error) {
-		if len(todo) == 0 {
-			return results, nil
+	// First as if no event had been seen before: the ledger's unique
+	// index on (store, event id) finds a resent one when its row goes in,
+	// so the batch looks each id up only when that happens (see seenRace).
+	askSeen := false
+	for {
+		answer, replayed, err := keyed(ctx, db, alone, opt.Idempotency, func(tx *sql.Tx, _ *batch) ([]EventResult, error) {
+			if len(todo) == 0 {
+				return results, nil
+			}
+			r, err := db.readBatch(ctx, tx, todo, us, askSeen)
+			if err != nil {
+				return nil, err
+			}
+			err = db.applyEvents(ctx, tx, todo, r, results, us)
+			if !askSeen && db.seenEvent(err) {
+				return nil, errSeenEvent
+			}
+			return results, err
+		})
+		if askSeen || !errors.Is(err, errSeenEvent) {
+			return answer, replayed, err
 		}
-		r, err := db.readBatch(ctx, tx, todo, us)
-		if err != nil {
-			return nil, err
+		askSeen = true
+		for _, p := range todo { // the first try's answers are void
+			results[p.i] = EventResult{ID: p.e.ID}
 		}
-		return results, db.applyEvents(ctx, tx, todo, r, results, us)
-	})
+	}
+}
+
+// errSeenEvent ends a batch's first try (its writes undone) when one of
+// its events turns out to have been seen before.
+var errSeenEvent = errors.New("storage: a POS event of the batch was seen before")
+
+// seenEvent reports whether err is the ledger refusing the row of a POS
+// event its store already sent (the index inventory_ledger_pos_events).
+func (db *DB) seenEvent(err error) bool {
+	detail, ok := db.dialect.uniqueViolation(err)
+	return ok && strings.Contains(detail, "inventory_ledger")
 }
 
 // batchReads is what a POS batch reads before it writes.
@@ -130,17 +160,18 @@ type batchReads struct {
 	stores    map[string]bool     // the batch's stores that exist
 	lastCount map[string]*int64   // those with a feed row: their last whole-store count (nil: none)
 	levels    map[levelKey]*level // the levels of its keys whose SKU exists (a new zero level where none yet)
-	seen      map[levelKey]bool   // (store, event id): already in the ledger
+	seen      map[levelKey]bool   // (store, event id): already in the ledger (asked only when told, see readBatch)
 }
 
 // readBatch reads what applying todo (sorted) needs, in tx: each step
 // one statement for the whole batch, however many stores and SKUs it
 // spans. Under the stores' locks (PostgreSQL), no count of them is under
-// way: the counts read are the last before this batch commits; the ids
-// are asked after the locks, so a resend racing the first send sees its
-// events once it commits. (A store that does not exist takes its lock
-// too: a batch naming one is a mistake, and rare.)
-func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []pending, now int64) (*batchReads, error) {
+// way: the counts read are the last before this batch commits. The ids
+// are asked only with askSeen (else seen is empty), after the locks, so
+// a resend racing the first send sees its events once it commits. (A
+// store that does not exist takes its lock too: a batch naming one is a
+// mistake, and rare.)
+func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []pending, now int64, askSeen bool) (*batchReads, error) {
 	stores := batchStores(todo)
 	if err := db.lockStores(ctx, tx, stores, false); err != nil {
 		return nil, err
@@ -162,7 +193,9 @@ func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []pending, now int
 	if r.levels, err = db.loadLevels(ctx, tx, batchKeys(known), now); err != nil {
 		return nil, err
 	}
-	r.seen, err = db.readSeen(ctx, tx, batchIDs(known))
+	if askSeen {
+		r.seen, err = db.readSeen(ctx, tx, batchIDs(known))
+	}
 	return r, err
 }
 

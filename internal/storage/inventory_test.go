@@ -162,6 +162,34 @@ func TestSnapshotsAndDeltasApplyAndAResentBatchChangesNothing(t *testing.T) {
 	})
 }
 
+// A batch holding both events seen before and new ones (a POS resending
+// what timed out along with what came since) applies only the new ones,
+// with the level and the ledger as if the old ones had not been resent.
+func TestABatchOfSeenAndNewEventsAppliesOnlyTheNew(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		if got := x.apply(snap("s1", "s-1", "A", 10, ago(30)), delta("d1", "s-1", "A", 5, ago(20))); !reflect.DeepEqual(got, repeat("applied", 2)) {
+			t.Fatalf("first send: %v", got)
+		}
+		rows := len(x.ledger("s-1"))
+		got := x.apply(
+			delta("d2", "s-1", "A", -3, ago(10)),
+			delta("d1", "s-1", "A", 5, ago(20)),  // seen: counted again, A would be 17
+			snap("s1", "s-1", "A", 10, ago(30)),  // seen
+			delta("d0", "s-1", "A", -1, ago(40)), // older than s1's snapshot: stale
+			snap("s2", "s-1", "B", 4, ago(10)))
+		if want := []string{"applied", "duplicate", "duplicate", "stale", "applied"}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("statuses %v, want %v", got, want)
+		}
+		if a, b := x.onHand("s-1", "A"), x.onHand("s-1", "B"); a != 12 || b != 4 {
+			t.Fatalf("A=%d B=%d, want 12 and 4", a, b)
+		}
+		if n := len(x.ledger("s-1")); n != rows+2 {
+			t.Fatalf("the ledger grew by %d rows, want 2 (d2 and s2; a stale event changes nothing)", n-rows)
+		}
+		storagetest.CheckReplay(t, x.db, "s-1")
+	})
+}
+
 // A batch of the most events the API takes writes its ledger and event
 // rows in many multi-row statements (more parameters in all than
 // PostgreSQL takes in one): every event must still land, once. Batches of
