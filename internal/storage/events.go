@@ -159,6 +159,7 @@ func (db *DB) seenEvent(err error) bool {
 type batchReads struct {
 	stores    map[string]bool     // the batch's stores that exist
 	lastCount map[string]*int64   // those with a feed row: their last whole-store count (nil: none)
+	lastEvent map[string]int64    // those whose feed clock is set: its time
 	levels    map[levelKey]*level // the levels of its keys whose SKU exists (a new zero level where none yet)
 	seen      map[levelKey]bool   // (store, event id): already in the ledger (asked only when told, see readBatch)
 }
@@ -178,7 +179,7 @@ func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []pending, now int
 	}
 	r := &batchReads{}
 	var err error
-	if r.stores, r.lastCount, err = db.readStores(ctx, tx, stores); err != nil {
+	if r.stores, r.lastCount, r.lastEvent, err = db.readStores(ctx, tx, stores); err != nil {
 		return nil, err
 	}
 	var known []pending
@@ -231,28 +232,31 @@ func batchIDs(todo []pending) []levelKey {
 }
 
 // readStores reads which of stores exist and, of those with a feed row,
-// their last whole-store count.
-func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (known map[string]bool, lastCount map[string]*int64, err error) {
-	known, lastCount = map[string]bool{}, map[string]*int64{}
-	res, err := db.queryTx(ctx, tx, `SELECT s.id, f.store_id IS NOT NULL, f.last_count_at
+// their last whole-store count and feed clock.
+func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (known map[string]bool, lastCount map[string]*int64, lastEvent map[string]int64, err error) {
+	known, lastCount, lastEvent = map[string]bool{}, map[string]*int64{}, map[string]int64{}
+	res, err := db.queryTx(ctx, tx, `SELECT s.id, f.store_id IS NOT NULL, f.last_count_at, f.last_event_at
 		FROM stores s LEFT JOIN store_feeds f ON f.store_id = s.id WHERE s.id `+db.dialect.inList("$1"), jsonList(stores))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer res.Close()
 	for res.Next() {
 		var id string
 		var fed bool
-		var c sql.NullInt64
-		if err := res.Scan(&id, &fed, &c); err != nil {
-			return nil, nil, err
+		var c, e sql.NullInt64
+		if err := res.Scan(&id, &fed, &c, &e); err != nil {
+			return nil, nil, nil, err
 		}
 		known[id] = true
 		if fed {
 			lastCount[id] = ptr(c)
 		}
+		if e.Valid {
+			lastEvent[id] = e.Int64
+		}
 	}
-	return known, lastCount, res.Err()
+	return known, lastCount, lastEvent, res.Err()
 }
 
 // readSeen finds which (store, event id) pairs the ledger holds.
@@ -347,14 +351,27 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, read 
 	if err := s.flush(ctx); err != nil {
 		return err
 	}
-	var unfed []string // stores with no feed row yet
+	// Only stores whose clock, as read, trails by a step (or by
+	// stale_after, were that shorter): the rest have just been heard from
+	// and have no stale_feed alert to close (one opens only on a clock
+	// older than stale_after, and the batch that next moves that clock
+	// closes it; should one open in a race with a batch, on PostgreSQL,
+	// SweepFeeds closes it within its minute).
+	behind := now - min(feedClockStep, db.staleAfter.Microseconds())
+	var trailing, unfed []string
 	for _, id := range feedStores {
+		if at, ok := read.lastEvent[id]; !ok || at <= behind {
+			trailing = append(trailing, id)
+		}
 		if _, ok := lastCount[id]; !ok {
-			unfed = append(unfed, id)
+			unfed = append(unfed, id) // no feed row yet
 		}
 	}
+	if len(trailing) == 0 {
+		return nil
+	}
 	// Last: batches of the same stores write the same feed rows.
-	return db.heardFrom(ctx, tx, feedStores, unfed, now)
+	return db.heardFrom(ctx, tx, trailing, unfed, now)
 }
 
 // feedClockStep is how far a store's feed clock may trail its last
@@ -364,7 +381,8 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, read 
 const feedClockStep = int64(time.Second / time.Microsecond)
 
 // heardFrom moves the feed clocks of stores to now, creating the feed
-// rows of those unfed, and closes their stale_feed alerts.
+// rows of those unfed (which must be among stores), and closes their
+// stale_feed alerts.
 func (db *DB) heardFrom(ctx context.Context, tx *sql.Tx, stores, unfed []string, now int64) error {
 	if len(unfed) > 0 {
 		// Only the missing: PostgreSQL's ON CONFLICT waits for the commit
