@@ -66,12 +66,13 @@ func (db *DB) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, n
 	open.grow(len(levels))
 	var closeIDs []string
 	byKey := map[levelKey]*level{}
+	var b []byte
 	for _, l := range levels {
 		low := bopis.LowStock(l.available(), l.threshold)
 		switch {
 		case low && l.alertID == 0:
-			detail, _ := json.Marshal(lowStockDetail(l))
-			open.add(AlertLowStock, l.store, l.sku, string(detail), now)
+			b = append(appendLowStock(append(b[:0], '{'), l), '}')
+			open.add(AlertLowStock, l.store, l.sku, string(b), now)
 			byKey[l.levelKey] = l
 		case !low && l.alertID != 0:
 			closeIDs = append(closeIDs, strconv.FormatInt(l.alertID, 10))
@@ -89,6 +90,7 @@ func (db *DB) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, n
 	}
 	events := rows{cols: 5}
 	events.grow(open.len())
+	at, _ := fromMicros(now).MarshalJSON()
 	err := db.insertRows(ctx, tx, db.dialect.insertInto()+` alerts (type, store_id, subject, detail, opened_at)`, &open,
 		`ON CONFLICT DO NOTHING RETURNING id, store_id, subject`, func(r *sql.Rows) error {
 			var id int64
@@ -98,8 +100,7 @@ func (db *DB) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, n
 			}
 			l := byKey[k]
 			l.alertID = id
-			b, _ := json.Marshal(lowStockEvent{AlertID: id, StoreID: l.store, SKU: l.sku, lowStock: lowStockDetail(l), At: fromMicros(now)})
-			events.add(EventTypeLowStock, l.store, l.sku, string(b), now)
+			events.add(EventTypeLowStock, l.store, l.sku, string(appendLowStockEvent(b[:0], l, id, at)), now)
 			return nil
 		})
 	if err != nil {
@@ -108,26 +109,28 @@ func (db *DB) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, n
 	return db.insertRows(ctx, tx, db.dialect.insertInto()+` events (type, store_id, subject, payload, created_at)`, &events, "", nil)
 }
 
-// lowStock is the detail of a low_stock alert.
-type lowStock struct {
-	Available   int64 `json:"available"`
-	Threshold   int64 `json:"threshold"`
-	OnHand      int64 `json:"on_hand"`
-	Reserved    int64 `json:"reserved"`
-	SafetyStock int64 `json:"safety_stock"`
+// appendLowStock appends the fields of a low_stock alert's detail about
+// l, as JSON without the braces: available, threshold, on_hand, reserved,
+// safety_stock. Written by hand, as for the event (appendLowStockEvent):
+// a POS batch opens an alert for thousands of new levels, and
+// encoding/json's reflection cost as much as inserting them.
+func appendLowStock(b []byte, l *level) []byte {
+	b = strconv.AppendInt(append(b, `"available":`...), l.available(), 10)
+	b = strconv.AppendInt(append(b, `,"threshold":`...), l.threshold, 10)
+	b = strconv.AppendInt(append(b, `,"on_hand":`...), l.onHand, 10)
+	b = strconv.AppendInt(append(b, `,"reserved":`...), l.reserved, 10)
+	return strconv.AppendInt(append(b, `,"safety_stock":`...), l.safety, 10)
 }
 
-// lowStockEvent is the payload of an inventory.low_stock event.
-type lowStockEvent struct {
-	AlertID int64  `json:"alert_id"`
-	StoreID string `json:"store_id"`
-	SKU     string `json:"sku"`
-	lowStock
-	At time.Time `json:"at"`
-}
-
-func lowStockDetail(l *level) lowStock {
-	return lowStock{Available: l.available(), Threshold: l.threshold, OnHand: l.onHand, Reserved: l.reserved, SafetyStock: l.safety}
+// appendLowStockEvent appends the payload of an inventory.low_stock
+// event: alert_id, store_id, sku, the alert's detail, and at (at as
+// JSON).
+func appendLowStockEvent(b []byte, l *level, alertID int64, at []byte) []byte {
+	b = strconv.AppendInt(append(b, `{"alert_id":`...), alertID, 10)
+	b = appendJSONString(append(b, `,"store_id":`...), l.store)
+	b = appendJSONString(append(b, `,"sku":`...), l.sku)
+	b = appendLowStock(append(b, ','), l)
+	return append(append(append(b, `,"at":`...), at...), '}')
 }
 
 // closeAlerts closes a store's open alert of a store-wide type.

@@ -235,8 +235,10 @@ func batchIDs(todo []pending) []levelKey {
 // their last whole-store count and feed clock.
 func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (known map[string]bool, lastCount map[string]*int64, lastEvent map[string]int64, err error) {
 	known, lastCount, lastEvent = map[string]bool{}, map[string]*int64{}, map[string]int64{}
+	// Joined from the list (stores are unique), not filtered by it: SQLite
+	// would first copy the list into an index of its own.
 	res, err := db.queryTx(ctx, tx, `SELECT s.id, f.store_id IS NOT NULL, f.last_count_at, f.last_event_at
-		FROM stores s LEFT JOIN store_feeds f ON f.store_id = s.id WHERE s.id `+db.dialect.inList("$1"), jsonList(stores))
+		FROM `+db.dialect.jsonTextArray("$1")+` JOIN stores s ON s.id = value LEFT JOIN store_feeds f ON f.store_id = s.id`, jsonList(stores))
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -392,12 +394,15 @@ func (db *DB) heardFrom(ctx context.Context, tx *sql.Tx, stores, unfed []string,
 			return err
 		}
 	}
-	// A feed row another batch is moving right now is skipped rather
-	// than waited for: that batch moves it to its own now, as good (and
-	// should it roll back, the next batch does).
-	if _, err := db.execTx(ctx, tx, `UPDATE store_feeds SET last_event_at = $1`+db.dialect.versionSet()+`
-		WHERE store_id IN (SELECT store_id FROM store_feeds WHERE store_id `+db.dialect.inList("$2")+`
-			AND (last_event_at IS NULL OR last_event_at <= $3)`+db.dialect.skipLocked()+`)`,
+	trailing := `store_id ` + db.dialect.inList("$2") + ` AND (last_event_at IS NULL OR last_event_at <= $3)`
+	if skip := db.dialect.skipLocked(); skip != "" {
+		// A feed row another batch is moving right now is skipped rather
+		// than waited for: that batch moves it to its own now, as good
+		// (and should it roll back, the next batch does). SQLite has one
+		// writer, and the subquery would cost it a second search a store.
+		trailing = `store_id IN (SELECT store_id FROM store_feeds WHERE ` + trailing + skip + `)`
+	}
+	if _, err := db.execTx(ctx, tx, `UPDATE store_feeds SET last_event_at = $1`+db.dialect.versionSet()+` WHERE `+trailing,
 		now, jsonList(stores), now-feedClockStep); err != nil {
 		return err
 	}

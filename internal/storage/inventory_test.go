@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -740,11 +741,19 @@ func TestLowStockAlertOpensOncePerEpisode(t *testing.T) {
 		if len(as) != 1 || as[0].StoreID != "s-1" || as[0].SKU != "L" || len(es) != 1 {
 			t.Fatalf("after falling through the threshold in several steps: alerts %v, events %d; want one of each", as, len(es))
 		}
+		// Opened by d2, at 3 on hand and none reserved.
 		var payload map[string]any
-		json.Unmarshal(es[0].Payload, &payload)
-		if es[0].Subject != "L" || payload["available"] != 3.0 || payload["threshold"] != 3.0 || payload["sku"] != "L" ||
-			payload["store_id"] != "s-1" || payload["alert_id"] != float64(as[0].ID) {
-			t.Fatalf("event %+v: %s", es[0], es[0].Payload)
+		if err := json.Unmarshal(es[0].Payload, &payload); err != nil {
+			t.Fatalf("event payload %s: %v", es[0].Payload, err)
+		}
+		detail := map[string]any{"available": 3.0, "threshold": 3.0, "on_hand": 3.0, "reserved": 0.0, "safety_stock": 0.0}
+		want := map[string]any{"alert_id": float64(as[0].ID), "store_id": "s-1", "sku": "L", "at": t0.Format(time.RFC3339Nano)}
+		maps.Copy(want, detail)
+		if es[0].Subject != "L" || !reflect.DeepEqual(payload, want) {
+			t.Fatalf("event %+v: %s, want %v", es[0], es[0].Payload, want)
+		}
+		if !reflect.DeepEqual(as[0].Detail, detail) {
+			t.Fatalf("alert detail %v, want %v", as[0].Detail, detail)
 		}
 		// Recovers (available 9 with 1 reserved): closed.
 		x.apply(snap("s2", "s-1", "L", 10, ago(20)))
