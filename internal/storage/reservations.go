@@ -169,8 +169,8 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 	if err != nil {
 		return nil, err
 	}
-	levels, err := scanLevels(res, len(skus), now)
-	if err != nil {
+	levels := make(map[levelKey]*level, len(skus))
+	if err := scanLevels(res, levels, now); err != nil {
 		return nil, err
 	}
 	if len(levels) < len(skus) {
