@@ -305,7 +305,15 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, read 
 	levels, seen, lastCount := read.levels, read.seen, read.lastCount
 	s := db.stockTx(tx, now)
 	s.ledger.grow(len(live))
-	s.track(levels)
+	// Every level loaded has a live event: in their order, the levels are
+	// in key order without sorting them.
+	ordered := make([]*level, 0, len(levels))
+	for i, p := range live {
+		if i == 0 || p.e.StoreID != live[i-1].e.StoreID || p.e.SKU != live[i-1].e.SKU {
+			ordered = append(ordered, levels[levelKey{p.e.StoreID, p.e.SKU}])
+		}
+	}
+	s.trackSorted(ordered)
 	// The newest snapshot of each level in this batch: events older than
 	// it are stale as they would be had it come in an earlier batch.
 	newest := map[levelKey]*int64{}

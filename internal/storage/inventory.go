@@ -178,17 +178,25 @@ func (s *stockTx) move(l *level, onHand, reserved int64, m move) {
 	}
 }
 
-// track adds loaded levels to those written back and settled at flush.
+// track adds loaded levels to those written back and settled at flush,
+// in key order.
 func (s *stockTx) track(ls map[levelKey]*level) {
-	added := make([]*level, 0, len(ls))
+	sorted := make([]*level, 0, len(ls))
+	for _, l := range ls {
+		sorted = append(sorted, l)
+	}
+	sort.Slice(sorted, func(i, j int) bool { return less(sorted[i].levelKey, sorted[j].levelKey) })
+	s.trackSorted(sorted)
+}
+
+// trackSorted is track for levels already in key order.
+func (s *stockTx) trackSorted(ls []*level) {
 	for _, l := range ls {
 		if !s.seen[l] {
 			s.seen[l] = true
-			added = append(added, l)
+			s.levels = append(s.levels, l)
 		}
 	}
-	sort.Slice(added, func(i, j int) bool { return less(added[i].levelKey, added[j].levelKey) })
-	s.levels = append(s.levels, added...)
 }
 
 func less(a, b levelKey) bool { return a.store < b.store || a.store == b.store && a.sku < b.sku }

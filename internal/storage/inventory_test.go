@@ -218,6 +218,48 @@ func TestAFullBatchAppliesWhole(t *testing.T) {
 	})
 }
 
+// A batch spanning more stores and levels than SQLite reads or writes in
+// one statement (its lists go in chunks) reaches every one: each level
+// right, each store's feed clock moved and its stale_feed alert closed.
+func TestABatchAcrossManyStoresReachesEachOne(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		const n = 600
+		id := func(i int) string { return fmt.Sprintf("m-%03d", i) }
+		var first []bopis.InventoryEvent
+		for i := range n {
+			if _, err := x.db.PutStore(ctx, storagetest.Store(id(i))); err != nil {
+				t.Fatal(err)
+			}
+			first = append(first, snap("f", id(i), "A", 0, ago(50)))
+		}
+		x.apply(first...)
+		x.clock.Advance(16 * time.Minute)
+		if o, _, err := x.db.SweepFeeds(ctx); err != nil || o != n {
+			t.Fatalf("sweep opened %d stale_feed alerts (%v), want %d", o, err, n)
+		}
+		var batch []bopis.InventoryEvent
+		for i := range n {
+			batch = append(batch, snap("a", id(i), "A", int64(i), ago(10)),
+				delta("b1", id(i), "B", 1, ago(9)), delta("b2", id(i), "B", 2, ago(8)))
+		}
+		if got := x.apply(batch...); !reflect.DeepEqual(got, repeat("applied", 3*n)) {
+			t.Fatalf("statuses other than applied: %v", got)
+		}
+		for i := range n {
+			if a, b := x.onHand(id(i), "A"), x.onHand(id(i), "B"); a != int64(i) || b != 3 {
+				t.Fatalf("%s: A=%d B=%d, want %d and 3", id(i), a, b, i)
+			}
+			if f, err := x.db.Feed(ctx, id(i)); err != nil || f.Stale || f.LastEventAt == nil || !f.LastEventAt.Equal(x.clock.Now()) {
+				t.Fatalf("%s: feed %+v (%v), want heard from now", id(i), f, err)
+			}
+		}
+		as, _, err := x.db.Alerts(ctx, storage.AlertFilter{Type: storage.AlertStaleFeed}, storage.Page{Limit: storage.MaxLimit})
+		if err != nil || len(as) != 0 {
+			t.Fatalf("stale_feed alerts still open: %d (%v)", len(as), err)
+		}
+	})
+}
+
 func TestDeltaOlderThanTheSnapshotIsStale(t *testing.T) {
 	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
 		x.apply(snap("s", "s-1", "A", 10, ago(10)))
