@@ -243,17 +243,17 @@ func (s *stockTx) flush(ctx context.Context) error {
 }
 
 // levelColumns are the columns a level is read with for change: store,
-// SKU, its own columns, then its safety stock ($1 by default), low-stock
-// threshold (else threshold, the SKU's) and open low_stock alert (0 if
-// none), for the level in table l (a name or an alias) of store and sku.
-// The override and the alert are looked up by correlated subqueries,
-// which both databases run as one index probe per key whatever their
-// statistics say; joined, a planner that believes alerts empty (a fresh
-// database) scans every open alert once per key. The alert only for a
-// stored level: one is opened only with its level, and levels are never
-// deleted.
-func levelColumns(l, store, sku, threshold string) string {
-	return levelState(l, store, sku) + `, ` + safetyStock(store, sku) + `, ` + lowStockThreshold(store, sku, threshold) + `,
+// SKU, its own columns, then overrides (its safety stock, $1 by default,
+// and low-stock threshold, by default the SKU's: see
+// dialect.storeOverrides) and open low_stock alert (0 if none), for the
+// level in table l (a name or an alias) of store and sku. The alert is
+// looked up by a correlated subquery, which both databases run as one
+// index probe per key whatever their statistics say; joined, a planner
+// that believes alerts empty (a fresh database) scans every open alert
+// once per key. The alert only for a stored level: one is opened only
+// with its level, and levels are never deleted.
+func levelColumns(l, store, sku, overrides string) string {
+	return levelState(l, store, sku) + `, ` + overrides + `,
 		CASE WHEN ` + l + `.updated_at IS NULL THEN 0 ELSE COALESCE((SELECT a.id FROM alerts a WHERE a.type = '` + AlertLowStock + `'
 			AND a.store_id = ` + store + ` AND a.subject = ` + sku + ` AND a.closed_at IS NULL), 0) END`
 }
@@ -275,12 +275,15 @@ func lowStockThreshold(store, sku, threshold string) string {
 	return `COALESCE((SELECT o.low_stock_threshold FROM store_skus o WHERE o.store_id = ` + store + ` AND o.sku = ` + sku + `), ` + threshold + `)`
 }
 
-// levelQuery reads the levels of the keys in table p(a, b) (the first
-// %s), their SKUs' thresholds from the second (dialect.skuThresholds).
-var levelQuery = `SELECT ` + levelColumns("l", "p.a", "p.b", "k.low_stock_threshold") + `
-	FROM %s p
-	JOIN %s ON k.sku = p.b
-	LEFT JOIN inventory_levels l ON l.store_id = p.a AND l.sku = p.b`
+// levelQuery reads the levels of the keys in table p(a, b), their SKUs'
+// thresholds from skus k (dialect.skuThresholds).
+func (db *DB) levelQuery(table string) string {
+	overrides, join := db.dialect.storeOverrides("p.a", "p.b", "k.low_stock_threshold")
+	return `SELECT ` + levelColumns("l", "p.a", "p.b", overrides) + `
+	FROM ` + table + ` p
+	JOIN ` + db.dialect.skuThresholds("k") + ` ON k.sku = p.b
+	LEFT JOIN inventory_levels l ON l.store_id = p.a AND l.sku = p.b` + join
+}
 
 // loadLevels reads the levels of keys with their safety stock, low-stock
 // threshold and open low_stock alert, for change. On PostgreSQL the
@@ -317,7 +320,7 @@ func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now i
 	levels := make(map[levelKey]*level, len(keys))
 	for _, part := range db.keyParts(keys) {
 		table, args := db.keysTable(part, 2)
-		res, err := db.queryTx(ctx, tx, fmt.Sprintf(levelQuery, table, db.dialect.skuThresholds("k")), append([]any{db.safetyStock}, args...)...)
+		res, err := db.queryTx(ctx, tx, db.levelQuery(table), append([]any{db.safetyStock}, args...)...)
 		if err != nil {
 			return nil, err
 		}

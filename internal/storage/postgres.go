@@ -82,6 +82,13 @@ func (postgresDialect) inList(param string) string {
 // levels queue instead of both computing from the same old value.
 func (postgresDialect) lockRows(table string) string { return " FOR UPDATE OF " + table }
 
+// storeOverrides are correlated subqueries, which PostgreSQL runs as an
+// index probe per key whatever its statistics say of store_skus; joined,
+// a planner that believes the table empty may scan it once per key.
+func (postgresDialect) storeOverrides(store, sku, threshold string) (columns, join string) {
+	return safetyStock(store, sku) + `, ` + lowStockThreshold(store, sku, threshold), ""
+}
+
 func (postgresDialect) insertInto() string { return "INSERT INTO" }
 
 func (postgresDialect) update() string { return "UPDATE" }

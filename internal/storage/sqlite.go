@@ -242,6 +242,15 @@ func (sqliteDialect) skuThresholds(alias string) string {
 	return "skus AS " + alias + " INDEXED BY skus_threshold"
 }
 
+// storeOverrides are one join: SQLite, with no statistics, probes the
+// primary key for each key, once for both columns, with a cursor opened
+// once for the statement. As two correlated subqueries it opened and
+// closed a cursor twice per key (~10% of a POS batch's levels' read).
+func (sqliteDialect) storeOverrides(store, sku, threshold string) (columns, join string) {
+	return `COALESCE(o.safety_stock, $1), COALESCE(o.low_stock_threshold, ` + threshold + `)`,
+		` LEFT JOIN store_skus o ON o.store_id = ` + store + ` AND o.sku = ` + sku
+}
+
 func (sqliteDialect) encodePairs(keys []levelKey) string { return groupedPairs(keys) }
 
 func (sqliteDialect) positional() bool { return true }

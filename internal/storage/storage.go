@@ -117,6 +117,11 @@ type dialect interface {
 	// skuThresholds is the skus table, named alias, as read for SKUs'
 	// low-stock thresholds alone, by sku.
 	skuThresholds(alias string) string
+	// storeOverrides reads store's overrides of sku for a query over
+	// keys: columns, its safety stock ($1 by default) and low-stock
+	// threshold (threshold by default), and join, what the query's FROM
+	// needs for them (maybe nothing).
+	storeOverrides(store, sku, threshold string) (columns, join string)
 	// insertInto begins an insert whose failure fails its transaction (or
 	// the committer's savepoint of it): every caller returns the error,
 	// and none goes on with the transaction. On SQLite it is "INSERT OR
