@@ -919,6 +919,38 @@ func TestStaleFeedSweepAndBuffer(t *testing.T) {
 	})
 }
 
+// A store's feed clock trails its last batch by at most a step: five
+// seconds, or a tenth of stale_after if that is shorter.
+func TestFeedClockTrailsByAtMostAStep(t *testing.T) {
+	for _, c := range []struct {
+		staleAfter time.Duration
+		step       time.Duration
+	}{{0, 5 * time.Second}, {20 * time.Second, 2 * time.Second}} {
+		eachInv(t, storage.Config{StaleAfter: c.staleAfter}, func(t *testing.T, x *inv) {
+			clock := func() time.Time {
+				t.Helper()
+				f, err := x.db.Feed(ctx, "s-1")
+				if err != nil || f.LastEventAt == nil {
+					t.Fatalf("feed %+v: %v", f, err)
+				}
+				return *f.LastEventAt
+			}
+			x.apply(delta("a", "s-1", "A", 1, ago(1)))
+			heard := x.clock.Now()
+			x.clock.Advance(c.step - time.Millisecond)
+			x.apply(delta("b", "s-1", "A", 1, ago(1)))
+			if got := clock(); !got.Equal(heard) {
+				t.Fatalf("stale_after %s: clock %s after a batch within the step, want %s kept", c.staleAfter, got, heard)
+			}
+			x.clock.Advance(time.Millisecond)
+			x.apply(delta("c", "s-1", "A", 1, ago(1)))
+			if got := clock(); !got.Equal(x.clock.Now()) {
+				t.Fatalf("stale_after %s: clock %s after a batch a step later, want %s", c.staleAfter, got, x.clock.Now())
+			}
+		})
+	}
+}
+
 func TestStaleAfterAndBufferAreConfigurable(t *testing.T) {
 	none := int64(0)
 	eachInv(t, storage.Config{StaleAfter: time.Hour, StaleBuffer: &none, DefaultSafetyStock: 1}, func(t *testing.T, x *inv) {
