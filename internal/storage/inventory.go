@@ -318,13 +318,14 @@ func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now i
 		}
 	}
 	levels := make(map[levelKey]*level, len(keys))
+	arena := make(levelArena, len(keys))
 	for _, part := range db.keyParts(keys) {
 		table, args := db.keysTable(part, 2)
 		res, err := db.queryTx(ctx, tx, db.levelQuery(table), append([]any{db.safetyStock}, args...)...)
 		if err != nil {
 			return nil, err
 		}
-		if err := scanLevels(res, levels, now); err != nil {
+		if err := scanLevels(res, levels, now, &arena); err != nil {
 			return nil, err
 		}
 	}
@@ -347,10 +348,10 @@ var errLevelRace = errors.New("storage: another transaction created a level mean
 
 // scanLevels reads rows of levelColumns into out and closes them. A key
 // with no level yet gets a new zero level (dirty, to be inserted).
-func scanLevels(res *sql.Rows, out map[levelKey]*level, now int64) error {
+func scanLevels(res *sql.Rows, out map[levelKey]*level, now int64, arena *levelArena) error {
 	defer res.Close()
 	for res.Next() {
-		l := &level{}
+		l := arena.next()
 		var onHand, reserved, updated, snap, move sql.NullInt64
 		if err := res.Scan(&l.store, &l.sku, &onHand, &reserved, &updated, &snap, &move, &l.safety, &l.threshold, &l.alertID); err != nil {
 			return err
@@ -364,6 +365,19 @@ func scanLevels(res *sql.Rows, out map[levelKey]*level, now int64) error {
 		out[l.levelKey] = l
 	}
 	return res.Err()
+}
+
+// levelArena hands out the levels of one read from one allocation: a
+// POS batch reads thousands.
+type levelArena []level
+
+func (a *levelArena) next() *level {
+	if len(*a) == 0 {
+		return &level{}
+	}
+	l := &(*a)[0]
+	*a = (*a)[1:]
+	return l
 }
 
 // keysTable is keys as a table expression with columns a (store) and b

@@ -170,7 +170,8 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 		return nil, err
 	}
 	levels := make(map[levelKey]*level, len(skus))
-	if err := scanLevels(res, levels, now); err != nil {
+	arena := make(levelArena, len(skus))
+	if err := scanLevels(res, levels, now, &arena); err != nil {
 		return nil, err
 	}
 	if len(levels) < len(skus) {
