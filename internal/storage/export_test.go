@@ -16,6 +16,14 @@ func (db *DB) Groups() int64 {
 	return db.group.groups.Load()
 }
 
+// Queued is how many writes wait for the SQLite writer (0 without group commit).
+func (db *DB) Queued() int {
+	if db.group == nil {
+		return 0
+	}
+	return len(db.group.reqs)
+}
+
 // TxAlone exposes the write transaction of big writes.
 func (db *DB) TxAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.txAlone(ctx, fn)

@@ -71,10 +71,11 @@ var errClosed = errors.New("storage: the database is closed")
 
 // do runs fn in a write transaction shared with whatever else is queued,
 // and returns its outcome once that transaction is durable (or fn's own
-// error, having undone fn's writes). An alone fn gets a transaction of
-// its own, never a savepoint: for big writes (a POS batch of thousands of
-// events) whose commit costs little next to their work. A covered fn is
-// answered once its group commits, without waiting for the sync.
+// error, having undone fn's writes). An alone fn never runs in a
+// savepoint: for big writes (a POS batch of thousands of events), whose
+// pages a savepoint would copy first, it shares its transaction with at
+// most one other alone fn (pairAlone), and may be run again. A covered fn
+// is answered once its group commits, without waiting for the sync.
 func (c *committer) do(ctx context.Context, kind writeKind, fn func(*sql.Tx) error) error {
 	r := &txRequest{ctx: ctx, fn: fn, err: make(chan error, 1), kind: kind}
 	select {
@@ -141,6 +142,14 @@ func (c *committer) run() {
 		}
 		group, errs = append(group[:0], first), append(errs[:0], nil)
 		var fatal error
+		if first.kind == alone {
+			tx, next, fatal = c.pairAlone(tx, first, &group, &errs)
+			if tx == nil {
+				first.err <- fatal
+				c.between()
+				continue
+			}
+		}
 	more:
 		for first.kind != alone && fatal == nil && len(group) < c.maxGroup {
 			select {
@@ -187,6 +196,41 @@ func (c *committer) run() {
 		}
 		c.between()
 	}
+}
+
+// pairAlone lets an alone request queued behind first (which has run in
+// tx) share its transaction and commit, without a savepoint: a POS batch
+// dirties pages all over its indexes, and two in one commit write the
+// pages they share once (the commit: 4.3 to 2.8 µs of the writer an
+// event in the feed bench). Should the second fail, tx is undone and
+// first runs again in a transaction of its own (a write's fn may run more
+// than once, as it does on PostgreSQL after a lost level race); the
+// second is then next, to run alone and hear its own failure. It returns
+// the transaction to commit (nil: first failed when run again, with
+// fatal its error) and the request to run next, if any.
+func (c *committer) pairAlone(tx *sql.Tx, first *txRequest, group *[]*txRequest, errs *[]error) (_ *sql.Tx, next *txRequest, fatal error) {
+	var r *txRequest
+	select {
+	case r = <-c.reqs:
+	default:
+		return tx, nil, nil
+	}
+	if r.kind != alone || r.ctx.Err() != nil {
+		return tx, r, nil
+	}
+	if call(r.fn, tx) == nil {
+		*group, *errs = append(*group, r), append(*errs, nil)
+		return tx, nil, nil
+	}
+	tx.Rollback()
+	if tx, fatal = c.w.BeginTx(context.Background(), nil); fatal != nil {
+		return nil, r, fatal
+	}
+	if fatal = call(first.fn, tx); fatal != nil {
+		tx.Rollback()
+		return nil, r, fatal
+	}
+	return tx, r, nil
 }
 
 // syncer answers committed groups once sync has made them durable: one

@@ -4,7 +4,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -132,28 +134,110 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 		if err := db.Tx(ctx, func(tx *sql.Tx) error { return insert(tx, "kept") }); err != nil {
 			t.Fatal(err)
 		}
-		var keys []string
-		if err := db.Tx(ctx, func(tx *sql.Tx) error {
-			res, err := tx.Query(`SELECT key FROM idempotency_keys WHERE scope = 'test' ORDER BY key`)
-			if err != nil {
-				return err
-			}
-			defer res.Close()
-			for res.Next() {
-				var k string
-				if err := res.Scan(&k); err != nil {
-					return err
-				}
-				keys = append(keys, k)
-			}
-			return res.Err()
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if fmt.Sprint(keys) != "[alone kept]" {
+		if keys := testKeys(t, db, "%"); fmt.Sprint(keys) != "[alone kept]" {
 			t.Fatalf("rows %v, want [alone kept]: a failed write left rows behind", keys)
 		}
 	})
+}
+
+// TestBigWritesShareACommitInPairs: on SQLite a big write (a POS batch)
+// queued behind another shares its commit; should the second fail, the
+// first still commits, in a transaction of its own, and the second's
+// writes are gone.
+func TestBigWritesShareACommitInPairs(t *testing.T) {
+	db := storagetest.Open(t, "sqlite", nil)
+	insert := func(key string) func(tx *sql.Tx) error {
+		return func(tx *sql.Tx) error {
+			_, err := tx.Exec(`INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at)
+				VALUES ('test', $1, '', 'null', 0)`, key)
+			return err
+		}
+	}
+	errBoom := errors.New("boom")
+	for _, secondFails := range []bool{false, true} {
+		tag := fmt.Sprint(secondFails)
+		// The first holds the writer until the two after it are queued;
+		// run again (after the second failed), it does not wait.
+		var runs atomic.Int32
+		entered, release := make(chan struct{}), make(chan struct{})
+		first := func(tx *sql.Tx) error {
+			if runs.Add(1) == 1 {
+				close(entered)
+				<-release
+			}
+			return insert("first-" + tag)(tx)
+		}
+		second := insert("second-" + tag)
+		if secondFails {
+			second = func(tx *sql.Tx) error {
+				if err := insert("second-" + tag)(tx); err != nil {
+					return err
+				}
+				return errBoom
+			}
+		}
+		groups := db.Groups()
+		answers := make([]chan error, 3)
+		for i, fn := range []func(*sql.Tx) error{first, second, insert("third-" + tag)} {
+			answers[i] = make(chan error, 1)
+			go func() { answers[i] <- db.TxAlone(ctx, fn) }()
+			if i == 0 {
+				<-entered
+				continue
+			}
+			for db.Queued() < i { // in order: the second first
+				runtime.Gosched()
+			}
+		}
+		close(release)
+		for i, want := range []error{nil, map[bool]error{false: nil, true: errBoom}[secondFails], nil} {
+			if err := <-answers[i]; !errors.Is(err, want) {
+				t.Errorf("second fails %v: write %d answered %v, want %v", secondFails, i, err, want)
+			}
+		}
+		keys := testKeys(t, db, "%-"+tag)
+		want, commits := "[first-false second-false third-false]", int64(2) // {first, second}, {third}
+		if secondFails {
+			// {first} again alone, {second} failing alone, {third}: the
+			// second's failure undid its pair.
+			want, commits = "[first-true third-true]", 2
+		}
+		if fmt.Sprint(keys) != want {
+			t.Errorf("second fails %v: rows %v, want %s", secondFails, keys, want)
+		}
+		// One Tx more counted its own commit: the read above.
+		if got := db.Groups() - groups - 1; got != commits {
+			t.Errorf("second fails %v: %d commits, want %d", secondFails, got, commits)
+		}
+		if n := runs.Load(); n != map[bool]int32{false: 1, true: 2}[secondFails] {
+			t.Errorf("second fails %v: the first write ran %d times", secondFails, n)
+		}
+	}
+}
+
+// testKeys lists the keys of scope "test" LIKE pattern, in order, read
+// in a write transaction (after every write before it).
+func testKeys(t *testing.T, db *storage.DB, pattern string) []string {
+	t.Helper()
+	var keys []string
+	if err := db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.Query(`SELECT key FROM idempotency_keys WHERE scope = 'test' AND key LIKE $1 ORDER BY key`, pattern)
+		if err != nil {
+			return err
+		}
+		defer res.Close()
+		for res.Next() {
+			var k string
+			if err := res.Scan(&k); err != nil {
+				return err
+			}
+			keys = append(keys, k)
+		}
+		return res.Err()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }
 
 // TestCoveredWriteDoesNotWaitForTheDisk: a covered write (the test
