@@ -124,6 +124,9 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 			if len(todo) == 0 {
 				return results, nil
 			}
+			for _, p := range todo { // a transaction run again starts again
+				results[p.i] = EventResult{ID: p.e.ID}
+			}
 			r, err := db.readBatch(ctx, tx, todo, us, askSeen)
 			if err != nil {
 				return nil, err
@@ -138,9 +141,6 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 			return answer, replayed, err
 		}
 		askSeen = true
-		for _, p := range todo { // the first try's answers are void
-			results[p.i] = EventResult{ID: p.e.ID}
-		}
 	}
 }
 
