@@ -68,8 +68,8 @@ type eventKey struct{ store, id string }
 // PostgreSQL that share levels queue rather than deadlock; batches of
 // the same stores otherwise run side by side (see lockStores). Each
 // store's feed clock is moved to now (to a few seconds, see
-// feedClockStep) and its stale_feed alert closed; low-stock alerts open and close as
-// the levels end up.
+// feedClockStep) and its stale_feed alert closed; low-stock alerts open
+// and close as the levels end up.
 func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.InventoryEvent, opt BatchOptions) (results []EventResult, replayed bool, err error) {
 	now, us := db.nowMicros()
 	results = make([]EventResult, len(events))
@@ -117,7 +117,7 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 	}
 	// First as if no event had been seen before: the ledger's unique
 	// index on (store, event id) finds a resent one when its row goes in,
-	// so the batch looks each id up only when that happens (see seenRace).
+	// so the batch looks each id up only when that happens (seenEvent).
 	askSeen := false
 	for {
 		answer, replayed, err := keyed(ctx, db, alone, opt.Idempotency, func(tx *sql.Tx, _ *batch) ([]EventResult, error) {

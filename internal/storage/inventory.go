@@ -381,8 +381,10 @@ func (a *levelArena) next() *level {
 }
 
 // keysTable is keys as a table expression with columns a (store) and b
-// (SKU), its parameters numbered from $first: for keys of one store (the
-// usual case) the store id and a list of SKUs, else a list of pairs.
+// (SKU), its parameters numbered from $first: on SQLite rows of bound
+// parameters (valuesTable; at most a chunk's worth, see keyParts), else
+// JSON, for keys of one store (the usual case) the store id and a list
+// of SKUs, else a list of pairs.
 func (db *DB) keysTable(keys []levelKey, first int) (string, []any) {
 	if db.dialect.name() == "sqlite" {
 		return valuesTable(keys) // numbered from first: see valuesTable
@@ -414,10 +416,10 @@ func (db *DB) keyParts(keys []levelKey) [][]levelKey {
 }
 
 // valuesTable is keysTable on SQLite: keys as rows of bound parameters,
-// for one store its id and a SKU a row. Binding a parameter costs SQLite
-// a tenth of what json_each takes to parse an item and hand it back as
-// a new string (a POS batch's levels' read spent ~15% of its time in
-// json_each). The parameters are anonymous (?): SQLite numbers each one
+// for one store its id and a SKU a row. Binding a key's parameters cost
+// the writer under a quarter of what json_each took to parse the key and
+// hand it back as new strings (a POS batch's levels' read spent ~15% of
+// its time in json_each). The parameters are anonymous (?): SQLite numbers each one
 // past the highest before it, so a statement that names $1 to $n before
 // the table has its keys from $n+1. Named ones ($n) would each cost a
 // search of every name at every bind.
