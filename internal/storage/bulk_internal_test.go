@@ -34,9 +34,10 @@ func TestChunksCoverEveryRowInFewSizes(t *testing.T) {
 	}
 }
 
-// Keys sent as pairs come back from SQLite's table of pairs as they went
-// in, however their stores are ordered and whatever their ids hold.
-func TestSQLiteReadsEveryPairBack(t *testing.T) {
+// Keys sent as a table come back from SQLite as they went in, of one
+// store or several, however their stores are ordered and whatever their
+// ids hold.
+func TestSQLiteReadsEveryKeyBack(t *testing.T) {
 	conn, err := sql.Open("sqlite", ":memory:")
 	if err != nil {
 		t.Fatal(err)
@@ -44,13 +45,14 @@ func TestSQLiteReadsEveryPairBack(t *testing.T) {
 	defer conn.Close()
 	d := sqliteDialect{}
 	for _, keys := range [][]levelKey{
-		nil,
 		{{"s-1", "K1"}},
+		{{"s-1", "K1"}, {"s-1", "K2"}, {"s-1", `quote"sku`}},
 		{{"s-1", "K1"}, {"s-1", "K2"}, {"s-2", "K1"}},
 		{{"s-2", "K9"}, {"s-1", "K1"}, {"s-2", "K1"}, {"s-1", "K1"}},
 		{{`quote"store`, `back\slash`}, {"tab\tstore", "ünïcode"}, {"<&>", ""}},
 	} {
-		res, err := conn.Query(`SELECT a, b FROM `+d.jsonPairs("$1"), d.encodePairs(keys))
+		table, args := d.keysTable(keys, 1)
+		res, err := conn.Query(`SELECT a, b FROM `+table, args...)
 		if err != nil {
 			t.Fatal(err)
 		}

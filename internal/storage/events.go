@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -235,71 +236,56 @@ func batchIDs(todo []pending) []levelKey {
 // their last whole-store count and feed clock.
 func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (known map[string]bool, lastCount map[string]*int64, lastEvent map[string]int64, err error) {
 	known, lastCount, lastEvent = map[string]bool{}, map[string]*int64{}, map[string]int64{}
-	// Joined from the list (stores are unique), not filtered by it: SQLite
-	// would first copy the list into an index of its own.
-	query, args := `SELECT s.id, f.store_id IS NOT NULL, f.last_count_at, f.last_event_at
-		FROM `+db.dialect.jsonTextArray("$1")+` JOIN stores s ON s.id = value LEFT JOIN store_feeds f ON f.store_id = s.id`, []any{jsonList(stores)}
+	// read keeps the rows of query of the stores in want (nil: all).
+	read := func(want map[string]bool, query string, args ...any) error {
+		res, err := db.queryTx(ctx, tx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer res.Close()
+		for res.Next() {
+			var id string
+			var fed bool
+			var c, e sql.NullInt64
+			if err := res.Scan(&id, &fed, &c, &e); err != nil {
+				return err
+			}
+			if want != nil && !want[id] {
+				continue
+			}
+			known[id] = true
+			if fed {
+				lastCount[id] = ptr(c)
+			}
+			if e.Valid {
+				lastEvent[id] = e.Int64
+			}
+		}
+		return res.Err()
+	}
 	scan, err := db.scanFeeds(ctx, tx, len(stores))
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	var want map[string]bool // when scanning: the stores asked for
 	if scan {
-		query, args = `SELECT store_id, true, last_count_at, last_event_at FROM store_feeds`, nil
-		want = make(map[string]bool, len(stores))
+		want := make(map[string]bool, len(stores))
 		for _, id := range stores {
 			want[id] = true
 		}
-	}
-	res, err := db.queryTx(ctx, tx, query, args...)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	defer res.Close()
-	for res.Next() {
-		var id string
-		var fed bool
-		var c, e sql.NullInt64
-		if err := res.Scan(&id, &fed, &c, &e); err != nil {
+		if err := read(want, `SELECT store_id, true, last_count_at, last_event_at FROM store_feeds`); err != nil {
 			return nil, nil, nil, err
 		}
-		if want != nil && !want[id] {
-			continue
-		}
-		known[id] = true
-		if fed {
-			lastCount[id] = ptr(c)
-		}
-		if e.Valid {
-			lastEvent[id] = e.Int64
+		// Those with no feed row yet may still exist: looked up below.
+		stores = slices.DeleteFunc(slices.Clone(stores), func(id string) bool { return known[id] })
+		if len(stores) == 0 {
+			return known, lastCount, lastEvent, nil
 		}
 	}
-	if err := res.Err(); err != nil || !scan {
-		return known, lastCount, lastEvent, err
-	}
-	// Those with no feed row yet may still exist.
-	var unfed []string
-	for _, id := range stores {
-		if !known[id] {
-			unfed = append(unfed, id)
-		}
-	}
-	if len(unfed) == 0 {
-		return known, lastCount, lastEvent, nil
-	}
-	ids, err := db.queryTx(ctx, tx, `SELECT id FROM stores WHERE id `+db.dialect.inList("$1"), jsonList(unfed))
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	defer ids.Close()
-	for ids.Next() {
-		var id string
-		if err := ids.Scan(&id); err != nil {
-			return nil, nil, nil, err
-		}
-		known[id] = true
-	}
-	return known, lastCount, lastEvent, ids.Err()
+	// Joined from the list (stores are unique), not filtered by it: SQLite
+	// would first copy the list into an index of its own.
+	err = read(nil, `SELECT s.id, f.store_id IS NOT NULL, f.last_count_at, f.last_event_at
+		FROM `+db.dialect.jsonTextArray("$1")+` JOIN stores s ON s.id = value LEFT JOIN store_feeds f ON f.store_id = s.id`, jsonList(stores))
+	return known, lastCount, lastEvent, err
 }
 
 // scanFeeds reports whether a batch of n stores reads every feed row in
@@ -324,21 +310,28 @@ const minFeedScan = 64
 // readSeen finds which (store, event id) pairs the ledger holds.
 func (db *DB) readSeen(ctx context.Context, tx *sql.Tx, ids []levelKey) (map[levelKey]bool, error) {
 	seen := map[levelKey]bool{}
-	// A correlated probe per id, not a join, for the reason given at levelQuery.
-	res, err := db.queryTx(ctx, tx, `SELECT p.a, p.b FROM `+db.dialect.jsonPairs("$1")+` p
-		WHERE (SELECT 1 FROM inventory_ledger e WHERE e.store_id = p.a AND e.reference = p.b AND e.cause IN `+posCauses+`) = 1`, db.dialect.encodePairs(ids))
-	if err != nil {
-		return nil, err
-	}
-	defer res.Close()
-	for res.Next() {
-		var k levelKey
-		if err := res.Scan(&k.store, &k.sku); err != nil {
+	for _, part := range db.keyParts(ids) {
+		table, args := db.dialect.keysTable(part, 1)
+		// A correlated probe per id, not a join, for the reason given at levelColumns.
+		res, err := db.queryTx(ctx, tx, `SELECT p.a, p.b FROM `+table+` p
+			WHERE (SELECT 1 FROM inventory_ledger e WHERE e.store_id = p.a AND e.reference = p.b AND e.cause IN `+posCauses+`) = 1`, args...)
+		if err != nil {
 			return nil, err
 		}
-		seen[k] = true
+		for res.Next() {
+			var k levelKey
+			if err := res.Scan(&k.store, &k.sku); err != nil {
+				res.Close()
+				return nil, err
+			}
+			seen[k] = true
+		}
+		res.Close()
+		if err := res.Err(); err != nil {
+			return nil, err
+		}
 	}
-	return seen, res.Err()
+	return seen, nil
 }
 
 // applyEvents applies sorted events as readBatch found things, filling

@@ -143,11 +143,14 @@ func (c *committer) run() {
 		group, errs = append(group[:0], first), append(errs[:0], nil)
 		var fatal error
 		if first.kind == alone {
-			tx, next, fatal = c.pairAlone(tx, first, &group, &errs)
-			if tx == nil {
+			var paired *txRequest
+			if tx, paired, next, fatal = c.pairAlone(tx, first); tx == nil {
 				first.err <- fatal
 				c.between()
 				continue
+			}
+			if paired != nil {
+				group, errs = append(group, paired), append(errs, nil)
 			}
 		}
 	more:
@@ -207,30 +210,30 @@ func (c *committer) run() {
 // than once, as it does on PostgreSQL after a lost level race); the
 // second is then next, to run alone and hear its own failure. It returns
 // the transaction to commit (nil: first failed when run again, with
-// fatal its error) and the request to run next, if any.
-func (c *committer) pairAlone(tx *sql.Tx, first *txRequest, group *[]*txRequest, errs *[]error) (_ *sql.Tx, next *txRequest, fatal error) {
+// fatal its error), the request that ran in it beside first, if any, and
+// the request to run next, if any.
+func (c *committer) pairAlone(tx *sql.Tx, first *txRequest) (_ *sql.Tx, paired, next *txRequest, fatal error) {
 	var r *txRequest
 	select {
 	case r = <-c.reqs:
 	default:
-		return tx, nil, nil
+		return tx, nil, nil, nil
 	}
 	if r.kind != alone || r.ctx.Err() != nil {
-		return tx, r, nil
+		return tx, nil, r, nil
 	}
 	if call(r.fn, tx) == nil {
-		*group, *errs = append(*group, r), append(*errs, nil)
-		return tx, nil, nil
+		return tx, r, nil, nil
 	}
 	tx.Rollback()
 	if tx, fatal = c.w.BeginTx(context.Background(), nil); fatal != nil {
-		return nil, r, fatal
+		return nil, nil, r, fatal
 	}
 	if fatal = call(first.fn, tx); fatal != nil {
 		tx.Rollback()
-		return nil, r, fatal
+		return nil, nil, r, fatal
 	}
-	return tx, r, nil
+	return tx, nil, r, nil
 }
 
 // syncer answers committed groups once sync has made them durable: one

@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"slices"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -39,41 +37,6 @@ const posCauses = "('" + CauseSnapshot + "', '" + CauseDelta + "')"
 // levelKey names one store's stock of one SKU.
 type levelKey struct{ store, sku string }
 
-// groupedPairs encodes keys for SQLite's dialect.jsonPairs: an object
-// of each store's list, {"store": ["sku", …], …}, stores sorted (keys
-// of one store stay in their order). A table of pairs is then two
-// nested scans that need no JSON path looked up per column read: SQLite
-// reads a column of a subquery again at each place a statement names
-// it, and pairs as [["store", "sku"], …] cost a path lookup each time
-// (loadLevels spent a third of its time in them; a POS batch +6-8%).
-func groupedPairs(keys []levelKey) string {
-	byStore := func(a, b levelKey) int { return strings.Compare(a.store, b.store) }
-	if !slices.IsSortedFunc(keys, byStore) {
-		keys = slices.Clone(keys)
-		slices.SortStableFunc(keys, byStore)
-	}
-	if len(keys) == 0 {
-		return "{}"
-	}
-	b := make([]byte, 0, 2+len(keys)*(len(keys[0].store)+len(keys[0].sku)+8))
-	b = append(b, '{')
-	for i, k := range keys {
-		switch {
-		case i == 0:
-		case k.store == keys[i-1].store:
-			b = append(b, ',')
-			b = appendJSONString(b, k.sku)
-			continue
-		default:
-			b = append(b, "],"...)
-		}
-		b = appendJSONString(b, k.store)
-		b = append(b, ":["...)
-		b = appendJSONString(b, k.sku)
-	}
-	return string(append(b, "]}"...))
-}
-
 // appendJSONString appends s as a JSON string: as it is between quotes
 // when it needs no escaping (store ids and SKUs do not), else as
 // encoding/json writes it. A POS batch encodes thousands.
@@ -87,19 +50,6 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	b = append(b, s...)
 	return append(b, '"')
-}
-
-// arrayPairs encodes keys for PostgreSQL's dialect.jsonPairs, as
-// [["store", "sku"], …]: one set-returning function, whose row estimate
-// keeps the plans probing indexes (the grouped form's two nested ones
-// made the planner expect 10,000 rows: a POS batch -10-25%).
-func arrayPairs(keys []levelKey) string {
-	pairs := make([][2]string, len(keys))
-	for i, k := range keys {
-		pairs[i] = [2]string{k.store, k.sku}
-	}
-	b, _ := json.Marshal(pairs)
-	return string(b)
 }
 
 // level is one store's stock of a SKU, loaded for change inside a write
@@ -297,7 +247,7 @@ func (db *DB) levelQuery(table string) string {
 func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now int64) (map[levelKey]*level, error) {
 	var locked map[levelKey]bool
 	if lock := db.dialect.lockRows("l"); lock != "" {
-		table, args := db.keysTable(keys, 1)
+		table, args := db.dialect.keysTable(keys, 1)
 		res, err := tx.QueryContext(ctx, `SELECT l.store_id, l.sku FROM inventory_levels l JOIN `+table+` p
 			ON l.store_id = p.a AND l.sku = p.b ORDER BY l.store_id, l.sku`+lock, args...)
 		if err != nil {
@@ -320,7 +270,7 @@ func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now i
 	levels := make(map[levelKey]*level, len(keys))
 	arena := make(levelArena, len(keys))
 	for _, part := range db.keyParts(keys) {
-		table, args := db.keysTable(part, 2)
+		table, args := db.dialect.keysTable(part, 2)
 		res, err := db.queryTx(ctx, tx, db.levelQuery(table), append([]any{db.safetyStock}, args...)...)
 		if err != nil {
 			return nil, err
@@ -380,28 +330,7 @@ func (a *levelArena) next() *level {
 	return l
 }
 
-// keysTable is keys as a table expression with columns a (store) and b
-// (SKU), its parameters numbered from $first: on SQLite rows of bound
-// parameters (valuesTable; at most a chunk's worth, see keyParts), else
-// JSON, for keys of one store (the usual case) the store id and a list
-// of SKUs, else a list of pairs.
-func (db *DB) keysTable(keys []levelKey, first int) (string, []any) {
-	if db.dialect.name() == "sqlite" {
-		return valuesTable(keys) // numbered from first: see valuesTable
-	}
-	p1, p2 := "$"+strconv.Itoa(first), "$"+strconv.Itoa(first+1)
-	if len(keys) == 0 || !oneStore(keys) {
-		return db.dialect.jsonPairs(p1), []any{db.dialect.encodePairs(keys)}
-	}
-	skus := make([]string, len(keys))
-	for i, k := range keys {
-		skus[i] = k.sku
-	}
-	return `(SELECT CAST(` + p2 + ` AS TEXT) AS a, value AS b FROM ` + db.dialect.jsonTextArray(p1) + `)`,
-		[]any{jsonList(skus), keys[0].store}
-}
-
-// keyParts cuts keys into the parts keysTable takes at once: on SQLite
+// keyParts cuts keys into the parts dialect.keysTable takes at once: on SQLite
 // the sizes of chunks (each size a statement prepared once), elsewhere
 // all of them.
 func (db *DB) keyParts(keys []levelKey) [][]levelKey {
@@ -413,30 +342,6 @@ func (db *DB) keyParts(keys []levelKey) [][]levelKey {
 		parts, keys = append(parts, keys[:n]), keys[n:]
 	}
 	return parts
-}
-
-// valuesTable is keysTable on SQLite: keys as rows of bound parameters,
-// for one store its id and a SKU a row. Binding a key's parameters cost
-// the writer under a quarter of what json_each took to parse the key and
-// hand it back as new strings (a POS batch's levels' read spent ~15% of
-// its time in json_each). The parameters are anonymous (?): SQLite numbers each one
-// past the highest before it, so a statement that names $1 to $n before
-// the table has its keys from $n+1. Named ones ($n) would each cost a
-// search of every name at every bind.
-func valuesTable(keys []levelKey) (string, []any) {
-	if len(keys) > 0 && oneStore(keys) {
-		args := make([]any, 0, len(keys)+1)
-		args = append(args, keys[0].store)
-		for _, k := range keys {
-			args = append(args, k.sku)
-		}
-		return "(SELECT ? AS a, column1 AS b FROM (VALUES " + placeholders(len(keys), 1, true) + "))", args
-	}
-	args := make([]any, 0, 2*len(keys))
-	for _, k := range keys {
-		args = append(args, k.store, k.sku)
-	}
-	return "(SELECT column1 AS a, column2 AS b FROM (VALUES " + placeholders(len(keys), 2, true) + "))", args
 }
 
 func oneStore(keys []levelKey) bool {

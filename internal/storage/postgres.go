@@ -3,8 +3,10 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -123,11 +125,33 @@ func (postgresDialect) changeHorizon() string {
 	return "SELECT txid_snapshot_xmin(txid_current_snapshot())"
 }
 
-func (postgresDialect) jsonPairs(param string) string {
-	return "(SELECT p.v->>0 AS a, p.v->>1 AS b FROM jsonb_array_elements(" + param + "::jsonb) AS p(v))"
+// keysTable is keys as JSON: for keys of one store (the usual case) the
+// store id and a list of SKUs, else a list of pairs.
+func (postgresDialect) keysTable(keys []levelKey, first int) (string, []any) {
+	p1, p2 := "$"+strconv.Itoa(first), "$"+strconv.Itoa(first+1)
+	if len(keys) == 0 || !oneStore(keys) {
+		return "(SELECT p.v->>0 AS a, p.v->>1 AS b FROM jsonb_array_elements(" + p1 + "::jsonb) AS p(v))", []any{arrayPairs(keys)}
+	}
+	skus := make([]string, len(keys))
+	for i, k := range keys {
+		skus[i] = k.sku
+	}
+	return `(SELECT CAST(` + p2 + ` AS TEXT) AS a, value AS b FROM jsonb_array_elements_text(` + p1 + `::jsonb) AS value)`,
+		[]any{jsonList(skus), keys[0].store}
 }
 
-func (postgresDialect) encodePairs(keys []levelKey) string { return arrayPairs(keys) }
+// arrayPairs encodes keys for PostgreSQL's keysTable, as
+// [["store", "sku"], …]: one set-returning function, whose row estimate
+// keeps the plans probing indexes (the grouped form's two nested ones
+// made the planner expect 10,000 rows: a POS batch -10-25%).
+func arrayPairs(keys []levelKey) string {
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{k.store, k.sku}
+	}
+	b, _ := json.Marshal(pairs)
+	return string(b)
+}
 
 func (postgresDialect) positional() bool { return false }
 

@@ -109,11 +109,11 @@ type dialect interface {
 	// rather than "$n": modernc's SQLite looks each "$n" up by name in a
 	// list, which costs O(n²) over the thousands of one bulk insert.
 	positional() bool
-	// jsonPairs is a table expression with two text columns a and b
-	// holding the pairs in param, encoded by encodePairs (each dialect
-	// has the form its engine reads fastest).
-	jsonPairs(param string) string
-	encodePairs(keys []levelKey) string
+	// keysTable is keys as a table expression with two text columns, a
+	// (store) and b (SKU, or another id), and its arguments, numbered
+	// from $first: each dialect has the form its engine reads fastest.
+	// On SQLite a non-empty part of keys at a time (see keyParts).
+	keysTable(keys []levelKey, first int) (string, []any)
 	// skuThresholds is the skus table, named alias, as read for SKUs'
 	// low-stock thresholds alone, by sku.
 	skuThresholds(alias string) string
