@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/bopis/bopis"
 	"github.com/danielgtaylor/huma/v2"
@@ -24,6 +26,11 @@ func keyFrom(ctx context.Context) *bopis.APIKey {
 // operation allows; store and pos keys also only reach their own stores
 // (any {store_id} in the path).
 func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
+	if name := badPathParam(ctx); name != "" {
+		huma.WriteErr(s.api, ctx, http.StatusUnprocessableEntity, "request is invalid",
+			&huma.ErrorDetail{Location: "path." + name, Message: "must be UTF-8 text without control characters"})
+		return
+	}
 	meta := ctx.Operation().Metadata
 	if meta[openLimitedKey] == true { // an open route, limited per client IP
 		if !s.allowIP(ctx) {
@@ -37,19 +44,31 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		next(ctx)
 		return
 	}
+	ip := clientIP(ctx.RemoteAddr())
 	scheme, token, _ := strings.Cut(ctx.Header("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	// A client that keeps failing is refused before its key is looked
+	// at; a key this process already trusts still passes (a store's
+	// devices may share one address with a misconfigured one).
+	if out, wait := s.failedAuth.empty(ip); out && !s.keys.trusted(token) {
+		ctx.SetHeader("Retry-After", retryAfter(wait))
+		huma.WriteErr(s.api, ctx, http.StatusTooManyRequests, "too many failed authentications from this address; retry after the time in Retry-After")
+		return
+	}
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {
+		s.failedAuth.take(ip)
 		ctx.SetHeader("WWW-Authenticate", `Bearer realm="bopis"`)
 		huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "an API key is required: Authorization: Bearer <key>")
 		return
 	}
-	key, err := s.keys.authenticate(ctx.Context(), s.db, strings.TrimSpace(token))
+	key, err := s.keys.authenticate(ctx.Context(), s.db, token)
 	if err != nil {
 		if bopis.ErrorCode(err) != bopis.EUNAUTHORIZED {
 			s.log.ErrorContext(ctx.Context(), "authenticating", "error", err)
 			huma.WriteErr(s.api, ctx, http.StatusServiceUnavailable, "cannot check the API key now")
 			return
 		}
+		s.failedAuth.take(ip)
 		ctx.SetHeader("WWW-Authenticate", `Bearer realm="bopis", error="invalid_token"`)
 		huma.WriteErr(s.api, ctx, http.StatusUnauthorized, err.Error())
 		return
@@ -59,7 +78,7 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		return
 	}
 	if id := ctx.Param("store_id"); id != "" && !key.CanReachStore(id) {
-		huma.WriteErr(s.api, ctx, http.StatusForbidden, "this key does not reach store "+id)
+		huma.WriteErr(s.api, ctx, http.StatusForbidden, "this key does not reach that store")
 		return
 	}
 	if key.Role != bopis.RolePublic && !s.allow(ctx, s.keyLimit, key.ID, "too many requests with this API key") {
@@ -75,6 +94,22 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 		}
 	}
 	next(huma.WithValue(ctx, keyCtx{}, key))
+}
+
+// badPathParam names the first path parameter that is not printable
+// UTF-8: ids are looked up in both databases, and PostgreSQL refuses a
+// NUL or an invalid byte with an error rather than "not found".
+func badPathParam(ctx huma.Context) string {
+	for _, p := range ctx.Operation().Parameters {
+		if p.In != "path" {
+			continue
+		}
+		v := ctx.Param(p.Name)
+		if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+			return p.Name
+		}
+	}
+	return ""
 }
 
 // allowIP takes a token from the client's per-IP bucket, or answers 429

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/httpapi"
 	"github.com/bopis/bopis/internal/storage/storagetest"
 )
 
@@ -31,7 +32,10 @@ const ok = 0
 // (publishable) pickup options, availability and calendars.
 func TestAuthorizationMatrix(t *testing.T) {
 	db := storagetest.Open(t, "sqlite", nil)
-	e, _ := orderEnv(t, db)
+	// Every route is called with no key and a revoked key: more failed
+	// authentications than one address may make (TestFailedAuthentication).
+	e := newEnvWith(t, db, httpapi.Config{Now: func() time.Time { return checkoutNow }, FailedAuthBurst: 1000})
+	orderNetwork(t, e)
 	ctx := context.Background()
 	admin := e.key(bopis.RoleAdmin)
 	for _, id := range []string{"s-1", "s-2", "s-3"} {
@@ -126,6 +130,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"POST /v3/pickup/options":                                {"/v3/pickup/options", map[string]any{"search_area": map[string]any{"radius": map[string]any{"value": 50, "unit": "KM"}, "coordinates": shopper}, "items": []any{}}, []int{ok, ok, S, S, P, P, ok}},
 		"POST /v1/orders":                                        {"/v1/orders", orderBody(atStore("mid"), "A", 1), []int{ok, ok, S, S, P, P, U}},
 		"GET /v1/orders":                                         {"/v1/orders", nil, []int{ok, ok, ok, ok, P, P, U}},
+		"PATCH /v1/orders/{id}":                                  {"/v1/orders/" + order, map[string]any{}, customer},
 		"GET /v1/orders/{id}":                                    {"/v1/orders/" + order, nil, orderRead},
 		"GET /v1/orders/{id}/events":                             {"/v1/orders/" + order + "/events", nil, orderRead},
 		"GET /v1/orders/{id}/notifications":                      {"/v1/orders/" + order + "/notifications", nil, orderRead},
@@ -190,7 +195,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Errorf("%s as %s: %d, want past authorization (%s)", route, who, got.status, got.raw)
 			case want != ok && got.status != want:
 				t.Errorf("%s as %s: %d, want %d (%s)", route, who, got.status, want, got.raw)
-			case got.status >= 500:
+			case got.status >= 500 && got.status != http.StatusNotImplemented: // 501: a contract route not yet served
 				t.Errorf("%s as %s: %d (%s)", route, who, got.status, got.raw)
 			}
 		}

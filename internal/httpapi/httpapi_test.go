@@ -57,7 +57,10 @@ func newEnvWith(t *testing.T, db *storage.DB, cfg httpapi.Config, tune ...func(*
 func newEnvPages(t *testing.T, db *storage.DB, cfg httpapi.Config, pages web.Config, tune ...func(*orders.Config)) *env {
 	t.Helper()
 	e := &env{t: t, db: db, logs: &bytes.Buffer{}, model: readmodel.New(readmodel.Config{})}
-	cfg.Storage, cfg.Checkout, cfg.Registry, cfg.Version = db, e.model, prometheus.NewRegistry(), "test"
+	if cfg.Storage == nil {
+		cfg.Storage = db
+	}
+	cfg.Checkout, cfg.Registry, cfg.Version = e.model, prometheus.NewRegistry(), "test"
 	cfg.Logger = slog.New(httpapi.LogHandler(slog.NewJSONHandler(e.logs, nil)))
 	if cfg.Key == nil {
 		cfg.Key, _ = seal.Parse(seal.Generate())

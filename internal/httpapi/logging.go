@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -129,7 +130,24 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if rec.status >= 500 {
 			level = slog.LevelError
 		}
-		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "route", route,
+		s.log.Log(r.Context(), level, "request", "method", clip(r.Method, 16), "path", loggedPath(r), "route", route,
 			"status", rec.status, "bytes", rec.bytes, "duration_ms", float64(elapsed.Microseconds())/1000)
 	})
+}
+
+// secretWildcards are path wildcards that carry a capability: the
+// customer link's token lets whoever holds it see the pickup code and
+// act as the customer, so it never reaches a log.
+var secretWildcards = []string{"token"}
+
+// loggedPath is the request's path as it may be logged: secret segments
+// replaced, and clipped (an unmatched path is whatever a client sent).
+func loggedPath(r *http.Request) string {
+	p := r.URL.Path
+	for _, w := range secretWildcards {
+		if v := r.PathValue(w); v != "" {
+			p = strings.Replace(p, "/"+v, "/{"+w+"}", 1)
+		}
+	}
+	return clip(p, 200)
 }

@@ -84,7 +84,7 @@ func (s *Server) orderProblem(ctx context.Context, err error) error {
 
 func (s *Server) registerOrders() {
 	place := op("place-order", http.MethodPost, "/v1/orders", "Place an order", "Orders", bopis.RoleStorefront)
-	place.DefaultStatus = http.StatusCreated
+	place.DefaultStatus, place.MaxBodyBytes = http.StatusCreated, maxLargeBodyBytes
 	place.Description = "Pickup lines are reserved at one store, all or nothing, in the transaction that books the " +
 		"slot and writes the order. Without `pickup.store_id` the order is routed to the nearest store (within " +
 		"`pickup.radius_km`, default 50) that offers the method, has every pickup line eligible and available and a " +
@@ -114,6 +114,18 @@ func (s *Server) registerOrders() {
 			Replayed string `header:"Idempotent-Replayed"`
 			Body     *bopis.Order
 		}{replayed(again), o}, nil
+	})
+
+	// The contract's change of slot or pickup person comes with the
+	// shopper's self-service; until then the route says so rather than
+	// answering the router's 405.
+	patch := op("change-order", http.MethodPatch, "/v1/orders/{id}", "Change an order's slot or pickup person (not yet served)",
+		"Orders", bopis.RoleStorefront)
+	patch.Description = "In the contract; not yet served by this version: answers 501."
+	patch.Errors = []int{http.StatusNotImplemented}
+	huma.Register(s.api, patch, func(ctx context.Context, in *OrderIDPath) (*struct{}, error) {
+		return nil, huma.NewError(http.StatusNotImplemented,
+			"changing an order's slot or pickup person is not yet served by this version; cancel and place again, or ask the store")
 	})
 
 	huma.Register(s.api, op("get-order", http.MethodGet, "/v1/orders/{id}", "An order", "Orders",
@@ -156,7 +168,7 @@ func (s *Server) registerOrders() {
 
 	hold := op("place-hold", http.MethodPost, "/v1/holds", "Hold stock and a slot while the shopper pays", "Orders",
 		bopis.RoleStorefront)
-	hold.DefaultStatus = http.StatusCreated
+	hold.DefaultStatus, hold.MaxBodyBytes = http.StatusCreated, maxLargeBodyBytes
 	hold.Description = "Reserves the pickup lines and books a slot, routed as an order is, for `ttl_seconds` (default " +
 		"600, at most 3600). `POST /v1/orders` with `hold_id` and the same pickup lines converts it; when it " +
 		"expires, or on `DELETE`, the stock and the slot are released, whether or not any request comes."

@@ -82,11 +82,46 @@ func clientIP(remoteAddr string) string {
 // allow takes a token for client; when there is none it says how long to
 // wait.
 func (l *limiter) allow(client string) (bool, time.Duration) {
-	ip := client
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if now.Sub(l.swept) > time.Minute { // forget clients idle for a while
+	r := l.bucket(client, now).ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
+}
+
+// empty reports whether client has no token left, and how long until it
+// has one, without taking any.
+func (l *limiter) empty(client string) (bool, time.Duration) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b, ok := l.buckets[client]
+	if !ok {
+		return false, 0
+	}
+	tokens := b.lim.TokensAt(now)
+	if tokens >= 1 {
+		return false, 0
+	}
+	return true, time.Duration((1 - tokens) / float64(l.rate) * float64(time.Second))
+}
+
+// take spends a token of client if it has one.
+func (l *limiter) take(client string) {
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.bucket(client, now).AllowN(now, 1)
+}
+
+// bucket is client's bucket, made when new; clients idle for a while
+// are forgotten, so the map stays as small as the live clients.
+func (l *limiter) bucket(client string, now time.Time) *rate.Limiter {
+	if now.Sub(l.swept) > time.Minute {
 		for k, b := range l.buckets {
 			if now.Sub(b.seen) > 10*time.Minute {
 				delete(l.buckets, k)
@@ -94,18 +129,13 @@ func (l *limiter) allow(client string) (bool, time.Duration) {
 		}
 		l.swept = now
 	}
-	b := l.buckets[ip]
+	b := l.buckets[client]
 	if b == nil {
 		b = &bucket{lim: rate.NewLimiter(l.rate, l.burst)}
-		l.buckets[ip] = b
+		l.buckets[client] = b
 	}
 	b.seen = now
-	r := b.lim.ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return false, d
-	}
-	return true, 0
+	return b.lim
 }
 
 func retryAfter(d time.Duration) string {

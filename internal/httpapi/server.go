@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -79,14 +80,20 @@ type Config struct {
 	// cannot starve the rest.
 	KeyRate  float64
 	KeyBurst int
+	// FailedAuthRate and FailedAuthBurst limit failed authentications per
+	// client IP (defaults: one a second, bursts of 20); beyond, 429 without
+	// a database query.
+	FailedAuthRate  float64
+	FailedAuthBurst int
 	// Key seals webhook secrets (required).
 	Key *seal.Key
 	// WebhookMaxAge is how long a replayed delivery is retried (default 24 h).
 	WebhookMaxAge time.Duration
 	// Mailbox serves the demo mailbox page at /demo/mailbox.
 	Mailbox bool
-	// Pages serves every path the API does not (internal/web); nil: none.
-	Pages http.Handler
+	// Pages serves the pages (internal/web); nil: none. Paths neither
+	// the API nor the pages serve answer a 404 or 405 problem.
+	Pages Pages
 }
 
 // Server is the HTTP face of bopis.
@@ -105,6 +112,7 @@ type Server struct {
 	webhookMaxAge time.Duration
 	publicLimit   *limiter
 	keyLimit      *limiter
+	failedAuth    *limiter // failed authentications per client IP
 	keys          *keyCache
 	handler       http.Handler
 	streams       streamStop
@@ -135,6 +143,13 @@ func New(cfg Config) *Server {
 		cfg.KeyBurst = 2 * int(cfg.KeyRate)
 	}
 	s.keyLimit = newLimiter(cfg.KeyRate, cfg.KeyBurst, s.now)
+	if cfg.FailedAuthRate <= 0 {
+		cfg.FailedAuthRate = 1
+	}
+	if cfg.FailedAuthBurst <= 0 {
+		cfg.FailedAuthBurst = 20
+	}
+	s.failedAuth = newLimiter(cfg.FailedAuthRate, cfg.FailedAuthBurst, s.now)
 	s.keys = newKeyCache(s.now)
 	mux := http.NewServeMux()
 	hc := huma.DefaultConfig("bopis", cfg.Version)
@@ -180,12 +195,10 @@ func New(cfg Config) *Server {
 	if cfg.Mailbox {
 		mux.HandleFunc("GET /demo/mailbox", s.mailbox)
 	}
-	if cfg.Pages != nil {
-		mux.Handle("/", cfg.Pages)
-	}
 	if cfg.PublicStorefront {
 		s.registerStorefront()
 	}
+	mux.Handle("/", s.pagesOrProblem(mux, cfg.Pages))
 	s.handler = s.observe(cors(mux))
 	return s
 }
@@ -202,12 +215,64 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// Pages is the page handler (a *web.Handler): Handler names the pattern
+// of a path it serves, "" when it serves none.
+type Pages interface {
+	http.Handler
+	Handler(r *http.Request) (http.Handler, string)
+}
+
+// pagesOrProblem serves what the API's routes do not: a page, or else a
+// 405 problem when the path is the API's under another method, or a 404
+// problem. The router's own answers are text; every error bopis sends
+// is problem+json.
+func (s *Server) pagesOrProblem(api *http.ServeMux, pages Pages) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if pages != nil {
+			if _, pattern := pages.Handler(r); pattern != "" {
+				pages.ServeHTTP(w, r)
+				return
+			}
+		}
+		var allow []string
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+			probe := &http.Request{Method: m, URL: r.URL, Host: r.Host}
+			if _, pattern := api.Handler(probe); pattern != "" && pattern != "/" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			writeProblem(w, http.StatusMethodNotAllowed, "this route does not take "+clip(r.Method, 16)+"; see the Allow header")
+			return
+		}
+		writeProblem(w, http.StatusNotFound, "no such route; the routes are in /openapi.json")
+	})
+}
+
+// writeProblem answers a problem outside huma's operations.
+func writeProblem(w http.ResponseWriter, status int, detail string) {
+	b, _ := json.Marshal(huma.NewError(status, detail))
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(status)
+	w.Write(b)
+}
+
+// Body limits: a route takes what it needs. Most bodies are a few
+// hundred bytes; a store's year of special hours or an order's 100
+// lines need more. POS batches and whole-store counts set their own.
+const (
+	maxBodyBytes      = 64 << 10
+	maxLargeBodyBytes = 256 << 10
+)
+
 // op describes an operation open to the given roles (admin is always allowed).
 func op(id, method, path, summary, tag string, roles ...bopis.Role) huma.Operation {
 	return huma.Operation{
 		OperationID: id, Method: method, Path: path, Summary: summary, Tags: []string{tag},
-		Security: []map[string][]string{{"apiKey": {}}},
-		Metadata: map[string]any{rolesKey: roles},
+		Security:     []map[string][]string{{"apiKey": {}}},
+		Metadata:     map[string]any{rolesKey: roles},
+		MaxBodyBytes: maxBodyBytes,
 	}
 }
 

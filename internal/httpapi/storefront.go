@@ -62,7 +62,7 @@ func (s *Server) registerStorefront() {
 	huma.Register(s.api, huma.Operation{
 		OperationID: "storefront-pickup-options", Method: http.MethodPost, Path: "/api/storefront/pickup-options",
 		Summary: "BigCommerce checkout-sdk pickup options (camelCase, no key; only when enabled)", Tags: []string{"Checkout"},
-		Metadata: map[string]any{openLimitedKey: true},
+		Metadata: map[string]any{openLimitedKey: true}, MaxBodyBytes: maxBodyBytes,
 	}, func(ctx context.Context, in *struct{ Body SFRequest }) (*struct{ Body *SFResponse }, error) {
 		items := make([]BCItem, len(in.Body.Items))
 		for i, it := range in.Body.Items {

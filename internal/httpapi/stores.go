@@ -81,7 +81,9 @@ type storeOutput struct {
 }
 
 func (s *Server) registerStores() {
-	huma.Register(s.api, op("put-store", http.MethodPut, "/v1/stores/{store_id}", "Create or replace a store", "Stores"),
+	put := op("put-store", http.MethodPut, "/v1/stores/{store_id}", "Create or replace a store", "Stores")
+	put.MaxBodyBytes = maxLargeBodyBytes // up to 1,000 special dates
+	huma.Register(s.api, put,
 		func(ctx context.Context, in *struct {
 			StoreIDPath
 			Body StoreBody

@@ -84,6 +84,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mux.ServeHTTP(w, r)
 }
 
+// Handler names the pattern that serves r, "" when no page does.
+func (h *Handler) Handler(r *http.Request) (http.Handler, string) { return h.mux.Handler(r) }
+
 // page serves a template that needs no data but its title.
 func (h *Handler) page(name, title string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
