@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,8 +70,15 @@ func TestDemoServesTheNetworkToTheStorefrontKey(t *testing.T) {
 	}()
 
 	url := strings.TrimPrefix(waitFor(t, lines, func(l string) bool { return strings.Contains(l, "bopis demo is serving at") }), "bopis demo is serving at ")
-	fields := strings.Fields(waitFor(t, lines, func(l string) bool { return strings.HasPrefix(strings.TrimSpace(l), "storefront") }))
-	key := fields[len(fields)-1]
+	keys := map[string]string{}
+	for len(keys) < 2 {
+		fields := strings.Fields(waitFor(t, lines, func(l string) bool {
+			l = strings.TrimSpace(l)
+			return strings.HasPrefix(l, "storefront") || strings.HasPrefix(l, "admin")
+		}))
+		keys[fields[0]] = fields[len(fields)-1]
+	}
+	key := keys["storefront"]
 
 	req, _ := http.NewRequest("GET", url+"/v1/stores?limit=500", nil)
 	req.Header.Set("Authorization", "Bearer "+key)
@@ -94,9 +102,53 @@ func TestDemoServesTheNetworkToTheStorefrontKey(t *testing.T) {
 		t.Fatalf("storefront key listed %d stores in %d zones (status %d); want 300+ in several zones", len(page.Data), len(zones), res.StatusCode)
 	}
 
+	t.Run("README", func(t *testing.T) { runReadmeCurls(t, url, keys) })
+
 	cancel()
 	if err := <-done; err != nil {
 		t.Fatalf("demo ended with %v", err)
+	}
+}
+
+// runReadmeCurls runs every curl command of the README's shell blocks,
+// as written, against a running demo: the placeholders a reader fills in
+// (the storefront key, $KEY, $BOPIS_ADMIN_KEY, the address) get the
+// demo's. Each must answer 2xx.
+func runReadmeCurls(t *testing.T, url string, keys map[string]string) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cmds []string
+	inShell, cmd := false, ""
+	for _, line := range strings.Split(string(readme), "\n") {
+		switch {
+		case strings.HasPrefix(line, "```"):
+			inShell = strings.TrimPrefix(line, "```") == "sh"
+		case inShell && (cmd != "" || strings.HasPrefix(line, "curl ")):
+			cmd += line + "\n"
+			// A command goes on past a trailing backslash or an open quote.
+			if !strings.HasSuffix(line, "\\") && strings.Count(cmd, "'")%2 == 0 {
+				cmds = append(cmds, cmd)
+				cmd = ""
+			}
+		}
+	}
+	if len(cmds) < 3 {
+		t.Fatalf("found %d curl commands in the README, want its examples", len(cmds))
+	}
+	host := strings.TrimPrefix(url, "http://")
+	for _, c := range cmds {
+		run := strings.NewReplacer("<storefront key>", keys["storefront"], "http://127.0.0.1:8080", url,
+			"localhost:8080", host).Replace(strings.TrimSpace(c))
+		sh := exec.Command("bash", "-c", run+" -w '\\n%{http_code}'")
+		sh.Env = append(os.Environ(), "KEY="+keys["storefront"], "BOPIS_ADMIN_KEY="+keys["admin"])
+		out, err := sh.CombinedOutput()
+		answer := strings.TrimSpace(string(out))
+		status := answer[strings.LastIndex(answer, "\n")+1:]
+		if err != nil || !strings.HasPrefix(status, "2") {
+			t.Errorf("README command\n%s\nanswered %s (%v):\n%.600s", c, status, err, answer)
+		}
 	}
 }
 

@@ -23,6 +23,7 @@ var problemTypes = map[int]string{
 	http.StatusRequestTimeout:        "urn:bopis:problem:timeout",
 	http.StatusConflict:              "urn:bopis:problem:conflict",
 	http.StatusRequestEntityTooLarge: "urn:bopis:problem:too-large",
+	http.StatusUnsupportedMediaType:  "urn:bopis:problem:unsupported-media-type",
 	http.StatusUnprocessableEntity:   "urn:bopis:problem:invalid",
 	http.StatusTooManyRequests:       "urn:bopis:problem:rate-limited",
 	http.StatusInternalServerError:   "urn:bopis:problem:internal",
