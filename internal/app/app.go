@@ -167,7 +167,7 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 	go func() { defer s.wg.Done(); d.Run(ctx, DispatchInterval) }()
 	s.API = httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version, Now: set.Clock,
 		Checkout: s.Model, Orders: svc, PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate, KeyRate: set.KeyRate,
-		Key: key, WebhookMaxAge: set.Notify.WebhookMaxAge, Mailbox: set.Notify.Mailbox,
+		Key: key, WebhookMaxAge: set.Notify.WebhookMaxAge, AllowPrivateWebhooks: set.Notify.AllowPrivateWebhooks, Mailbox: set.Notify.Mailbox,
 		Pages: web.New(web.Config{Logger: logger, Demo: set.Notify.Mailbox, Key: key, Orders: db, Actions: svc,
 			DemoPublicKey: set.DemoPublicKey, DemoCart: set.DemoCart, DemoNear: set.DemoNear})})
 	return s, nil

@@ -211,7 +211,7 @@ func (w *work) subscribe(url, secret string, events ...string) string {
 }
 
 func TestNotificationsAndWebhooks(t *testing.T) {
-	eachWork(t, func(t *testing.T, w *work) {
+	eachWorkWith(t, httpapi.Config{AllowPrivateWebhooks: true}, func(t *testing.T, w *work) {
 		mail, sms := startMailServer(t), startSMSServer(t)
 		email, err := notify.NewSMTP("smtp://"+mail.addr+"?tls=none", "pickup@example.com")
 		if err != nil {
@@ -357,7 +357,7 @@ func TestQuietHoursAndUnconfiguredChannels(t *testing.T) {
 }
 
 func TestWebhookRetriesDeathAndReplay(t *testing.T) {
-	eachWork(t, func(t *testing.T, w *work) {
+	eachWorkWith(t, httpapi.Config{AllowPrivateWebhooks: true}, func(t *testing.T, w *work) {
 		d := w.dispatcher(nil, nil)
 		const secret = "whsec_retries_0123456789"
 		flaky := startHookServer(t, secret)
