@@ -112,7 +112,8 @@ func crashRun(t *testing.T, bin, backend string) {
 	env := append(os.Environ(), "BOPIS_DB="+dbURL, "BOPIS_ADMIN_KEY="+admin, "BOPIS_LOG_LEVEL=error",
 		"BOPIS_SMTP_URL=smtp://"+ln.Addr().String()+"?tls=none", "BOPIS_SMTP_FROM=pickup@example.com",
 		"BOPIS_SECRET_KEY="+seal.Generate(), "BOPIS_QUIET_HOURS=00:00-00:00",
-		"BOPIS_DISPATCH_LEASE=3s", // what a killed process held goes out 3 s after, not 2 min
+		"BOPIS_DISPATCH_LEASE=3s",          // what a killed process held goes out 3 s after, not 2 min
+		"BOPIS_WEBHOOK_ALLOW_PRIVATE=true", // the webhook receiver is on loopback
 		"BOPIS_TEST_CLOCK_FILE="+clockFile)
 	start := func() *bopisProcess {
 		l, _ := net.Listen("tcp", "127.0.0.1:0")

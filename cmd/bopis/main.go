@@ -65,6 +65,7 @@ Environment:
   BOPIS_SMS_ACCOUNT_SID, BOPIS_SMS_AUTH_TOKEN (or _FILE), BOPIS_SMS_FROM   the SMS account
   BOPIS_QUIET_HOURS        no SMS between these store-local times (default 21:00-08:00)
   BOPIS_WEBHOOK_MAX_AGE    webhook deliveries are retried this long (default 24h)
+  BOPIS_WEBHOOK_ALLOW_PRIVATE  true: webhooks may point at loopback, private and link-local hosts (default false)
   BOPIS_TEMPLATES_DIR      files here override the built-in message templates
   BOPIS_DISPATCH_LEASE     a message claimed by a process that died is sent by another after this (default 2m)
   BOPIS_PUBLIC_URL         base URL of the links in customer messages (default: the listen address)

@@ -118,7 +118,7 @@ func loadSettings() (app.Settings, error) {
 // loadNotify reads how customers and webhooks are told: BOPIS_SMTP_URL
 // (secret: it may hold the password), BOPIS_SMTP_FROM, BOPIS_SMS_URL,
 // BOPIS_SMS_ACCOUNT_SID, BOPIS_SMS_AUTH_TOKEN (secret), BOPIS_SMS_FROM,
-// BOPIS_QUIET_HOURS, BOPIS_WEBHOOK_MAX_AGE, BOPIS_TEMPLATES_DIR,
+// BOPIS_QUIET_HOURS, BOPIS_WEBHOOK_MAX_AGE, BOPIS_WEBHOOK_ALLOW_PRIVATE, BOPIS_TEMPLATES_DIR,
 // BOPIS_PUBLIC_URL and BOPIS_SECRET_KEY (secret).
 func loadNotify() (app.Notify, error) {
 	var n app.Notify
@@ -143,6 +143,11 @@ func loadNotify() (app.Notify, error) {
 	if v := env("BOPIS_WEBHOOK_MAX_AGE", ""); v != "" {
 		if n.WebhookMaxAge, err = time.ParseDuration(v); err != nil || n.WebhookMaxAge < time.Minute {
 			return n, fmt.Errorf("BOPIS_WEBHOOK_MAX_AGE must be a duration of a minute or more, such as 24h")
+		}
+	}
+	if v := env("BOPIS_WEBHOOK_ALLOW_PRIVATE", ""); v != "" {
+		if n.AllowPrivateWebhooks, err = strconv.ParseBool(v); err != nil {
+			return n, fmt.Errorf("BOPIS_WEBHOOK_ALLOW_PRIVATE must be true or false")
 		}
 	}
 	if v := env("BOPIS_DISPATCH_LEASE", ""); v != "" {

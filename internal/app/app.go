@@ -78,6 +78,9 @@ type Notify struct {
 	Mailbox bool
 	// Lease is how long a sender holds a claimed message (0: 2 min).
 	Lease time.Duration
+	// AllowPrivateWebhooks lets webhooks point at loopback, private and
+	// link-local destinations (BOPIS_WEBHOOK_ALLOW_PRIVATE; off by default).
+	AllowPrivateWebhooks bool
 }
 
 // gateway builds the payment gateway the settings name.
@@ -164,7 +167,7 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 	go func() { defer s.wg.Done(); d.Run(ctx, DispatchInterval) }()
 	s.API = httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version, Now: set.Clock,
 		Checkout: s.Model, Orders: svc, PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate, KeyRate: set.KeyRate,
-		Key: key, WebhookMaxAge: set.Notify.WebhookMaxAge, Mailbox: set.Notify.Mailbox,
+		Key: key, WebhookMaxAge: set.Notify.WebhookMaxAge, AllowPrivateWebhooks: set.Notify.AllowPrivateWebhooks, Mailbox: set.Notify.Mailbox,
 		Pages: web.New(web.Config{Logger: logger, Demo: set.Notify.Mailbox, Key: key, Orders: db, Actions: svc,
 			DemoPublicKey: set.DemoPublicKey, DemoCart: set.DemoCart, DemoNear: set.DemoNear})})
 	return s, nil
@@ -191,7 +194,7 @@ func (n Notify) dispatcher(ctx context.Context, db *storage.DB, logger *slog.Log
 		return nil, nil, fmt.Errorf("BOPIS_TEMPLATES_DIR: %w", err)
 	}
 	c := dispatch.Config{DB: db, Templates: tmpl, Quiet: n.QuietHours, WebhookMaxAge: n.WebhookMaxAge, Key: key,
-		PublicURL: n.PublicURL, Logger: logger, Lease: n.Lease, Now: clock}
+		PublicURL: n.PublicURL, Logger: logger, Lease: n.Lease, Now: clock, AllowPrivate: n.AllowPrivateWebhooks}
 	switch {
 	case n.Mailbox:
 		c.Email, c.SMS = dispatch.Mailbox{}, dispatch.Mailbox{}

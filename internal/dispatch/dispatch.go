@@ -26,6 +26,7 @@ import (
 	"github.com/bopis/bopis/internal/notify"
 	"github.com/bopis/bopis/internal/seal"
 	"github.com/bopis/bopis/internal/storage"
+	"github.com/bopis/bopis/internal/webhookurl"
 )
 
 // Storage is what dispatching needs of the database.
@@ -53,9 +54,13 @@ type Config struct {
 	WebhookMaxAge time.Duration
 	Key           *seal.Key // opens webhook secrets, makes customer links
 	PublicURL     string    // where customer links point, e.g. https://pickup.example.com
-	Client        *http.Client
-	Now           func() time.Time
-	Logger        *slog.Logger
+	// AllowPrivate lets deliveries reach loopback, private and link-local
+	// destinations (BOPIS_WEBHOOK_ALLOW_PRIVATE); off, such a webhook's
+	// deliveries fail "destination not allowed", whatever its name
+	// resolves to when it is dialed.
+	AllowPrivate bool
+	Now          func() time.Time
+	Logger       *slog.Logger
 	// Lease is how long a sender holds a claimed message before another
 	// may take it (default 2 min): longer than any send takes.
 	Lease time.Duration
@@ -74,7 +79,10 @@ const (
 )
 
 // Dispatcher fans out and sends.
-type Dispatcher struct{ c Config }
+type Dispatcher struct {
+	c      Config
+	client *http.Client // of webhooks
+}
 
 // New returns a Dispatcher.
 func New(c Config) *Dispatcher {
@@ -84,16 +92,13 @@ func New(c Config) *Dispatcher {
 	if c.WebhookMaxAge == 0 {
 		c.WebhookMaxAge = DefaultMaxAge
 	}
-	if c.Client == nil {
-		c.Client = &http.Client{Timeout: webhookTimeout}
-	}
 	if c.Lease <= 0 {
 		c.Lease = DefaultLease
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{c}
+	return &Dispatcher{c: c, client: webhookClient(c.AllowPrivate, nil)}
 }
 
 // Run dispatches every interval until ctx ends.
@@ -346,10 +351,12 @@ func (d *Dispatcher) DeliverWebhooks(ctx context.Context) (int, error) {
 		var retry *time.Time
 		errText := ""
 		if perr != nil {
-			errText = perr.Error()
+			errText = failure(perr) // the error itself names the network: only the operator's log has it
 			if at := d.c.Now().Add(backoff(del.Attempts)); at.Before(del.ExpiresAt) {
 				retry = &at
 			}
+			d.c.Logger.WarnContext(ctx, "delivering a webhook", "webhook", w.ID, "delivery", del.ID, "attempt", del.Attempts,
+				"error", perr, "retry", retry != nil)
 		} else {
 			delivered++
 		}
@@ -360,11 +367,18 @@ func (d *Dispatcher) DeliverWebhooks(ctx context.Context) (int, error) {
 	return delivered, nil
 }
 
-// post sends one delivery, signed; a 2xx answer is success.
+// post sends one delivery, signed; a 2xx answer is success, anything
+// else (a 3xx too: redirects are not followed) a failure. The URL is
+// checked again (it may have been saved while private destinations were
+// allowed, or before they were refused), and the dialer checks the
+// address its name resolves to.
 func (d *Dispatcher) post(ctx context.Context, w storage.Webhook, del storage.Delivery) (int, error) {
+	if err := webhookurl.Check(w.URL, d.c.AllowPrivate); err != nil {
+		return 0, err
+	}
 	secret, err := d.c.Key.Open(w.Sealed)
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("%w: %w", errSecret, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(del.Body))
 	if err != nil {
@@ -375,14 +389,14 @@ func (d *Dispatcher) post(ctx context.Context, w storage.Webhook, del storage.De
 	req.Header.Set("Bopis-Event", del.EventType)
 	req.Header.Set("Bopis-Delivery", strconv.FormatInt(del.ID, 10))
 	req.Header.Set(SignatureHeader, Sign(secret, d.c.Now(), del.Body))
-	resp, err := d.c.Client.Do(req)
+	resp, err := d.client.Do(req)
 	if err != nil {
 		return 0, err
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode/100 != 2 {
-		return resp.StatusCode, fmt.Errorf("the endpoint answered %s", resp.Status)
+		return resp.StatusCode, statusError(resp.StatusCode)
 	}
 	return resp.StatusCode, nil
 }

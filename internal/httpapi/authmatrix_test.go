@@ -82,7 +82,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		t.Fatalf("hold: %d %s", h.status, h.raw)
 	}
 	hold := h.body["id"].(string)
-	wh := e.do("POST", "/v1/webhooks", admin, map[string]any{"url": "http://127.0.0.1:9/hook", "secret": "0123456789abcdef"})
+	wh := e.do("POST", "/v1/webhooks", admin, map[string]any{"url": "https://hooks.example.com/hook", "secret": "0123456789abcdef"})
 	webhook := wh.body["id"].(string)
 
 	const F, S, P, U = http.StatusForbidden, http.StatusForbidden, http.StatusForbidden, http.StatusForbidden

@@ -172,8 +172,16 @@ func (h *hookServer) types() []string {
 	return out
 }
 
-// dispatcher builds the outbox dispatcher over w's database and clock.
+// dispatcher builds the outbox dispatcher over w's database and clock;
+// its webhooks may reach the test's receivers on loopback.
 func (w *work) dispatcher(email, sms notify.Sender) *dispatch.Dispatcher {
+	w.t.Helper()
+	return w.newDispatcher(email, sms, true)
+}
+
+// newDispatcher is dispatcher with webhooks allowed to private
+// destinations (loopback) or not, as BOPIS_WEBHOOK_ALLOW_PRIVATE says.
+func (w *work) newDispatcher(email, sms notify.Sender, allowPrivate bool) *dispatch.Dispatcher {
 	w.t.Helper()
 	tmpl, err := notify.LoadTemplates("")
 	if err != nil {
@@ -181,7 +189,7 @@ func (w *work) dispatcher(email, sms notify.Sender) *dispatch.Dispatcher {
 	}
 	q, _ := notify.ParseQuietHours("21:00-08:00")
 	return dispatch.New(dispatch.Config{DB: w.db, Templates: tmpl, Email: email, SMS: sms, Quiet: q, Key: w.sealKey,
-		PublicURL: "https://pickup.example.com", Now: w.clock.Now, WebhookMaxAge: time.Hour})
+		PublicURL: "https://pickup.example.com", Now: w.clock.Now, WebhookMaxAge: time.Hour, AllowPrivate: allowPrivate})
 }
 
 func (w *work) once(d *dispatch.Dispatcher) dispatch.Stats {
@@ -203,7 +211,7 @@ func (w *work) subscribe(url, secret string, events ...string) string {
 }
 
 func TestNotificationsAndWebhooks(t *testing.T) {
-	eachWork(t, func(t *testing.T, w *work) {
+	eachWorkWith(t, httpapi.Config{AllowPrivateWebhooks: true}, func(t *testing.T, w *work) {
 		mail, sms := startMailServer(t), startSMSServer(t)
 		email, err := notify.NewSMTP("smtp://"+mail.addr+"?tls=none", "pickup@example.com")
 		if err != nil {
@@ -349,7 +357,7 @@ func TestQuietHoursAndUnconfiguredChannels(t *testing.T) {
 }
 
 func TestWebhookRetriesDeathAndReplay(t *testing.T) {
-	eachWork(t, func(t *testing.T, w *work) {
+	eachWorkWith(t, httpapi.Config{AllowPrivateWebhooks: true}, func(t *testing.T, w *work) {
 		d := w.dispatcher(nil, nil)
 		const secret = "whsec_retries_0123456789"
 		flaky := startHookServer(t, secret)

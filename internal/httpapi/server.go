@@ -89,6 +89,10 @@ type Config struct {
 	Key *seal.Key
 	// WebhookMaxAge is how long a replayed delivery is retried (default 24 h).
 	WebhookMaxAge time.Duration
+	// AllowPrivateWebhooks lets webhooks point at loopback, private and
+	// link-local destinations (BOPIS_WEBHOOK_ALLOW_PRIVATE: tests, private
+	// networks); off, they are refused with 422 (internal/webhookurl).
+	AllowPrivateWebhooks bool
 	// Mailbox serves the demo mailbox page at /demo/mailbox.
 	Mailbox bool
 	// Pages serves the pages (internal/web); nil: none. Paths neither
@@ -110,6 +114,7 @@ type Server struct {
 	notifier      Notifier
 	key           *seal.Key
 	webhookMaxAge time.Duration
+	allowPrivate  bool // webhooks may point at private destinations
 	publicLimit   *limiter
 	keyLimit      *limiter
 	failedAuth    *limiter // failed authentications per client IP
@@ -125,7 +130,7 @@ func New(cfg Config) *Server {
 		s.now = time.Now
 	}
 	s.checkout, s.orders, s.orderReader, s.notifier, s.key = cfg.Checkout, cfg.Orders, cfg.Storage, cfg.Storage, cfg.Key
-	s.webhookMaxAge = cfg.WebhookMaxAge
+	s.webhookMaxAge, s.allowPrivate = cfg.WebhookMaxAge, cfg.AllowPrivateWebhooks
 	if s.webhookMaxAge <= 0 {
 		s.webhookMaxAge = 24 * time.Hour
 	}

@@ -28,11 +28,18 @@ type work struct {
 }
 
 func eachWork(t *testing.T, fn func(t *testing.T, w *work), tune ...func(*orders.Config)) {
+	eachWorkWith(t, httpapi.Config{}, fn, tune...)
+}
+
+// eachWorkWith is eachWork with the server built from cfg (its clock set
+// to the test's).
+func eachWorkWith(t *testing.T, cfg httpapi.Config, fn func(t *testing.T, w *work), tune ...func(*orders.Config)) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			clock := storagetest.NewClock(checkoutNow)
 			db := storagetest.Open(t, backend, clock.Now)
-			e := newEnvWith(t, db, httpapi.Config{Now: clock.Now}, tune...)
+			cfg.Now = clock.Now
+			e := newEnvWith(t, db, cfg, tune...)
 			orderNetwork(t, e)
 			fn(t, &work{env: e, clock: clock, front: e.key(bopis.RoleStorefront), near: e.key(bopis.RoleStore, "near"),
 				mid: e.key(bopis.RoleStore, "mid"), otherShop: e.key(bopis.RoleStorefront)})

@@ -5,13 +5,13 @@ import (
 	"crypto/rand"
 	"html/template"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/storage"
+	"github.com/bopis/bopis/internal/webhookurl"
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -34,15 +34,18 @@ var webhookEvents = []string{"order.placed", "order.accepted", "order.ready", "o
 
 // WebhookRequest subscribes an endpoint.
 type WebhookRequest struct {
-	URL    string   `json:"url" doc:"An absolute http or https URL."`
+	URL    string   `json:"url" doc:"An absolute http or https URL, without a user name or password, to a public destination: loopback, private, link-local, unspecified and cloud-metadata addresses and internal names (localhost, *.internal, *.local, single labels) are refused, unless the operator sets BOPIS_WEBHOOK_ALLOW_PRIVATE. Redirects are never followed."`
 	Events []string `json:"events,omitempty" doc:"Event types to deliver; all when empty."`
 	Secret string   `json:"secret" doc:"16 to 200 characters; signs every delivery (Bopis-Signature). Stored sealed, never shown again."`
 }
 
-func (r *WebhookRequest) validate() error {
+// validate checks the request; allowPrivate lets the URL point at
+// private destinations (BOPIS_WEBHOOK_ALLOW_PRIVATE). The URL's message
+// never repeats it.
+func (r *WebhookRequest) validate(allowPrivate bool) error {
 	var fields []bopis.FieldError
-	if u, err := url.Parse(r.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(r.URL) > 2000 {
-		fields = append(fields, bopis.FieldError{Path: "url", Message: "must be an absolute http or https URL"})
+	if err := webhookurl.Check(r.URL, allowPrivate); err != nil {
+		fields = append(fields, bopis.FieldError{Path: "url", Message: err.Error()})
 	}
 	for i, e := range r.Events {
 		ok := false
@@ -73,9 +76,13 @@ func (s *Server) registerWebhooks() {
 	create.DefaultStatus = http.StatusCreated
 	create.Description = "Each event is POSTed as JSON `{id, type, created_at, data}` with `Bopis-Signature: " +
 		"t=<unix>,v1=<hex HMAC-SHA256 of \"<unix>.<body>\" under the secret>`, and retried with backoff (10 s " +
-		"doubling, at most 1 h) until a 2xx or the maximum age (BOPIS_WEBHOOK_MAX_AGE, default 24 h), then dead."
+		"doubling, at most 1 h) until a 2xx or the maximum age (BOPIS_WEBHOOK_MAX_AGE, default 24 h), then dead. " +
+		"A URL to a loopback, private, link-local, unspecified or cloud-metadata destination is refused (422) when " +
+		"saved, and a delivery whose name resolves to one then is not sent; a 3xx answer is a failed delivery " +
+		"(redirects are never followed). BOPIS_WEBHOOK_ALLOW_PRIVATE=true lifts the destination rule. A failed " +
+		"delivery's last_error says what happened without naming addresses or ports."
 	huma.Register(s.api, create, func(ctx context.Context, in *struct{ Body WebhookRequest }) (*struct{ Body *storage.Webhook }, error) {
-		if err := in.Body.validate(); err != nil {
+		if err := in.Body.validate(s.allowPrivate); err != nil {
 			return nil, s.problem(ctx, "body", err)
 		}
 		events := in.Body.Events
