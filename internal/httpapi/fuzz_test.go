@@ -114,7 +114,7 @@ func FuzzAPI(f *testing.F) {
 
 // fuzzServe starts the fuzz's server on backend: stores near and mid,
 // SKUs A and B stocked at near, a key per role and an order ready there.
-func fuzzServe(f *testing.F, backend string) (*fuzzServer, *huma.OpenAPI) {
+func fuzzServe(f testing.TB, backend string) (*fuzzServer, *huma.OpenAPI) {
 	clock := storagetest.NewClock(checkoutNow)
 	db := storagetest.Open(f, backend, clock.Now)
 	ctx := context.Background()
@@ -193,7 +193,7 @@ func fuzzPath(r fuzzRoute, seg, ready string) string {
 }
 
 // fuzzReadyOrder places an order at near and makes it ready.
-func fuzzReadyOrder(f *testing.F, svc *orders.Service, placedBy string) string {
+func fuzzReadyOrder(f testing.TB, svc *orders.Service, placedBy string) string {
 	ctx := context.Background()
 	o, _, err := svc.Place(ctx, bopis.OrderRequest{Customer: bopis.Customer{Name: "Ana", Email: "ana@example.com"},
 		Pickup:  bopis.PickupRequest{StoreID: "near", Method: bopis.PickupInStore},
