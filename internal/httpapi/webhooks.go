@@ -41,7 +41,9 @@ type WebhookRequest struct {
 
 func (r *WebhookRequest) validate() error {
 	var fields []bopis.FieldError
-	if u, err := url.Parse(r.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(r.URL) > 2000 {
+	if !bopis.ValidText(r.URL) {
+		fields = append(fields, bopis.FieldError{Path: "url", Message: bopis.TextRule})
+	} else if u, err := url.Parse(r.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(r.URL) > 2000 {
 		fields = append(fields, bopis.FieldError{Path: "url", Message: "must be an absolute http or https URL"})
 	}
 	for i, e := range r.Events {
@@ -54,7 +56,9 @@ func (r *WebhookRequest) validate() error {
 				Message: "unknown event type; one of " + strings.Join(webhookEvents, ", ")})
 		}
 	}
-	if len(r.Secret) < 16 || len(r.Secret) > 200 {
+	if !bopis.ValidString(r.Secret) {
+		fields = append(fields, bopis.FieldError{Path: "secret", Message: bopis.StringRule})
+	} else if len(r.Secret) < 16 || len(r.Secret) > 200 {
 		fields = append(fields, bopis.FieldError{Path: "secret", Message: "must be 16 to 200 characters"})
 	}
 	if len(fields) > 0 {
