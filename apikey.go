@@ -52,7 +52,7 @@ func (k *APIKey) Validate() error {
 	if !slices.Contains(Roles, k.Role) {
 		v.add("role", "must be one of %v", Roles)
 	}
-	if len(k.Name) > MaxNameLength {
+	if v.text("name", k.Name) && len(k.Name) > MaxNameLength {
 		v.add("name", "must be at most %d characters", MaxNameLength)
 	}
 	switch {
@@ -70,6 +70,9 @@ func (k *APIKey) Validate() error {
 		v.add("origins", "only public keys carry CORS origins")
 	}
 	for i, o := range k.Origins {
+		if !v.text(fmt.Sprintf("origins[%d]", i), o) {
+			continue
+		}
 		u, err := url.Parse(o)
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
 			v.add(fmt.Sprintf("origins[%d]", i), "must be an origin such as https://shop.example.com")

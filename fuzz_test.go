@@ -3,6 +3,7 @@ package bopis_test
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 	"time"
 
@@ -14,7 +15,9 @@ import (
 // The fuzz targets of the decoders and validators that take outside
 // input. Their properties: never a panic; a rejection is a *bopis.Error
 // naming fields (never another error); validation is deterministic; and
-// what passes is usable by the code after it. Seeds are in
+// what passes is usable by the code after it, storable included: every
+// string in it keeps the text rule (bopis.ValidString: no NUL, nothing
+// that is not UTF-8, no U+FFFD), so both databases can store it. Seeds are in
 // testdata/fuzz/<target>/; CI runs each briefly (.ci/run).
 
 var fuzzNow = time.Date(2026, 11, 23, 20, 10, 0, 0, time.UTC)
@@ -31,6 +34,42 @@ func checkRejection(t *testing.T, err error) {
 	}
 }
 
+// checkStorable fails unless every string in v, a value that passed
+// validation, keeps the text rule: PostgreSQL cannot store a NUL or bytes
+// that are not UTF-8, and U+FFFD is what decoding made of such bytes.
+func checkStorable(t *testing.T, v any) {
+	t.Helper()
+	var walk func(path string, x reflect.Value)
+	walk = func(path string, x reflect.Value) {
+		switch x.Kind() {
+		case reflect.String:
+			if !bopis.ValidString(x.String()) {
+				t.Fatalf("%s = %q passed validation but breaks the text rule", path, x.String())
+			}
+		case reflect.Pointer, reflect.Interface:
+			if !x.IsNil() {
+				walk(path, x.Elem())
+			}
+		case reflect.Struct:
+			for i := 0; i < x.NumField(); i++ {
+				if x.Type().Field(i).IsExported() {
+					walk(path+"."+x.Type().Field(i).Name, x.Field(i))
+				}
+			}
+		case reflect.Slice, reflect.Array:
+			for i := 0; i < x.Len(); i++ {
+				walk(path+"[]", x.Index(i))
+			}
+		case reflect.Map:
+			for it := x.MapRange(); it.Next(); {
+				walk(path+"{}", it.Key())
+				walk(path+"{}", it.Value())
+			}
+		}
+	}
+	walk("", reflect.ValueOf(v))
+}
+
 func FuzzStore(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var s bopis.Store
@@ -45,6 +84,7 @@ func FuzzStore(f *testing.F) {
 		if err != nil {
 			return
 		}
+		checkStorable(t, &s)
 		// A valid store compiles and promises without trouble.
 		sc, cerr := calendar.Compile(&s)
 		if cerr != nil {
@@ -67,6 +107,7 @@ func FuzzInventoryEvent(f *testing.F) {
 			return
 		}
 		if err := e.Validate(fuzzNow); err == nil {
+			checkStorable(t, &e)
 			if e.Type == bopis.EventSnapshot && (e.OnHand == nil || *e.OnHand < 0) {
 				t.Fatalf("a snapshot without a count passed: %+v", e)
 			}
@@ -88,6 +129,7 @@ func FuzzOrderRequest(f *testing.F) {
 		if err != nil {
 			return
 		}
+		checkStorable(t, &o)
 		// What passes can be paid for: a total in range, one currency.
 		if total := bopis.Total(o.Lines); total.Amount < 0 || total.Amount > bopis.MaxMoneyAmount*bopis.MaxOrderLines {
 			t.Fatalf("total %d out of range", total.Amount)
@@ -105,6 +147,9 @@ func FuzzHoldRequest(f *testing.F) {
 		checkRejection(t, err)
 		if err == nil && (h.TTL() <= 0 || h.TTL() > bopis.MaxHoldTTL) {
 			t.Fatalf("a hold of %v passed", h.TTL())
+		}
+		if err == nil {
+			checkStorable(t, &h)
 		}
 	})
 }
@@ -132,6 +177,7 @@ func FuzzPick(f *testing.F) {
 			}
 			return
 		}
+		checkStorable(t, &req)
 		for _, lp := range plan {
 			l := o.Lines[lp.Index]
 			if l.Fulfillment != bopis.FulfillPickup || lp.Picked < 0 || lp.Picked > l.Quantity || lp.Short != l.Quantity-lp.Picked {

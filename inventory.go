@@ -110,7 +110,7 @@ func (e *InventoryEvent) Validate(now time.Time) error {
 	default:
 		v.add("type", "must be %q or %q", EventSnapshot, EventDelta)
 	}
-	if len(e.Reason) > MaxReasonLength {
+	if check("reason") && v.text("reason", e.Reason) && len(e.Reason) > MaxReasonLength {
 		v.add("reason", "must be at most %d characters", MaxReasonLength)
 	}
 	if check("occurred_at") {
@@ -188,10 +188,10 @@ func (a *Adjustment) Validate() error {
 	if a.Delta == 0 || a.Delta < -MaxStockQuantity || a.Delta > MaxStockQuantity {
 		v.add("delta", "must be a non-zero whole number between %d and %d", -MaxStockQuantity, MaxStockQuantity)
 	}
-	if a.Reason == "" || len(a.Reason) > MaxReasonLength {
+	if v.text("reason", a.Reason) && (a.Reason == "" || len(a.Reason) > MaxReasonLength) {
 		v.add("reason", "must be 1 to %d characters", MaxReasonLength)
 	}
-	if len(a.Reference) > MaxReasonLength {
+	if v.text("reference", a.Reference) && len(a.Reference) > MaxReasonLength {
 		v.add("reference", "must be at most %d characters", MaxReasonLength)
 	}
 	return v.err("adjustment")

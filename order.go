@@ -137,11 +137,14 @@ func (a *ShippingAddress) Validate(path string) error {
 }
 
 func (a *ShippingAddress) validate(v *fieldErrors, path string) {
-	if a.Line1 == "" || a.City == "" || a.PostalCode == "" || a.Country == "" {
-		v.add(path, "needs line1, city, postal_code and country")
-	}
-	if len(a.Name) > MaxNameLength || len(a.Line1) > MaxNameLength || len(a.City) > MaxNameLength {
-		v.add(path, "name, line1 and city must be at most %d characters", MaxNameLength)
+	named := v.text(join(path, "name"), a.Name)
+	if validateAddressText(v, path, &a.Address) && named {
+		if a.Line1 == "" || a.City == "" || a.PostalCode == "" || a.Country == "" {
+			v.add(path, "needs line1, city, postal_code and country")
+		}
+		if len(a.Name) > MaxNameLength || len(a.Line1) > MaxNameLength || len(a.City) > MaxNameLength {
+			v.add(path, "name, line1 and city must be at most %d characters", MaxNameLength)
+		}
 	}
 	if a.Coordinates != nil {
 		v.list = append(v.list, ValidateCoordinates(path+".coordinates", *a.Coordinates)...)
@@ -188,14 +191,14 @@ var phonePattern = regexp.MustCompile(`^\+[1-9][0-9]{6,14}$`)
 // Validate checks an order request; every field at fault is named.
 func (o *OrderRequest) Validate() error {
 	var v fieldErrors
-	if len(o.ExternalID) > MaxExternalID {
+	if v.text("external_id", o.ExternalID) && len(o.ExternalID) > MaxExternalID {
 		v.add("external_id", "must be at most %d characters", MaxExternalID)
 	}
 	if o.HoldID != "" && !ValidID(o.HoldID) {
 		v.add("hold_id", "%s", IDRule)
 	}
 	c := o.Customer
-	if c.Name == "" || len(c.Name) > MaxNameLength {
+	if v.text("customer.name", c.Name) && (c.Name == "" || len(c.Name) > MaxNameLength) {
 		v.add("customer.name", "must be 1 to %d characters", MaxNameLength)
 	}
 	validateContact(&v, "customer", c.Email, c.Phone)
@@ -214,7 +217,7 @@ func (o *OrderRequest) Validate() error {
 		}
 	}
 	if pp := o.PickupPerson; pp != nil {
-		if pp.Name == "" || len(pp.Name) > MaxNameLength {
+		if v.text("pickup_person.name", pp.Name) && (pp.Name == "" || len(pp.Name) > MaxNameLength) {
 			v.add("pickup_person.name", "must be 1 to %d characters", MaxNameLength)
 		}
 		validateContact(&v, "pickup_person", pp.Email, pp.Phone)
@@ -230,7 +233,7 @@ func (o *OrderRequest) Validate() error {
 			o.ShippingAddress.validate(&v, "shipping_address")
 		}
 	}
-	if o.Payment.Token == "" || len(o.Payment.Token) > MaxTokenLength {
+	if v.str("payment.token", o.Payment.Token) && (o.Payment.Token == "" || len(o.Payment.Token) > MaxTokenLength) {
 		v.add("payment.token", "must be 1 to %d characters", MaxTokenLength)
 	}
 	switch o.Payment.Capture {
@@ -259,12 +262,12 @@ func (h *HoldRequest) Validate() error {
 }
 
 func validateContact(v *fieldErrors, path, email, phone string) {
-	if email != "" {
+	if email != "" && v.text(path+".email", email) {
 		if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
 			v.add(path+".email", "must be an email address such as ana@example.com")
 		}
 	}
-	if phone != "" && !phonePattern.MatchString(phone) {
+	if phone != "" && v.text(path+".phone", phone) && !phonePattern.MatchString(phone) {
 		v.add(path+".phone", "must be in E.164 form such as +15555550100")
 	}
 }
@@ -537,13 +540,43 @@ type Arrival struct {
 // Validate checks an arrival.
 func (a *Arrival) Validate() error {
 	var v fieldErrors
-	if len(a.ParkingSpot) > MaxVehicle {
+	if v.text("parking_spot", a.ParkingSpot) && len(a.ParkingSpot) > MaxVehicle {
 		v.add("parking_spot", "must be at most %d characters", MaxVehicle)
 	}
-	if len(a.Vehicle) > MaxVehicle {
+	if v.text("vehicle", a.Vehicle) && len(a.Vehicle) > MaxVehicle {
 		v.add("vehicle", "must be at most %d characters", MaxVehicle)
 	}
 	return v.err("arrival")
+}
+
+// ValidateStagingLocation checks where a ready order waits: a person's
+// text of 1 to MaxStagingLocation bytes.
+func ValidateStagingLocation(s string) error {
+	var v fieldErrors
+	if v.text("staging_location", s) && (s == "" || len(s) > MaxStagingLocation) {
+		v.add("staging_location", "required: where the order waits (1 to %d characters), e.g. \"shelf B3\"", MaxStagingLocation)
+	}
+	return v.err("request")
+}
+
+// ValidateCancelReason checks why an order is cancelled: a person's text
+// of 1 to MaxReasonLength bytes.
+func ValidateCancelReason(s string) error {
+	var v fieldErrors
+	if v.text("reason", s) && (s == "" || len(s) > MaxReasonLength) {
+		v.add("reason", "required: why the order is cancelled (1 to %d characters)", MaxReasonLength)
+	}
+	return v.err("request")
+}
+
+// ValidatePickupCode checks the shape of a pickup code given at handoff;
+// whether it is the order's is checked against the order.
+func ValidatePickupCode(s string) error {
+	var v fieldErrors
+	if v.str("pickup_code", s) && s == "" {
+		v.add("pickup_code", "required: the 6-digit code the customer shows")
+	}
+	return v.err("request")
 }
 
 // PickRequest is what an associate picked, line by line.
@@ -578,6 +611,7 @@ func (p *PickRequest) Validate() error {
 	for i, l := range p.Lines {
 		path := fmt.Sprintf("lines[%d]", i)
 		switch {
+		case !v.str(path+".line_id", l.LineID):
 		case l.LineID == "" || len(l.LineID) > 20:
 			v.add(path+".line_id", "required: the id of one of the order's lines")
 		case seen[l.LineID]:

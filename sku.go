@@ -31,7 +31,7 @@ func (k *SKU) Validate() error {
 	if !ValidID(k.SKU) {
 		v.add("sku", "%s", IDRule)
 	}
-	if k.Name == "" || len(k.Name) > MaxNameLength {
+	if v.text("name", k.Name) && (k.Name == "" || len(k.Name) > MaxNameLength) {
 		v.add("name", "must be 1 to %d characters", MaxNameLength)
 	}
 	if k.VariantID != nil && *k.VariantID <= 0 {

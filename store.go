@@ -197,6 +197,17 @@ var weekdays = [7]struct {
 	{time.Thursday, "thursday"}, {time.Friday, "friday"}, {time.Saturday, "saturday"}, {time.Sunday, "sunday"},
 }
 
+// validateAddressText checks every part of an address with the text rule
+// and reports whether all passed.
+func validateAddressText(v *fieldErrors, path string, a *Address) bool {
+	ok := v.text(join(path, "line1"), a.Line1)
+	ok = v.text(join(path, "line2"), a.Line2) && ok
+	ok = v.text(join(path, "city"), a.City) && ok
+	ok = v.text(join(path, "region"), a.Region) && ok
+	ok = v.text(join(path, "postal_code"), a.PostalCode) && ok
+	return v.text(join(path, "country"), a.Country) && ok
+}
+
 // Validate checks every rule of a store and returns an EINVALID *Error
 // naming each field at fault, or nil.
 func (s *Store) Validate() error {
@@ -204,7 +215,7 @@ func (s *Store) Validate() error {
 	if !ValidID(s.ID) {
 		v.add("id", "%s", IDRule)
 	}
-	if s.Name == "" || len(s.Name) > MaxNameLength {
+	if v.text("name", s.Name) && (s.Name == "" || len(s.Name) > MaxNameLength) {
 		v.add("name", "must be 1 to %d characters", MaxNameLength)
 	}
 	if s.Type != StoreTypeStore && s.Type != StoreTypeWarehouse {
@@ -213,14 +224,20 @@ func (s *Store) Validate() error {
 	if s.LocationID != nil && *s.LocationID <= 0 {
 		v.add("location_id", "must be a positive integer")
 	}
-	if c := s.Address.Country; c != "" && (len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z') {
-		v.add("address.country", "must be an ISO 3166-1 alpha-2 code such as US")
+	if validateAddressText(&v, "address", &s.Address) {
+		if c := s.Address.Country; c != "" && (len(c) != 2 || c[0] < 'A' || c[0] > 'Z' || c[1] < 'A' || c[1] > 'Z') {
+			v.add("address.country", "must be an ISO 3166-1 alpha-2 code such as US")
+		}
 	}
 	validateCoordinates(&v, "coordinates", s.Coordinates)
-	if s.TimeZone == "" || s.TimeZone == "Local" {
+	switch {
+	case !v.str("time_zone", s.TimeZone):
+	case s.TimeZone == "" || s.TimeZone == "Local":
 		v.add("time_zone", "must be an IANA time zone such as America/Chicago")
-	} else if _, err := time.LoadLocation(s.TimeZone); err != nil {
-		v.add("time_zone", "%q is not an IANA time zone", s.TimeZone)
+	default:
+		if _, err := time.LoadLocation(s.TimeZone); err != nil {
+			v.add("time_zone", "%q is not an IANA time zone", s.TimeZone)
+		}
 	}
 	validateWeeklyHours(&v, "hours", &s.Hours)
 	validateSpecialHours(&v, "special_hours", s.SpecialHours)
@@ -356,7 +373,7 @@ func validateSpecialHours(v *fieldErrors, path string, list []SpecialHours) {
 		case !sh.Closed && len(sh.Intervals) == 0:
 			v.add(p+".intervals", "give the date's openings, or closed: true to block it")
 		}
-		if len(sh.Label) > MaxNameLength {
+		if v.text(p+".label", sh.Label) && len(sh.Label) > MaxNameLength {
 			v.add(p+".label", "must be at most %d characters", MaxNameLength)
 		}
 		reportOverlaps(v, parseIntervals(v, p+".intervals", sh.Intervals, 0), 0)

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/bopis/bopis"
 	"github.com/danielgtaylor/huma/v2"
@@ -28,7 +26,7 @@ func keyFrom(ctx context.Context) *bopis.APIKey {
 func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	if name := badPathParam(ctx); name != "" {
 		huma.WriteErr(s.api, ctx, http.StatusUnprocessableEntity, "request is invalid",
-			&huma.ErrorDetail{Location: "path." + name, Message: "must be UTF-8 text without control characters"})
+			&huma.ErrorDetail{Location: "path." + name, Message: bopis.TextRule})
 		return
 	}
 	meta := ctx.Operation().Metadata
@@ -96,16 +94,15 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	next(huma.WithValue(ctx, keyCtx{}, key))
 }
 
-// badPathParam names the first path parameter that is not printable
-// UTF-8: ids are looked up in both databases, and PostgreSQL refuses a
-// NUL or an invalid byte with an error rather than "not found".
+// badPathParam names the first path parameter that breaks the text rule
+// (bopis.ValidText): ids are looked up in both databases, and PostgreSQL
+// refuses a NUL or an invalid byte with an error rather than "not found".
 func badPathParam(ctx huma.Context) string {
 	for _, p := range ctx.Operation().Parameters {
 		if p.In != "path" {
 			continue
 		}
-		v := ctx.Param(p.Name)
-		if !utf8.ValidString(v) || strings.ContainsFunc(v, unicode.IsControl) {
+		if !bopis.ValidText(ctx.Param(p.Name)) {
 			return p.Name
 		}
 	}

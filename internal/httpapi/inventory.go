@@ -159,6 +159,15 @@ type IdempotencyHeader struct {
 	IdempotencyKey string `header:"Idempotency-Key" maxLength:"255" doc:"Repeating a request with the same key and body answers the first response and changes nothing; the same key with another body is 422."`
 }
 
+// Resolve refuses a key that breaks the text rule: the key is stored, and
+// a header may carry bytes that are not UTF-8, which PostgreSQL refuses.
+func (h *IdempotencyHeader) Resolve(huma.Context) []error {
+	if bopis.ValidString(h.IdempotencyKey) {
+		return nil
+	}
+	return []error{&huma.ErrorDetail{Location: "header.Idempotency-Key", Message: bopis.StringRule}}
+}
+
 // idempotency scopes the client's key to its API key and the operation,
 // and hashes what identifies the request.
 func idempotency(ctx context.Context, h IdempotencyHeader, op string, request ...[]byte) *storage.Idempotency {
@@ -199,6 +208,11 @@ func (s *Server) registerInventory() {
 		}) (*struct{ Body List[storage.Level] }, error) {
 			if err := checkID("store_id", in.StoreID); err != nil {
 				return nil, err
+			}
+			for _, sku := range in.SKUs {
+				if !bopis.ValidID(sku) {
+					return nil, invalid("query.sku", bopis.IDRule)
+				}
 			}
 			if _, err := s.db.GetStore(ctx, in.StoreID); err != nil {
 				return nil, s.problem(ctx, "path", err)
@@ -344,6 +358,8 @@ func (s *Server) registerInventory() {
 			f := storage.AlertFilter{Type: in.Type}
 			k := keyFrom(ctx)
 			switch {
+			case in.StoreID != "" && !bopis.ValidID(in.StoreID):
+				return nil, invalid("query.store_id", bopis.IDRule)
 			case in.StoreID != "" && !k.CanReachStore(in.StoreID):
 				return nil, huma.Error403Forbidden("this key does not reach store " + in.StoreID)
 			case in.StoreID != "":

@@ -145,6 +145,9 @@ func (s *Server) registerOrders() {
 			Status  string `query:"status" enum:"placed,accepted,picking,ready,picked_up,cancelled,expired" doc:"One status; all when absent."`
 			Page
 		}) (*listOutput[bopis.Order], error) {
+			if in.StoreID != "" && !bopis.ValidID(in.StoreID) {
+				return nil, invalid("query.store_id", bopis.IDRule)
+			}
 			if in.StoreID != "" && !keyFrom(ctx).CanReachStore(in.StoreID) {
 				return nil, huma.Error403Forbidden("this key does not reach store " + in.StoreID)
 			}

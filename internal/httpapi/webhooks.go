@@ -44,7 +44,9 @@ type WebhookRequest struct {
 // never repeats it.
 func (r *WebhookRequest) validate(allowPrivate bool) error {
 	var fields []bopis.FieldError
-	if err := webhookurl.Check(r.URL, allowPrivate); err != nil {
+	if !bopis.ValidText(r.URL) {
+		fields = append(fields, bopis.FieldError{Path: "url", Message: bopis.TextRule})
+	} else if err := webhookurl.Check(r.URL, allowPrivate); err != nil {
 		fields = append(fields, bopis.FieldError{Path: "url", Message: err.Error()})
 	}
 	for i, e := range r.Events {
@@ -57,7 +59,9 @@ func (r *WebhookRequest) validate(allowPrivate bool) error {
 				Message: "unknown event type; one of " + strings.Join(webhookEvents, ", ")})
 		}
 	}
-	if len(r.Secret) < 16 || len(r.Secret) > 200 {
+	if !bopis.ValidString(r.Secret) {
+		fields = append(fields, bopis.FieldError{Path: "secret", Message: bopis.StringRule})
+	} else if len(r.Secret) < 16 || len(r.Secret) > 200 {
 		fields = append(fields, bopis.FieldError{Path: "secret", Message: "must be 16 to 200 characters"})
 	}
 	if len(fields) > 0 {

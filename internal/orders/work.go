@@ -94,8 +94,8 @@ func (s *Service) Answer(ctx context.Context, id string, scope storage.OrderScop
 // hold_until for an order ready now (the promise engine: HoldDays open
 // days, closing time of the last).
 func (s *Service) Ready(ctx context.Context, id string, scope storage.OrderScope, staging string) (*bopis.Order, error) {
-	if staging == "" || len(staging) > bopis.MaxStagingLocation {
-		return nil, invalidField("staging_location", "required: where the order waits (1 to 100 characters), e.g. \"shelf B3\"")
+	if err := bopis.ValidateStagingLocation(staging); err != nil {
+		return nil, err
 	}
 	o, err := s.db.GetOrder(ctx, id, scope)
 	if err != nil {
@@ -125,8 +125,8 @@ func (s *Service) Arrive(ctx context.Context, id string, scope storage.OrderScop
 // Handoff hands the order over against its pickup code, observes the
 // curbside wait, and settles the payment.
 func (s *Service) Handoff(ctx context.Context, id string, scope storage.OrderScope, code string) (*bopis.Order, error) {
-	if code == "" {
-		return nil, invalidField("pickup_code", "required: the 6-digit code the customer shows")
+	if err := bopis.ValidatePickupCode(code); err != nil {
+		return nil, err
 	}
 	c, err := s.db.Handoff(ctx, id, scope, code)
 	if err != nil {
@@ -142,8 +142,8 @@ func (s *Service) Handoff(ctx context.Context, id string, scope storage.OrderSco
 // they hold and settles the payment (a void, unless a linked order was
 // already handed over).
 func (s *Service) Cancel(ctx context.Context, id string, scope storage.OrderScope, reason string) (*bopis.Order, error) {
-	if reason == "" || len(reason) > bopis.MaxReasonLength {
-		return nil, invalidField("reason", "required: why the order is cancelled (1 to 200 characters)")
+	if err := bopis.ValidateCancelReason(reason); err != nil {
+		return nil, err
 	}
 	c, err := s.db.Cancel(ctx, id, scope, reason)
 	if err != nil {
@@ -199,9 +199,4 @@ func (s *Service) SettlePending(ctx context.Context) (int, error) {
 		n++
 	}
 	return n, nil
-}
-
-// invalidField is a 422 naming one field.
-func invalidField(path, msg string) error {
-	return &bopis.Error{Code: bopis.EINVALID, Message: "request is invalid", Fields: []bopis.FieldError{{Path: path, Message: msg}}}
 }
