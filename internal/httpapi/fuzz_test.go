@@ -123,7 +123,9 @@ func fuzzServe(f testing.TB, backend string) (*fuzzServer, *huma.OpenAPI) {
 	quiet := slog.New(slog.DiscardHandler)
 	svc := orders.New(orders.Config{DB: db, Model: model, Gateway: payment.NewTest(db, clock.Now), Now: clock.Now, Key: key, Logger: quiet})
 	api := httpapi.New(httpapi.Config{Storage: db, Logger: quiet, Registry: prometheus.NewRegistry(), Version: "fuzz", Now: clock.Now,
-		Checkout: model, Orders: svc, Key: key, PublicStorefront: true, FailedAuthBurst: 1 << 30})
+		Checkout: model, Orders: svc, Key: key, PublicStorefront: true,
+		// The clock stands still: no rate limit may run dry and hide the routes behind a 429.
+		FailedAuthBurst: 1 << 30, KeyBurst: 1 << 30, PublicBurst: 1 << 30})
 	srv := httptest.NewServer(api)
 	f.Cleanup(srv.Close)
 

@@ -165,7 +165,7 @@ func TestHostileRequests(t *testing.T) {
 				statuses[res.StatusCode]++
 				switch {
 				case res.StatusCode >= 500 && res.StatusCode != http.StatusNotImplemented:
-					t.Errorf("%s %s: %d %.300s", r.method, req.URL.Path, res.StatusCode, answer)
+					t.Errorf("%s %s: %d %.300s\nbody %.600q", r.method, req.URL.Path, res.StatusCode, answer, body)
 				case len(answer) > maxAnswer:
 					t.Errorf("%s %s: answered %d bytes", r.method, req.URL.Path, len(answer))
 				case res.StatusCode >= 300 && res.Header.Get("Content-Type") != "application/problem+json":

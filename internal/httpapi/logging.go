@@ -127,7 +127,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		s.metrics.requests.WithLabelValues(r.Method, route, status).Inc()
 		s.metrics.latency.WithLabelValues(r.Method, route, status).Observe(elapsed.Seconds())
 		level := slog.LevelInfo
-		if rec.status >= 500 {
+		if rec.status >= 500 && rec.status != http.StatusNotImplemented {
 			level = slog.LevelError
 		}
 		s.log.Log(r.Context(), level, "request", "method", clip(r.Method, 16), "path", loggedPath(r), "route", route,

@@ -178,6 +178,15 @@ func TestPOSBatchRejectsOnlyTheEventWithBadText(t *testing.T) {
 				t.Errorf("resent result %d: %v", i, r)
 			}
 		}
+		// A keyed batch's answer is kept: an id that is not one is not
+		// echoed in it (PostgreSQL's JSON refuses a NUL: a 500).
+		keyed := e.doKey("POST", "/v1/inventory/events", pos, "batch-bad-ids", batch)
+		if keyed.status != http.StatusOK {
+			t.Fatalf("the batch with an Idempotency-Key: %d %s", keyed.status, keyed.raw)
+		}
+		if id := results(t, keyed)[5]["id"]; id != "" {
+			t.Errorf("the event whose id has a NUL is answered with id %q, want none", id)
+		}
 		storagetest.CheckReplay(t, db, "s-1")
 	})
 }

@@ -78,7 +78,9 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 	seen := make(map[eventKey]struct{}, len(events))
 	for i := range events {
 		e := &events[i]
-		results[i].ID = e.ID
+		if bopis.ValidEventID(e.ID) { // an id that is not one is not echoed; results are in the events' order
+			results[i].ID = e.ID
+		}
 		if err := e.Validate(now); err != nil {
 			results[i].Status, results[i].Error = EventRejected, bopis.Problem(err)
 			continue
