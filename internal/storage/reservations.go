@@ -308,7 +308,9 @@ func (db *DB) reserveStatement(n int, forPickup bool) string {
 			// The SKU's row is joined for the rules: its threshold comes with it.
 			threshold = func(sku string) string { return lowStockThreshold("$2", sku, `k.low_stock_threshold`) }
 			from = `inventory_levels l JOIN stores s ON s.id = l.store_id JOIN skus k ON k.sku = l.sku`
-			where = ` AND ` + pickupEligible("s", "k", "$2", "l.sku")
+			// k.sku in the list as well as l's: the generic plan then
+			// probes skus by its key, rather than hashing the whole table.
+			where = ` AND k.sku IN (` + in.String() + `) AND ` + pickupEligible("s", "k", "$2", "l.sku")
 			lock += db.dialect.shareRows("s, k")
 		}
 		return `UPDATE inventory_levels SET reserved = inventory_levels.reserved + q.qty, updated_at = $3
