@@ -60,3 +60,16 @@ func MigratedTo(cfg Config, version int64) Config {
 
 // InsertInto exposes how a multi-row insert that fails its transaction begins.
 func (db *DB) InsertInto() string { return db.dialect.insertInto() }
+
+// PickupRefusal exposes the rules of pickup as the Go side applies them
+// (see pickupRefusal), in a transaction of its own.
+func (db *DB) PickupRefusal(ctx context.Context, storeID string, lines []ReserveLine) (err error) {
+	terr := db.tx(ctx, func(tx *sql.Tx) error {
+		err = db.pickupRefusal(ctx, tx, storeID, lines, true)
+		return nil
+	})
+	if terr != nil {
+		return terr
+	}
+	return err
+}

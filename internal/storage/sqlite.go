@@ -218,6 +218,8 @@ func (sqliteDialect) inList(param string) string {
 
 func (sqliteDialect) lockRows(string) string { return "" }
 
+func (sqliteDialect) shareRows(string) string { return "" }
+
 func (sqliteDialect) insertInto() string { return "INSERT OR FAIL INTO" }
 
 func (sqliteDialect) update() string { return "UPDATE OR FAIL" }
