@@ -49,9 +49,6 @@ func (db *DB) HoldSyncs() (entered <-chan struct{}, release func()) {
 	return in, func() { close(out) }
 }
 
-// CommitMark marks a PostgreSQL statement that carries its transaction's COMMIT.
-const CommitMark = commitMark
-
 // MigratedTo is cfg with its migrations stopped at version.
 func MigratedTo(cfg Config, version int64) Config {
 	cfg.migrateTo = version

@@ -15,9 +15,13 @@ import (
 	"github.com/pressly/goose/v3/lock"
 )
 
-// openPostgres opens a pool through pgx, its sessions set with params
-// (none: the server's settings). Several bopis processes may share the
-// database: every rule that must hold across them is enforced in SQL.
+// openPostgres opens a pool through pgx's own database/sql driver
+// (pgx/v5/stdlib), its sessions set with params (none: the server's
+// settings). database/sql sends BEGIN, each statement and COMMIT as it
+// is told; pgx prepares each statement's text once per connection and
+// keeps it (its statement cache), so bopis prepares nothing itself on
+// PostgreSQL. Several bopis processes may share the database: every rule
+// that must hold across them is enforced in SQL.
 func openPostgres(ctx context.Context, url string, maxConns int, params map[string]string) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
@@ -26,7 +30,7 @@ func openPostgres(ctx context.Context, url string, maxConns int, params map[stri
 	for k, v := range params {
 		cfg.RuntimeParams[k] = v
 	}
-	db := sql.OpenDB(pipeConnector{stdlib.GetConnector(*cfg, stdlib.OptionAfterConnect(keepFreedMemory))})
+	db := sql.OpenDB(stdlib.GetConnector(*cfg, stdlib.OptionAfterConnect(keepFreedMemory)))
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	if err := db.PingContext(ctx); err != nil {
