@@ -30,7 +30,7 @@ func openPostgres(ctx context.Context, url string, maxConns int, params map[stri
 	for k, v := range params {
 		cfg.RuntimeParams[k] = v
 	}
-	db := sql.OpenDB(stdlib.GetConnector(*cfg, stdlib.OptionAfterConnect(keepFreedMemory)))
+	db := sql.OpenDB(stdlib.GetConnector(*cfg))
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	if err := db.PingContext(ctx); err != nil {
@@ -38,14 +38,6 @@ func openPostgres(ctx context.Context, url string, maxConns int, params map[stri
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return db, nil
-}
-
-// keepFreedMemory has a new session's backend allocate and free 4 MiB
-// once, so the backend keeps up to 8 MiB of freed memory rather than
-// handing it back to the kernel after every statement (see ADR 0017).
-func keepFreedMemory(ctx context.Context, conn *pgx.Conn) error {
-	_, err := conn.Exec(ctx, `SELECT length(repeat('x', 4 * 1024 * 1024))`)
-	return err
 }
 
 type postgresDialect struct{}
