@@ -16,19 +16,18 @@ import (
 )
 
 // openPostgres opens a pool through pgx's own database/sql driver
-// (pgx/v5/stdlib), its sessions set with params (none: the server's
-// settings). database/sql sends BEGIN, each statement and COMMIT as it
-// is told; pgx prepares each statement's text once per connection and
-// keeps it (its statement cache), so bopis prepares nothing itself on
-// PostgreSQL. Several bopis processes may share the database: every rule
-// that must hold across them is enforced in SQL.
-func openPostgres(ctx context.Context, url string, maxConns int, params map[string]string) (*sql.DB, error) {
+// (pgx/v5/stdlib). database/sql sends BEGIN, each statement and COMMIT
+// as it is told; pgx prepares each statement's text once per connection
+// and keeps it (its statement cache), so bopis prepares nothing itself
+// on PostgreSQL. Sessions keep the server's settings: a commit answers
+// once durable as long as synchronous_commit is not off (on is
+// PostgreSQL's default; see the README). Several bopis processes may
+// share the database: every rule that must hold across them is enforced
+// in SQL.
+func openPostgres(ctx context.Context, url string, maxConns int) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	for k, v := range params {
-		cfg.RuntimeParams[k] = v
 	}
 	db := sql.OpenDB(stdlib.GetConnector(*cfg))
 	db.SetMaxOpenConns(maxConns)
@@ -155,12 +154,3 @@ func (postgresDialect) versionSet() string  { return "" }
 func (postgresDialect) versionBump() string { return "" }
 
 func (postgresDialect) levelsByLedger() bool { return false }
-
-// coveredSession is how the sessions of the covered pool commit: without
-// waiting for the WAL flush. PostgreSQL flushes its WAL in order, so the
-// next synchronous commit of any session makes theirs durable too.
-var coveredSession = map[string]string{"synchronous_commit": "off"}
-
-// coveredConns is the size of the covered pool: its writes are single
-// statements, a fraction of a millisecond each.
-func coveredConns(maxConns int) int { return max(2, maxConns/4) }
