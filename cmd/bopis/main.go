@@ -44,7 +44,7 @@ Environment:
   BOPIS_DB         database URL: sqlite:PATH or postgres://... (--db)
   BOPIS_ADMIN_KEY  on a database with no API key yet, becomes the first admin key
   BOPIS_LOG_LEVEL  debug, info (default), warn or error
-  BOPIS_DB_MAX_CONNS       PostgreSQL connections of this process (default 16; a quarter more for covered writes)
+  BOPIS_DB_MAX_CONNS       PostgreSQL connections of this process (default 16)
   BOPIS_SAFETY_STOCK       units kept back from online promises per SKU and store (default 0)
   BOPIS_STALE_AFTER        a store's POS feed silent this long is stale (default 15m)
   BOPIS_STALE_BUFFER       extra units that must remain at a stale store (default 1)

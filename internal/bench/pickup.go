@@ -17,6 +17,7 @@ import (
 	"github.com/bopis/bopis/internal/demo"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // PickupConfig sizes a checkout run.
@@ -246,7 +247,7 @@ func copyLevels(ctx context.Context, url string, cfg PickupConfig) (int64, error
 	var total int64
 	now := time.Now().UnixMicro()
 	err = conn.Raw(func(dc any) error {
-		pc := dc.(interface{ Conn() *pgx.Conn }).Conn() // pgx's connection, under bopis's pipeConn
+		pc := dc.(*stdlib.Conn).Conn() // pgx's own connection beneath database/sql
 		// A bulk load of a fresh dataset: the change-feed trigger would run
 		// PL/pgSQL once per row for nothing (the read model's first load
 		// reads every row anyway), and slows COPY several times.

@@ -161,17 +161,6 @@ const maxJoinedParams = 1000
 
 // runBatch runs b's writes in tx (see batch) and empties it.
 func (db *DB) runBatch(ctx context.Context, tx *sql.Tx, b *batch) error {
-	return db.runBatchThen(ctx, tx, b, false)
-}
-
-// runBatchCommit is runBatch for the last writes of tx: on PostgreSQL
-// the COMMIT leaves with the last statement (pipeConn), and tx.Commit has
-// nothing left to send. Nothing may run in tx after it.
-func (db *DB) runBatchCommit(ctx context.Context, tx *sql.Tx, b *batch) error {
-	return db.runBatchThen(ctx, tx, b, true)
-}
-
-func (db *DB) runBatchThen(ctx context.Context, tx *sql.Tx, b *batch, commit bool) error {
 	parts := b.parts
 	b.parts = nil
 	if db.dialect.name() == "sqlite" {
@@ -189,9 +178,6 @@ func (db *DB) runBatchThen(ctx context.Context, tx *sql.Tx, b *batch, commit boo
 			n++
 		}
 		q, args := joinParts(parts[:n])
-		if commit && n == len(parts) {
-			q = commitMark + q
-		}
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return err
 		}

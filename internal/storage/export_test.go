@@ -29,11 +29,6 @@ func (db *DB) TxAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.txAlone(ctx, fn)
 }
 
-// ExecCovered exposes the covered write (see execCovered).
-func (db *DB) ExecCovered(ctx context.Context, query string, args ...any) error {
-	return db.execCovered(ctx, query, args...)
-}
-
 // HoldSyncs makes each later sync of the SQLite committer say so on
 // entered, then wait for release. Call it before the writes it should
 // hold, with no write under way (the channels order it before the
@@ -48,9 +43,6 @@ func (db *DB) HoldSyncs() (entered <-chan struct{}, release func()) {
 	}
 	return in, func() { close(out) }
 }
-
-// CommitMark marks a PostgreSQL statement that carries its transaction's COMMIT.
-const CommitMark = commitMark
 
 // MigratedTo is cfg with its migrations stopped at version.
 func MigratedTo(cfg Config, version int64) Config {

@@ -38,7 +38,7 @@ type txRequest struct {
 	ctx  context.Context
 	fn   func(*sql.Tx) error
 	err  chan error
-	kind writeKind // alone: a transaction of its own; covered: answered before the sync (see do)
+	kind writeKind // alone: a transaction of its own (see do)
 }
 
 // maxGroup bounds a group, so the first request of a busy group waits for
@@ -74,8 +74,7 @@ var errClosed = errors.New("storage: the database is closed")
 // error, having undone fn's writes). An alone fn never runs in a
 // savepoint: for big writes (a POS batch of thousands of events), whose
 // pages a savepoint would copy first, it shares its transaction with at
-// most one other alone fn (pairAlone), and may be run again. A covered fn
-// is answered once its group commits, without waiting for the sync.
+// most one other alone fn (pairAlone), and may be run again.
 func (c *committer) do(ctx context.Context, kind writeKind, fn func(*sql.Tx) error) error {
 	r := &txRequest{ctx: ctx, fn: fn, err: make(chan error, 1), kind: kind}
 	select {
@@ -178,15 +177,9 @@ func (c *committer) run() {
 		if fatal == nil && c.synced != nil {
 			answers := make([]answer, 0, len(group))
 			for i, r := range group {
-				if r.kind == covered {
-					r.err <- errs[i]
-				} else {
-					answers = append(answers, answer{r, errs[i]})
-				}
+				answers = append(answers, answer{r, errs[i]})
 			}
-			if len(answers) > 0 {
-				c.synced <- answers
-			}
+			c.synced <- answers
 			c.between()
 			continue
 		}

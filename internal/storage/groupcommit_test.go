@@ -8,7 +8,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/bopis/bopis/internal/storage/storagetest"
@@ -238,71 +237,4 @@ func testKeys(t *testing.T, db *storage.DB, pattern string) []string {
 		t.Fatal(err)
 	}
 	return keys
-}
-
-// TestCoveredWriteDoesNotWaitForTheDisk: a covered write (the test
-// gateway's authorization) is answered once committed, while the durable
-// write committed before it still waits for its fsync; on PostgreSQL it
-// commits with synchronous_commit off, and an ordinary write with it on.
-func TestCoveredWriteDoesNotWaitForTheDisk(t *testing.T) {
-	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
-		const insert = `INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at)
-			VALUES ('test', $1, '', 'null', 0)`
-		durableInsert := func(key string) func(tx *sql.Tx) error {
-			return func(tx *sql.Tx) error {
-				_, err := tx.Exec(insert, key)
-				return err
-			}
-		}
-		if db.Dialect() == "postgres" {
-			// A statement that fails unless the session commits as want says.
-			check := func(want string) string {
-				return `DO $$ BEGIN IF current_setting('synchronous_commit') <> '` + want + `' THEN
-					RAISE EXCEPTION 'synchronous_commit is %', current_setting('synchronous_commit'); END IF; END $$`
-			}
-			if err := db.ExecCovered(ctx, check("off")); err != nil {
-				t.Errorf("covered write: %v", err)
-			}
-			if err := db.Tx(ctx, func(tx *sql.Tx) error {
-				_, err := tx.Exec(check("on"))
-				return err
-			}); err != nil {
-				t.Errorf("durable write: %v", err)
-			}
-			if err := db.ExecCovered(ctx, insert, "covered"); err != nil {
-				t.Fatal(err)
-			}
-			var n int
-			if err := db.Tx(ctx, func(tx *sql.Tx) error {
-				return tx.QueryRow(`SELECT count(*) FROM idempotency_keys WHERE key = 'covered'`).Scan(&n)
-			}); err != nil || n != 1 {
-				t.Errorf("the covered insert: %d rows (%v), want 1", n, err)
-			}
-			return
-		}
-		entered, release := db.HoldSyncs()
-		durable := make(chan error, 1)
-		go func() { durable <- db.Tx(ctx, durableInsert("durable")) }()
-		<-entered // the durable write committed; its fsync is held
-		covered := make(chan error, 1)
-		go func() { covered <- db.ExecCovered(ctx, insert, "covered") }()
-		select {
-		case err := <-covered:
-			if err != nil {
-				t.Fatalf("covered write: %v", err)
-			}
-		case <-time.After(10 * time.Second):
-			release()
-			t.Fatal("the covered write still waits for an fsync after 10 s")
-		}
-		select {
-		case err := <-durable:
-			t.Fatalf("the durable write was answered (%v) before its fsync", err)
-		default:
-		}
-		release()
-		if err := <-durable; err != nil {
-			t.Fatal(err)
-		}
-	})
 }

@@ -56,7 +56,7 @@ func keyed[T any](ctx context.Context, db *DB, kind writeKind, idem *Idempotency
 				idem.Scope, idem.Key, hex.EncodeToString(idem.Hash), string(resp), us)
 		}
 		answer = a
-		return db.runBatchCommit(ctx, tx, &later)
+		return db.runBatch(ctx, tx, &later)
 	})
 	if err == nil {
 		return answer, false, nil

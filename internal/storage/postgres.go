@@ -15,18 +15,21 @@ import (
 	"github.com/pressly/goose/v3/lock"
 )
 
-// openPostgres opens a pool through pgx, its sessions set with params
-// (none: the server's settings). Several bopis processes may share the
-// database: every rule that must hold across them is enforced in SQL.
-func openPostgres(ctx context.Context, url string, maxConns int, params map[string]string) (*sql.DB, error) {
+// openPostgres opens a pool through pgx's own database/sql driver
+// (pgx/v5/stdlib). database/sql sends BEGIN, each statement and COMMIT
+// as it is told; pgx prepares each statement's text once per connection
+// and keeps it (its statement cache), so bopis prepares nothing itself
+// on PostgreSQL. Sessions keep the server's settings: a commit answers
+// once durable as long as synchronous_commit is not off (on is
+// PostgreSQL's default; see the README). Several bopis processes may
+// share the database: every rule that must hold across them is enforced
+// in SQL.
+func openPostgres(ctx context.Context, url string, maxConns int) (*sql.DB, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	for k, v := range params {
-		cfg.RuntimeParams[k] = v
-	}
-	db := sql.OpenDB(pipeConnector{stdlib.GetConnector(*cfg, stdlib.OptionAfterConnect(keepFreedMemory))})
+	db := sql.OpenDB(stdlib.GetConnector(*cfg))
 	db.SetMaxOpenConns(maxConns)
 	db.SetMaxIdleConns(maxConns)
 	if err := db.PingContext(ctx); err != nil {
@@ -34,14 +37,6 @@ func openPostgres(ctx context.Context, url string, maxConns int, params map[stri
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return db, nil
-}
-
-// keepFreedMemory has a new session's backend allocate and free 4 MiB
-// once, so the backend keeps up to 8 MiB of freed memory rather than
-// handing it back to the kernel after every statement (see ADR 0017).
-func keepFreedMemory(ctx context.Context, conn *pgx.Conn) error {
-	_, err := conn.Exec(ctx, `SELECT length(repeat('x', 4 * 1024 * 1024))`)
-	return err
 }
 
 type postgresDialect struct{}
@@ -161,12 +156,3 @@ func (postgresDialect) versionSet() string  { return "" }
 func (postgresDialect) versionBump() string { return "" }
 
 func (postgresDialect) levelsByLedger() bool { return false }
-
-// coveredSession is how the sessions of the covered pool commit: without
-// waiting for the WAL flush. PostgreSQL flushes its WAL in order, so the
-// next synchronous commit of any session makes theirs durable too.
-var coveredSession = map[string]string{"synchronous_commit": "off"}
-
-// coveredConns is the size of the covered pool: its writes are single
-// statements, a fraction of a millisecond each.
-func coveredConns(maxConns int) int { return max(2, maxConns/4) }

@@ -69,7 +69,6 @@ type DB struct {
 	dialect dialect
 	now     func() time.Time
 	group   *committer    // SQLite: the writer's group commit; nil on PostgreSQL
-	covered *sql.DB       // PostgreSQL: the pool of covered writes (see execCovered); nil on SQLite
 	stmts   stmts         // SQLite: the writer's prepared statements
 	ckpt    *checkpointer // SQLite: copies the WAL into the database file
 
@@ -183,12 +182,6 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	db.w, db.r, db.dialect = w, newReaders(r, d.name() == "sqlite"), d
-	if d.name() == "postgres" {
-		if db.covered, err = openPostgres(ctx, cfg.URL, coveredConns(postgresConns(cfg.MaxConns)), coveredSession); err != nil {
-			db.Close()
-			return nil, err
-		}
-	}
 	if err := db.migrate(ctx, cfg.Logger, cfg.migrateTo); err != nil {
 		db.Close()
 		return nil, err
@@ -269,9 +262,6 @@ func (db *DB) Close() error {
 	if db.r.DB != db.w {
 		errs = append(errs, db.r.DB.Close())
 	}
-	if db.covered != nil {
-		errs = append(errs, db.covered.Close())
-	}
 	if db.dialect != nil && db.dialect.name() == "sqlite" {
 		_, err := db.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		errs = append(errs, err)
@@ -289,9 +279,6 @@ const (
 	// alone: on SQLite, a transaction of its own, which spares a big
 	// write (a POS batch, a whole-store count) a savepoint's cost.
 	alone
-	// covered: on SQLite, a share of the group commit answered once
-	// the group commits, before its fsync (see execCovered).
-	covered
 )
 
 // tx runs fn in one write transaction: all of it commits, or none. On
@@ -307,36 +294,16 @@ func (db *DB) txAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.write(ctx, alone, fn)
 }
 
-// exec runs one write statement as a transaction of its own: on SQLite
-// through the writer (tx), on PostgreSQL autocommitted, one round trip
-// instead of three (BEGIN, the statement, COMMIT).
+// exec runs one write statement as a transaction of its own, answered
+// once it is durable like every write: on SQLite through the writer
+// (tx), on PostgreSQL autocommitted, one round trip instead of three
+// (BEGIN, the statement, COMMIT).
 func (db *DB) exec(ctx context.Context, query string, args ...any) error {
-	return db.execAs(ctx, shared, query, args...)
-}
-
-// execCovered is exec for a write answered once committed, before it is
-// durable: the caller's next durable write makes it durable too, since
-// both databases make their log durable in order. On PostgreSQL it runs
-// in a session with synchronous_commit off, on SQLite in the group
-// commit, answered before the group's fsync. Only for a write that, lost
-// in a crash with nothing durable after it, leaves nothing wrong behind
-// (see CreateTestPayment, ADR 0014).
-func (db *DB) execCovered(ctx context.Context, query string, args ...any) error {
-	return db.execAs(ctx, covered, query, args...)
-}
-
-// execAs is exec and execCovered: on PostgreSQL autocommitted on the
-// kind's pool, on SQLite a write of that kind.
-func (db *DB) execAs(ctx context.Context, kind writeKind, query string, args ...any) error {
 	if db.dialect.name() != "sqlite" {
-		pool := db.w
-		if kind == covered {
-			pool = db.covered
-		}
-		_, err := pool.ExecContext(ctx, query, args...)
+		_, err := db.w.ExecContext(ctx, query, args...)
 		return err
 	}
-	return db.write(ctx, kind, func(tx *sql.Tx) error {
+	return db.tx(ctx, func(tx *sql.Tx) error {
 		_, err := db.execTx(ctx, tx, query, args...)
 		return err
 	})
@@ -487,14 +454,14 @@ func connect(ctx context.Context, url string, maxConns int) (w, r *sql.DB, d dia
 		w, r, err = openSQLite(ctx, sqlitePath(url))
 		return w, r, sqliteDialect{}, err
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
-		w, err = openPostgres(ctx, url, postgresConns(maxConns), nil)
+		w, err = openPostgres(ctx, url, postgresConns(maxConns))
 		return w, w, postgresDialect{}, err
 	}
 	return nil, nil, nil, fmt.Errorf("database URL must start with sqlite: or postgres://")
 }
 
-// postgresConns is the size of the main PostgreSQL pool asked for in
-// Config.MaxConns.
+// postgresConns is the size of the PostgreSQL pool asked for in
+// Config.MaxConns: every connection of the process.
 func postgresConns(maxConns int) int {
 	if maxConns <= 0 {
 		return DefaultMaxConns

@@ -1,0 +1,143 @@
+package storage_test
+
+import (
+	"database/sql"
+	"testing"
+	"time"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/payment"
+	"github.com/bopis/bopis/internal/storage"
+	"github.com/bopis/bopis/internal/storage/storagetest"
+)
+
+// TestTestGatewayAuthorizationIsDurable: once the test gateway's Authorize
+// returns, its authorization survives a crash on its own, with no later
+// commit (an order's) to carry it to the disk. On SQLite Authorize waits
+// for the sync of the WAL that holds its commit; on PostgreSQL the commit
+// record of its row is in the WAL the server had flushed when Authorize
+// returned. Either way the row is then read from a connection of its own.
+func TestTestGatewayAuthorizationIsDurable(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			url := storagetest.URL(t, backend)
+			db, err := storage.Open(ctx, storage.Config{URL: url})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			fresh, err := storage.OpenSQL(ctx, url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer fresh.Close()
+			g := payment.NewTest(db, nil)
+			authorize := func() (payment.Authorization, error) {
+				return g.Authorize(ctx, payment.AuthorizeRequest{Token: "tok_visa", Reference: "ord_1",
+					Amount: bopis.Money{Amount: 2599, Currency: "USD"}})
+			}
+			readable := func(id string) {
+				t.Helper()
+				var n int
+				if err := fresh.QueryRow(`SELECT count(*) FROM test_payments WHERE id = $1`, id).Scan(&n); err != nil || n != 1 {
+					t.Fatalf("authorization %s: %d rows from a fresh connection (%v), want 1", id, n, err)
+				}
+			}
+			if backend == "sqlite" {
+				authorizeWaitsForSync(t, db, authorize, readable)
+				return
+			}
+			authorizeFlushedOnPostgres(t, fresh, authorize, readable)
+		})
+	}
+}
+
+// authorizeWaitsForSync holds the SQLite writer's sync and checks that
+// Authorize, whose write has committed, does not answer until the sync
+// is let go.
+func authorizeWaitsForSync(t *testing.T, db *storage.DB, authorize func() (payment.Authorization, error), readable func(string)) {
+	entered, release := db.HoldSyncs()
+	released := false
+	defer func() {
+		if !released {
+			release()
+		}
+	}()
+	type result struct {
+		a   payment.Authorization
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		a, err := authorize()
+		done <- result{a, err}
+	}()
+	select {
+	case r := <-done:
+		t.Fatalf("Authorize answered (%s, %v) before any sync of the WAL: a crash now loses it", r.a.ID, r.err)
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Authorize neither answered nor reached a sync in 10 s")
+	}
+	select {
+	case r := <-done:
+		t.Fatalf("Authorize answered (%s, %v) while the sync of its commit was held", r.a.ID, r.err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	release()
+	released = true
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	readable(r.a.ID)
+}
+
+// authorizeFlushedOnPostgres checks, with pg_walinspect, that the commit
+// record of each authorization's row lies before the server's WAL flush
+// position read right after Authorize returned: flushed, so durable
+// whatever happens next. A commit that was not waited for (one made with
+// synchronous_commit off) is flushed only by the WAL writer, up to 200 ms
+// later (wal_writer_delay), or by someone else's durable commit; over ten
+// authorizations that does not always happen first.
+func authorizeFlushedOnPostgres(t *testing.T, fresh *sql.DB, authorize func() (payment.Authorization, error), readable func(string)) {
+	conn, err := fresh.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `CREATE EXTENSION IF NOT EXISTS pg_walinspect`); err != nil {
+		a, err2 := authorize()
+		if err2 != nil {
+			t.Fatal(err2)
+		}
+		readable(a.ID)
+		t.Skipf("the authorization is readable, but its durability needs pg_walinspect (PostgreSQL 15+ contrib, as a superuser): %v", err)
+	}
+	for range 10 {
+		var start string
+		if err := conn.QueryRowContext(ctx, `SELECT pg_current_wal_insert_lsn()::text`).Scan(&start); err != nil {
+			t.Fatal(err)
+		}
+		a, err := authorize()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var flushed string
+		if err := conn.QueryRowContext(ctx, `SELECT pg_current_wal_flush_lsn()::text`).Scan(&flushed); err != nil {
+			t.Fatal(err)
+		}
+		var commits int
+		if err := conn.QueryRowContext(ctx, `SELECT CASE WHEN $2::pg_lsn <= $1::pg_lsn THEN 0 ELSE
+			(SELECT count(*) FROM pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn)
+			WHERE resource_manager = 'Transaction' AND record_type = 'COMMIT'
+			AND xid = (SELECT xmin FROM test_payments WHERE id = $3)) END`, start, flushed, a.ID).Scan(&commits); err != nil {
+			t.Fatal(err)
+		}
+		if commits != 1 {
+			t.Fatalf("authorization %s: its commit is not in the WAL flushed (up to %s) when Authorize returned: a crash now loses it",
+				a.ID, flushed)
+		}
+		readable(a.ID)
+	}
+}
