@@ -35,9 +35,6 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 	// A bigger one costs more at commits after a b-tree split, where
 	// SQLite's cache walks every page it holds (ADR 0018, superseded).
 	wdsn := dsn + "&_txlock=immediate&_pragma=cache_size(-65536)"
-	if registerWalVFS() {
-		wdsn += "&vfs=" + walVFS // its WAL written in large writes (sqlitewal.go)
-	}
 	if w, err = sql.Open("sqlite", wdsn); err != nil {
 		return nil, nil, err
 	}
@@ -96,9 +93,9 @@ func createSQLite(ctx context.Context, path string) error {
 // after its commit, so that the next write can start the WAL over; the
 // checkpointer has copied most of it by then (see checkpointer). 10,000
 // pages (40 MB) was +14% on a POS batch against SQLite's default of 4 MB;
-// once the WAL's writes were gathered (sqlitewal.go) a 5,000-event batch
-// passed 10,000 frames by itself and the writer checkpointed after nearly
-// every one: 30,000 was another +8-13% (BENCHMARKS.md). The WAL file
+// a 5,000-event batch can pass 10,000 frames by itself, and the writer
+// then checkpointed after nearly every one: 30,000 was another +8-13%
+// (BENCHMARKS.md, measured with ADR 0016's VFS, since removed). The WAL file
 // keeps the size it reached, up to ~240 MB with 8 KiB pages (ADR 0025;
 // 15,000 of them, the same 120 MB as before, measured no better).
 func sqliteDSN(path string) string {
