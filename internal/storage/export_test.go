@@ -34,21 +34,6 @@ func (db *DB) ExecCovered(ctx context.Context, query string, args ...any) error 
 	return db.execCovered(ctx, query, args...)
 }
 
-// HoldSyncs makes each later sync of the SQLite committer say so on
-// entered, then wait for release. Call it before the writes it should
-// hold, with no write under way (the channels order it before the
-// syncer's reads).
-func (db *DB) HoldSyncs() (entered <-chan struct{}, release func()) {
-	in, out := make(chan struct{}, 16), make(chan struct{})
-	sync := db.group.sync
-	db.group.sync = func() error {
-		in <- struct{}{}
-		<-out
-		return sync()
-	}
-	return in, func() { close(out) }
-}
-
 // CommitMark marks a PostgreSQL statement that carries its transaction's COMMIT.
 const CommitMark = commitMark
 

@@ -17,15 +17,15 @@ import (
 // runs inside its own savepoint, so one that fails is undone alone and the
 // others still commit. A savepoint is not free: SQLite copies every page
 // the request changes into a sub-journal first (~14% of a POS batch's
-// time). Each caller hears about its own request only after the group's
-// commit is durable. On a disk with ~1 ms durable commits this is the
-// known way past ~1,000 transactions a second (BASELINES.md); PostgreSQL
-// needs none of it (many connections, and its own commit_delay).
+// time). The writer runs synchronous=FULL (sqliteDSN): SQLite syncs the
+// WAL as part of each commit, so each caller hears about its own request
+// only once the group's commit is durable. On a disk with ~1 ms durable
+// commits this is the known way past ~1,000 transactions a second
+// (BASELINES.md): one sync for the whole group. PostgreSQL needs none of
+// it (many connections, and its own commit_delay).
 type committer struct {
 	w        *sql.DB
-	idle     func()        // runs between groups, when no transaction holds the writer
-	sync     func() error  // makes the commits so far durable; nil: Commit already did
-	synced   chan []answer // committed groups waiting for sync, in commit order
+	idle     func() // runs between groups, when no transaction holds the writer
 	reqs     chan *txRequest
 	closing  chan struct{}
 	done     chan struct{}
@@ -38,30 +38,17 @@ type txRequest struct {
 	ctx  context.Context
 	fn   func(*sql.Tx) error
 	err  chan error
-	kind writeKind // alone: a transaction of its own; covered: answered before the sync (see do)
+	kind writeKind // alone: a transaction of its own; any other kind is shared
 }
 
 // maxGroup bounds a group, so the first request of a busy group waits for
 // at most this many others before its commit.
 const maxGroup = 128
 
-// answer is what a request will hear once its group is durable.
-type answer struct {
-	r   *txRequest
-	err error
-}
-
-// newCommitter starts the writer. With sync, the writer connection commits
-// without waiting for the disk (synchronous=NORMAL) and sync, run by a
-// goroutine of its own, makes every commit so far durable before their
-// callers hear of them: the writer runs the next group meanwhile instead of
-// waiting for the fsync (see ADR 0010).
-func newCommitter(w *sql.DB, idle func(), sync func() error) *committer {
-	c := &committer{w: w, idle: idle, sync: sync, reqs: make(chan *txRequest, maxGroup), closing: make(chan struct{}),
+// newCommitter starts the writer.
+func newCommitter(w *sql.DB, idle func()) *committer {
+	c := &committer{w: w, idle: idle, reqs: make(chan *txRequest, maxGroup), closing: make(chan struct{}),
 		done: make(chan struct{}), maxGroup: maxGroup}
-	if sync != nil {
-		c.synced = make(chan []answer, 64)
-	}
 	go c.run()
 	return c
 }
@@ -74,8 +61,7 @@ var errClosed = errors.New("storage: the database is closed")
 // error, having undone fn's writes). An alone fn never runs in a
 // savepoint: for big writes (a POS batch of thousands of events), whose
 // pages a savepoint would copy first, it shares its transaction with at
-// most one other alone fn (pairAlone), and may be run again. A covered fn
-// is answered once its group commits, without waiting for the sync.
+// most one other alone fn (pairAlone), and may be run again.
 func (c *committer) do(ctx context.Context, kind writeKind, fn func(*sql.Tx) error) error {
 	r := &txRequest{ctx: ctx, fn: fn, err: make(chan error, 1), kind: kind}
 	select {
@@ -98,14 +84,6 @@ func (c *committer) close() {
 
 func (c *committer) run() {
 	defer close(c.done)
-	if c.synced != nil {
-		syncerDone := make(chan struct{})
-		go c.syncer(syncerDone)
-		defer func() { // before done: the last groups are answered first
-			close(c.synced)
-			<-syncerDone
-		}()
-	}
 	group := make([]*txRequest, 0, c.maxGroup)
 	errs := make([]error, 0, c.maxGroup)
 	var next *txRequest // an alone request met while filling a group
@@ -175,21 +153,6 @@ func (c *committer) run() {
 		} else {
 			tx.Rollback()
 		}
-		if fatal == nil && c.synced != nil {
-			answers := make([]answer, 0, len(group))
-			for i, r := range group {
-				if r.kind == covered {
-					r.err <- errs[i]
-				} else {
-					answers = append(answers, answer{r, errs[i]})
-				}
-			}
-			if len(answers) > 0 {
-				c.synced <- answers
-			}
-			c.between()
-			continue
-		}
 		for i, r := range group {
 			if fatal != nil {
 				r.err <- fatal
@@ -234,37 +197,6 @@ func (c *committer) pairAlone(tx *sql.Tx, first *txRequest) (_ *sql.Tx, paired, 
 		return nil, nil, r, fatal
 	}
 	return tx, nil, r, nil
-}
-
-// syncer answers committed groups once sync has made them durable: one
-// sync for every group committed while the last one ran.
-func (c *committer) syncer(done chan struct{}) {
-	defer close(done)
-	for first := range c.synced {
-		batch := [][]answer{first}
-	more:
-		for {
-			select {
-			case g, ok := <-c.synced:
-				if !ok {
-					break more
-				}
-				batch = append(batch, g)
-			default:
-				break more
-			}
-		}
-		err := c.sync()
-		for _, g := range batch {
-			for _, a := range g {
-				if err != nil {
-					a.r.err <- fmt.Errorf("storage: committed but not made durable: %w", err)
-				} else {
-					a.r.err <- a.err
-				}
-			}
-		}
-	}
 }
 
 // between runs the idle hook, when no transaction holds the writer.

@@ -190,14 +190,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	if db.dialect.name() == "sqlite" && !cfg.NoGroupCommit {
-		// The writer commits without an fsync; the committer makes each
-		// group durable before answering it. A connection opened anew
-		// (after an error) falls back to the DSN's synchronous=FULL.
-		if _, err := db.w.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
-			db.Close()
-			return nil, err
-		}
-		db.group = newCommitter(db.w, db.prepareWanted, syncFile(sqlitePath(cfg.URL)+"-wal"))
+		db.group = newCommitter(db.w, db.prepareWanted)
 	}
 	if db.dialect.name() == "sqlite" {
 		if db.ckpt, err = startCheckpointer(sqlitePath(cfg.URL), 200*time.Millisecond); err != nil {
