@@ -58,10 +58,10 @@ var errClosed = errors.New("storage: the database is closed")
 
 // do runs fn in a write transaction shared with whatever else is queued,
 // and returns its outcome once that transaction is durable (or fn's own
-// error, having undone fn's writes). An alone fn never runs in a
-// savepoint: for big writes (a POS batch of thousands of events), whose
-// pages a savepoint would copy first, it shares its transaction with at
-// most one other alone fn (pairAlone), and may be run again.
+// error, having undone fn's writes). An alone fn runs in a transaction
+// of its own, never in a savepoint: for big writes (a POS batch of
+// thousands of events), whose pages a savepoint would copy first. Each
+// fn runs once.
 func (c *committer) do(ctx context.Context, kind writeKind, fn func(*sql.Tx) error) error {
 	r := &txRequest{ctx: ctx, fn: fn, err: make(chan error, 1), kind: kind}
 	select {
@@ -120,17 +120,6 @@ func (c *committer) run() {
 		}
 		group, errs = append(group[:0], first), append(errs[:0], nil)
 		var fatal error
-		if first.kind == alone {
-			var paired *txRequest
-			if tx, paired, next, fatal = c.pairAlone(tx, first); tx == nil {
-				first.err <- fatal
-				c.between()
-				continue
-			}
-			if paired != nil {
-				group, errs = append(group, paired), append(errs, nil)
-			}
-		}
 	more:
 		for first.kind != alone && fatal == nil && len(group) < c.maxGroup {
 			select {
@@ -162,41 +151,6 @@ func (c *committer) run() {
 		}
 		c.between()
 	}
-}
-
-// pairAlone lets an alone request queued behind first (which has run in
-// tx) share its transaction and commit, without a savepoint: a POS batch
-// dirties pages all over its indexes, and two in one commit write the
-// pages they share once (the commit: 4.3 to 2.8 µs of the writer an
-// event in the feed bench). Should the second fail, tx is undone and
-// first runs again in a transaction of its own (a write's fn may run more
-// than once, as it does on PostgreSQL after a lost level race); the
-// second is then next, to run alone and hear its own failure. It returns
-// the transaction to commit (nil: first failed when run again, with
-// fatal its error), the request that ran in it beside first, if any, and
-// the request to run next, if any.
-func (c *committer) pairAlone(tx *sql.Tx, first *txRequest) (_ *sql.Tx, paired, next *txRequest, fatal error) {
-	var r *txRequest
-	select {
-	case r = <-c.reqs:
-	default:
-		return tx, nil, nil, nil
-	}
-	if r.kind != alone || r.ctx.Err() != nil {
-		return tx, nil, r, nil
-	}
-	if call(r.fn, tx) == nil {
-		return tx, r, nil, nil
-	}
-	tx.Rollback()
-	if tx, fatal = c.w.BeginTx(context.Background(), nil); fatal != nil {
-		return nil, nil, r, fatal
-	}
-	if fatal = call(first.fn, tx); fatal != nil {
-		tx.Rollback()
-		return nil, nil, r, fatal
-	}
-	return tx, nil, r, nil
 }
 
 // between runs the idle hook, when no transaction holds the writer.
