@@ -112,17 +112,16 @@ func sqliteDSN(path string) string {
 // sqliteFile is the URI of the database file at path, without parameters.
 func sqliteFile(path string) string { return "file:" + (&url.URL{Path: path}).EscapedPath() }
 
-// checkpointer copies committed WAL frames into the database file every
-// interval from a connection of its own, and then syncs the database file.
-// A checkpoint run by the writer after a commit stalls every request
-// queued behind it while it copies and syncs; a PASSIVE one here waits for
-// nobody and makes nobody wait, so the writer's own (needed to start the
-// WAL over, see sqliteDSN) finds little left to copy and little to sync.
-// SQLite syncs the database file only when a checkpoint reaches the WAL's
-// end, which this one under load never does (the writer has committed
-// more meanwhile): without the sync here, the writer's checkpoint flushed
-// every page copied since it last ran, 40 ms with every request waiting
-// (ADR 0022).
+// checkpointer runs PRAGMA wal_checkpoint(PASSIVE) every interval from a
+// connection of its own: SQLite copies the committed WAL frames into the
+// database file. A checkpoint run by the writer after a commit stalls
+// every request queued behind it while it copies; a PASSIVE one here
+// waits for nobody and makes nobody wait, so the writer's own (needed to
+// start the WAL over, see sqliteDSN) finds little left to copy. Syncing
+// is SQLite's: it syncs the WAL before copying and the database file when
+// a checkpoint reaches the WAL's end, and starts the WAL over only after
+// that, so durability never rests on this goroutine (ADR 0022, whose
+// fsync of the database file behind SQLite's back is gone).
 type checkpointer struct {
 	conn *sql.DB
 	stop chan struct{}
@@ -138,12 +137,10 @@ func startCheckpointer(path string, every time.Duration) (*checkpointer, error) 
 	}
 	conn.SetMaxOpenConns(1)
 	c := &checkpointer{conn: conn, stop: make(chan struct{}), done: make(chan struct{})}
-	syncDB := syncFile(path)
 	go func() {
 		defer close(c.done)
 		t := time.NewTicker(every)
 		defer t.Stop()
-		synced := int64(-1) // the WAL's frames copied when the file was last synced
 		for {
 			select {
 			case <-c.stop:
@@ -152,14 +149,7 @@ func startCheckpointer(path string, every time.Duration) (*checkpointer, error) 
 				// Errors (SQLITE_BUSY while the file is being closed) only
 				// delay the copy to the next tick.
 				var busy, frames, copied int64
-				if c.conn.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied) != nil {
-					continue
-				}
-				// Only when this tick copied something: an idle service
-				// syncs nothing.
-				if copied > 0 && copied != synced && syncDB() == nil {
-					synced = copied
-				}
+				_ = c.conn.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
 			}
 		}
 	}()
@@ -174,20 +164,6 @@ func (c *checkpointer) close() error {
 		c.err = c.conn.Close()
 	})
 	return c.err
-}
-
-// syncFile returns a func that makes path's written data durable. It opens
-// the file each time, so a WAL file SQLite deleted and made again is still
-// the one synced.
-func syncFile(path string) func() error {
-	return func() error {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
-		return errors.Join(err, f.Close())
-	}
 }
 
 type sqliteDialect struct{}
