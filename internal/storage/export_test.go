@@ -42,6 +42,3 @@ func MigratedTo(cfg Config, version int64) Config {
 	cfg.migrateTo = version
 	return cfg
 }
-
-// InsertInto exposes how a multi-row insert that fails its transaction begins.
-func (db *DB) InsertInto() string { return db.dialect.insertInto() }

@@ -33,10 +33,10 @@ func TestGroupCommitIsolatesFailures(t *testing.T) {
 						return err
 					}
 					if i%3 == 0 {
-						// A multi-row insert that fails at its third row: on
-						// SQLite "INSERT OR FAIL" keeps the rows before it,
-						// and the write's savepoint must take them away.
-						if _, err := tx.Exec(db.InsertInto()+` idempotency_keys (scope, key, request_hash, response, created_at)
+						// A multi-row insert that fails at its third row:
+						// neither its rows nor the write's first insert
+						// may stay (the write's savepoint undoes them).
+						if _, err := tx.Exec(`INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at)
 							VALUES ('test', $1, '', 'null', 0), ('test', $2, '', 'null', 0), ('test', $1, '', 'null', 0)`,
 							fmt.Sprint(i, "a"), fmt.Sprint(i, "b")); err == nil {
 							return nil // reported below: a write that should have failed
@@ -114,10 +114,9 @@ func TestFailedWriteLeavesNothing(t *testing.T) {
 		}); err == nil {
 			t.Fatal("a write that broke a primary key reported success")
 		}
-		// A multi-row insert whose third row fails (on SQLite "INSERT OR
-		// FAIL", which keeps the rows before the failing one) leaves none.
+		// A multi-row insert whose third row fails leaves none.
 		partial := func(tx *sql.Tx) error {
-			_, err := tx.Exec(db.InsertInto() + ` idempotency_keys (scope, key, request_hash, response, created_at)
+			_, err := tx.Exec(`INSERT INTO idempotency_keys (scope, key, request_hash, response, created_at)
 				VALUES ('test', 'partial-1', '', 'null', 0), ('test', 'partial-2', '', 'null', 0), ('test', 'partial-1', '', 'null', 0)`)
 			return err
 		}

@@ -198,10 +198,6 @@ func (sqliteDialect) inList(param string) string {
 
 func (sqliteDialect) lockRows(string) string { return "" }
 
-func (sqliteDialect) insertInto() string { return "INSERT OR FAIL INTO" }
-
-func (sqliteDialect) update() string { return "UPDATE OR FAIL" }
-
 func (sqliteDialect) storeLocks(bool) string { return "" }
 
 func (sqliteDialect) skipLocked() string { return "" }
