@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -24,9 +23,6 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 	if path == "" {
 		return nil, nil, fmt.Errorf("sqlite: no file path given (sqlite:./bopis.db)")
 	}
-	if err := createSQLite(ctx, path); err != nil {
-		return nil, nil, fmt.Errorf("sqlite: %w", err)
-	}
 	dsn := sqliteDSN(path)
 	// The writer begins immediate transactions (it is the one writer); the
 	// readers begin deferred ones, which take a snapshot and never a write lock.
@@ -34,7 +30,13 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 	// otherwise read again from the file on nearly every order (ADR 0010).
 	// A bigger one costs more at commits after a b-tree split, where
 	// SQLite's cache walks every page it holds (ADR 0018, superseded).
-	wdsn := dsn + "&_txlock=immediate&_pragma=cache_size(-65536)"
+	// The writer, opened first, makes the database if there is none (or
+	// the file is empty) with sqlitePageSize pages: the page size of a WAL
+	// database is fixed once it is made, and the driver runs every _pragma
+	// before the _journal_mode key (its documented order), so page_size
+	// comes before WAL. A database made before keeps its pages (ADR 0025
+	// says how to convert one).
+	wdsn := dsn + fmt.Sprintf("&_txlock=immediate&_pragma=cache_size(-65536)&_pragma=page_size(%d)", sqlitePageSize)
 	if w, err = sql.Open("sqlite", wdsn); err != nil {
 		return nil, nil, err
 	}
@@ -46,7 +48,8 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 		w.Close()
 		return nil, nil, fmt.Errorf("sqlite: %w", err)
 	}
-	if r, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)"); err != nil {
+	// _query_only, unlike a _pragma, runs last, after _journal_mode.
+	if r, err = sql.Open("sqlite", dsn+"&_query_only=1"); err != nil {
 		w.Close()
 		return nil, nil, err
 	}
@@ -65,27 +68,10 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 // was slower with 1-2 KiB and 16-64 KiB pages.
 const sqlitePageSize = 8192
 
-// createSQLite makes the database file at path, if there is none yet (or
-// it is empty), with sqlitePageSize pages in WAL mode. The page size of a
-// WAL database is fixed once it is made, so it must be set before WAL,
-// and the driver runs a DSN's pragmas in alphabetical order (journal_mode
-// before page_size): hence a connection of its own. A database made
-// before keeps its pages (ADR 0025 says how to convert one).
-func createSQLite(ctx context.Context, path string) error {
-	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
-		return nil
-	}
-	c, err := sql.Open("sqlite", sqliteFile(path)+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	_, err = c.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d; PRAGMA journal_mode = WAL", sqlitePageSize))
-	return err
-}
-
-// sqliteDSN is the connection string of every connection to path.
-// busy_timeout first, so the pragmas after it wait instead of failing.
+// sqliteDSN is the connection string of every connection to path: every
+// setting of a connection is in it (the driver runs busy_timeout first, so
+// the pragmas after it wait instead of failing, then the other _pragma
+// values, then _journal_mode=WAL), and none is changed after opening.
 // synchronous(FULL): in WAL mode SQLite syncs the WAL as part of every
 // commit ("an additional sync operation of the WAL file happens after each
 // transaction commit", pragma.html#pragma_synchronous), and Commit returns
@@ -105,7 +91,7 @@ func createSQLite(ctx context.Context, path string) error {
 // keeps the size it reached, up to ~240 MB with 8 KiB pages (ADR 0025;
 // 15,000 of them, the same 120 MB as before, measured no better).
 func sqliteDSN(path string) string {
-	return sqliteFile(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+	return sqliteFile(path) + "?_pragma=busy_timeout(10000)&_journal_mode=WAL" +
 		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(30000)"
 }
 

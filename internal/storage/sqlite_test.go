@@ -68,6 +68,37 @@ func TestSQLiteNewDatabasesHave8KiBPagesOldOnesKeepTheirs(t *testing.T) {
 	}
 }
 
+// Every SQLite connection's settings come from its DSN, and stay: the
+// writer, inside a write transaction of the group commit, runs
+// synchronous=FULL (SQLite syncs the WAL within each commit, before
+// readers see it) in WAL mode with foreign keys on.
+func TestSQLiteWriterCommitsWithFullSync(t *testing.T) {
+	db, err := storage.Open(ctx, storage.Config{URL: "sqlite:" + filepath.Join(t.TempDir(), "bopis.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.PutStore(ctx, storagetest.Store("s-1")); err != nil {
+		t.Fatal(err)
+	}
+	var sync, fk int
+	var mode string
+	if err := db.Tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRow("PRAGMA synchronous").Scan(&sync); err != nil {
+			return err
+		}
+		if err := tx.QueryRow("PRAGMA foreign_keys").Scan(&fk); err != nil {
+			return err
+		}
+		return tx.QueryRow("PRAGMA journal_mode").Scan(&mode)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if sync != 2 || fk != 1 || mode != "wal" {
+		t.Fatalf("the writer runs synchronous=%d foreign_keys=%d journal_mode=%s; want 2 (FULL), 1 and wal", sync, fk, mode)
+	}
+}
+
 // A write the SQLite writer answered is in the files, as a crash right
 // after the answer would leave them: a copy of the database and its WAL
 // taken while bopis still runs holds every answered change, large (a POS
