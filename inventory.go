@@ -217,14 +217,33 @@ func Promisable(available int64, feedStale bool, staleBuffer int64) int64 {
 // store: the SKU is active and eligible, unless the store's override (o,
 // nil when there is none) says otherwise.
 func PickupEligible(k *SKU, o *StoreSKU) bool {
-	if !k.Active {
+	var override *bool
+	if o != nil {
+		override = o.PickupEligible
+	}
+	return EligibleForPickup(k.Active, k.PickupEligible, override)
+}
+
+// EligibleForPickup is PickupEligible on the values it reads: the SKU's
+// active and pickup_eligible, and the store's override of
+// pickup_eligible (nil: none). It is the one rule of eligibility:
+// checkout (the read model) applies it, and so does every reservation
+// for pickup, orders and holds alike (storage's reserving statement
+// writes it in SQL, tested to agree with it).
+func EligibleForPickup(active, eligible bool, override *bool) bool {
+	if !active {
 		return false
 	}
-	if o != nil && o.PickupEligible != nil {
-		return *o.PickupEligible
+	if override != nil {
+		return *override
 	}
-	return k.PickupEligible
+	return eligible
 }
+
+// TakesPickup reports whether a store may take pickup orders at all:
+// it is active and of type store (a warehouse only ships). Whether it
+// offers a given method is Store.Offers.
+func TakesPickup(active bool, t StoreType) bool { return active && t == StoreTypeStore }
 
 // LowStock reports whether available stock is at or below the low-stock
 // threshold.

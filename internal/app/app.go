@@ -128,17 +128,22 @@ type Service struct {
 
 // Start loads the read model from db (which may take a while on a large
 // network), then keeps it current, sweeps POS feeds, and builds the API.
-// Stop ends the background work; call it before closing db.
+// The read model follows the change feed every FollowInterval, and at
+// once after the API acknowledges a change of a store, SKU or override
+// (so this process never answers from a state older than what it
+// acknowledged), or when a calendar or a named store misses (see
+// follower). Stop ends the background work; call it before closing db.
 func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logger, reg *prometheus.Registry, version string) (*Service, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	s := &Service{Model: readmodel.New(set.ReadModel()), stop: cancel}
+	f := newFollower(db, s.Model.Feed(), logger)
 	loaded := make(chan struct{})
 	followErr := make(chan error, 1)
 	start := time.Now()
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
-		followErr <- db.Follow(ctx, s.Model.Feed(), FollowInterval, logger, loaded)
+		followErr <- f.run(ctx, FollowInterval, loaded)
 	}()
 	select {
 	case <-loaded:
@@ -158,15 +163,16 @@ func Start(ctx context.Context, db *storage.DB, set Settings, logger *slog.Logge
 		s.Stop()
 		return nil, err
 	}
-	svc := orders.New(orders.Config{DB: db, Model: s.Model, Gateway: gw, Logger: logger, Registry: reg, Key: key, Now: set.Clock,
+	model := checkout{Model: s.Model, f: f}
+	svc := orders.New(orders.Config{DB: db, Model: model, Gateway: gw, Logger: logger, Registry: reg, Key: key, Now: set.Clock,
 		ShortPick: set.ShortPick, SubstitutionTimeout: set.SubstitutionTimeout, Reminders: set.Reminders,
 		LateGrace: set.LateGrace, AuthMargin: set.AuthMargin, AuthPolicy: set.AuthPolicy, ClosurePolicy: set.ClosurePolicy})
 	s.wg.Add(3)
 	go func() { defer s.wg.Done(); sweepFeeds(ctx, db, logger, SweepInterval) }()
 	go func() { defer s.wg.Done(); sweepOrders(ctx, svc, logger, TimerInterval) }()
 	go func() { defer s.wg.Done(); d.Run(ctx, DispatchInterval) }()
-	s.API = httpapi.New(httpapi.Config{Storage: db, Logger: logger, Registry: reg, Version: version, Now: set.Clock,
-		Checkout: s.Model, Orders: svc, PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate, KeyRate: set.KeyRate,
+	s.API = httpapi.New(httpapi.Config{Storage: writes{DB: db, f: f}, Logger: logger, Registry: reg, Version: version, Now: set.Clock,
+		Checkout: model, Orders: svc, PublicStorefront: set.PublicStorefront, PublicRate: set.PublicRate, KeyRate: set.KeyRate,
 		Key: key, WebhookMaxAge: set.Notify.WebhookMaxAge, AllowPrivateWebhooks: set.Notify.AllowPrivateWebhooks, Mailbox: set.Notify.Mailbox,
 		Pages: web.New(web.Config{Logger: logger, Demo: set.Notify.Mailbox, Key: key, Orders: db, Actions: svc,
 			DemoPublicKey: set.DemoPublicKey, DemoCart: set.DemoCart, DemoNear: set.DemoNear})})

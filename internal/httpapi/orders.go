@@ -93,6 +93,9 @@ func (s *Server) registerOrders() {
 		"are reserved at the nearest warehouse that has them all, else recorded unreserved for the retailer's OMS. " +
 		"The payment is authorized for every line before anything is reserved: a decline is 402 and leaves " +
 		"nothing behind. A shortfall is 409 naming each short line with what is available, and `alternatives`. " +
+		"Eligibility is checked in the reserving transaction, also at a named store: a SKU not eligible there, " +
+		"deactivated or unknown is 409 naming `body.lines[i].sku`; an inactive store 404 and a warehouse 422 naming " +
+		"`body.pickup.store_id`. " +
 		"`Idempotency-Key` is required: the same key and body answer the first order again (`Idempotent-Replayed: " +
 		"true`), another body under the key is 422. Failed attempts are not remembered, so a retry tries again."
 	huma.Register(s.api, place, func(ctx context.Context, in *struct {

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -335,15 +336,34 @@ func (s *Service) route(p bopis.PickupRequest, lines []readmodel.Line, now time.
 }
 
 // attempt is the one store the shopper named, with the slot they chose
-// or the earliest ones.
+// or the earliest ones. Whether the store may take the lines (active, a
+// store, each SKU eligible there) the reserving transaction decides, on
+// the rows as they stand (storage.Refusal): the read model may trail
+// them, and one rule decides for every path.
 func (s *Service) attempt(storeID string, p bopis.PickupRequest, lines []readmodel.Line, now time.Time) (storage.PickupAttempt, error) {
-	sp, _, found := s.model.Calendar(storeID, skusOf(lines), p.Method, now, promiseDays)
+	skus := skusOf(lines)
+	sp, unknown, found := s.model.Calendar(storeID, skus, p.Method, now, promiseDays)
+	if found && len(unknown) > 0 {
+		// SKUs the model does not know: the prep of the others, and the
+		// transaction names the unknown ones.
+		known := skus[:0:0]
+		for i, sku := range skus {
+			if !slices.Contains(unknown, i) {
+				known = append(known, sku)
+			}
+		}
+		sp, _, found = s.model.Calendar(storeID, known, p.Method, now, promiseDays)
+	}
 	if !found || !sp.Store.Active {
 		return storage.PickupAttempt{}, &bopis.Error{Code: bopis.ENOTFOUND, Message: fmt.Sprintf("store %q not found", storeID),
 			Fields: []bopis.FieldError{{Path: "pickup.store_id", Message: "no active store has this id"}}}
 	}
 	a := storage.PickupAttempt{StoreID: storeID, TimeZone: sp.Store.TimeZone, Capacity: sp.Store.SlotCapacity}
-	if sp.Store.Type != bopis.StoreTypeStore || !sp.Store.Offers(p.Method) {
+	if !bopis.TakesPickup(sp.Store.Active, sp.Store.Type) {
+		return a, &bopis.Error{Code: bopis.EINVALID, Message: fmt.Sprintf("store %s does not offer pickup", storeID),
+			Fields: []bopis.FieldError{{Path: "pickup.store_id", Message: "is a warehouse: it ships and offers no pickup"}}}
+	}
+	if !sp.Store.Offers(p.Method) {
 		return a, &bopis.Error{Code: bopis.EINVALID, Message: fmt.Sprintf("store %s does not offer %s pickup", storeID, p.Method),
 			Fields: []bopis.FieldError{{Path: "pickup.method", Message: fmt.Sprintf("store %s offers %v", storeID, sp.Store.PickupMethods)}}}
 	}
@@ -409,10 +429,16 @@ type ShortError struct {
 func (e *ShortError) Error() string { return e.Err.Error() }
 func (e *ShortError) Unwrap() error { return e.Err }
 
-// explain adds the nearest stores that have everything to a shortfall.
+// explain adds the nearest stores that have everything to a shortfall,
+// or to lines the store named may not hand over; a store that takes no
+// pickup orders at all is answered as it is.
 func (s *Service) explain(err error, p bopis.PickupRequest, lines []readmodel.Line, now time.Time) error {
 	var nr *storage.NoRoute
 	if !errors.As(err, &nr) {
+		return err
+	}
+	var r *storage.Refusal
+	if errors.As(err, &r) && r.Store != "" {
 		return err
 	}
 	var origin bopis.Coordinates

@@ -159,10 +159,7 @@ func (m *Model) line(si int32, stale bool, l Line, k int32) LineAvailability {
 	if k >= 0 {
 		sk := m.skus[k]
 		ov, hasOv := m.overrides[si][k]
-		la.Eligible = sk.active && sk.eligible
-		if hasOv && ov.eligible != nil {
-			la.Eligible = sk.active && *ov.eligible
-		}
+		la.Eligible = bopis.EligibleForPickup(sk.active, sk.eligible, ov.eligible)
 		if free, ok := m.freeStock(si, k); ok {
 			safety := m.cfg.DefaultSafetyStock
 			if hasOv && ov.safetyStock != nil {

@@ -42,3 +42,16 @@ func MigratedTo(cfg Config, version int64) Config {
 	cfg.migrateTo = version
 	return cfg
 }
+
+// PickupRefusal exposes the rules of pickup as the Go side applies them
+// (see pickupRefusal), in a transaction of its own.
+func (db *DB) PickupRefusal(ctx context.Context, storeID string, lines []ReserveLine) (err error) {
+	terr := db.tx(ctx, func(tx *sql.Tx) error {
+		err = db.pickupRefusal(ctx, tx, storeID, lines, true)
+		return nil
+	})
+	if terr != nil {
+		return terr
+	}
+	return err
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
 
 	"github.com/bopis/bopis"
@@ -120,6 +121,18 @@ func (db *DB) convertHold(ctx context.Context, tx *sql.Tx, id, orderID, by strin
 	if !sameLines(held, pickup) {
 		return nil, &bopis.Error{Code: bopis.EINVALID, Message: "the order's pickup lines differ from the hold's",
 			Fields: []bopis.FieldError{{Path: "lines", Message: "the pickup lines must be the SKUs and quantities of hold " + id}}}
+	}
+	// The hold's stock is reserved, but the order is new: a store or SKU
+	// deactivated (or made ineligible) since the hold was taken refuses it
+	// as it would an order without the hold. The rows are locked as the
+	// reserving statement locks them (see reserveStatement).
+	if err := db.pickupRefusal(ctx, tx, h.StoreID, pickup, true); err != nil {
+		var r *Refusal
+		if errors.As(err, &r) && r.Store != "" {
+			return nil, &bopis.Error{Code: bopis.ECONFLICT, Message: fmt.Sprintf("store %s of the hold takes no pickup orders now", h.StoreID),
+				Fields: []bopis.FieldError{{Path: "hold_id", Message: "its store " + h.StoreID + " takes no pickup orders now; place the order without hold_id"}}}
+		}
+		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET reference = $1, updated_at = $3
 		WHERE reference = $2 AND status = '`+ReservationOpen+`'`, orderID, id, now); err != nil {

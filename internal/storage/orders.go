@@ -53,17 +53,22 @@ type NoRoute struct {
 // RouteFailure is why one store could not take the order.
 type RouteFailure struct {
 	StoreID   string
-	Shortfall *Shortfall // nil when the stock was there but no slot
+	Shortfall *Shortfall // nil when the stock was there but no slot, or it was refused
+	Refusal   *Refusal   // the rules of pickup refused it there; nil if not
 	Reason    string
 }
 
 func (e *NoRoute) Error() string { return e.Unwrap().Error() }
 
 // Unwrap returns the failure as a domain error: the only store's own
-// shortfall when one store was asked for, else a conflict naming each.
+// shortfall or refusal when one store was asked for, else a conflict
+// naming each.
 func (e *NoRoute) Unwrap() error {
 	if len(e.Tried) == 1 && e.Tried[0].Shortfall != nil {
 		return e.Tried[0].Shortfall.Unwrap()
+	}
+	if len(e.Tried) == 1 && e.Tried[0].Refusal != nil {
+		return e.Tried[0].Refusal
 	}
 	if len(e.Tried) == 1 {
 		return &bopis.Error{Code: bopis.ECONFLICT, Message: e.Tried[0].Reason,
@@ -119,7 +124,7 @@ func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Ti
 	default:
 		a, w, err := db.tryAttempts(ctx, tx, p.Attempts, o.ID, pickup, now, b)
 		if err != nil {
-			return nil, err
+			return nil, linesOfOrder(err, o.Lines)
 		}
 		o.StoreID, o.TimeZone, o.PickupWindow = a.StoreID, a.TimeZone, w
 		o.Routing.DistanceKm = a.DistanceKm
@@ -171,6 +176,35 @@ func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Ti
 	return localOrder(&o), nil
 }
 
+// linesOfOrder makes the lines a failed placement's error names (each
+// store's shortfall or refusal, by their index among the pickup lines)
+// the order's lines, among which ship lines may come first.
+func linesOfOrder(err error, lines []bopis.OrderLine) error {
+	var nr *NoRoute
+	if !errors.As(err, &nr) {
+		return err
+	}
+	var at []int // the order's line of each pickup line
+	for i, l := range lines {
+		if l.Fulfillment != bopis.FulfillShip {
+			at = append(at, i)
+		}
+	}
+	for _, f := range nr.Tried {
+		if f.Shortfall != nil {
+			for i, l := range f.Shortfall.Lines {
+				f.Shortfall.Lines[i].Line = at[l.Line]
+			}
+		}
+		if f.Refusal != nil {
+			for i, l := range f.Refusal.Lines {
+				f.Refusal.Lines[i].Line = at[l.Line]
+			}
+		}
+	}
+	return err
+}
+
 // placedDetail is what the timeline and the outbox say of a new order:
 // the ship lines, reserved or not, travel with it for the retailer's OMS.
 func placedDetail(o *bopis.Order) map[string]any {
@@ -205,7 +239,9 @@ func splitLines(lines []bopis.OrderLine) (pickup, ship []ReserveLine) {
 }
 
 // tryAttempts reserves lines for reference at the first attempt that has
-// the stock and a slot with room, and books that slot. A failed attempt
+// the stock and a slot with room, and books that slot; an attempt at a
+// store the rules of pickup refuse (a *Refusal: the read model that
+// routed there may not know yet) fails like a short one. A failed attempt
 // leaves nothing behind: reserve undoes itself on a shortfall, and a
 // savepoint undoes the reservations of a store whose slots are full (only
 // a store with a slot capacity can be full, so only those pay for it),
@@ -224,11 +260,14 @@ func (db *DB) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAtte
 				return a, bopis.PickupWindow{}, err
 			}
 		}
-		_, err := db.reserve(ctx, tx, a.StoreID, reference, lines, now, later)
+		_, err := db.reserve(ctx, tx, a.StoreID, reference, lines, true, now, later)
 		var short *Shortfall
+		var refused *Refusal
 		switch {
 		case errors.As(err, &short):
 			fail.Tried = append(fail.Tried, RouteFailure{StoreID: a.StoreID, Shortfall: short, Reason: short.Error()})
+		case errors.As(err, &refused):
+			fail.Tried = append(fail.Tried, RouteFailure{StoreID: a.StoreID, Refusal: refused, Reason: refused.Error()})
 		case err != nil:
 			return a, bopis.PickupWindow{}, err
 		default:
@@ -316,7 +355,7 @@ func unbookSlot(ctx context.Context, tx *sql.Tx, storeID string, start int64) er
 func (db *DB) reserveShipLines(ctx context.Context, tx *sql.Tx, warehouses []string, reference string, lines []ReserveLine,
 	now int64, later *batch) (string, error) {
 	for _, wh := range warehouses {
-		_, err := db.reserve(ctx, tx, wh, reference, lines, now, later)
+		_, err := db.reserve(ctx, tx, wh, reference, lines, false, now, later)
 		var short *Shortfall
 		switch {
 		case errors.As(err, &short):

@@ -84,6 +84,8 @@ func (postgresDialect) inList(param string) string {
 // levels queue instead of both computing from the same old value.
 func (postgresDialect) lockRows(table string) string { return " FOR UPDATE OF " + table }
 
+func (postgresDialect) shareRows(tables string) string { return " FOR SHARE OF " + tables }
+
 // storeOverrides are correlated subqueries, which PostgreSQL runs as an
 // index probe per key whatever its statistics say of store_skus; joined,
 // a planner that believes the table empty may scan it once per key.

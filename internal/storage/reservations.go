@@ -74,7 +74,7 @@ func (e *Shortfall) Unwrap() error {
 func (db *DB) Reserve(ctx context.Context, storeID, reference string, lines []ReserveLine) (out []Reservation, err error) {
 	_, us := db.nowMicros()
 	err = db.tx(ctx, func(tx *sql.Tx) error {
-		out, err = db.reserve(ctx, tx, storeID, reference, lines, us, nil)
+		out, err = db.reserve(ctx, tx, storeID, reference, lines, false, us, nil)
 		return err
 	})
 	return out, err
@@ -131,6 +131,10 @@ func validateReserve(storeID, reference string, lines []ReserveLine) error {
 
 // reserve holds every line at storeID for reference inside tx, all or
 // nothing, for the orders and holds code to call in its own transaction.
+// forPickup applies the rules of pickup in the same statement: the
+// store must take pickup orders and each SKU be eligible there, else a
+// *Refusal says why (see pickupRefusal); a warehouse reserving ship
+// lines, a substitute picked at the store or a bare Reserve do without.
 //
 // One conditional UPDATE (reserveStatement) adds each SKU's quantity to
 // reserved only where on_hand - reserved - safety_stock (less the
@@ -146,8 +150,8 @@ func validateReserve(storeID, reference string, lines []ReserveLine) error {
 // With later, the reservation rows and their ledger rows are added to it
 // for the caller to run with its own writes, and the reservations
 // returned carry no id; without, they are written here.
-func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string, lines []ReserveLine, now int64,
-	later *batch) ([]Reservation, error) {
+func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string, lines []ReserveLine, forPickup bool,
+	now int64, later *batch) ([]Reservation, error) {
 	if err := validateReserve(storeID, reference, lines); err != nil {
 		return nil, err
 	}
@@ -165,7 +169,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 	for _, sku := range skus {
 		args = append(args, sku, want[sku])
 	}
-	res, err := db.queryTx(ctx, tx, db.reserveStatement(len(skus)), args...)
+	res, err := db.queryTx(ctx, tx, db.reserveStatement(len(skus), forPickup), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -175,10 +179,6 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 		return nil, err
 	}
 	if len(levels) < len(skus) {
-		buffer, err := db.storeBuffer(ctx, tx, storeID)
-		if err != nil {
-			return nil, err
-		}
 		if len(levels) > 0 {
 			// Undo the SKUs reserved: the rows stay locked, so this is exact.
 			for _, sku := range skus {
@@ -190,6 +190,16 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 					return nil, err
 				}
 			}
+		}
+		if forPickup {
+			// Short, or refused by the rules of pickup: which comes first.
+			if err := db.pickupRefusal(ctx, tx, storeID, lines, false); err != nil {
+				return nil, err
+			}
+		}
+		buffer, err := db.storeBuffer(ctx, tx, storeID)
+		if err != nil {
+			return nil, err
 		}
 		failed := 0
 		for i, l := range lines {
@@ -242,13 +252,27 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 // levelColumns); a SKU missing from its answer is short. Parameters: $1
 // the default safety stock, $2 the store, $3 now, $4 the stale-feed
 // cutoff, $5 the buffer, then each SKU and its quantity. The text
-// depends only on n, so each cart size is prepared once.
+// depends only on n and forPickup, so each cart size is prepared once.
+//
+// forPickup adds the rules of pickup to the condition (pickupEligible:
+// the store active and a store, each SKU active and eligible there), so
+// an ineligible SKU reads as short, and reserve asks pickupRefusal why
+// only then: an order that reserves pays no statement for the rules.
+// On PostgreSQL the statement also locks the store's row and each SKU's
+// shared, and READ COMMITTED gives a locking read the newest version of
+// a row it had to wait for and checks the condition again on it: a
+// deactivation of the store or a SKU either committed first, and the
+// reservation sees it and takes nothing, or waits for the order's
+// transaction to end. No order or hold is taken once a deactivation is
+// acknowledged, in any process. (The lock on the store's row costs the
+// orders of one store nothing against each other: shared locks do not
+// conflict.)
 //
 // It returns no open alert (0): a reservation only lowers what is
 // available, so it can only open a low-stock alert, and opening one that
 // is open already does nothing (settleLowStock's ON CONFLICT DO NOTHING).
 // Looking it up cost an index probe per line of every order.
-func (db *DB) reserveStatement(n int) string {
+func (db *DB) reserveStatement(n int, forPickup bool) string {
 	var qty, in strings.Builder
 	for i := range n {
 		sku, q := 6+2*i, 7+2*i
@@ -279,24 +303,40 @@ func (db *DB) reserveStatement(n int) string {
 		// for the condition and the answer both; by correlated subqueries,
 		// which run as index probes whatever the statistics say (see
 		// levelColumns).
+		from, where := `inventory_levels l`, ``
+		if forPickup {
+			// The SKU's row is joined for the rules: its threshold comes with it.
+			threshold = func(sku string) string { return lowStockThreshold("$2", sku, `k.low_stock_threshold`) }
+			from = `inventory_levels l JOIN stores s ON s.id = l.store_id JOIN skus k ON k.sku = l.sku`
+			// k.sku in the list as well as l's: the generic plan then
+			// probes skus by its key, rather than hashing the whole table.
+			where = ` AND k.sku IN (` + in.String() + `) AND ` + pickupEligible("s", "k", "$2", "l.sku")
+			lock += db.dialect.shareRows("s, k")
+		}
 		return `UPDATE inventory_levels SET reserved = inventory_levels.reserved + q.qty, updated_at = $3
 		FROM (SELECT l.sku, CASE l.sku` + qty.String() + ` END AS qty, ` + safetyStock("$2", "l.sku") + ` AS safety,
 				` + threshold("l.sku") + ` AS threshold
-			FROM inventory_levels l WHERE l.store_id = $2 AND l.sku IN (` + in.String() + `)
+			FROM ` + from + ` WHERE l.store_id = $2 AND l.sku IN (` + in.String() + `)` + where + `
 			ORDER BY l.sku` + lock + `) q
 		WHERE inventory_levels.store_id = $2 AND inventory_levels.sku = q.sku
 		AND inventory_levels.on_hand - inventory_levels.reserved - ` + buffer + ` - q.safety >= q.qty
 		RETURNING ` + level + `, q.safety, q.threshold, 0`
 	}
-	// SQLite has one writer: nothing to lock. The quantity is a CASE over
-	// parameters, not a join: SQLite would plan UPDATE … FROM as a scan of
-	// the store's levels. (No alias for the table: SQLite's RETURNING
-	// knows only its name.)
+	// SQLite has one writer: nothing to lock, and the rules read as they
+	// stand. The quantity is a CASE over parameters, not a join: SQLite
+	// would plan UPDATE … FROM as a scan of the store's levels. (No alias
+	// for the table: SQLite's RETURNING knows only its name.)
 	q := "CASE inventory_levels.sku" + qty.String() + " END"
+	rules := ``
+	if forPickup {
+		rules = `
+		AND EXISTS (SELECT 1 FROM stores s, skus k WHERE s.id = $2 AND k.sku = inventory_levels.sku
+			AND ` + pickupEligible("s", "k", "$2", "inventory_levels.sku") + `)`
+	}
 	return `UPDATE inventory_levels SET reserved = inventory_levels.reserved + ` + q + `, updated_at = $3
 		WHERE inventory_levels.store_id = $2 AND inventory_levels.sku IN (` + in.String() + `)
 		AND inventory_levels.on_hand - inventory_levels.reserved - ` + buffer + `
-			- ` + safetyStock("$2", "inventory_levels.sku") + ` >= ` + q + `
+			- ` + safetyStock("$2", "inventory_levels.sku") + ` >= ` + q + rules + `
 		RETURNING ` + level + `, ` + safetyStock("$2", "inventory_levels.sku") + `, ` + threshold("inventory_levels.sku") + `, 0`
 }
 

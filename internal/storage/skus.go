@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/bopis/bopis"
@@ -26,6 +27,11 @@ func (db *DB) PutSKUs(ctx context.Context, skus []*bopis.SKU) (created int, err 
 			return 0, err
 		}
 	}
+	// Written in SKU order, the order an order's reservation locks its
+	// SKUs' rows in (see reserveStatement), so the two queue instead of
+	// deadlocking on PostgreSQL; of one SKU given twice the last still wins.
+	skus = slices.Clone(skus)
+	slices.SortStableFunc(skus, func(a, b *bopis.SKU) int { return strings.Compare(a.SKU, b.SKU) })
 	now, us := db.nowMicros()
 	err = db.tx(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `

@@ -184,6 +184,8 @@ func (sqliteDialect) inList(param string) string {
 
 func (sqliteDialect) lockRows(string) string { return "" }
 
+func (sqliteDialect) shareRows(string) string { return "" }
+
 func (sqliteDialect) storeLocks(bool) string { return "" }
 
 func (sqliteDialect) skipLocked() string { return "" }

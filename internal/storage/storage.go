@@ -126,6 +126,10 @@ type dialect interface {
 	// until the transaction ends. SQLite needs none: its one writer
 	// already excludes every other write.
 	lockRows(table string) string
+	// shareRows is the clause that locks the rows of tables (a list) a
+	// SELECT reads shared until the transaction ends: writers of those
+	// rows wait, readers that lock them shared too do not. "" on SQLite.
+	shareRows(tables string) string
 	// storeLocks is a statement that takes the store locks listed in $1
 	// (an array of int) until the transaction ends: shared, or exclusive
 	// if exclusive (see DB.lockStores). "" where one writer excludes

@@ -286,7 +286,7 @@ func (w *work) pick(plan []orderstate.LinePick, step orderstate.Step, reroute *R
 			}
 		}
 		if s := lp.Substitute; s != nil {
-			_, err := w.db.reserve(w.ctx, w.tx, o.StoreID, o.ID, []ReserveLine{{SKU: s.SKU, Quantity: s.Quantity}}, w.now, nil)
+			_, err := w.db.reserve(w.ctx, w.tx, o.StoreID, o.ID, []ReserveLine{{SKU: s.SKU, Quantity: s.Quantity}}, false, w.now, nil)
 			var short *Shortfall
 			if errors.As(err, &short) {
 				msg := fmt.Sprintf("%d of %s available at store %s", short.Lines[0].Available, s.SKU, o.StoreID)
