@@ -75,7 +75,7 @@ func (db *DB) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, n
 		}
 	}
 	if len(closeIDs) > 0 {
-		if _, err := tx.ExecContext(ctx, db.dialect.update()+` alerts SET closed_at = $1 WHERE closed_at IS NULL
+		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET closed_at = $1 WHERE closed_at IS NULL
 			AND id IN (SELECT CAST(value AS BIGINT) FROM `+db.dialect.jsonTextArray("$2")+`)`, now, jsonList(closeIDs)); err != nil {
 			return err
 		}
@@ -95,7 +95,7 @@ func (db *DB) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, n
 			events.add(EventTypeLowStock, l.store, l.sku, string(appendLowStockEvent(b[:0], l, l.alertID, at)), now)
 		}
 	}
-	return db.insertRows(ctx, tx, db.dialect.insertInto()+` events (type, store_id, subject, payload, created_at)`, &events, "", nil)
+	return db.insertRows(ctx, tx, `INSERT INTO events (type, store_id, subject, payload, created_at)`, &events, "", nil)
 }
 
 // openLowStock opens a low_stock alert for each level, setting its
@@ -122,7 +122,7 @@ func (db *DB) openLowStock(ctx context.Context, tx *sql.Tx, levels []*level, now
 			l.alertID = next + int64(i)
 			open.add(l.alertID, AlertLowStock, l.store, l.sku, detail(l), now)
 		}
-		if err := db.insertRows(ctx, tx, db.dialect.insertInto()+` alerts (id, type, store_id, subject, detail, opened_at)`, &open,
+		if err := db.insertRows(ctx, tx, `INSERT INTO alerts (id, type, store_id, subject, detail, opened_at)`, &open,
 			`ON CONFLICT DO NOTHING`, nil); err != nil {
 			return err
 		}
@@ -159,7 +159,7 @@ func (db *DB) openLowStock(ctx context.Context, tx *sql.Tx, levels []*level, now
 		open.add(AlertLowStock, l.store, l.sku, detail(l), now)
 		byKey[l.levelKey] = l
 	}
-	return db.insertRows(ctx, tx, db.dialect.insertInto()+` alerts (type, store_id, subject, detail, opened_at)`, &open,
+	return db.insertRows(ctx, tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)`, &open,
 		`ON CONFLICT DO NOTHING RETURNING id, store_id, subject`, func(r *sql.Rows) error {
 			var id int64
 			var k levelKey
@@ -248,7 +248,7 @@ func (db *DB) SweepFeeds(ctx context.Context) (opened, closed int, err error) {
 			return err
 		}
 		events := rows{cols: 5}
-		err = db.insertRows(ctx, tx, db.dialect.insertInto()+` alerts (type, store_id, subject, detail, opened_at)`, &open,
+		err = db.insertRows(ctx, tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)`, &open,
 			`ON CONFLICT DO NOTHING RETURNING id, store_id`, func(r *sql.Rows) error {
 				var id int64
 				var store string
@@ -265,7 +265,7 @@ func (db *DB) SweepFeeds(ctx context.Context) (opened, closed int, err error) {
 		if err != nil {
 			return err
 		}
-		return db.insertRows(ctx, tx, db.dialect.insertInto()+` events (type, store_id, subject, payload, created_at)`, &events, "", nil)
+		return db.insertRows(ctx, tx, `INSERT INTO events (type, store_id, subject, payload, created_at)`, &events, "", nil)
 	})
 	if err != nil {
 		return 0, 0, err

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"testing"
 )
 
 // Tx exposes the write transaction to the tests of package storage_test.
@@ -29,29 +30,11 @@ func (db *DB) TxAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return db.txAlone(ctx, fn)
 }
 
-// HoldSyncs makes each later sync of the SQLite committer say so on
-// entered, then wait for release. Call it before the writes it should
-// hold, with no write under way (the channels order it before the
-// syncer's reads).
-func (db *DB) HoldSyncs() (entered <-chan struct{}, release func()) {
-	in, out := make(chan struct{}, 16), make(chan struct{})
-	sync := db.group.sync
-	db.group.sync = func() error {
-		in <- struct{}{}
-		<-out
-		return sync()
-	}
-	return in, func() { close(out) }
-}
-
 // MigratedTo is cfg with its migrations stopped at version.
 func MigratedTo(cfg Config, version int64) Config {
 	cfg.migrateTo = version
 	return cfg
 }
-
-// InsertInto exposes how a multi-row insert that fails its transaction begins.
-func (db *DB) InsertInto() string { return db.dialect.insertInto() }
 
 // PickupRefusal exposes the rules of pickup as the Go side applies them
 // (see pickupRefusal), in a transaction of its own.
@@ -64,4 +47,14 @@ func (db *DB) PickupRefusal(ctx context.Context, storeID string, lines []Reserve
 		return terr
 	}
 	return err
+}
+
+// WriterPragma reads a pragma on the writer's connection (SQLite).
+func (db *DB) WriterPragma(t testing.TB, name string) string {
+	t.Helper()
+	var v string
+	if err := db.w.QueryRow("PRAGMA " + name).Scan(&v); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

@@ -17,15 +17,15 @@ import (
 // runs inside its own savepoint, so one that fails is undone alone and the
 // others still commit. A savepoint is not free: SQLite copies every page
 // the request changes into a sub-journal first (~14% of a POS batch's
-// time). Each caller hears about its own request only after the group's
-// commit is durable. On a disk with ~1 ms durable commits this is the
-// known way past ~1,000 transactions a second (BASELINES.md); PostgreSQL
-// needs none of it (many connections, and its own commit_delay).
+// time). The writer runs synchronous=FULL (sqliteDSN): SQLite syncs the
+// WAL as part of each commit, so each caller hears about its own request
+// only once the group's commit is durable. On a disk with ~1 ms durable
+// commits this is the known way past ~1,000 transactions a second
+// (BASELINES.md): one sync for the whole group. PostgreSQL needs none of
+// it (many connections, and its own commit_delay).
 type committer struct {
 	w        *sql.DB
-	idle     func()        // runs between groups, when no transaction holds the writer
-	sync     func() error  // makes the commits so far durable; nil: Commit already did
-	synced   chan []answer // committed groups waiting for sync, in commit order
+	idle     func() // runs between groups, when no transaction holds the writer
 	reqs     chan *txRequest
 	closing  chan struct{}
 	done     chan struct{}
@@ -38,30 +38,17 @@ type txRequest struct {
 	ctx  context.Context
 	fn   func(*sql.Tx) error
 	err  chan error
-	kind writeKind // alone: a transaction of its own (see do)
+	kind writeKind // alone: a transaction of its own; any other kind is shared
 }
 
 // maxGroup bounds a group, so the first request of a busy group waits for
 // at most this many others before its commit.
 const maxGroup = 128
 
-// answer is what a request will hear once its group is durable.
-type answer struct {
-	r   *txRequest
-	err error
-}
-
-// newCommitter starts the writer. With sync, the writer connection commits
-// without waiting for the disk (synchronous=NORMAL) and sync, run by a
-// goroutine of its own, makes every commit so far durable before their
-// callers hear of them: the writer runs the next group meanwhile instead of
-// waiting for the fsync (see ADR 0010).
-func newCommitter(w *sql.DB, idle func(), sync func() error) *committer {
-	c := &committer{w: w, idle: idle, sync: sync, reqs: make(chan *txRequest, maxGroup), closing: make(chan struct{}),
+// newCommitter starts the writer.
+func newCommitter(w *sql.DB, idle func()) *committer {
+	c := &committer{w: w, idle: idle, reqs: make(chan *txRequest, maxGroup), closing: make(chan struct{}),
 		done: make(chan struct{}), maxGroup: maxGroup}
-	if sync != nil {
-		c.synced = make(chan []answer, 64)
-	}
 	go c.run()
 	return c
 }
@@ -71,10 +58,10 @@ var errClosed = errors.New("storage: the database is closed")
 
 // do runs fn in a write transaction shared with whatever else is queued,
 // and returns its outcome once that transaction is durable (or fn's own
-// error, having undone fn's writes). An alone fn never runs in a
-// savepoint: for big writes (a POS batch of thousands of events), whose
-// pages a savepoint would copy first, it shares its transaction with at
-// most one other alone fn (pairAlone), and may be run again.
+// error, having undone fn's writes). An alone fn runs in a transaction
+// of its own, never in a savepoint: for big writes (a POS batch of
+// thousands of events), whose pages a savepoint would copy first. Each
+// fn runs once.
 func (c *committer) do(ctx context.Context, kind writeKind, fn func(*sql.Tx) error) error {
 	r := &txRequest{ctx: ctx, fn: fn, err: make(chan error, 1), kind: kind}
 	select {
@@ -97,14 +84,6 @@ func (c *committer) close() {
 
 func (c *committer) run() {
 	defer close(c.done)
-	if c.synced != nil {
-		syncerDone := make(chan struct{})
-		go c.syncer(syncerDone)
-		defer func() { // before done: the last groups are answered first
-			close(c.synced)
-			<-syncerDone
-		}()
-	}
 	group := make([]*txRequest, 0, c.maxGroup)
 	errs := make([]error, 0, c.maxGroup)
 	var next *txRequest // an alone request met while filling a group
@@ -141,17 +120,6 @@ func (c *committer) run() {
 		}
 		group, errs = append(group[:0], first), append(errs[:0], nil)
 		var fatal error
-		if first.kind == alone {
-			var paired *txRequest
-			if tx, paired, next, fatal = c.pairAlone(tx, first); tx == nil {
-				first.err <- fatal
-				c.between()
-				continue
-			}
-			if paired != nil {
-				group, errs = append(group, paired), append(errs, nil)
-			}
-		}
 	more:
 		for first.kind != alone && fatal == nil && len(group) < c.maxGroup {
 			select {
@@ -174,15 +142,6 @@ func (c *committer) run() {
 		} else {
 			tx.Rollback()
 		}
-		if fatal == nil && c.synced != nil {
-			answers := make([]answer, 0, len(group))
-			for i, r := range group {
-				answers = append(answers, answer{r, errs[i]})
-			}
-			c.synced <- answers
-			c.between()
-			continue
-		}
 		for i, r := range group {
 			if fatal != nil {
 				r.err <- fatal
@@ -191,72 +150,6 @@ func (c *committer) run() {
 			}
 		}
 		c.between()
-	}
-}
-
-// pairAlone lets an alone request queued behind first (which has run in
-// tx) share its transaction and commit, without a savepoint: a POS batch
-// dirties pages all over its indexes, and two in one commit write the
-// pages they share once (the commit: 4.3 to 2.8 µs of the writer an
-// event in the feed bench). Should the second fail, tx is undone and
-// first runs again in a transaction of its own (a write's fn may run more
-// than once, as it does on PostgreSQL after a lost level race); the
-// second is then next, to run alone and hear its own failure. It returns
-// the transaction to commit (nil: first failed when run again, with
-// fatal its error), the request that ran in it beside first, if any, and
-// the request to run next, if any.
-func (c *committer) pairAlone(tx *sql.Tx, first *txRequest) (_ *sql.Tx, paired, next *txRequest, fatal error) {
-	var r *txRequest
-	select {
-	case r = <-c.reqs:
-	default:
-		return tx, nil, nil, nil
-	}
-	if r.kind != alone || r.ctx.Err() != nil {
-		return tx, nil, r, nil
-	}
-	if call(r.fn, tx) == nil {
-		return tx, r, nil, nil
-	}
-	tx.Rollback()
-	if tx, fatal = c.w.BeginTx(context.Background(), nil); fatal != nil {
-		return nil, nil, r, fatal
-	}
-	if fatal = call(first.fn, tx); fatal != nil {
-		tx.Rollback()
-		return nil, nil, r, fatal
-	}
-	return tx, nil, r, nil
-}
-
-// syncer answers committed groups once sync has made them durable: one
-// sync for every group committed while the last one ran.
-func (c *committer) syncer(done chan struct{}) {
-	defer close(done)
-	for first := range c.synced {
-		batch := [][]answer{first}
-	more:
-		for {
-			select {
-			case g, ok := <-c.synced:
-				if !ok {
-					break more
-				}
-				batch = append(batch, g)
-			default:
-				break more
-			}
-		}
-		err := c.sync()
-		for _, g := range batch {
-			for _, a := range g {
-				if err != nil {
-					a.r.err <- fmt.Errorf("storage: committed but not made durable: %w", err)
-				} else {
-					a.r.err <- a.err
-				}
-			}
-		}
 	}
 }
 

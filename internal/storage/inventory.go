@@ -160,7 +160,7 @@ func (s *stockTx) flush(ctx context.Context) error {
 	// meanwhile (see loadLevels). Neither stamps a version: on SQLite the
 	// change feed finds them by their ledger rows, on PostgreSQL a
 	// trigger stamps them (ADR 0020).
-	levelRow := s.db.dialect.insertInto() + ` inventory_levels (store_id, sku, on_hand, reserved, updated_at, last_snapshot_at, last_move_at)`
+	levelRow := `INSERT INTO inventory_levels (store_id, sku, on_hand, reserved, updated_at, last_snapshot_at, last_move_at)`
 	up, added := rows{cols: 7}, rows{cols: 7}
 	up.grow(len(s.levels))
 	for _, l := range s.levels {
@@ -184,7 +184,7 @@ func (s *stockTx) flush(ctx context.Context) error {
 	// The ledger is appended, never read back in the transaction: its
 	// rows may leave with the caller's batch.
 	b := own(s.later)
-	s.db.addRows(b, s.db.dialect.insertInto()+` inventory_ledger (store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at,
+	s.db.addRows(b, `INSERT INTO inventory_ledger (store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at,
 		occurred_at, quantity, status)`, &s.ledger, "")
 	if err := s.db.runOwn(ctx, s.tx, s.later, b); err != nil {
 		return err

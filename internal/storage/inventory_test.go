@@ -191,6 +191,110 @@ func TestABatchOfSeenAndNewEventsAppliesOnlyTheNew(t *testing.T) {
 	})
 }
 
+// A POS batch that fails at a late statement, after it wrote levels
+// (stored and new), ledger rows, a low-stock alert and its outbox event,
+// leaves nothing of it: not the rows of the failing multi-row statement
+// before the one that failed, not the statements before, not its
+// Idempotency-Key. Sent again once the failure is gone, every event
+// applies (none is found as seen). A trigger makes the failure: at the
+// ledger's last row, and at the batch's last statement (closing the
+// store's stale_feed alert).
+func TestAFailedBatchLeavesNothing(t *testing.T) {
+	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
+		x.sku("L", 3)
+		x.apply(snap("f-a", "s-1", "A", 10, ago(50)), snap("f-b", "s-1", "B", 10, ago(50)), snap("f-l", "s-1", "L", 10, ago(50)))
+		x.clock.Advance(16 * time.Minute)
+		if o, _, err := x.db.SweepFeeds(ctx); err != nil || o != 1 {
+			t.Fatalf("sweep opened %d stale_feed alerts (%v), want 1", o, err)
+		}
+		var batch []bopis.InventoryEvent
+		for i := range 60 {
+			store, sku := []string{"s-1", "s-2"}[i/30], []string{"A", "B", "C"}[i%3]
+			batch = append(batch, delta(fmt.Sprint("e-", i), store, sku, 1, ago(40).Add(time.Duration(i)*time.Second)))
+		}
+		batch = append(batch, delta("low", "s-1", "L", -8, ago(30)), // 2 left: a low-stock alert
+			delta("boom", "s-2", "C", 1, ago(1))) // the ledger's last row
+		idem := &storage.Idempotency{Scope: "key_1 events", Key: "failing", Hash: []byte("h")}
+
+		state := func() string {
+			t.Helper()
+			var n [8]int64
+			if err := x.db.Tx(ctx, func(tx *sql.Tx) error {
+				return tx.QueryRow(`SELECT (SELECT count(*) FROM inventory_levels), (SELECT coalesce(sum(on_hand), 0) FROM inventory_levels),
+					(SELECT count(*) FROM inventory_ledger), (SELECT count(*) FROM alerts), (SELECT count(*) FROM alerts WHERE closed_at IS NULL),
+					(SELECT count(*) FROM events), (SELECT count(*) FROM store_feeds), (SELECT count(*) FROM idempotency_keys)`).
+					Scan(&n[0], &n[1], &n[2], &n[3], &n[4], &n[5], &n[6], &n[7])
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return fmt.Sprintf("levels %d (on hand %d), ledger %d, alerts %d (open %d), events %d, feeds %d, keys %d",
+				n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7])
+		}
+		exec := func(stmts ...string) {
+			t.Helper()
+			for _, q := range stmts {
+				if err := x.db.Tx(ctx, func(tx *sql.Tx) error { _, err := tx.Exec(q); return err }); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+		}
+		type failure struct{ name, table, trigger string }
+		failures := []failure{
+			{"the ledger's last row", "inventory_ledger", `BEFORE INSERT ON inventory_ledger`},
+			{"the last statement", "alerts", `BEFORE UPDATE OF closed_at ON alerts`},
+		}
+		when := map[string]string{"inventory_ledger": `NEW.reference = 'boom'`, "alerts": `NEW.type = 'stale_feed'`}
+		if x.db.Dialect() == "postgres" {
+			exec(`CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$`)
+		}
+		for _, f := range failures {
+			before, s1, s2, feed := state(), x.levels("s-1"), x.levels("s-2"), must(x.db.Feed(ctx, "s-1"))
+			if x.db.Dialect() == "postgres" {
+				exec(`CREATE TRIGGER boom ` + f.trigger + ` FOR EACH ROW WHEN (` + when[f.table] + `) EXECUTE FUNCTION boom()`)
+			} else {
+				exec(`CREATE TRIGGER boom ` + f.trigger + ` WHEN ` + when[f.table] + ` BEGIN SELECT RAISE(ABORT, 'boom'); END`)
+			}
+			_, _, err := x.db.ApplyInventoryEvents(ctx, batch, storage.BatchOptions{Idempotency: idem})
+			if err == nil || !strings.Contains(err.Error(), "boom") {
+				t.Fatalf("failing at %s: %v, want the trigger's error", f.name, err)
+			}
+			if after := state(); after != before {
+				t.Errorf("failing at %s left writes behind:\n before %s\n after  %s", f.name, before, after)
+			}
+			if !reflect.DeepEqual(x.levels("s-1"), s1) || !reflect.DeepEqual(x.levels("s-2"), s2) {
+				t.Errorf("failing at %s changed levels", f.name)
+			}
+			if after := must(x.db.Feed(ctx, "s-1")); !reflect.DeepEqual(after, feed) {
+				t.Errorf("failing at %s moved the feed: %+v, was %+v", f.name, after, feed)
+			}
+			if x.db.Dialect() == "postgres" {
+				exec(`DROP TRIGGER boom ON ` + f.table)
+			} else {
+				exec(`DROP TRIGGER boom`)
+			}
+		}
+		res, replayed, err := x.db.ApplyInventoryEvents(ctx, batch, storage.BatchOptions{Idempotency: idem})
+		if err != nil || replayed || !reflect.DeepEqual(statuses(res), repeat("applied", len(batch))) {
+			t.Fatalf("sent again: %v, replayed %v, %v; want all applied", statuses(res), replayed, err)
+		}
+		if a, l, c := x.onHand("s-1", "A"), x.onHand("s-1", "L"), x.onHand("s-2", "C"); a != 20 || l != 2 || c != 11 {
+			t.Fatalf("s-1 A=%d L=%d, s-2 C=%d; want 20, 2 and 11", a, l, c)
+		}
+		if f := must(x.db.Feed(ctx, "s-1")); f.Stale {
+			t.Fatalf("s-1's feed still stale after the batch: %+v", f)
+		}
+		storagetest.CheckReplay(t, x.db, "s-1")
+		storagetest.CheckReplay(t, x.db, "s-2")
+	})
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
 // A batch of the most events the API takes writes its ledger and event
 // rows in many multi-row statements (more parameters in all than
 // PostgreSQL takes in one): every event must still land, once. Batches of

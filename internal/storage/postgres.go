@@ -88,10 +88,6 @@ func (postgresDialect) storeOverrides(store, sku, threshold string) (columns, jo
 	return safetyStock(store, sku) + `, ` + lowStockThreshold(store, sku, threshold), ""
 }
 
-func (postgresDialect) insertInto() string { return "INSERT INTO" }
-
-func (postgresDialect) update() string { return "UPDATE" }
-
 func (postgresDialect) skuThresholds(alias string) string { return "skus AS " + alias }
 
 // storeLockClass is the first key of bopis's store locks, advisory

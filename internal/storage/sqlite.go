@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -24,19 +23,20 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 	if path == "" {
 		return nil, nil, fmt.Errorf("sqlite: no file path given (sqlite:./bopis.db)")
 	}
-	if err := createSQLite(ctx, path); err != nil {
-		return nil, nil, fmt.Errorf("sqlite: %w", err)
-	}
 	dsn := sqliteDSN(path)
 	// The writer begins immediate transactions (it is the one writer); the
 	// readers begin deferred ones, which take a snapshot and never a write lock.
-	// The writer's page cache holds up to 256 MiB: the pages it would
-	// otherwise read again from the file on nearly every order (ADR 0010,
-	// ADR 0018).
-	wdsn := dsn + "&_txlock=immediate&_pragma=cache_size(-262144)"
-	if registerWalVFS() {
-		wdsn += "&vfs=" + walVFS // its WAL written in large writes (sqlitewal.go)
-	}
+	// The writer's page cache holds up to 64 MiB: the pages it would
+	// otherwise read again from the file on nearly every order (ADR 0010).
+	// A bigger one costs more at commits after a b-tree split, where
+	// SQLite's cache walks every page it holds (ADR 0018, superseded).
+	// The writer, opened first, makes the database if there is none (or
+	// the file is empty) with sqlitePageSize pages: the page size of a WAL
+	// database is fixed once it is made, and the driver runs every _pragma
+	// before the _journal_mode key (its documented order), so page_size
+	// comes before WAL. A database made before keeps its pages (ADR 0025
+	// says how to convert one).
+	wdsn := dsn + fmt.Sprintf("&_txlock=immediate&_pragma=cache_size(-65536)&_pragma=page_size(%d)", sqlitePageSize)
 	if w, err = sql.Open("sqlite", wdsn); err != nil {
 		return nil, nil, err
 	}
@@ -48,7 +48,8 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 		w.Close()
 		return nil, nil, fmt.Errorf("sqlite: %w", err)
 	}
-	if r, err = sql.Open("sqlite", dsn+"&_pragma=query_only(1)"); err != nil {
+	// _query_only, unlike a _pragma, runs last, after _journal_mode.
+	if r, err = sql.Open("sqlite", dsn+"&_query_only=1"); err != nil {
 		w.Close()
 		return nil, nil, err
 	}
@@ -67,58 +68,46 @@ func openSQLite(ctx context.Context, path string) (w, r *sql.DB, err error) {
 // was slower with 1-2 KiB and 16-64 KiB pages.
 const sqlitePageSize = 8192
 
-// createSQLite makes the database file at path, if there is none yet (or
-// it is empty), with sqlitePageSize pages in WAL mode. The page size of a
-// WAL database is fixed once it is made, so it must be set before WAL,
-// and the driver runs a DSN's pragmas in alphabetical order (journal_mode
-// before page_size): hence a connection of its own. A database made
-// before keeps its pages (ADR 0025 says how to convert one).
-func createSQLite(ctx context.Context, path string) error {
-	if st, err := os.Stat(path); err == nil && st.Size() > 0 {
-		return nil
-	}
-	c, err := sql.Open("sqlite", sqliteFile(path)+"?_pragma=busy_timeout(10000)")
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	_, err = c.ExecContext(ctx, fmt.Sprintf("PRAGMA page_size = %d; PRAGMA journal_mode = WAL", sqlitePageSize))
-	return err
-}
-
-// sqliteDSN is the connection string of every connection to path.
-// busy_timeout first, so the pragmas after it wait instead of failing.
-// synchronous(FULL): a commit that answered is on disk (the group-commit
-// writer turns it to NORMAL and fsyncs the WAL itself, see committer).
+// sqliteDSN is the connection string of every connection to path: every
+// setting of a connection is in it (the driver runs busy_timeout first, so
+// the pragmas after it wait instead of failing, then the other _pragma
+// values, then _journal_mode=WAL), and none is changed after opening.
+// synchronous(FULL): in WAL mode SQLite syncs the WAL as part of every
+// commit ("an additional sync operation of the WAL file happens after each
+// transaction commit", pragma.html#pragma_synchronous), and Commit returns
+// after it: a commit that answered survives a power loss. Readers see a
+// commit only once SQLite has published it in the WAL index, which it does
+// after that sync (the docs: FULL syncs "prior to continuing"; the source:
+// wal.c's sqlite3WalFrames), so no reader acts on a commit that is not
+// durable.
 // temp_store(2): +5% on a 5,000-event POS batch, measured (BENCHMARKS.md).
 // wal_autocheckpoint(30000): past a 30,000-page WAL the writer checkpoints
 // after its commit, so that the next write can start the WAL over; the
 // checkpointer has copied most of it by then (see checkpointer). 10,000
 // pages (40 MB) was +14% on a POS batch against SQLite's default of 4 MB;
-// once the WAL's writes were gathered (sqlitewal.go) a 5,000-event batch
-// passed 10,000 frames by itself and the writer checkpointed after nearly
-// every one: 30,000 was another +8-13% (BENCHMARKS.md). The WAL file
+// a 5,000-event batch can pass 10,000 frames by itself, and the writer
+// then checkpointed after nearly every one: 30,000 was another +8-13%
+// (BENCHMARKS.md, measured with ADR 0016's VFS, since removed). The WAL file
 // keeps the size it reached, up to ~240 MB with 8 KiB pages (ADR 0025;
 // 15,000 of them, the same 120 MB as before, measured no better).
 func sqliteDSN(path string) string {
-	return sqliteFile(path) + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)" +
+	return sqliteFile(path) + "?_pragma=busy_timeout(10000)&_journal_mode=WAL" +
 		"&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_pragma=temp_store(2)&_pragma=wal_autocheckpoint(30000)"
 }
 
 // sqliteFile is the URI of the database file at path, without parameters.
 func sqliteFile(path string) string { return "file:" + (&url.URL{Path: path}).EscapedPath() }
 
-// checkpointer copies committed WAL frames into the database file every
-// interval from a connection of its own, and then syncs the database file.
-// A checkpoint run by the writer after a commit stalls every request
-// queued behind it while it copies and syncs; a PASSIVE one here waits for
-// nobody and makes nobody wait, so the writer's own (needed to start the
-// WAL over, see sqliteDSN) finds little left to copy and little to sync.
-// SQLite syncs the database file only when a checkpoint reaches the WAL's
-// end, which this one under load never does (the writer has committed
-// more meanwhile): without the sync here, the writer's checkpoint flushed
-// every page copied since it last ran, 40 ms with every request waiting
-// (ADR 0022).
+// checkpointer runs PRAGMA wal_checkpoint(PASSIVE) every interval from a
+// connection of its own: SQLite copies the committed WAL frames into the
+// database file. A checkpoint run by the writer after a commit stalls
+// every request queued behind it while it copies; a PASSIVE one here
+// waits for nobody and makes nobody wait, so the writer's own (needed to
+// start the WAL over, see sqliteDSN) finds little left to copy. Syncing
+// is SQLite's: it syncs the WAL before copying and the database file when
+// a checkpoint reaches the WAL's end, and starts the WAL over only after
+// that, so durability never rests on this goroutine (ADR 0022, whose
+// fsync of the database file behind SQLite's back is gone).
 type checkpointer struct {
 	conn *sql.DB
 	stop chan struct{}
@@ -134,12 +123,10 @@ func startCheckpointer(path string, every time.Duration) (*checkpointer, error) 
 	}
 	conn.SetMaxOpenConns(1)
 	c := &checkpointer{conn: conn, stop: make(chan struct{}), done: make(chan struct{})}
-	syncDB := syncFile(path)
 	go func() {
 		defer close(c.done)
 		t := time.NewTicker(every)
 		defer t.Stop()
-		synced := int64(-1) // the WAL's frames copied when the file was last synced
 		for {
 			select {
 			case <-c.stop:
@@ -148,14 +135,7 @@ func startCheckpointer(path string, every time.Duration) (*checkpointer, error) 
 				// Errors (SQLITE_BUSY while the file is being closed) only
 				// delay the copy to the next tick.
 				var busy, frames, copied int64
-				if c.conn.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied) != nil {
-					continue
-				}
-				// Only when this tick copied something: an idle service
-				// syncs nothing.
-				if copied > 0 && copied != synced && syncDB() == nil {
-					synced = copied
-				}
+				_ = c.conn.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
 			}
 		}
 	}()
@@ -170,20 +150,6 @@ func (c *checkpointer) close() error {
 		c.err = c.conn.Close()
 	})
 	return c.err
-}
-
-// syncFile returns a func that makes path's written data durable. It opens
-// the file each time, so a WAL file SQLite deleted and made again is still
-// the one synced.
-func syncFile(path string) func() error {
-	return func() error {
-		f, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
-		return errors.Join(err, f.Close())
-	}
 }
 
 type sqliteDialect struct{}
@@ -219,10 +185,6 @@ func (sqliteDialect) inList(param string) string {
 func (sqliteDialect) lockRows(string) string { return "" }
 
 func (sqliteDialect) shareRows(string) string { return "" }
-
-func (sqliteDialect) insertInto() string { return "INSERT OR FAIL INTO" }
-
-func (sqliteDialect) update() string { return "UPDATE OR FAIL" }
 
 func (sqliteDialect) storeLocks(bool) string { return "" }
 

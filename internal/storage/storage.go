@@ -121,21 +121,6 @@ type dialect interface {
 	// threshold (threshold by default), and join, what the query's FROM
 	// needs for them (maybe nothing).
 	storeOverrides(store, sku, threshold string) (columns, join string)
-	// insertInto begins an insert whose failure fails its transaction (or
-	// the committer's savepoint of it): every caller returns the error,
-	// and none goes on with the transaction. On SQLite it is "INSERT OR
-	// FAIL INTO": a row that fails stops the statement and keeps the rows
-	// before it, rather than undoing them, so SQLite keeps no statement
-	// journal, into which it first copies each page a multi-row statement
-	// changes (7% of the writer's time in a POS batch; +8% events/s; ADR
-	// 0026).
-	insertInto() string
-	// update begins an UPDATE with insertInto's contract, for the same
-	// reason: on SQLite "UPDATE OR FAIL", as an UPDATE of many rows that
-	// may break a unique constraint (closing alerts moves them out of a
-	// partial unique index) also makes SQLite keep a statement journal
-	// (2% of the writer's time in a POS batch; ADR 0026).
-	update() string
 	// lockRows is the clause that locks the rows of table a SELECT reads
 	// until the transaction ends. SQLite needs none: its one writer
 	// already excludes every other write.
@@ -187,14 +172,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	if db.dialect.name() == "sqlite" && !cfg.NoGroupCommit {
-		// The writer commits without an fsync; the committer makes each
-		// group durable before answering it. A connection opened anew
-		// (after an error) falls back to the DSN's synchronous=FULL.
-		if _, err := db.w.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
-			db.Close()
-			return nil, err
-		}
-		db.group = newCommitter(db.w, db.prepareWanted, syncFile(sqlitePath(cfg.URL)+"-wal"))
+		db.group = newCommitter(db.w, db.prepareWanted)
 	}
 	if db.dialect.name() == "sqlite" {
 		if db.ckpt, err = startCheckpointer(sqlitePath(cfg.URL), 200*time.Millisecond); err != nil {
