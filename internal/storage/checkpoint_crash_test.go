@@ -29,7 +29,7 @@ const checkpointChildEnv = "BOPIS_TEST_CHECKPOINT_CHILD"
 // batch the process was told had committed is there, and that the
 // ledger replays to the levels. The child writes POS batches through
 // storage.DB and, from a connection of its own, runs
-// wal_checkpoint(PASSIVE) over the WAL they grow; the kill comes a few
+// wal_checkpoint(TRUNCATE) over the WAL they grow; the kill comes a few
 // milliseconds after it says a checkpoint began.
 func TestKillDuringCheckpoint(t *testing.T) {
 	if path := os.Getenv(checkpointChildEnv); path != "" {
@@ -136,7 +136,7 @@ func checkpointChild(path string) {
 		for {
 			time.Sleep(20 * time.Millisecond)
 			fmt.Println("checkpoint")
-			cp.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			cp.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 		}
 	}()
 	var seen int // batches applied before an earlier kill, so ids stay new
