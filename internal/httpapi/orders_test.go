@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"regexp"
 	"runtime"
@@ -714,7 +713,14 @@ func TestReadModelFreshAcrossProcesses(t *testing.T) {
 		}
 		t.Cleanup(func() { db.Close() })
 		e := newEnv(t, db)
-		go db.Follow(ctx, e.model.Feed(), 200*time.Millisecond, slog.New(slog.DiscardHandler), nil) // what app.Start runs
+		go func() { // the poll app.Start's follower runs, every 200 ms
+			var w storage.Watermark
+			for ; ctx.Err() == nil; time.Sleep(200 * time.Millisecond) {
+				if next, err := db.ReadChanges(ctx, w, e.model.Feed()); err == nil {
+					w = next
+				}
+			}
+		}()
 		servers = append(servers, e)
 	}
 	a, b := servers[0], servers[1]

@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"database/sql"
-	"log/slog"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -189,33 +188,3 @@ func each(ctx context.Context, tx *sql.Tx, query string, since int64, fn func(*s
 	return rows.Err()
 }
 
-// Follow loads everything into sink, then keeps it current by reading the
-// change feed every interval until ctx ends. ready is closed after the
-// first full load.
-func (db *DB) Follow(ctx context.Context, sink ChangeSink, interval time.Duration, logger *slog.Logger, ready chan<- struct{}) error {
-	w, err := db.ReadChanges(ctx, Watermark{}, sink)
-	if err != nil {
-		return err
-	}
-	if ready != nil {
-		close(ready)
-	}
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-		next, err := db.ReadChanges(ctx, w, sink)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil
-			}
-			logger.WarnContext(ctx, "reading the change feed", "error", err)
-			continue
-		}
-		w = next
-	}
-}
