@@ -187,4 +187,3 @@ func each(ctx context.Context, tx *sql.Tx, query string, since int64, fn func(*s
 	}
 	return rows.Err()
 }
-
