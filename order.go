@@ -226,12 +226,16 @@ func (o *OrderRequest) Validate() error {
 	if o.HoldID == "" || ship {
 		validatePickup(&v, o.Pickup, o.HoldID != "")
 	}
-	if ship {
-		if o.ShippingAddress == nil {
-			v.add("shipping_address", "required: the order has lines to ship")
-		} else {
-			o.ShippingAddress.validate(&v, "shipping_address")
-		}
+	switch {
+	case ship && o.ShippingAddress == nil:
+		v.add("shipping_address", "required: the order has lines to ship")
+	case ship:
+		o.ShippingAddress.validate(&v, "shipping_address")
+	case o.ShippingAddress != nil:
+		// Not needed without ship lines, but kept with the order: its
+		// text must be storable on both databases all the same.
+		v.text("shipping_address.name", o.ShippingAddress.Name)
+		validateAddressText(&v, "shipping_address", &o.ShippingAddress.Address)
 	}
 	if v.str("payment.token", o.Payment.Token) && (o.Payment.Token == "" || len(o.Payment.Token) > MaxTokenLength) {
 		v.add("payment.token", "must be 1 to %d characters", MaxTokenLength)
