@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/ratelimit"
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -48,13 +49,13 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 	// A client that keeps failing is refused before its key is looked
 	// at; a key this process already trusts still passes (a store's
 	// devices may share one address with a misconfigured one).
-	if out, wait := s.failedAuth.empty(ip); out && !s.keys.trusted(token) {
+	if out, wait := s.failedAuth.Empty(ip); out && !s.keys.trusted(token) {
 		ctx.SetHeader("Retry-After", retryAfter(wait))
 		huma.WriteErr(s.api, ctx, http.StatusTooManyRequests, "too many failed authentications from this address; retry after the time in Retry-After")
 		return
 	}
 	if !strings.EqualFold(scheme, "Bearer") || token == "" {
-		s.failedAuth.take(ip)
+		s.failedAuth.Take(ip)
 		ctx.SetHeader("WWW-Authenticate", `Bearer realm="bopis"`)
 		huma.WriteErr(s.api, ctx, http.StatusUnauthorized, "an API key is required: Authorization: Bearer <key>")
 		return
@@ -66,7 +67,7 @@ func (s *Server) authenticate(ctx huma.Context, next func(huma.Context)) {
 			huma.WriteErr(s.api, ctx, http.StatusServiceUnavailable, "cannot check the API key now")
 			return
 		}
-		s.failedAuth.take(ip)
+		s.failedAuth.Take(ip)
 		ctx.SetHeader("WWW-Authenticate", `Bearer realm="bopis", error="invalid_token"`)
 		huma.WriteErr(s.api, ctx, http.StatusUnauthorized, err.Error())
 		return
@@ -116,8 +117,8 @@ func (s *Server) allowIP(ctx huma.Context) bool {
 }
 
 // allow takes a token of client from l, or answers 429 with Retry-After.
-func (s *Server) allow(ctx huma.Context, l *limiter, client, why string) bool {
-	ok, wait := l.allow(client)
+func (s *Server) allow(ctx huma.Context, l *ratelimit.Limiter, client, why string) bool {
+	ok, wait := l.Allow(client)
 	if !ok {
 		ctx.SetHeader("Retry-After", retryAfter(wait))
 		huma.WriteErr(s.api, ctx, http.StatusTooManyRequests, why+"; retry after the time in Retry-After")

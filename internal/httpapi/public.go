@@ -5,10 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 )
 
 // Public access: publishable keys embedded in web pages reach only
@@ -49,27 +46,6 @@ func cors(next http.Handler) http.Handler {
 	})
 }
 
-// limiter keeps a token bucket per client: an IP address for public
-// keys and the open storefront route, an API key's id for the others.
-type limiter struct {
-	rate  rate.Limit
-	burst int
-	now   func() time.Time
-
-	mu      sync.Mutex
-	buckets map[string]*bucket
-	swept   time.Time
-}
-
-type bucket struct {
-	lim  *rate.Limiter
-	seen time.Time
-}
-
-func newLimiter(perSecond float64, burst int, now func() time.Time) *limiter {
-	return &limiter{rate: rate.Limit(perSecond), burst: burst, now: now, buckets: map[string]*bucket{}}
-}
-
 // clientIP is the address part of a remote address.
 func clientIP(remoteAddr string) string {
 	ip, _, err := net.SplitHostPort(remoteAddr)
@@ -77,65 +53,6 @@ func clientIP(remoteAddr string) string {
 		return remoteAddr
 	}
 	return ip
-}
-
-// allow takes a token for client; when there is none it says how long to
-// wait.
-func (l *limiter) allow(client string) (bool, time.Duration) {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	r := l.bucket(client, now).ReserveN(now, 1)
-	if d := r.DelayFrom(now); d > 0 {
-		r.CancelAt(now)
-		return false, d
-	}
-	return true, 0
-}
-
-// empty reports whether client has no token left, and how long until it
-// has one, without taking any.
-func (l *limiter) empty(client string) (bool, time.Duration) {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b, ok := l.buckets[client]
-	if !ok {
-		return false, 0
-	}
-	tokens := b.lim.TokensAt(now)
-	if tokens >= 1 {
-		return false, 0
-	}
-	return true, time.Duration((1 - tokens) / float64(l.rate) * float64(time.Second))
-}
-
-// take spends a token of client if it has one.
-func (l *limiter) take(client string) {
-	now := l.now()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.bucket(client, now).AllowN(now, 1)
-}
-
-// bucket is client's bucket, made when new; clients idle for a while
-// are forgotten, so the map stays as small as the live clients.
-func (l *limiter) bucket(client string, now time.Time) *rate.Limiter {
-	if now.Sub(l.swept) > time.Minute {
-		for k, b := range l.buckets {
-			if now.Sub(b.seen) > 10*time.Minute {
-				delete(l.buckets, k)
-			}
-		}
-		l.swept = now
-	}
-	b := l.buckets[client]
-	if b == nil {
-		b = &bucket{lim: rate.NewLimiter(l.rate, l.burst)}
-		l.buckets[client] = b
-	}
-	b.seen = now
-	return b.lim
 }
 
 func retryAfter(d time.Duration) string {

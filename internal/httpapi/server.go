@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/ratelimit"
 	"github.com/bopis/bopis/internal/seal"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/danielgtaylor/huma/v2"
@@ -115,9 +116,9 @@ type Server struct {
 	key           *seal.Key
 	webhookMaxAge time.Duration
 	allowPrivate  bool // webhooks may point at private destinations
-	publicLimit   *limiter
-	keyLimit      *limiter
-	failedAuth    *limiter // failed authentications per client IP
+	publicLimit   *ratelimit.Limiter
+	keyLimit      *ratelimit.Limiter
+	failedAuth    *ratelimit.Limiter // failed authentications per client IP
 	keys          *keyCache
 	handler       http.Handler
 	streams       streamStop
@@ -140,21 +141,21 @@ func New(cfg Config) *Server {
 	if cfg.PublicBurst <= 0 {
 		cfg.PublicBurst = 20
 	}
-	s.publicLimit = newLimiter(cfg.PublicRate, cfg.PublicBurst, s.now)
+	s.publicLimit = ratelimit.New(cfg.PublicRate, cfg.PublicBurst, s.now)
 	if cfg.KeyRate <= 0 {
 		cfg.KeyRate = 5000
 	}
 	if cfg.KeyBurst <= 0 {
 		cfg.KeyBurst = 2 * int(cfg.KeyRate)
 	}
-	s.keyLimit = newLimiter(cfg.KeyRate, cfg.KeyBurst, s.now)
+	s.keyLimit = ratelimit.New(cfg.KeyRate, cfg.KeyBurst, s.now)
 	if cfg.FailedAuthRate <= 0 {
 		cfg.FailedAuthRate = 1
 	}
 	if cfg.FailedAuthBurst <= 0 {
 		cfg.FailedAuthBurst = 20
 	}
-	s.failedAuth = newLimiter(cfg.FailedAuthRate, cfg.FailedAuthBurst, s.now)
+	s.failedAuth = ratelimit.New(cfg.FailedAuthRate, cfg.FailedAuthBurst, s.now)
 	s.keys = newKeyCache(s.now)
 	mux := http.NewServeMux()
 	hc := huma.DefaultConfig("bopis", cfg.Version)
