@@ -206,7 +206,19 @@ func (s *Service) Place(ctx context.Context, req bopis.OrderRequest, placedBy st
 		capture = bopis.CaptureAtPickup
 	}
 	total := bopis.Total(req.Lines)
-	auth, err := s.gateway.Authorize(ctx, payment.AuthorizeRequest{Token: req.Payment.Token, Amount: total, Reference: o.ID})
+	ar := payment.AuthorizeRequest{Token: req.Payment.Token, Amount: total, Reference: o.ID}
+	var auth payment.Authorization
+	var err error
+	if g, ok := s.gateway.(payment.Preparer); ok {
+		// The test gateway's authorization is written with the order, in
+		// its transaction: one durable commit per order (ADR 0031).
+		var row payment.TestPayment
+		if auth, row, err = g.Prepare(ar); err == nil {
+			p.TestPayment = &row
+		}
+	} else {
+		auth, err = s.gateway.Authorize(ctx, ar)
+	}
 	if err != nil {
 		return nil, false, err
 	}
@@ -220,9 +232,12 @@ func (s *Service) Place(ctx context.Context, req bopis.OrderRequest, placedBy st
 
 	placed, replayed, err := s.db.PlaceOrder(ctx, p)
 	if err != nil || replayed {
-		// Nothing was written for this authorization: let it go.
-		if verr := s.gateway.Void(context.WithoutCancel(ctx), auth.ID); verr != nil {
-			s.log.ErrorContext(ctx, "voiding the authorization of an order that was not placed", "authorization", auth.ID, "error", verr)
+		// Nothing was written for this authorization: let it go. (One
+		// written with the order went with its transaction's rollback.)
+		if p.TestPayment == nil {
+			if verr := s.gateway.Void(context.WithoutCancel(ctx), auth.ID); verr != nil {
+				s.log.ErrorContext(ctx, "voiding the authorization of an order that was not placed", "authorization", auth.ID, "error", verr)
+			}
 		}
 		if err != nil {
 			return nil, false, s.explain(err, req.Pickup, pickup, now)

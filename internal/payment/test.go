@@ -66,10 +66,37 @@ func (*Test) Name() string { return "test" }
 // equal stored ones.
 func (g *Test) clock() time.Time { return g.now().UTC().Truncate(time.Microsecond) }
 
-// Authorize approves or declines by token.
+// Authorize approves or declines by token, and stores an approval in a
+// durable transaction of its own, as a real gateway's exists whatever
+// happens to bopis after.
 func (g *Test) Authorize(ctx context.Context, r AuthorizeRequest) (Authorization, error) {
-	if err := checkRequest(r); err != nil {
+	a, p, err := g.Prepare(r)
+	if err != nil {
 		return Authorization{}, err
+	}
+	if err := g.store.CreateTestPayment(ctx, p); err != nil {
+		return Authorization{}, err
+	}
+	return a, nil
+}
+
+// Preparer is a gateway whose authorization can be written by the caller
+// in its own transaction: only the test gateway, whose state is a row in
+// bopis's database. An order placed through it costs one durable commit,
+// not two, and an order that is not placed leaves no authorization
+// behind (as if voided at once).
+type Preparer interface {
+	Prepare(r AuthorizeRequest) (Authorization, TestPayment, error)
+}
+
+var _ Preparer = (*Test)(nil)
+
+// Prepare approves or declines by token, like Authorize, and returns the
+// approval's row for the caller to store (TestStore.CreateTestPayment or
+// its own transaction) instead of storing it.
+func (g *Test) Prepare(r AuthorizeRequest) (Authorization, TestPayment, error) {
+	if err := checkRequest(r); err != nil {
+		return Authorization{}, TestPayment{}, err
 	}
 	var hold time.Duration
 	switch r.Token {
@@ -78,11 +105,11 @@ func (g *Test) Authorize(ctx context.Context, r AuthorizeRequest) (Authorization
 	case "tok_expired_soon":
 		hold = TestShortHold
 	case "tok_declined":
-		return Authorization{}, decline("the card was declined", "declined by the card's issuer; try another card")
+		return Authorization{}, TestPayment{}, decline("the card was declined", "declined by the card's issuer; try another card")
 	case "tok_insufficient_funds":
-		return Authorization{}, decline("the card was declined: insufficient funds", "the card has insufficient funds; try another card")
+		return Authorization{}, TestPayment{}, decline("the card was declined: insufficient funds", "the card has insufficient funds; try another card")
 	default:
-		return Authorization{}, decline("the payment token was not accepted",
+		return Authorization{}, TestPayment{}, decline("the payment token was not accepted",
 			"unknown to the test gateway, which accepts tok_visa, tok_mastercard and tok_expired_soon (approve), tok_declined and tok_insufficient_funds (decline)")
 	}
 	// The id: the millisecond (48 bits), then 48 random bits. Ids made
@@ -94,10 +121,7 @@ func (g *Test) Authorize(ctx context.Context, r AuthorizeRequest) (Authorization
 	rand.Read(b[6:]) // never fails (Go 1.24+)
 	p := TestPayment{ID: "auth_" + hex.EncodeToString(b[:]), Token: r.Token, Reference: r.Reference,
 		Amount: r.Amount, Status: bopis.PaymentAuthorized, ExpiresAt: now.Add(hold), CreatedAt: now, UpdatedAt: now}
-	if err := g.store.CreateTestPayment(ctx, p); err != nil {
-		return Authorization{}, err
-	}
-	return Authorization{Gateway: g.Name(), ID: p.ID, Amount: p.Amount, ExpiresAt: p.ExpiresAt}, nil
+	return Authorization{Gateway: g.Name(), ID: p.ID, Amount: p.Amount, ExpiresAt: p.ExpiresAt}, p, nil
 }
 
 // Capture takes amount of authorization id, once; see Gateway.

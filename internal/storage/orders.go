@@ -13,6 +13,7 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/orderstate"
+	"github.com/bopis/bopis/internal/payment"
 )
 
 // PickupAttempt is one store routing may place the pickup lines at, with
@@ -42,6 +43,10 @@ type Placement struct {
 	// PaymentToken is the shopper's payment token, sealed: kept to
 	// re-authorize before an authorization lapses and for ship-to-home.
 	PaymentToken string
+	// TestPayment, if set, is the test gateway's authorization of the
+	// order, written in the order's transaction (payment.Preparer): if the
+	// order is not placed, it never existed.
+	TestPayment *payment.TestPayment
 }
 
 // NoRoute is the error of a placement that no attempt could take: each
@@ -94,7 +99,12 @@ const reasonSlotsFull = "no pickup slot with room was left at the store"
 func (db *DB) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, replayed bool, err error) {
 	t, now := db.nowMicros()
 	return keyed(ctx, db, shared, p.Idempotency, func(tx *sql.Tx, later *batch) (*bopis.Order, error) {
-		return db.placeOrder(ctx, tx, p, t, now, later)
+		o, err := db.placeOrder(ctx, tx, p, t, now, later)
+		if err == nil && p.TestPayment != nil {
+			q, args := insertTestPayment(*p.TestPayment)
+			later.add(q, args...)
+		}
+		return o, err
 	})
 }
 

@@ -373,10 +373,11 @@ func laterSchema(t *testing.T, db *storage.DB, backend string) func() {
 	return func() { alter("DROP") }
 }
 
-// Migration 00013 rebuilds SQLite's orders and order lines (and drops two
-// foreign keys on PostgreSQL): an order placed before it is still whole
-// after it, its reservations still release, and new orders place.
-func TestOrdersKeptAcrossMigration13(t *testing.T) {
+// Migrations 00013 and 00018 rebuild SQLite's orders and order lines
+// (and drop, then put back, their foreign keys on PostgreSQL): an order
+// placed before them is still whole after them, its reservations still
+// release, and new orders place.
+func TestOrdersKeptAcrossMigrations(t *testing.T) {
 	for _, backend := range storagetest.Backends() {
 		t.Run(backend, func(t *testing.T) {
 			cfg := storage.Config{URL: storagetest.URL(t, backend)}
@@ -424,6 +425,56 @@ func TestOrdersKeptAcrossMigration13(t *testing.T) {
 			}
 			if want := map[string]int64{"A": 1, "B": 2}; !reflect.DeepEqual(got, want) {
 				t.Fatalf("reserved after cancelling the old order and placing a new one: %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// The database itself refuses an orphan (issue 38 put the foreign keys
+// back): an order at a store that does not exist, a line of an order that
+// does not exist, a level of an unknown store or SKU. Each write is
+// refused whole and leaves nothing behind.
+func TestTheDatabaseRefusesOrphans(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			db := storagetest.Open(t, backend, time.Now)
+			if _, err := db.PutSKUs(ctx, []*bopis.SKU{storagetest.SKU("A")}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.PutStore(ctx, storagetest.Store("s-1")); err != nil {
+				t.Fatal(err)
+			}
+			orderAt := func(store string) string {
+				return `INSERT INTO orders (id, external_id, status, store_id, method, time_zone, pickup_code,
+					promised_ready_at, slot_start, slot_end, placed_by, hold_id, payment_gateway, payment_id,
+					payment_status, capture_policy, currency, authorized_amount, captured_amount,
+					authorization_expires_at, details, created_at, updated_at)
+					VALUES ('o-x', '', 'placed', '` + store + `', 'pickup_in_store', 'UTC', '1', 0, 0, 0, 'k', '', 'test', 'p',
+					'authorized', 'at_pickup', 'USD', 0, 0, 0, '{}', 0, 0)`
+			}
+			line := `INSERT INTO order_lines (order_id, id, position, sku, quantity, unit_price, fulfillment, location_id, status)
+				VALUES ('o-nobody', 'l1', 0, 'A', 1, 100, 'pickup', 's-1', 'reserved')`
+			for name, q := range map[string]string{
+				"order at an unknown store": orderAt("s-nowhere"),
+				"line of an unknown order":  line,
+				"level of an unknown store": `INSERT INTO inventory_levels (store_id, sku, on_hand, updated_at) VALUES ('s-nowhere', 'A', 1, 0)`,
+				"level of an unknown SKU":   `INSERT INTO inventory_levels (store_id, sku, on_hand, updated_at) VALUES ('s-1', 'NOPE', 1, 0)`,
+			} {
+				err := db.Tx(ctx, func(tx *sql.Tx) error {
+					_, err := tx.ExecContext(ctx, q)
+					return err
+				})
+				if err == nil {
+					t.Errorf("%s: written", name)
+				}
+			}
+			// The same order at a store that exists is written: the refusals
+			// above are the foreign keys, not a mistake in the statements.
+			if err := db.Tx(ctx, func(tx *sql.Tx) error {
+				_, err := tx.ExecContext(ctx, orderAt("s-1"))
+				return err
+			}); err != nil {
+				t.Fatalf("an order at a known store: %v", err)
 			}
 		})
 	}

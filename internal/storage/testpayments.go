@@ -18,16 +18,23 @@ const testPaymentColumns = `id, token, reference, amount, currency, captured, st
 // the times it carries, in a transaction of its own, and returns once it
 // is durable: like a real gateway's, an authorization that answered
 // exists whatever happens to bopis after. (ADR 0014, superseded, had it
-// wait for no disk and ride on the order's later commit.)
+// wait for no disk and ride on the order's later commit.) An order's
+// authorization is written in the order's transaction instead
+// (Placement.TestPayment).
 func (db *DB) CreateTestPayment(ctx context.Context, p payment.TestPayment) error {
-	err := db.exec(ctx, `INSERT INTO test_payments (`+testPaymentColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		p.ID, p.Token, p.Reference, p.Amount.Amount, p.Amount.Currency, p.Captured, p.Status,
-		micros(p.ExpiresAt), micros(p.CreatedAt), micros(p.UpdatedAt))
+	q, args := insertTestPayment(p)
+	err := db.exec(ctx, q, args...)
 	if _, ok := db.dialect.uniqueViolation(err); ok {
 		return bopis.Errorf(bopis.ECONFLICT, "test payment %q already exists", p.ID)
 	}
 	return err
+}
+
+func insertTestPayment(p payment.TestPayment) (string, []any) {
+	return `INSERT INTO test_payments (` + testPaymentColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		[]any{p.ID, p.Token, p.Reference, p.Amount.Amount, p.Amount.Currency, p.Captured, p.Status,
+			micros(p.ExpiresAt), micros(p.CreatedAt), micros(p.UpdatedAt)}
 }
 
 // UpdateTestPayment loads payment id in a write transaction with its row

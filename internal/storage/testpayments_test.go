@@ -3,6 +3,7 @@ package storage_test
 import (
 	"database/sql"
 	"testing"
+	"time"
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/payment"
@@ -112,5 +113,59 @@ func authorizeFlushedOnPostgres(t *testing.T, fresh *sql.DB, authorize func() (p
 				a.ID, flushed)
 		}
 		readable(a.ID)
+	}
+}
+
+// An order placed through the test gateway carries its authorization in
+// its own transaction (payment.Preparer): once placed, the authorization
+// is there for capture; when the placement fails (here a shortfall) the
+// authorization was never kept, so nothing is held on the shopper's card.
+func TestTestGatewayAuthorizationIsWrittenWithItsOrder(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			db := storagetest.Open(t, backend, time.Now)
+			if _, err := db.PutSKUs(ctx, []*bopis.SKU{storagetest.SKU("A"), storagetest.SKU("B")}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.PutStore(ctx, storagetest.Store("s-1")); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 5}}); err != nil {
+				t.Fatal(err)
+			}
+			g := payment.NewTest(db, nil)
+			place := func(id string, quantity int64) (payment.Authorization, error) {
+				t.Helper()
+				auth, row, err := g.Prepare(payment.AuthorizeRequest{Token: "tok_visa", Reference: id,
+					Amount: bopis.Money{Amount: 1000 * quantity, Currency: "USD"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				o := pickupOrder(id, storage.ReserveLine{SKU: "A", Quantity: quantity})
+				o.Payment.AuthorizationID = auth.ID
+				slot := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
+				_, _, err = db.PlaceOrder(ctx, storage.Placement{Order: o, PlacedBy: "k-1", TestPayment: &row,
+					Attempts: []storage.PickupAttempt{{StoreID: "s-1", TimeZone: "America/Chicago",
+						Slots: []bopis.PickupWindow{{Start: slot, End: slot.Add(time.Hour)}}}}})
+				return auth, err
+			}
+			placed, err := place("o-placed", 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p, err := db.TestPayment(ctx, placed.ID); err != nil || p.Status != bopis.PaymentAuthorized || p.Amount.Amount != 2000 {
+				t.Fatalf("the placed order's authorization: %+v, %v", p, err)
+			}
+			if err := g.Capture(ctx, placed.ID, bopis.Money{Amount: 2000, Currency: "USD"}); err != nil {
+				t.Fatalf("capturing the placed order's authorization: %v", err)
+			}
+			short, err := place("o-short", 9)
+			if err == nil {
+				t.Fatal("9 of A placed with 3 left")
+			}
+			if _, err := db.TestPayment(ctx, short.ID); bopis.ErrorCode(err) != bopis.ENOTFOUND {
+				t.Fatalf("the authorization of an order not placed: %v, want not found", err)
+			}
+		})
 	}
 }
