@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -64,8 +65,13 @@ func (b *benchFlags) write(stdout io.Writer, id, md string) error {
 // runBench runs a benchmark and writes its figures into BENCHMARKS.md.
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	kinds := []string{"feed", "pickup", "orders", "flash", "mixed"}
+	const use = "usage: bopis bench feed|pickup|orders|flash|mixed [flags]  (bopis bench feed -h lists them)"
+	if len(args) > 0 && askedForHelp(args[:1]) {
+		fmt.Fprintln(stdout, use)
+		return nil
+	}
 	if len(args) == 0 || !slices.Contains(kinds, args[0]) {
-		return fmt.Errorf("usage: bopis bench feed|pickup|orders|flash|mixed [flags]  (bopis bench feed -h lists them)")
+		return errors.New(use)
 	}
 	var b *benchFlags
 	var batch, stock, processes, pickupRate, orderRate, posRate int

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -26,8 +27,13 @@ func (l *stringList) Set(v string) error {
 }
 
 func keys(ctx context.Context, args []string, logger *slog.Logger, stdout, stderr io.Writer) error {
+	const use = "usage: bopis keys create --role R [--store ID]... [--origin URL]... [--name NAME]  (bopis keys create -h lists the flags)"
+	if len(args) > 0 && askedForHelp(args[:1]) {
+		fmt.Fprintln(stdout, use)
+		return nil
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("usage: bopis keys create --role R [--store ID]... [--origin URL]... [--name NAME]")
+		return errors.New(use)
 	}
 	fs := flag.NewFlagSet("keys create", flag.ContinueOnError)
 	fs.SetOutput(stderr)

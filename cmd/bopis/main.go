@@ -4,8 +4,8 @@
 //	bopis demo               the API on a fresh SQLite file with a seeded demo network
 //	bopis migrate            apply database migrations and exit
 //	bopis keys create ...    make an API key and print its secret once
-//	bopis bench feed         measure POS ingestion; figures go to BENCHMARKS.md
-//	bopis bench pickup       measure checkout against a plain SQL baseline
+//	bopis bench ...          load generators; figures go to BENCHMARKS.md
+//	bopis version            the version, commit and build date
 //
 // Every flag can also be set by environment variable (flags win).
 package main
@@ -32,12 +32,15 @@ var version = "dev"
 const usage = `bopis — buy online, pick up in store
 
 Usage:
-  bopis serve   [--addr 127.0.0.1:8080] [--db sqlite:./bopis.db]
-  bopis demo    [--addr 127.0.0.1:8080] [--file ./bopis-demo.db] [--seed 1]
-  bopis migrate [--db URL]
+  bopis serve   [--addr 127.0.0.1:8080] [--db sqlite:./bopis.db]       the HTTP API and pages
+  bopis demo    [--addr 127.0.0.1:8080] [--file ./bopis-demo.db] [--seed 1]   the API on a fresh demo network
+  bopis migrate [--db URL]                                             apply database migrations and exit
   bopis keys create --role admin|storefront|store|pos|public [--store ID]... [--origin URL]... [--name NAME] [--db URL]
-  bopis bench feed   [--postgres URL] [--duration 30s] ...   measure POS ingestion, write BENCHMARKS.md
-  bopis bench pickup --postgres URL [--duration 20s] ...     measure checkout against plain SQL, write BENCHMARKS.md
+  bopis bench feed|orders|flash|pickup|mixed [--postgres URL] [--duration D] ...   measure, write BENCHMARKS.md
+  bopis version                                                        version, commit and build date
+  bopis help                                                           this text
+
+"bopis COMMAND --help" lists every flag of COMMAND.
 
 Environment:
   BOPIS_ADDR       listen address (--addr)
@@ -85,7 +88,27 @@ func main() {
 	}
 }
 
+// run runs the command in args. Help asked for (help, -h, --help, after
+// a command too) is an answer, not an error: it exits 0.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	err := command(ctx, args, stdout, stderr)
+	if errors.Is(err, flag.ErrHelp) && askedForHelp(args) {
+		return nil
+	}
+	return err
+}
+
+func askedForHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "-h", "-help", "--help", "help":
+			return true
+		}
+	}
+	return false
+}
+
+func command(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp
@@ -102,7 +125,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return keys(ctx, args[1:], logger, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
-	case "help", "-h", "--help":
+	case "version", "--version":
+		printVersion(stdout)
+		return nil
+	case "help", "-h", "-help", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}

@@ -65,7 +65,8 @@ func listenAndServe(ctx context.Context, ln net.Listener, db *storage.DB, logger
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	svc, err := app.Start(ctx, db, set, logger, reg, version)
+	ver := readBuildInfo().String()
+	svc, err := app.Start(ctx, db, set, logger, reg, ver)
 	if err != nil {
 		return err
 	}
@@ -76,7 +77,7 @@ func listenAndServe(ctx context.Context, ln net.Listener, db *storage.DB, logger
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	url := "http://" + ln.Addr().String()
-	logger.Info("serving", "url", url, "version", version)
+	logger.Info("serving", "url", url, "version", ver)
 	if ready != nil {
 		ready(url)
 	}

@@ -60,7 +60,10 @@ func newEnvPages(t *testing.T, db *storage.DB, cfg httpapi.Config, pages web.Con
 	if cfg.Storage == nil {
 		cfg.Storage = db
 	}
-	cfg.Checkout, cfg.Registry, cfg.Version = e.model, prometheus.NewRegistry(), "test"
+	cfg.Checkout, cfg.Registry = e.model, prometheus.NewRegistry()
+	if cfg.Version == "" {
+		cfg.Version = "test"
+	}
 	cfg.Logger = slog.New(httpapi.LogHandler(slog.NewJSONHandler(e.logs, nil)))
 	if cfg.Key == nil {
 		cfg.Key, _ = seal.Parse(seal.Generate())

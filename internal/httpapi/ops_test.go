@@ -47,6 +47,19 @@ func TestReadyzFailsWhenTheDatabaseIsGone(t *testing.T) {
 	}
 }
 
+// An operator asks a running process what it is: /healthz and /readyz
+// name the version the process was built as.
+func TestHealthNamesTheVersion(t *testing.T) {
+	db := storagetest.Open(t, "sqlite", nil)
+	e := newEnvWith(t, db, httpapi.Config{Version: "v0.1.0+0123456789ab"})
+	for _, path := range []string{"/healthz", "/readyz"} {
+		r := e.do("GET", path, "", nil)
+		if r.status != http.StatusOK || r.body["version"] != "v0.1.0+0123456789ab" {
+			t.Errorf("%s: %d %s, want the version", path, r.status, r.raw)
+		}
+	}
+}
+
 func TestMetricsCountRequestsByRoute(t *testing.T) {
 	db := storagetest.Open(t, "sqlite", nil)
 	e := newEnv(t, db)
