@@ -5,6 +5,7 @@
 //	bopis migrate            apply database migrations and exit
 //	bopis keys create ...    make an API key and print its secret once
 //	bopis bench ...          load generators; figures go to BENCHMARKS.md
+//	bopis backup, restore    copy a live SQLite database, put a copy back
 //	bopis version            the version, commit and build date
 //
 // Every flag can also be set by environment variable (flags win).
@@ -37,6 +38,8 @@ Usage:
   bopis migrate [--db URL]                                             apply database migrations and exit
   bopis keys create --role admin|storefront|store|pos|public [--store ID]... [--origin URL]... [--name NAME] [--db URL]
   bopis bench feed|orders|flash|pickup|mixed [--postgres URL] [--duration D] ...   measure, write BENCHMARKS.md
+  bopis backup  --to FILE [--db sqlite:./bopis.db]                     copy a live SQLite database
+  bopis restore --from FILE [--db sqlite:./bopis.db] [--force]         put a backup in place (bopis stopped)
   bopis version                                                        version, commit and build date
   bopis help                                                           this text
 
@@ -125,6 +128,10 @@ func command(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return keys(ctx, args[1:], logger, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return backup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return restore(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		printVersion(stdout)
 		return nil
