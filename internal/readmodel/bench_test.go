@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"testing"
+	"time"
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/demo"
@@ -51,4 +53,45 @@ func BenchmarkPickupOptions(b *testing.B) {
 		found += len(m.PickupOptions(queries[i%len(queries)]))
 	}
 	b.ReportMetric(math.Round(float64(found)/float64(b.N)*100)/100, "stores/op")
+}
+
+// BenchmarkLoadThroughFeed loads 10 million stock levels (1,000 stores ×
+// 25,000 SKUs at 40%) through the change feed's sink, as a starting
+// process does, and reports the model's heap per million levels after a
+// GC and the load rate: the sizing figures of docs/operations.md.
+//
+//	go test -run x -bench LoadThroughFeed -benchtime 1x ./internal/readmodel
+func BenchmarkLoadThroughFeed(b *testing.B) {
+	const stores, skus = 1000, 25000
+	for b.Loop() {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		m := readmodel.New(readmodel.Config{})
+		f := m.Feed()
+		for k := range skus {
+			f.PutSKU(bopis.SKU{SKU: fmt.Sprintf("K%06d", k), Name: "x", PickupEligible: true, Active: true})
+		}
+		r := rand.New(rand.NewPCG(1, 2))
+		for i := range stores {
+			f.PutStore(store(fmt.Sprintf("s-%05d", i), 41+r.Float64(), -87+r.Float64()))
+		}
+		n := 0
+		start := time.Now()
+		for i := range stores {
+			for k := range skus {
+				if r.IntN(10) < 4 {
+					f.PutLevel(fmt.Sprintf("s-%05d", i), fmt.Sprintf("K%06d", k), int64(r.IntN(40)), 0)
+					n++
+				}
+			}
+		}
+		f.Apply()
+		elapsed := time.Since(start)
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapInuse-before.HeapInuse)/(1<<20)/(float64(n)/1e6), "MiB/Mlevels")
+		b.ReportMetric(float64(n)/elapsed.Seconds(), "levels/s")
+		runtime.KeepAlive(m)
+	}
 }

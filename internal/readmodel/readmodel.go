@@ -310,6 +310,28 @@ func (f *Feed) PutOverride(storeID, sku string, eligible *bool, safetyStock *int
 }
 func (f *Feed) PutLevel(storeID, sku string, onHand, reserved int64) {
 	f.levels = append(f.levels, levelChange{storeID, sku, onHand, reserved})
+	if len(f.levels) == feedChunk {
+		f.m.mu.Lock()
+		f.putLevels()
+		f.m.mu.Unlock()
+	}
+}
+
+// feedChunk bounds the levels a Feed gathers before they go in: a read of
+// the whole feed (a process starting: every level of the chain) would
+// otherwise gather them all first, 100 million levels in 6 GiB of
+// buffer kept after (measured with bench pickup, 2026-12-07), and then
+// hold the lock for the whole of them. A busy POS feed's reads stay
+// below it and go in whole, as before.
+const feedChunk = 8192
+
+// putLevels puts the gathered levels into the model; f.m.mu is held.
+func (f *Feed) putLevels() {
+	for _, c := range f.levels {
+		f.m.putLevel(c.store, c.sku, c.onHand, c.reserved)
+	}
+	clear(f.levels) // let the strings go
+	f.levels = f.levels[:0]
 }
 func (f *Feed) PutFeed(storeID string, lastEventAt time.Time) {
 	f.feeds = append(f.feeds, feedChange{storeID, lastEventAt})
@@ -324,9 +346,7 @@ func (f *Feed) Apply() {
 		return
 	}
 	f.m.mu.Lock()
-	for _, c := range f.levels {
-		f.m.putLevel(c.store, c.sku, c.onHand, c.reserved)
-	}
+	f.putLevels()
 	for _, c := range f.feeds {
 		f.m.putFeed(c.store, c.at)
 	}
@@ -334,8 +354,7 @@ func (f *Feed) Apply() {
 		f.m.putBooking(c.store, c.start, c.booked)
 	}
 	f.m.mu.Unlock()
-	clear(f.levels) // let the strings go
-	f.levels, f.feeds, f.bookings = f.levels[:0], f.feeds[:0], f.bookings[:0]
+	f.feeds, f.bookings = f.feeds[:0], f.bookings[:0]
 }
 
 // SKUByVariant returns the SKU with a storefront variant id.

@@ -267,6 +267,36 @@ func TestFeedAppliesTogether(t *testing.T) {
 	}
 }
 
+// A read of the whole feed (a process starting with every level of the
+// chain) goes in chunk by chunk instead of being gathered whole: gathered,
+// 100 million levels took a 6 GiB buffer that stayed. Levels past a
+// chunk are in the model before Apply; the rest go in at Apply.
+func TestALargeReadGoesInChunkByChunk(t *testing.T) {
+	m := readmodel.New(readmodel.Config{})
+	f := m.Feed()
+	f.PutStore(store("a", 41.88, -87.63))
+	const n = 20000
+	for i := range n {
+		f.PutSKU(sku(fmt.Sprintf("K%05d", i)))
+	}
+	for i := range n {
+		f.PutLevel("a", fmt.Sprintf("K%05d", i), 3, 0)
+	}
+	offered := func(k string) bool {
+		return len(m.PickupOptions(query(readmodel.Line{SKU: k, Quantity: 1}))) == 1
+	}
+	if !offered("K00000") {
+		t.Fatal("the first level of a 20,000-level read is not in the model before Apply: the read is gathered whole")
+	}
+	if offered(fmt.Sprintf("K%05d", n-1)) {
+		t.Fatal("the last level went in before Apply: a small read would not go in together")
+	}
+	f.Apply()
+	if !offered(fmt.Sprintf("K%05d", n-1)) {
+		t.Fatal("the last level is not in the model after Apply")
+	}
+}
+
 func TestCalendarForOneStore(t *testing.T) {
 	m := network(t, readmodel.Config{})
 	if _, _, found := m.Calendar("nope", nil, bopis.PickupInStore, now, 2); found {
