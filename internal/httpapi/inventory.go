@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -174,12 +173,7 @@ func idempotency(ctx context.Context, h IdempotencyHeader, op string, request ..
 	if h.IdempotencyKey == "" {
 		return nil
 	}
-	sum := sha256.New()
-	for _, r := range request {
-		fmt.Fprintf(sum, "%d:", len(r))
-		sum.Write(r)
-	}
-	return &storage.Idempotency{Scope: keyFrom(ctx).ID + " " + op, Key: h.IdempotencyKey, Hash: sum.Sum(nil)}
+	return &storage.Idempotency{Scope: keyFrom(ctx).ID + " " + op, Key: h.IdempotencyKey, Hash: bopis.IdempotencyHash(request...)}
 }
 
 // writeProblem maps a write's error; a reused Idempotency-Key names the header.
