@@ -7,11 +7,12 @@ package bopis
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 )
 
-// Error codes, mapped to HTTP statuses in one place (internal/httpapi).
+// Error codes, mapped to HTTP statuses in one place (HTTPStatus).
 const (
 	ECONFLICT     = "conflict"     // the change clashes with current state (409)
 	EINVALID      = "invalid"      // the input breaks a rule (422)
@@ -57,6 +58,23 @@ func ErrorCode(err error) string {
 	}
 	return EINTERNAL
 }
+
+// httpStatus is the status each code answers over HTTP.
+var httpStatus = map[string]int{
+	EINVALID:      http.StatusUnprocessableEntity,
+	ENOTFOUND:     http.StatusNotFound,
+	ECONFLICT:     http.StatusConflict,
+	EUNAUTHORIZED: http.StatusUnauthorized,
+	EFORBIDDEN:    http.StatusForbidden,
+	EPAYMENT:      http.StatusPaymentRequired,
+	ELOCKED:       http.StatusTooManyRequests,
+}
+
+// HTTPStatus is the HTTP status that answers an error of the given code,
+// or 0 when the code is not one a client is told (EINTERNAL, unknown).
+// The API's problems and the customer pages both answer by it, so a code
+// means the same status wherever it surfaces.
+func HTTPStatus(code string) int { return httpStatus[code] }
 
 // FieldError names one input field at fault. Path is relative to the
 // document being validated, in the contract's notation: "hours.monday[0].close".

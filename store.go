@@ -166,6 +166,24 @@ type SpecialHours struct {
 	Label     string     `json:"label,omitempty"`
 }
 
+// HoursOn is the store's openings on the date of t, a time in the store's
+// zone: that date's special hours when it has some (none when they close
+// it), else its weekday's; special is the date's entry, nil on a regular
+// day. It is the one rule for a day's hours: the pages and messages show
+// it, and calendar.Compile indexes the same rule for the promise.
+func (s *Store) HoursOn(t time.Time) (ivs []Interval, special *SpecialHours) {
+	date := t.Format(time.DateOnly)
+	for i := range s.SpecialHours {
+		if sh := &s.SpecialHours[i]; sh.Date == date { // a date is given once (Validate)
+			if sh.Closed {
+				return nil, sh
+			}
+			return sh.Intervals, sh
+		}
+	}
+	return s.Hours.Day(t.Weekday()), nil
+}
+
 // Limits on a store's settings; the calendar relies on them to stay bounded.
 const (
 	MaxPrepMinutes   = 7 * 24 * 60

@@ -2,7 +2,9 @@ package bopis_test
 
 import (
 	"errors"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/bopis/bopis"
 )
@@ -87,6 +89,37 @@ func TestNewAPIKeySecretsAreUniqueAndHashed(t *testing.T) {
 		seen[id], seen[token] = true, true
 		if string(bopis.HashToken(token)) == token || len(bopis.HashToken(token)) != 32 {
 			t.Fatal("hash is not SHA-256 of the token")
+		}
+	}
+}
+
+// A date's special hours replace its weekday's; a closed date has none.
+func TestStoreHoursOn(t *testing.T) {
+	nine := []bopis.Interval{{Open: "09:00", Close: "17:00"}}
+	late := []bopis.Interval{{Open: "12:00", Close: "22:00"}}
+	s := &bopis.Store{Hours: bopis.WeeklyHours{Monday: nine}, SpecialHours: []bopis.SpecialHours{
+		{Date: "2026-12-07", Intervals: late, Label: "late opening"},
+		{Date: "2026-12-14", Closed: true, Label: "stocktake"},
+	}}
+	zone, _ := time.LoadLocation("America/Chicago")
+	for _, c := range []struct {
+		date  string
+		want  []bopis.Interval
+		label string
+	}{
+		{"2026-11-30", nine, ""}, // a Monday like any other
+		{"2026-12-01", nil, ""},  // Tuesday: closed every week
+		{"2026-12-07", late, "late opening"},
+		{"2026-12-14", nil, "stocktake"},
+	} {
+		d, _ := time.ParseInLocation(time.DateOnly, c.date, zone)
+		ivs, special := s.HoursOn(d.Add(23 * time.Hour)) // late in the local day, another date in UTC
+		label := ""
+		if special != nil {
+			label = special.Label
+		}
+		if !reflect.DeepEqual(ivs, c.want) || label != c.label {
+			t.Errorf("HoursOn(%s) = %v, %q; want %v, %q", c.date, ivs, label, c.want, c.label)
 		}
 	}
 }

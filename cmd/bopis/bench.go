@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bopis/bopis/internal/bench"
+	"github.com/bopis/bopis/cmd/bopis/internal/bench"
 )
 
 // benchFlags are the flags every benchmark takes.

@@ -175,7 +175,8 @@ func (sc *Schedule) StorePrepMinutes() int { return sc.prepMinutes }
 func (sc *Schedule) NoPickupReason() string { return sc.noPickup }
 
 // hours returns the openings of local day d: its special hours if it has
-// any, else its weekday's.
+// any, else its weekday's (bopis.Store.HoursOn's rule, on the compiled
+// index: the promise asks it for every day it looks at).
 func (sc *Schedule) hours(d int64) dayHours {
 	if len(sc.special) > 0 {
 		if h, ok := sc.special[d]; ok {

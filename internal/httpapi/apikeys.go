@@ -5,33 +5,20 @@ import (
 	"net/http"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/httpapi/wire"
 	"github.com/danielgtaylor/huma/v2"
 )
-
-// APIKeyBody asks for a new key.
-type APIKeyBody struct {
-	Role     bopis.Role `json:"role" enum:"admin,storefront,store,pos,public"`
-	StoreIDs []string   `json:"store_ids,omitempty" doc:"Required for store and pos keys: the stores the key reaches."`
-	Origins  []string   `json:"origins,omitempty" doc:"Public keys only: web origins allowed by CORS."`
-	Name     string     `json:"name,omitempty" doc:"A label, e.g. the till or system using the key."`
-}
-
-// NewAPIKey is a created key with its secret, shown this once.
-type NewAPIKey struct {
-	bopis.APIKey
-	Secret string `json:"secret" doc:"The key to send as Authorization: Bearer <secret>. Shown only now; bopis keeps only its hash."`
-}
 
 func (s *Server) registerAPIKeys() {
 	o := op("create-api-key", http.MethodPost, "/v1/api-keys", "Create an API key", "API keys")
 	o.DefaultStatus = http.StatusCreated
-	huma.Register(s.api, o, func(ctx context.Context, in *struct{ Body APIKeyBody }) (*struct{ Body NewAPIKey }, error) {
+	huma.Register(s.api, o, func(ctx context.Context, in *struct{ Body wire.APIKeyBody }) (*struct{ Body wire.NewAPIKey }, error) {
 		k := &bopis.APIKey{Role: in.Body.Role, StoreIDs: in.Body.StoreIDs, Origins: in.Body.Origins, Name: in.Body.Name}
 		token, err := s.db.CreateAPIKey(ctx, k)
 		if err != nil {
 			return nil, s.problem(ctx, "body", err)
 		}
-		return &struct{ Body NewAPIKey }{NewAPIKey{APIKey: *k, Secret: token}}, nil
+		return &struct{ Body wire.NewAPIKey }{wire.NewAPIKey{APIKey: *k, Secret: token}}, nil
 	})
 
 	huma.Register(s.api, op("list-api-keys", http.MethodGet, "/v1/api-keys", "List API keys (never their secrets)", "API keys"),

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/httpapi/wire"
 	"github.com/bopis/bopis/internal/readmodel"
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -22,56 +23,13 @@ import (
 // MaxBigCommerceOptions is how many locations one answer lists at most.
 const MaxBigCommerceOptions = 10
 
-// BCItem is an item as BigCommerce names it.
-type BCItem struct {
-	VariantID int64 `json:"variant_id" minimum:"1"`
-	Quantity  int64 `json:"quantity" minimum:"1" maximum:"1000000"`
-}
-
-// BCSearchArea is where to look.
-type BCSearchArea struct {
-	Radius      Radius            `json:"radius"`
-	Coordinates bopis.Coordinates `json:"coordinates"`
-}
-
-// BCRequest is the BigCommerce pickup options request.
-type BCRequest struct {
-	SearchArea BCSearchArea `json:"search_area"`
-	Items      []BCItem     `json:"items" minItems:"1" maxItems:"100"`
-}
-
-// BCPickupMethod is one way to collect at a location.
-type BCPickupMethod struct {
-	ID                        int64  `json:"id"`
-	LocationID                int64  `json:"location_id"`
-	DisplayName               string `json:"display_name"`
-	CollectionInstructions    string `json:"collection_instructions"`
-	CollectionTimeDescription string `json:"collection_time_description"`
-}
-
-// BCPickupOption is a location that can supply the items.
-type BCPickupOption struct {
-	PickupMethod   BCPickupMethod `json:"pickup_method"`
-	AvailableItems []BCItem       `json:"available_items"`
-}
-
-// BCResult holds the options for the request's item set.
-type BCResult struct {
-	PickupOptions []BCPickupOption `json:"pickup_options"`
-}
-
-// BCResponse is the BigCommerce pickup options answer.
-type BCResponse struct {
-	Results []BCResult `json:"results"`
-}
-
 // bigCommerceOptions answers a BigCommerce-shaped request; loc is where the
 // request's fields sit ("body").
-func (s *Server) bigCommerceOptions(area BCSearchArea, items []BCItem, names bcNames) (*BCResponse, error) {
+func (s *Server) bigCommerceOptions(area wire.BCSearchArea, items []wire.BCItem, names bcNames) (*wire.BCResponse, error) {
 	if err := checkoutQuery("body."+names.searchArea+".coordinates", area.Coordinates); err != nil {
 		return nil, err
 	}
-	km, err := area.Radius.km("body." + names.searchArea + ".radius")
+	km, err := radiusKm(area.Radius, "body."+names.searchArea+".radius")
 	if err != nil {
 		return nil, err
 	}
@@ -85,21 +43,21 @@ func (s *Server) bigCommerceOptions(area BCSearchArea, items []BCItem, names bcN
 		}
 		q.Lines = append(q.Lines, readmodel.Line{SKU: sku, Quantity: it.Quantity})
 	}
-	res := BCResult{PickupOptions: []BCPickupOption{}}
+	res := wire.BCResult{PickupOptions: []wire.BCPickupOption{}}
 	for _, o := range s.checkout.PickupOptions(q) {
 		if o.Store.LocationID == nil {
 			continue // BigCommerce can address only stores with a location_id
 		}
 		loc := *o.Store.LocationID
-		opt := BCPickupOption{PickupMethod: BCPickupMethod{ID: loc, LocationID: loc, DisplayName: o.Store.Name,
+		opt := wire.BCPickupOption{PickupMethod: wire.BCPickupMethod{ID: loc, LocationID: loc, DisplayName: o.Store.Name,
 			CollectionInstructions:    collectionInstructions(o.Store),
 			CollectionTimeDescription: readyDescription(now, o.Promise.EarliestReadyAt)}}
 		for i, it := range items {
-			opt.AvailableItems = append(opt.AvailableItems, BCItem{VariantID: it.VariantID, Quantity: min(it.Quantity, o.Lines[i].Available)})
+			opt.AvailableItems = append(opt.AvailableItems, wire.BCItem{VariantID: it.VariantID, Quantity: min(it.Quantity, o.Lines[i].Available)})
 		}
 		res.PickupOptions = append(res.PickupOptions, opt)
 	}
-	return &BCResponse{Results: []BCResult{res}}, nil
+	return &wire.BCResponse{Results: []wire.BCResult{res}}, nil
 }
 
 // bcNames are the request's field names, which differ between the
@@ -143,11 +101,11 @@ func (s *Server) registerBigCommerce() {
 	huma.Register(s.api, op("bigcommerce-pickup-options", http.MethodPost, "/v3/pickup/options",
 		"BigCommerce Pickup Options API: locations that can supply every item, with the computed ready time", "Checkout",
 		bopis.RoleStorefront, bopis.RolePublic),
-		func(ctx context.Context, in *struct{ Body BCRequest }) (*struct{ Body *BCResponse }, error) {
+		func(ctx context.Context, in *struct{ Body wire.BCRequest }) (*struct{ Body *wire.BCResponse }, error) {
 			out, err := s.bigCommerceOptions(in.Body.SearchArea, in.Body.Items, bcNames{searchArea: "search_area"})
 			if err != nil {
 				return nil, err
 			}
-			return &struct{ Body *BCResponse }{out}, nil
+			return &struct{ Body *wire.BCResponse }{out}, nil
 		})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/httpapi/wire"
 	"github.com/bopis/bopis/internal/orders"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/danielgtaylor/huma/v2"
@@ -58,11 +59,6 @@ func holdOwner(ctx context.Context) string {
 	return ""
 }
 
-// OrderIDPath is an order in the path.
-type OrderIDPath struct {
-	ID string `path:"id" maxLength:"64" doc:"The order's id."`
-}
-
 // shortProblem is a 409 shortfall with the stores that have everything.
 type shortProblem struct {
 	*huma.ErrorModel
@@ -99,7 +95,7 @@ func (s *Server) registerOrders() {
 		"`Idempotency-Key` is required: the same key and body answer the first order again (`Idempotent-Replayed: " +
 		"true`), another body under the key is 422. Failed attempts are not remembered, so a retry tries again."
 	huma.Register(s.api, place, func(ctx context.Context, in *struct {
-		IdempotencyHeader
+		wire.IdempotencyHeader
 		Body bopis.OrderRequest
 	}) (*struct {
 		Replayed string `header:"Idempotent-Replayed"`
@@ -126,14 +122,14 @@ func (s *Server) registerOrders() {
 		"Orders", bopis.RoleStorefront)
 	patch.Description = "In the contract; not yet served by this version: answers 501."
 	patch.Errors = []int{http.StatusNotImplemented}
-	huma.Register(s.api, patch, func(ctx context.Context, in *OrderIDPath) (*struct{}, error) {
+	huma.Register(s.api, patch, func(ctx context.Context, in *wire.OrderIDPath) (*struct{}, error) {
 		return nil, huma.NewError(http.StatusNotImplemented,
 			"changing an order's slot or pickup person is not yet served by this version; cancel and place again, or ask the store")
 	})
 
 	huma.Register(s.api, op("get-order", http.MethodGet, "/v1/orders/{id}", "An order", "Orders",
 		bopis.RoleStorefront, bopis.RoleStore),
-		func(ctx context.Context, in *OrderIDPath) (*struct{ Body *bopis.Order }, error) {
+		func(ctx context.Context, in *wire.OrderIDPath) (*struct{ Body *bopis.Order }, error) {
 			o, err := s.orderReader.GetOrder(ctx, in.ID, orderScope(ctx))
 			if err != nil {
 				return nil, s.problem(ctx, "path", err)
@@ -164,7 +160,7 @@ func (s *Server) registerOrders() {
 
 	huma.Register(s.api, op("list-order-events", http.MethodGet, "/v1/orders/{id}/events", "An order's timeline", "Orders",
 		bopis.RoleStorefront, bopis.RoleStore),
-		func(ctx context.Context, in *OrderIDPath) (*struct{ Body List[bopis.OrderEvent] }, error) {
+		func(ctx context.Context, in *wire.OrderIDPath) (*struct{ Body List[bopis.OrderEvent] }, error) {
 			evs, err := s.orderReader.OrderEvents(ctx, in.ID, orderScope(ctx))
 			if err != nil {
 				return nil, s.problem(ctx, "path", err)
@@ -187,7 +183,7 @@ func (s *Server) registerOrders() {
 	})
 
 	huma.Register(s.api, op("get-hold", http.MethodGet, "/v1/holds/{id}", "A checkout hold", "Orders", bopis.RoleStorefront),
-		func(ctx context.Context, in *OrderIDPath) (*struct{ Body *bopis.Hold }, error) {
+		func(ctx context.Context, in *wire.OrderIDPath) (*struct{ Body *bopis.Hold }, error) {
 			h, err := s.orderReader.GetHold(ctx, in.ID, holdOwner(ctx))
 			if err != nil {
 				return nil, s.problem(ctx, "path", err)
@@ -197,7 +193,7 @@ func (s *Server) registerOrders() {
 
 	huma.Register(s.api, op("release-hold", http.MethodDelete, "/v1/holds/{id}", "Release a checkout hold early", "Orders",
 		bopis.RoleStorefront),
-		func(ctx context.Context, in *OrderIDPath) (*struct{ Body *bopis.Hold }, error) {
+		func(ctx context.Context, in *wire.OrderIDPath) (*struct{ Body *bopis.Hold }, error) {
 			h, err := s.orderReader.ReleaseHold(ctx, in.ID, holdOwner(ctx))
 			if err != nil {
 				return nil, s.problem(ctx, "path", err)
@@ -227,7 +223,7 @@ func (s *Server) registerStoreWork() {
 	}
 
 	huma.Register(s.api, action("accept-order", "accept", "Accept an order", "The store takes the order: placed → accepted.",
-		bopis.RoleStore), func(ctx context.Context, in *OrderIDPath) (*orderOutput, error) {
+		bopis.RoleStore), func(ctx context.Context, in *wire.OrderIDPath) (*orderOutput, error) {
 		o, err := s.orders.Accept(ctx, in.ID, orderScope(ctx))
 		return answer(ctx, o, err)
 	})
@@ -240,7 +236,7 @@ func (s *Server) registerStoreWork() {
 			"as reject). Under the reroute policy, short lines without a substitute go to the nearest store that has "+
 			"them as a linked order with its own pickup code. accepted → picking; may be repeated while picking.",
 		bopis.RoleStore), func(ctx context.Context, in *struct {
-		OrderIDPath
+		wire.OrderIDPath
 		Body bopis.PickRequest
 	}) (*orderOutput, error) {
 		o, err := s.orders.Pick(ctx, in.ID, orderScope(ctx), in.Body)
@@ -255,7 +251,7 @@ func (s *Server) registerStoreWork() {
 			"The customer's answer to a substitute the store proposed for a short line. Approved, it is handed over and "+
 				"paid for at its price; rejected, it is released and the line stays short.",
 			bopis.RoleStorefront), func(ctx context.Context, in *struct {
-			OrderIDPath
+			wire.OrderIDPath
 			LineID string `path:"line_id" maxLength:"20" doc:"The order line the substitute is for."`
 		}) (*orderOutput, error) {
 			o, err := s.orders.Answer(ctx, in.ID, orderScope(ctx), in.LineID, a.approve)
@@ -268,7 +264,7 @@ func (s *Server) registerStoreWork() {
 			"and sets `hold_until` from the store's calendar (its hold_days open days). picking → ready; the customer "+
 			"is told (order.ready).",
 		bopis.RoleStore), func(ctx context.Context, in *struct {
-		OrderIDPath
+		wire.OrderIDPath
 		Body struct {
 			StagingLocation string `json:"staging_location,omitempty" doc:"Where the order waits, e.g. shelf B3."`
 		}
@@ -281,7 +277,7 @@ func (s *Server) registerStoreWork() {
 		"Records `arrived_at`, the parking spot and the vehicle, and raises order.arrived for the store; the status "+
 			"stays. Repeating it updates the spot and vehicle.",
 		bopis.RoleStorefront, bopis.RoleStore), func(ctx context.Context, in *struct {
-		OrderIDPath
+		wire.OrderIDPath
 		Body bopis.Arrival
 	}) (*orderOutput, error) {
 		o, err := s.orders.Arrive(ctx, in.ID, orderScope(ctx), in.Body)
@@ -295,7 +291,7 @@ func (s *Server) registerStoreWork() {
 			"then captured for exactly what was handed over (the rest of the authorization released). ready → "+
 			"picked_up.",
 		bopis.RoleStore), func(ctx context.Context, in *struct {
-		OrderIDPath
+		wire.OrderIDPath
 		Body struct {
 			PickupCode string `json:"pickup_code,omitempty" maxLength:"20" doc:"The code the customer shows."`
 		}
@@ -310,7 +306,7 @@ func (s *Server) registerStoreWork() {
 			"answers the same order (200).", bopis.RoleStorefront)
 	ship.DefaultStatus = http.StatusCreated
 	huma.Register(s.api, ship, func(ctx context.Context, in *struct {
-		OrderIDPath
+		wire.OrderIDPath
 		Body struct {
 			ShippingAddress bopis.ShippingAddress `json:"shipping_address"`
 		}
@@ -347,7 +343,7 @@ func (s *Server) registerStoreWork() {
 		"From any open status: everything held is released, the slot given back, linked orders cancelled too, and "+
 			"the authorization voided (a payment captured at placement shows `refund_due`).",
 		bopis.RoleStore, bopis.RoleStorefront), func(ctx context.Context, in *struct {
-		OrderIDPath
+		wire.OrderIDPath
 		Body struct {
 			Reason string `json:"reason,omitempty" doc:"Why, e.g. customer request, out of stock."`
 		}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/calendar"
+	"github.com/bopis/bopis/internal/httpapi/wire"
 	"github.com/bopis/bopis/internal/readmodel"
 	"github.com/danielgtaylor/huma/v2"
 )
@@ -23,20 +23,12 @@ type Checkout interface {
 
 // Checkout limits.
 const (
-	DefaultRadiusKm = 50
-	MaxRadiusKm     = 1000
-	MaxCartLines    = 100
-	kmPerMile       = 1.609344
+	MaxRadiusKm = 1000
+	kmPerMile   = 1.609344
 )
 
-// Radius is a distance with its unit, as BigCommerce sends it.
-type Radius struct {
-	Value float64 `json:"value" doc:"Greater than 0."`
-	Unit  string  `json:"unit" enum:"KM,MI"`
-}
-
-// km converts the radius, or reports the field at fault under loc.
-func (r Radius) km(loc string) (float64, error) {
+// radiusKm converts a radius, or reports the field at fault under loc.
+func radiusKm(r wire.Radius, loc string) (float64, error) {
 	km := r.Value
 	if r.Unit == "MI" {
 		km *= kmPerMile
@@ -47,87 +39,11 @@ func (r Radius) km(loc string) (float64, error) {
 	return km, nil
 }
 
-// CartItem is one line of a cart asked about.
-type CartItem struct {
-	SKU      string `json:"sku" minLength:"1" maxLength:"64"`
-	Quantity int64  `json:"quantity" minimum:"1" maximum:"1000000"`
-}
-
-// PickupOptionsBody asks where and when a cart can be picked up.
-type PickupOptionsBody struct {
-	Coordinates    bopis.Coordinates `json:"coordinates" doc:"The shopper's position."`
-	RadiusKm       *float64          `json:"radius_km,omitempty" doc:"Search radius in km, above 0 and at most 1000 (default 50)."`
-	Radius         *Radius           `json:"radius,omitempty" doc:"The radius with a unit, instead of radius_km."`
-	Items          []CartItem        `json:"items" minItems:"1" maxItems:"100"`
-	Method         string            `json:"method,omitempty" enum:"in_store,curbside" doc:"Default in_store."`
-	Days           int               `json:"days,omitempty" minimum:"0" maximum:"31" doc:"Days of slots, default 7."`
-	Limit          int               `json:"limit,omitempty" minimum:"0" maximum:"50" doc:"Stores at most, default 5."`
-	IncludePartial bool              `json:"include_partial,omitempty" doc:"Also stores that can supply only some lines."`
-}
-
-// PickupStore is the store part of a pickup option.
-type PickupStore struct {
-	ID          string            `json:"id"`
-	Name        string            `json:"name"`
-	LocationID  *int64            `json:"location_id,omitempty"`
-	Address     bopis.Address     `json:"address"`
-	Coordinates bopis.Coordinates `json:"coordinates"`
-	TimeZone    string            `json:"time_zone"`
-}
-
-// PickupLine is what a store can do for one line.
-type PickupLine struct {
-	SKU       string `json:"sku"`
-	Quantity  int64  `json:"quantity"`
-	Available int64  `json:"available" doc:"Units the store can promise now."`
-	Eligible  bool   `json:"eligible" doc:"The SKU may be picked up at this store."`
-}
-
-// PickupOption is one store that can take the cart.
-type PickupOption struct {
-	PickupOptionHead
-	Slots Slots `json:"slots"`
-}
-
-// PickupOptionHead is a pickup option but its slots (see AppendJSON).
-type PickupOptionHead struct {
-	Store           PickupStore          `json:"store"`
-	DistanceKm      float64              `json:"distance_km"`
-	Methods         []bopis.PickupMethod `json:"methods"`
-	AllAvailable    bool                 `json:"all_available"`
-	Lines           []PickupLine         `json:"lines"`
-	EarliestReadyAt time.Time            `json:"earliest_ready_at"`
-	HoldUntil       time.Time            `json:"hold_until" doc:"How long an order ready at earliest_ready_at is held."`
-}
-
-// PickupOptions is the checkout answer, nearest first.
-type PickupOptions struct {
-	Options []PickupOption `json:"options"`
-}
-
-// AppendJSON appends the answer as JSON: each option's small fields through
-// encoding/json, its many slots directly.
-func (p *PickupOptions) AppendJSON(b []byte) []byte {
-	b = append(b, `{"options":[`...)
-	for i := range p.Options {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		o := &p.Options[i]
-		head, _ := json.Marshal(&o.PickupOptionHead) // no channels or funcs: cannot fail
-		b = append(b, head[:len(head)-1]...)
-		b = append(b, `,"slots":`...)
-		b = o.Slots.AppendJSON(b)
-		b = append(b, '}')
-	}
-	return append(b, "]}"...)
-}
-
-func slotsOf(p calendar.Promise) Slots {
-	out := make(Slots, 0, len(p.Slots))
+func slotsOf(p calendar.Promise) wire.Slots {
+	out := make(wire.Slots, 0, len(p.Slots))
 	remaining := make([]int, len(p.Slots)) // one allocation for every slot's count, not one each
 	for i, sl := range p.Slots {
-		cs := CalendarSlot{Start: sl.Start, End: sl.End, Capacity: sl.Capacity}
+		cs := wire.CalendarSlot{Start: sl.Start, End: sl.End, Capacity: sl.Capacity}
 		if sl.Capacity > 0 {
 			remaining[i] = sl.Remaining
 			cs.Remaining = &remaining[i]
@@ -137,16 +53,16 @@ func slotsOf(p calendar.Promise) Slots {
 	return out
 }
 
-func optionOut(o readmodel.Option) PickupOption {
+func optionOut(o readmodel.Option) wire.PickupOption {
 	s := o.Store
-	out := PickupOption{PickupOptionHead: PickupOptionHead{
-		Store: PickupStore{ID: s.ID, Name: s.Name, LocationID: s.LocationID, Address: s.Address,
+	out := wire.PickupOption{PickupOptionHead: wire.PickupOptionHead{
+		Store: wire.PickupStore{ID: s.ID, Name: s.Name, LocationID: s.LocationID, Address: s.Address,
 			Coordinates: s.Coordinates, TimeZone: s.TimeZone},
 		DistanceKm: math.Round(o.DistanceKm*100) / 100, Methods: s.PickupMethods, AllAvailable: o.AllAvailable,
 		EarliestReadyAt: o.Promise.EarliestReadyAt, HoldUntil: o.Promise.HoldUntil,
 	}, Slots: slotsOf(o.Promise)}
 	for _, l := range o.Lines {
-		out.Lines = append(out.Lines, PickupLine{SKU: l.SKU, Quantity: l.Quantity, Available: l.Available, Eligible: l.Eligible})
+		out.Lines = append(out.Lines, wire.PickupLine{SKU: l.SKU, Quantity: l.Quantity, Available: l.Available, Eligible: l.Eligible})
 	}
 	return out
 }
@@ -163,11 +79,11 @@ func checkoutQuery(loc string, c bopis.Coordinates) error {
 	return nil
 }
 
-func (s *Server) pickupOptions(b *PickupOptionsBody) (*PickupOptions, error) {
+func (s *Server) pickupOptions(b *wire.PickupOptionsBody) (*wire.PickupOptions, error) {
 	if err := checkoutQuery("body.coordinates", b.Coordinates); err != nil {
 		return nil, err
 	}
-	radius := float64(DefaultRadiusKm)
+	radius := float64(bopis.DefaultRadiusKm)
 	switch {
 	case b.RadiusKm != nil && b.Radius != nil:
 		return nil, invalid("body.radius", "give radius_km or radius, not both")
@@ -177,7 +93,7 @@ func (s *Server) pickupOptions(b *PickupOptionsBody) (*PickupOptions, error) {
 		}
 		radius = *b.RadiusKm
 	case b.Radius != nil:
-		km, err := b.Radius.km("body.radius")
+		km, err := radiusKm(*b.Radius, "body.radius")
 		if err != nil {
 			return nil, err
 		}
@@ -197,7 +113,7 @@ func (s *Server) pickupOptions(b *PickupOptionsBody) (*PickupOptions, error) {
 	for _, it := range b.Items {
 		q.Lines = append(q.Lines, readmodel.Line{SKU: it.SKU, Quantity: it.Quantity})
 	}
-	out := &PickupOptions{Options: []PickupOption{}}
+	out := &wire.PickupOptions{Options: []wire.PickupOption{}}
 	for _, o := range s.checkout.PickupOptions(q) {
 		out.Options = append(out.Options, optionOut(o))
 	}
@@ -209,12 +125,12 @@ func (s *Server) registerPickup() {
 	huma.Register(s.api, op("pickup-options", http.MethodPost, "/v1/pickup-options",
 		"Where and when a cart can be picked up: the nearest stores with everything, their ready times and slots", "Checkout",
 		checkoutRoles...),
-		func(ctx context.Context, in *struct{ Body PickupOptionsBody }) (*struct{ Body *PickupOptions }, error) {
+		func(ctx context.Context, in *struct{ Body wire.PickupOptionsBody }) (*struct{ Body *wire.PickupOptions }, error) {
 			out, err := s.pickupOptions(&in.Body)
 			if err != nil {
 				return nil, err
 			}
-			return &struct{ Body *PickupOptions }{out}, nil
+			return &struct{ Body *wire.PickupOptions }{out}, nil
 		})
 
 	huma.Register(s.api, op("availability", http.MethodGet, "/v1/availability",
@@ -227,7 +143,7 @@ func (s *Server) registerPickup() {
 			Quantity  int64   `query:"quantity" default:"1" minimum:"1" maximum:"1000000"`
 			Method    string  `query:"method" default:"in_store" enum:"in_store,curbside"`
 			Limit     int     `query:"limit" default:"5" minimum:"1" maximum:"50"`
-		}) (*struct{ Body *PickupOptions }, error) {
+		}) (*struct{ Body *wire.PickupOptions }, error) {
 			if err := checkoutQuery("query", bopis.Coordinates{Latitude: in.Latitude, Longitude: in.Longitude}); err != nil {
 				return nil, err
 			}
@@ -235,11 +151,11 @@ func (s *Server) registerPickup() {
 				return nil, invalid("query.radius_km", fmt.Sprintf("must be above 0 and at most %d", MaxRadiusKm))
 			}
 			r := in.RadiusKm
-			out, err := s.pickupOptions(&PickupOptionsBody{Coordinates: bopis.Coordinates{Latitude: in.Latitude, Longitude: in.Longitude},
-				RadiusKm: &r, Items: []CartItem{{SKU: in.SKU, Quantity: in.Quantity}}, Method: in.Method, Limit: in.Limit, Days: 7})
+			out, err := s.pickupOptions(&wire.PickupOptionsBody{Coordinates: bopis.Coordinates{Latitude: in.Latitude, Longitude: in.Longitude},
+				RadiusKm: &r, Items: []wire.CartItem{{SKU: in.SKU, Quantity: in.Quantity}}, Method: in.Method, Limit: in.Limit, Days: 7})
 			if err != nil {
 				return nil, err
 			}
-			return &struct{ Body *PickupOptions }{out}, nil
+			return &struct{ Body *wire.PickupOptions }{out}, nil
 		})
 }

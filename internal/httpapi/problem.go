@@ -118,22 +118,12 @@ func clip(s string, n int) string {
 	return s[:cut] + "…"
 }
 
-var statusOf = map[string]int{
-	bopis.EINVALID:      http.StatusUnprocessableEntity,
-	bopis.ENOTFOUND:     http.StatusNotFound,
-	bopis.ECONFLICT:     http.StatusConflict,
-	bopis.EUNAUTHORIZED: http.StatusUnauthorized,
-	bopis.EFORBIDDEN:    http.StatusForbidden,
-	bopis.EPAYMENT:      http.StatusPaymentRequired,
-	bopis.ELOCKED:       http.StatusTooManyRequests,
-}
-
 // problem turns an error from below into the answer the client gets.
 // Field paths are relative to the input document; loc is where that
 // document sits in the request ("body", "query", "path").
 func (s *Server) problem(ctx context.Context, loc string, err error) error {
 	var e *bopis.Error
-	if !errors.As(err, &e) || statusOf[e.Code] == 0 {
+	if !errors.As(err, &e) || bopis.HTTPStatus(e.Code) == 0 {
 		s.log.ErrorContext(ctx, "request failed", "error", err)
 		return huma.Error500InternalServerError("internal error; the request id is in the X-Request-Id header")
 	}
@@ -141,7 +131,7 @@ func (s *Server) problem(ctx context.Context, loc string, err error) error {
 	for i, f := range e.Fields {
 		details[i] = &huma.ErrorDetail{Location: loc + "." + f.Path, Message: f.Message}
 	}
-	p := huma.NewError(statusOf[e.Code], e.Message, details...)
+	p := huma.NewError(bopis.HTTPStatus(e.Code), e.Message, details...)
 	if m, ok := p.(*huma.ErrorModel); ok && e.RetryAfter > 0 {
 		return &headersProblem{m, http.Header{"Retry-After": {retryAfter(e.RetryAfter)}}}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/httpapi/wire"
 	"github.com/bopis/bopis/internal/ratelimit"
 	"github.com/bopis/bopis/internal/seal"
 	"github.com/bopis/bopis/internal/storage"
@@ -164,7 +165,7 @@ func New(cfg Config) *Server {
 	hc.DocsPath = ""     // the docs page loads scripts from a CDN; the document itself is enough
 	hc.SchemasPath = ""  // schemas are inside the document
 	hc.CreateHooks = nil // no $schema links in bodies: they would point at the schemas path
-	hc.Formats = map[string]huma.Format{"application/json": jsonFormat, "json": jsonFormat}
+	hc.Formats = map[string]huma.Format{"application/json": wire.JSONFormat, "json": wire.JSONFormat}
 	hc.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 		"apiKey": {Type: "http", Scheme: "bearer", Description: "A bopis API key; its role decides what it reaches."},
 	}

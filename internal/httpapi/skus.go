@@ -5,39 +5,13 @@ import (
 	"net/http"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/httpapi/wire"
 	"github.com/danielgtaylor/huma/v2"
 )
-
-// SKUBody is a SKU as a client sends it.
-type SKUBody struct {
-	SKU               string `json:"sku,omitempty" doc:"Optional; must equal the SKU in the path."`
-	Name              string `json:"name" doc:"1 to 200 characters."`
-	VariantID         *int64 `json:"variant_id,omitempty" doc:"The storefront's variant id (BigCommerce), unique."`
-	PickupEligible    *bool  `json:"pickup_eligible,omitempty" doc:"Default true; false keeps the SKU out of every pickup promise."`
-	ExtraPrepMinutes  int    `json:"extra_prep_minutes,omitempty" doc:"0 to 1440: added to a store's prep time for carts holding it."`
-	LowStockThreshold int    `json:"low_stock_threshold,omitempty" doc:"Available at or below this opens a low-stock alert."`
-	Active            *bool  `json:"active,omitempty" doc:"Default true."`
-}
-
-type SKUPath struct {
-	SKU string `path:"sku" doc:"SKU: 1 to 64 letters, digits, '.', '_' or '-'."`
-}
 
 type skuOutput struct {
 	Status int
 	Body   *bopis.SKU
-}
-
-// StoreSKUBody is a store's override of a SKU; an omitted field inherits.
-type StoreSKUBody struct {
-	PickupEligible    *bool `json:"pickup_eligible,omitempty"`
-	SafetyStock       *int  `json:"safety_stock,omitempty" doc:"Units kept back from online promises at this store."`
-	LowStockThreshold *int  `json:"low_stock_threshold,omitempty"`
-}
-
-type StoreSKUPath struct {
-	StoreIDPath
-	SKUPath
 }
 
 type storeSKUOutput struct{ Body *bopis.StoreSKU }
@@ -47,8 +21,8 @@ func (s *Server) registerSKUs() {
 
 	huma.Register(s.api, op("put-sku", http.MethodPut, "/v1/skus/{sku}", "Create or replace a SKU", "SKUs"),
 		func(ctx context.Context, in *struct {
-			SKUPath
-			Body SKUBody
+			wire.SKUPath
+			Body wire.SKUBody
 		}) (*skuOutput, error) {
 			if err := checkID("sku", in.SKU); err != nil {
 				return nil, err
@@ -56,9 +30,7 @@ func (s *Server) registerSKUs() {
 			if in.Body.SKU != "" && in.Body.SKU != in.SKU {
 				return nil, invalid("body.sku", "must equal the SKU in the path, "+in.SKU)
 			}
-			k := &bopis.SKU{SKU: in.SKU, Name: in.Body.Name, VariantID: in.Body.VariantID,
-				PickupEligible: or(in.Body.PickupEligible, true), ExtraPrepMinutes: in.Body.ExtraPrepMinutes,
-				LowStockThreshold: in.Body.LowStockThreshold, Active: or(in.Body.Active, true)}
+			k := in.Body.ToSKU(in.SKU)
 			created, err := s.db.PutSKU(ctx, k)
 			if err != nil {
 				return nil, s.problem(ctx, "body", err)
@@ -71,7 +43,7 @@ func (s *Server) registerSKUs() {
 		})
 
 	huma.Register(s.api, op("get-sku", http.MethodGet, "/v1/skus/{sku}", "Get a SKU", "SKUs", readers...),
-		func(ctx context.Context, in *SKUPath) (*skuOutput, error) {
+		func(ctx context.Context, in *wire.SKUPath) (*skuOutput, error) {
 			if err := checkID("sku", in.SKU); err != nil {
 				return nil, err
 			}
@@ -92,7 +64,7 @@ func (s *Server) registerSKUs() {
 		})
 
 	huma.Register(s.api, op("deactivate-sku", http.MethodDelete, "/v1/skus/{sku}", "Deactivate a SKU", "SKUs"),
-		func(ctx context.Context, in *SKUPath) (*skuOutput, error) {
+		func(ctx context.Context, in *wire.SKUPath) (*skuOutput, error) {
 			if err := checkID("sku", in.SKU); err != nil {
 				return nil, err
 			}
@@ -106,8 +78,8 @@ func (s *Server) registerSKUs() {
 	huma.Register(s.api, op("put-store-sku", http.MethodPut, "/v1/stores/{store_id}/skus/{sku}",
 		"Override a SKU's rules at one store", "SKUs"),
 		func(ctx context.Context, in *struct {
-			StoreSKUPath
-			Body StoreSKUBody
+			wire.StoreSKUPath
+			Body wire.StoreSKUBody
 		}) (*storeSKUOutput, error) {
 			if err := checkStoreSKU(in.StoreSKUPath); err != nil {
 				return nil, err
@@ -122,7 +94,7 @@ func (s *Server) registerSKUs() {
 
 	huma.Register(s.api, op("get-store-sku", http.MethodGet, "/v1/stores/{store_id}/skus/{sku}",
 		"A store's override of a SKU", "SKUs", readers...),
-		func(ctx context.Context, in *StoreSKUPath) (*storeSKUOutput, error) {
+		func(ctx context.Context, in *wire.StoreSKUPath) (*storeSKUOutput, error) {
 			if err := checkStoreSKU(*in); err != nil {
 				return nil, err
 			}
@@ -136,7 +108,7 @@ func (s *Server) registerSKUs() {
 	huma.Register(s.api, op("list-store-skus", http.MethodGet, "/v1/stores/{store_id}/skus",
 		"A store's SKU overrides", "SKUs", readers...),
 		func(ctx context.Context, in *struct {
-			StoreIDPath
+			wire.StoreIDPath
 			Page
 		}) (*listOutput[bopis.StoreSKU], error) {
 			if err := checkID("store_id", in.StoreID); err != nil {
@@ -151,7 +123,7 @@ func (s *Server) registerSKUs() {
 
 	huma.Register(s.api, op("delete-store-sku", http.MethodDelete, "/v1/stores/{store_id}/skus/{sku}",
 		"Remove a store's override of a SKU", "SKUs"),
-		func(ctx context.Context, in *StoreSKUPath) (*struct{}, error) {
+		func(ctx context.Context, in *wire.StoreSKUPath) (*struct{}, error) {
 			if err := checkStoreSKU(*in); err != nil {
 				return nil, err
 			}
@@ -162,7 +134,7 @@ func (s *Server) registerSKUs() {
 		})
 }
 
-func checkStoreSKU(p StoreSKUPath) error {
+func checkStoreSKU(p wire.StoreSKUPath) error {
 	if err := checkID("store_id", p.StoreID); err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/httpapi/wire"
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/sse"
 )
@@ -28,15 +29,8 @@ const (
 	streamBatch     = 200
 )
 
-// StreamPing says the stream is live: sent on connecting, then every 15 s
-// (so proxies keep the connection open).
-type StreamPing struct {
-	Now         time.Time `json:"now" doc:"The server's clock (a device's own may be off)."`
-	LastEventID int64     `json:"last_event_id" doc:"Resume after this id (?after= or Last-Event-ID) to miss nothing."`
-}
-
 type streamInput struct {
-	StoreIDPath
+	wire.StoreIDPath
 	After       int64 `query:"after" minimum:"0" doc:"Resume after this event id; absent or 0: from now."`
 	LastEventID int64 `header:"Last-Event-ID" minimum:"0" doc:"As after, as EventSource sends it on reconnecting; wins over after."`
 }
@@ -83,7 +77,7 @@ func (s *Server) registerStream() {
 		"or after `?after=` / `Last-Event-ID`. Read the order (or the queue) again on an event: the event says what " +
 		"happened, the order says how it stands."
 	o.Middlewares = huma.Middlewares{s.streamOpen}
-	sse.Register(s.api, o, map[string]any{"order": bopis.OrderEvent{}, "ping": StreamPing{}},
+	sse.Register(s.api, o, map[string]any{"order": bopis.OrderEvent{}, "ping": wire.StreamPing{}},
 		func(ctx context.Context, in *streamInput, send sse.Sender) {
 			after := in.After
 			if in.LastEventID > 0 {
@@ -118,7 +112,7 @@ func (s *Server) streamOpen(ctx huma.Context, next func(huma.Context)) {
 // followStore sends the store's order events after id after until the
 // client goes away.
 func (s *Server) followStore(ctx context.Context, storeID string, after int64, send sse.Sender) {
-	ping := func() bool { return send(sse.Message{Data: StreamPing{Now: s.now(), LastEventID: after}}) == nil }
+	ping := func() bool { return send(sse.Message{Data: wire.StreamPing{Now: s.now(), LastEventID: after}}) == nil }
 	if !ping() {
 		return
 	}

@@ -5,13 +5,12 @@ import (
 	"crypto/rand"
 	"html/template"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/httpapi/wire"
 	"github.com/bopis/bopis/internal/storage"
-	"github.com/bopis/bopis/internal/webhookurl"
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -27,54 +26,6 @@ type Notifier interface {
 	RecentNotifications(ctx context.Context, limit int) ([]storage.Notification, error)
 }
 
-// webhookEvents are the event types a webhook may subscribe to (API.md).
-var webhookEvents = []string{"order.placed", "order.accepted", "order.ready", "order.arrived", "order.picked_up",
-	"order.cancelled", "order.expired", "order.delayed", "order.substitution_proposed", "order.pickup_reminder",
-	"inventory.low_stock", "inventory.stale_feed", "payment.authorization_expiring"}
-
-// WebhookRequest subscribes an endpoint.
-type WebhookRequest struct {
-	URL    string   `json:"url" doc:"An absolute http or https URL, without a user name or password, to a public destination: loopback, private, link-local, unspecified and cloud-metadata addresses and internal names (localhost, *.internal, *.local, single labels) are refused, unless the operator sets BOPIS_WEBHOOK_ALLOW_PRIVATE. Redirects are never followed."`
-	Events []string `json:"events,omitempty" doc:"Event types to deliver; all when empty."`
-	Secret string   `json:"secret" doc:"16 to 200 characters; signs every delivery (Bopis-Signature). Stored sealed, never shown again."`
-}
-
-// validate checks the request; allowPrivate lets the URL point at
-// private destinations (BOPIS_WEBHOOK_ALLOW_PRIVATE). The URL's message
-// never repeats it.
-func (r *WebhookRequest) validate(allowPrivate bool) error {
-	var fields []bopis.FieldError
-	if !bopis.ValidText(r.URL) {
-		fields = append(fields, bopis.FieldError{Path: "url", Message: bopis.TextRule})
-	} else if err := webhookurl.Check(r.URL, allowPrivate); err != nil {
-		fields = append(fields, bopis.FieldError{Path: "url", Message: err.Error()})
-	}
-	for i, e := range r.Events {
-		ok := false
-		for _, known := range webhookEvents {
-			ok = ok || e == known
-		}
-		if !ok {
-			fields = append(fields, bopis.FieldError{Path: "events[" + strconv.Itoa(i) + "]",
-				Message: "unknown event type; one of " + strings.Join(webhookEvents, ", ")})
-		}
-	}
-	if !bopis.ValidString(r.Secret) {
-		fields = append(fields, bopis.FieldError{Path: "secret", Message: bopis.StringRule})
-	} else if len(r.Secret) < 16 || len(r.Secret) > 200 {
-		fields = append(fields, bopis.FieldError{Path: "secret", Message: "must be 16 to 200 characters"})
-	}
-	if len(fields) > 0 {
-		return &bopis.Error{Code: bopis.EINVALID, Message: "webhook is invalid", Fields: fields}
-	}
-	return nil
-}
-
-// WebhookIDPath is a webhook in the path.
-type WebhookIDPath struct {
-	ID string `path:"id" maxLength:"64" doc:"The webhook's id."`
-}
-
 func (s *Server) registerWebhooks() {
 	create := op("create-webhook", http.MethodPost, "/v1/webhooks", "Subscribe an endpoint to events", "Webhooks")
 	create.DefaultStatus = http.StatusCreated
@@ -85,8 +36,8 @@ func (s *Server) registerWebhooks() {
 		"saved, and a delivery whose name resolves to one then is not sent; a 3xx answer is a failed delivery " +
 		"(redirects are never followed). BOPIS_WEBHOOK_ALLOW_PRIVATE=true lifts the destination rule. A failed " +
 		"delivery's last_error says what happened without naming addresses or ports."
-	huma.Register(s.api, create, func(ctx context.Context, in *struct{ Body WebhookRequest }) (*struct{ Body *storage.Webhook }, error) {
-		if err := in.Body.validate(s.allowPrivate); err != nil {
+	huma.Register(s.api, create, func(ctx context.Context, in *struct{ Body wire.WebhookRequest }) (*struct{ Body *storage.Webhook }, error) {
+		if err := in.Body.Validate(s.allowPrivate); err != nil {
 			return nil, s.problem(ctx, "body", err)
 		}
 		events := in.Body.Events
@@ -111,7 +62,7 @@ func (s *Server) registerWebhooks() {
 		})
 
 	huma.Register(s.api, op("delete-webhook", http.MethodDelete, "/v1/webhooks/{id}", "End a subscription", "Webhooks"),
-		func(ctx context.Context, in *WebhookIDPath) (*struct{}, error) {
+		func(ctx context.Context, in *wire.WebhookIDPath) (*struct{}, error) {
 			if err := s.notifier.DeleteWebhook(ctx, in.ID); err != nil {
 				return nil, s.problem(ctx, "path", err)
 			}
@@ -120,7 +71,7 @@ func (s *Server) registerWebhooks() {
 
 	huma.Register(s.api, op("list-deliveries", http.MethodGet, "/v1/webhooks/{id}/deliveries", "A webhook's deliveries, newest first",
 		"Webhooks"), func(ctx context.Context, in *struct {
-		WebhookIDPath
+		wire.WebhookIDPath
 		Page
 	}) (*listOutput[storage.Delivery], error) {
 		list, next, err := s.notifier.Deliveries(ctx, in.ID, in.page())
@@ -134,7 +85,7 @@ func (s *Server) registerWebhooks() {
 		"Deliver an event again", "Webhooks")
 	replay.Description = "The delivery is pending again at once (whatever its status) and retried for another maximum age."
 	huma.Register(s.api, replay, func(ctx context.Context, in *struct {
-		WebhookIDPath
+		wire.WebhookIDPath
 		DeliveryID int64 `path:"delivery_id" doc:"The delivery's id."`
 	}) (*struct{ Body *storage.Delivery }, error) {
 		d, err := s.notifier.ReplayDelivery(ctx, in.ID, in.DeliveryID, s.now().Add(s.webhookMaxAge))
@@ -146,7 +97,7 @@ func (s *Server) registerWebhooks() {
 
 	huma.Register(s.api, op("list-order-notifications", http.MethodGet, "/v1/orders/{id}/notifications",
 		"Every email and SMS for an order, with its delivery status", "Orders", bopis.RoleStorefront, bopis.RoleStore),
-		func(ctx context.Context, in *OrderIDPath) (*struct{ Body List[storage.Notification] }, error) {
+		func(ctx context.Context, in *wire.OrderIDPath) (*struct{ Body List[storage.Notification] }, error) {
 			list, err := s.notifier.OrderNotifications(ctx, in.ID, orderScope(ctx))
 			if err != nil {
 				return nil, s.problem(ctx, "path", err)

@@ -359,25 +359,16 @@ func money(v any) (string, error) {
 	return fmt.Sprintf("%s %s%d.%0*d", m.Currency, sign, a/unit, dec, a%unit), nil
 }
 
-// dayHours is the store's openings on the date of local time t: its
-// special hours for that date if any, else its weekday's.
+// dayHours words the store's openings on the date of local time t
+// (Store.HoursOn: its special hours for that date if any, else its
+// weekday's).
 func dayHours(s *bopis.Store, t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	date := t.Format(time.DateOnly)
-	ivs := s.Hours.Day(t.Weekday())
-	for _, sh := range s.SpecialHours {
-		if sh.Date != date {
-			continue
-		}
-		if sh.Closed {
-			if sh.Label != "" {
-				return "closed (" + sh.Label + ")"
-			}
-			return "closed"
-		}
-		ivs = sh.Intervals
+	ivs, special := s.HoursOn(t)
+	if special != nil && special.Closed && special.Label != "" {
+		return "closed (" + special.Label + ")"
 	}
 	if len(ivs) == 0 {
 		return "closed"

@@ -106,19 +106,8 @@ func (h *Handler) missing(w http.ResponseWriter) {
 // problem is what the customer reads when an action fails, with its status.
 func (h *Handler) problem(ctx context.Context, err error) (int, string) {
 	var e *bopis.Error
-	if errors.As(err, &e) {
-		switch e.Code {
-		case bopis.EINVALID:
-			return http.StatusUnprocessableEntity, e.Error()
-		case bopis.ECONFLICT:
-			return http.StatusConflict, e.Error()
-		case bopis.EPAYMENT:
-			return http.StatusPaymentRequired, e.Error()
-		case bopis.ENOTFOUND:
-			return http.StatusNotFound, e.Error()
-		case bopis.ELOCKED:
-			return http.StatusTooManyRequests, e.Error()
-		}
+	if errors.As(err, &e) && bopis.HTTPStatus(e.Code) != 0 {
+		return bopis.HTTPStatus(e.Code), e.Error()
 	}
 	h.log.ErrorContext(ctx, "a customer action failed", "error", err)
 	return http.StatusServiceUnavailable, "We could not do that just now. Please try again in a minute."
@@ -285,15 +274,10 @@ func (h *Handler) view(ctx context.Context, link string, o *bopis.Order) *orderV
 
 // dayHours is a store's opening hours on the local date of day.
 func dayHours(s *bopis.Store, day time.Time) string {
-	ivs, label := s.Hours.Day(day.Weekday()), ""
-	for _, sp := range s.SpecialHours {
-		if sp.Date != day.Format("2006-01-02") {
-			continue
-		}
-		ivs, label = sp.Intervals, sp.Label
-		if sp.Closed {
-			ivs = nil
-		}
+	ivs, special := s.HoursOn(day)
+	label := ""
+	if special != nil {
+		label = special.Label
 	}
 	parts := make([]string, len(ivs))
 	for i, iv := range ivs {

@@ -7,7 +7,6 @@ package web
 // POST /v1/orders with its storefront key).
 
 import (
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -107,8 +106,7 @@ func (h *Handler) storefrontOrder(w http.ResponseWriter, r *http.Request) {
 			UnitPrice: bopis.Money{Amount: it.UnitPrice, Currency: "USD"}, Fulfillment: bopis.FulfillPickup})
 	}
 	body, _ := json.Marshal(req)
-	sum := sha256.Sum256(body)
-	idem := &storage.Idempotency{Scope: demoPlacedBy + " place-order", Key: in.IdempotencyKey, Hash: sum[:]}
+	idem := &storage.Idempotency{Scope: demoPlacedBy + " place-order", Key: in.IdempotencyKey, Hash: bopis.IdempotencyHash(body)}
 	o, _, err := h.cfg.Actions.Place(r.Context(), req, demoPlacedBy, idem)
 	if err != nil {
 		status, msg := h.problem(r.Context(), err)

@@ -1,4 +1,4 @@
-package httpapi
+package wire
 
 import (
 	"encoding/json"
@@ -12,7 +12,7 @@ import (
 // ~40 KB answers of hourly slots) the way the
 // server does, against encoding/json writing the same value (the baseline).
 //
-//	go test -run x -bench CheckoutAnswer ./internal/httpapi
+//	go test -run x -bench CheckoutAnswer ./internal/httpapi/wire
 func BenchmarkCheckoutAnswer(b *testing.B) {
 	zone, _ := time.LoadLocation("America/Chicago")
 	at := time.Date(2026, 11, 24, 8, 0, 0, 0, zone)
@@ -31,7 +31,7 @@ func BenchmarkCheckoutAnswer(b *testing.B) {
 	}
 	b.Run("bopis", func(b *testing.B) {
 		for b.Loop() {
-			if err := jsonFormat.Marshal(io.Discard, p); err != nil {
+			if err := JSONFormat.Marshal(io.Discard, p); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -1,4 +1,4 @@
-package httpapi
+package wire
 
 import (
 	"encoding/json"
@@ -23,9 +23,9 @@ var answerBuffers = sync.Pool{New: func() any { return new([]byte) }}
 // maxKeptBuffer bounds the buffers kept, so one huge answer does not stay.
 const maxKeptBuffer = 1 << 20
 
-// jsonFormat is huma's JSON format, except for answers that append their
+// JSONFormat is huma's JSON format, except for answers that append their
 // own JSON.
-var jsonFormat = huma.Format{
+var JSONFormat = huma.Format{
 	Marshal: func(w io.Writer, v any) error {
 		if a, ok := v.(jsonAppender); ok {
 			buf := answerBuffers.Get().(*[]byte)

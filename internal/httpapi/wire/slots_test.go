@@ -1,4 +1,4 @@
-package httpapi
+package wire
 
 import (
 	"bytes"
@@ -132,7 +132,7 @@ func TestConcurrentAnswersKeepTheirOwnBytes(t *testing.T) {
 			want := string(p.AppendJSON(nil)) + "\n"
 			for range 50 {
 				var out bytes.Buffer
-				if err := jsonFormat.Marshal(&out, p); err != nil {
+				if err := JSONFormat.Marshal(&out, p); err != nil {
 					t.Error(err)
 					return
 				}

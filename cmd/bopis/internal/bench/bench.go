@@ -2,6 +2,10 @@
 // starts bopis in-process on a fresh database, drives it over real HTTP on
 // loopback, measures a baseline in the same run, and renders the figures
 // as a BENCHMARKS.md section.
+//
+// It is a load generator, not part of the service, so it lives under
+// cmd/bopis/internal: only the bopis command (`bopis bench`) may import it,
+// and no service package can.
 package bench
 
 import (
