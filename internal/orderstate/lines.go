@@ -143,7 +143,7 @@ func PlanAnswer(o *bopis.Order, lineID string, approve bool) (idx int, repeat bo
 			return i, true, nil
 		case s.Status != bopis.SubstituteProposed:
 			msg := "the substitute was already " + s.Status
-			if s.AnsweredBy == "timeout" {
+			if s.AnsweredBy == ByTimeout {
 				msg += ": no answer came in time"
 			}
 			return i, false, &bopis.Error{Code: bopis.ECONFLICT, Message: msg,

@@ -2,12 +2,10 @@ package storage
 
 import (
 	"context"
-	"crypto/subtle"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -183,30 +181,23 @@ func (w *work) note(event string, detail map[string]any) error {
 }
 
 // timeoutSubstitutes rejects every proposed substitute whose deadline has
-// passed: no answer counts as no.
+// passed (orderstate.OverdueSubstitutes).
 func (w *work) timeoutSubstitutes() error {
-	for i, l := range w.o.Lines {
-		if s := l.Substitute; s != nil && s.Status == bopis.SubstituteProposed && micros(s.AnswerBy) <= w.now {
-			if err := w.answer(i, false, "timeout"); err != nil {
-				return err
-			}
+	for _, i := range orderstate.OverdueSubstitutes(w.o, w.t) {
+		if err := w.answer(i, false, orderstate.ByTimeout); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// answer records the answer to line i's proposed substitute: approved, it
-// stays reserved and is handed over and paid for; rejected, it is
-// released and the line stays short.
+// answer records the answer to line i's proposed substitute
+// (orderstate.AnswerSubstitute), releasing a rejected one's units.
 func (w *work) answer(i int, approve bool, by string) error {
-	l := &w.o.Lines[i]
+	l, release := orderstate.AnswerSubstitute(w.o.Lines[i], approve, by, w.t)
+	w.o.Lines[i] = l
 	s := l.Substitute
-	at := w.t
-	s.AnsweredAt, s.AnsweredBy = &at, by
-	if approve {
-		s.Status, l.Status = bopis.SubstituteApproved, bopis.LineSubstituted
-	} else {
-		s.Status, l.Status = bopis.SubstituteRejected, bopis.LineShort
+	if release {
 		if err := w.db.unreserve(w.ctx, w.tx, w.o.ID, w.o.StoreID, s.SKU, s.Quantity, CauseRelease, false, w.now); err != nil {
 			return err
 		}
@@ -267,8 +258,7 @@ func (db *DB) Pick(ctx context.Context, id string, scope OrderScope, req bopis.P
 
 func (w *work) pick(plan []orderstate.LinePick, step orderstate.Step, reroute *Reroute) error {
 	o := w.o
-	var report, rest []map[string]any
-	var restLines []bopis.OrderLine
+	var report []map[string]any
 	for _, lp := range plan {
 		l := &o.Lines[lp.Index]
 		picked := lp.Picked
@@ -278,11 +268,6 @@ func (w *work) pick(plan []orderstate.LinePick, step orderstate.Step, reroute *R
 		if lp.Short > 0 {
 			if err := w.db.unreserve(w.ctx, w.tx, o.ID, o.StoreID, l.SKU, lp.Short, CauseShortPick, true, w.now); err != nil {
 				return err
-			}
-			if lp.Substitute == nil {
-				rest = append(rest, map[string]any{"line_id": l.ID, "sku": l.SKU, "short": lp.Short})
-				restLines = append(restLines, bopis.OrderLine{SKU: l.SKU, Quantity: lp.Short, UnitPrice: l.UnitPrice,
-					Fulfillment: bopis.FulfillPickup})
 			}
 		}
 		if s := lp.Substitute; s != nil {
@@ -306,8 +291,14 @@ func (w *work) pick(plan []orderstate.LinePick, step orderstate.Step, reroute *R
 	if err := w.apply(step, map[string]any{"lines": report}); err != nil {
 		return err
 	}
-	if len(rest) == 0 {
+	unfilled := orderstate.Unfilled(plan)
+	if len(unfilled) == 0 {
 		return nil
+	}
+	rest := make([]map[string]any, len(unfilled))
+	for i, lp := range unfilled {
+		l := o.Lines[lp.Index]
+		rest[i] = map[string]any{"line_id": l.ID, "sku": l.SKU, "short": lp.Short}
 	}
 	if err := w.note(orderstate.EventShortPicked, map[string]any{"lines": rest}); err != nil {
 		return err
@@ -315,32 +306,16 @@ func (w *work) pick(plan []orderstate.LinePick, step orderstate.Step, reroute *R
 	if reroute == nil {
 		return nil
 	}
-	return w.reroute(plan, restLines, reroute)
+	return w.reroute(unfilled, reroute)
 }
 
-// reroute places the short lines' rest as a linked order: its payment is
-// the family's authorization (covered by the root order), captured once
-// when the family's last order closes.
-func (w *work) reroute(plan []orderstate.LinePick, lines []bopis.OrderLine, r *Reroute) error {
+// reroute places the unfilled lines as a linked order (orderstate.Reroute)
+// at the first of r's attempts that has them all.
+func (w *work) reroute(unfilled []orderstate.LinePick, r *Reroute) error {
 	o := w.o
-	root := o.ID
-	if o.ParentOrderID != "" {
-		root = o.ParentOrderID
-	}
-	var value int64
-	for i := range lines {
-		lines[i].ID = "l" + strconv.Itoa(i+1)
-		value += lines[i].Quantity * lines[i].UnitPrice.Amount
-	}
-	pay := o.Payment
-	pay.Authorized.Amount, pay.Captured.Amount, pay.RefundDue, pay.CoveredBy = value, 0, nil, root
-	if pay.Status == bopis.PaymentCaptured {
-		pay.Captured.Amount = value // paid at placement with the root order
-	}
-	child := bopis.Order{ID: r.OrderID, ExternalID: o.ExternalID, Method: o.Method, PickupCode: r.PickupCode,
-		Customer: o.Customer, PickupPerson: o.PickupPerson, Lines: lines, Payment: pay, ParentOrderID: root}
+	child := orderstate.Reroute(o, unfilled, r.OrderID, r.PickupCode)
 	placed, err := w.db.placeOrder(w.ctx, w.tx, Placement{Order: child, PlacedBy: w.placedBy, Attempts: r.Attempts,
-		Routing: bopis.Routing{Reason: "the rest of a short pick at store " + o.StoreID}}, w.t, w.now, nil)
+		Routing: bopis.Routing{Reason: orderstate.RerouteReason(o.StoreID)}}, w.t, w.now, nil)
 	var nr *NoRoute
 	if errors.As(err, &nr) {
 		return w.note(orderstate.EventRerouted, map[string]any{"linked_order_id": nil, "reason": "no other store nearby has it all"})
@@ -348,10 +323,9 @@ func (w *work) reroute(plan []orderstate.LinePick, lines []bopis.OrderLine, r *R
 	if err != nil {
 		return err
 	}
-	for _, lp := range plan {
-		if l := &o.Lines[lp.Index]; lp.Short > 0 && lp.Substitute == nil {
-			l.Status, l.LinkedOrderID = bopis.LineRerouted, placed.ID
-		}
+	for _, lp := range unfilled {
+		l := &o.Lines[lp.Index]
+		l.Status, l.LinkedOrderID = bopis.LineRerouted, placed.ID
 	}
 	return w.note(orderstate.EventRerouted, map[string]any{"linked_order_id": placed.ID, "store_id": placed.StoreID,
 		"promised_ready_at": placed.PromisedReadyAt})
@@ -416,12 +390,8 @@ func (db *DB) Ready(ctx context.Context, id string, scope OrderScope, staging st
 		if err != nil || step.Repeat {
 			return err
 		}
-		if open := orderstate.Unresolved(w.o); len(open) > 0 {
-			return &bopis.Error{Code: bopis.ECONFLICT, Message: "every line must be picked, and every substitute answered, first",
-				Fields: open}
-		}
-		if !anyPicked(w.o) {
-			return bopis.Errorf(bopis.ECONFLICT, "nothing was picked: cancel the order instead")
+		if err := orderstate.ReadyCheck(w.o); err != nil {
+			return err
 		}
 		h := holdUntil.UTC()
 		w.o.StagingLocation, w.o.HoldUntil, w.reminders = staging, &h, remindersPast
@@ -437,17 +407,6 @@ func (db *DB) Ready(ctx context.Context, id string, scope OrderScope, staging st
 		}
 		return w.apply(step, map[string]any{"staging_location": staging, "hold_until": h, "short_lines": short})
 	}))
-}
-
-// anyPicked reports whether the order has anything to hand over: a
-// picked unit or an approved substitute.
-func anyPicked(o *bopis.Order) bool {
-	for _, l := range o.Lines {
-		if l.PickedQuantity != nil && *l.PickedQuantity > 0 || l.Status == bopis.LineSubstituted {
-			return true
-		}
-	}
-	return false
 }
 
 // Arrive records a curbside customer's "I'm here". The first arrival
@@ -481,49 +440,30 @@ func (db *DB) Arrive(ctx context.Context, id string, scope OrderScope, a bopis.A
 func (db *DB) Handoff(ctx context.Context, id string, scope OrderScope, code string) (*Closing, error) {
 	return closing(db.orderWork(ctx, id, scope, func(w *work) error {
 		o := w.o
-		step, err := orderstate.Next(o.Status, orderstate.Handoff)
-		if err != nil || step.Repeat {
+		h, err := orderstate.PlanHandoff(o, w.failures, code, w.t, zone(o.TimeZone))
+		if err != nil || h.Step.Repeat {
 			return err
 		}
-		if l := o.HandoffLockedUntil; l != nil && l.After(w.t) {
-			w.refuse = lockedError(*l, w.t)
-			return nil
+		if h.Refuse != nil {
+			w.refuse = h.Refuse
+			return w.wrongCode(h)
 		}
-		if subtle.ConstantTimeCompare([]byte(code), []byte(o.PickupCode)) != 1 {
-			return w.wrongCode()
-		}
-		w.failures, o.HandoffLockedUntil = 0, nil
+		w.failures, o.HandoffLockedUntil = h.Failures, h.LockedUntil
 		if err := w.closeAlerts(); err != nil {
 			return err
 		}
-		picked := map[string]int64{}
-		ship := map[string]map[string]int64{}
-		for _, l := range o.Lines {
-			switch {
-			case l.Fulfillment == bopis.FulfillShip && l.LocationID != "":
-				if ship[l.LocationID] == nil {
-					ship[l.LocationID] = map[string]int64{}
-				}
-				ship[l.LocationID][l.SKU] += l.Quantity
-			case l.PickedQuantity != nil:
-				picked[l.SKU] += *l.PickedQuantity
-				if s := l.Substitute; s != nil && s.Status == bopis.SubstituteApproved {
-					picked[s.SKU] += s.Quantity
-				}
-			}
-		}
-		if _, err := w.db.consume(w.ctx, w.tx, o.ID, o.StoreID, picked, w.now); err != nil {
+		if _, err := w.db.consume(w.ctx, w.tx, o.ID, o.StoreID, h.Picked, w.now); err != nil {
 			return err
 		}
-		for wh, m := range ship {
-			if _, err := w.db.consume(w.ctx, w.tx, o.ID, wh, m, w.now); err != nil {
+		for _, wh := range orderstate.Warehouses(h.Shipped) {
+			if _, err := w.db.consume(w.ctx, w.tx, o.ID, wh, h.Shipped[wh], w.now); err != nil {
 				return err
 			}
 		}
 		at := w.t
-		o.PickedUpAt, w.handed = &at, orderstate.HandedValue(o)
+		o.PickedUpAt, w.handed = &at, h.Handed
 		cur := o.Payment.Authorized.Currency
-		if err := w.apply(step, map[string]any{"handed_over": bopis.Money{Amount: w.handed, Currency: cur}}); err != nil {
+		if err := w.apply(h.Step, map[string]any{"handed_over": bopis.Money{Amount: w.handed, Currency: cur}}); err != nil {
 			return err
 		}
 		return w.settleFamily()
@@ -546,31 +486,24 @@ func closing(w *work, err error) (*Closing, error) {
 	return &Closing{Order: w.o, Settlement: w.settlement, Acted: w.acted}, err
 }
 
-// wrongCode counts a wrong pickup code and refuses it.
-func (w *work) wrongCode() error {
+// wrongCode writes what a refused handoff h counted: the wrong code in a
+// row on the order and its timeline, and the lock with its alert. A try
+// while locked counts nothing.
+func (w *work) wrongCode(h orderstate.HandoffResult) error {
+	if h.WrongCodes == 0 {
+		return nil
+	}
 	o := w.o
-	w.failures++
-	detail := map[string]any{"wrong_codes": w.failures}
-	msg := fmt.Sprintf("wrong pickup code; %d tries left before the handoff locks for %s",
-		bopis.MaxHandoffAttempts-w.failures, bopis.HandoffLock)
-	if w.failures >= bopis.MaxHandoffAttempts {
-		until := w.t.Add(bopis.HandoffLock).UTC()
-		o.HandoffLockedUntil, w.failures = &until, 0
+	w.failures, o.HandoffLockedUntil = h.Failures, h.LockedUntil
+	detail := map[string]any{"wrong_codes": h.WrongCodes}
+	if h.Locks {
+		until := *h.LockedUntil
 		detail["locked_until"] = until
-		msg = fmt.Sprintf("wrong pickup code; %d wrong in a row lock the handoff until %s", bopis.MaxHandoffAttempts,
-			until.In(zone(o.TimeZone)).Format(time.RFC3339))
 		if err := w.openAlert(AlertHandoffLocked, map[string]any{"order_id": o.ID, "locked_until": until}); err != nil {
 			return err
 		}
 	}
-	w.refuse = &bopis.Error{Code: bopis.EINVALID, Message: msg,
-		Fields: []bopis.FieldError{{Path: "pickup_code", Message: "does not match the order's pickup code"}}}
 	return w.note(orderstate.EventHandoffRefused, detail)
-}
-
-func lockedError(until, now time.Time) error {
-	return &bopis.Error{Code: bopis.ELOCKED, RetryAfter: until.Sub(now),
-		Message: "too many wrong pickup codes: the handoff is locked until " + until.UTC().Format(time.RFC3339)}
 }
 
 // openAlert opens an alert of type typ about the order, unless one is open.
@@ -638,9 +571,8 @@ func (w *work) cancel(reason string) (repeat bool, err error) {
 	}
 	for i := range o.Lines {
 		if s := o.Lines[i].Substitute; s != nil && s.Status == bopis.SubstituteProposed {
-			at := w.t
-			s.Status, s.AnsweredBy, s.AnsweredAt = bopis.SubstituteRejected, "cancelled", &at
-			o.Lines[i].Status = bopis.LineShort
+			// Not released one by one: release above let go of everything.
+			o.Lines[i], _ = orderstate.AnswerSubstitute(o.Lines[i], false, orderstate.ByCancelled, w.t)
 			w.dirty[i] = true
 		}
 	}
@@ -713,11 +645,9 @@ type Settlement struct {
 }
 
 // settleFamily settles the payment once the family's last open order has
-// closed: the value handed over across it (plus the root's ship lines
-// when the root was picked up), at most what was authorized. An
-// authorization becomes capture_pending or void_pending, for the caller
-// to carry out after commit (and the sweep to retry); a payment captured
-// at placement records what is due back.
+// closed (orderstate.Settle). An authorization becomes capture_pending or
+// void_pending, for the caller to carry out after commit (and the sweep
+// to retry); a payment captured at placement records what is due back.
 func (w *work) settleFamily() error {
 	if err := w.save(); err != nil {
 		return err
@@ -726,12 +656,13 @@ func (w *work) settleFamily() error {
 	if err != nil {
 		return err
 	}
-	var handed int64
-	for _, m := range fam {
-		if m.status.Open() {
-			return nil
-		}
-		handed += m.handed
+	members := make([]orderstate.Member, len(fam))
+	for i, m := range fam {
+		members[i] = orderstate.Member{Open: m.status.Open(), Handed: m.handed}
+	}
+	// The root is locked only for a closed family: an open one settles later.
+	if !orderstate.Closed(members) {
+		return nil
 	}
 	r := w
 	if w.o.ParentOrderID != "" {
@@ -740,28 +671,22 @@ func (w *work) settleFamily() error {
 		}
 	}
 	o := r.o
-	amount := handed
-	if o.Status == bopis.OrderPickedUp {
-		amount += orderstate.ShipValue(o)
-	}
-	amount = min(amount, o.Payment.Authorized.Amount)
+	s := orderstate.Settle(o.Payment, o.Status == bopis.OrderPickedUp, orderstate.ShipValue(o), members)
 	cur := o.Payment.Authorized.Currency
-	switch o.Payment.Status {
-	case bopis.PaymentCaptured:
-		if due := o.Payment.Captured.Amount - amount; due > 0 {
-			o.Payment.RefundDue = &bopis.Money{Amount: due, Currency: cur}
-			if err := r.note("payment.refund_due", map[string]any{"refund_due": o.Payment.RefundDue}); err != nil {
-				return err
-			}
+	switch {
+	case s.RefundDue > 0:
+		o.Payment.RefundDue = &bopis.Money{Amount: s.RefundDue, Currency: cur}
+		if err := r.note("payment.refund_due", map[string]any{"refund_due": o.Payment.RefundDue}); err != nil {
+			return err
 		}
-	case bopis.PaymentAuthorized:
+	case s.Capture > 0 || s.Void:
 		o.Payment.Status = bopis.PaymentVoidPending
-		if amount > 0 {
-			o.Payment.Status, r.settle = bopis.PaymentCapturePending, amount
+		if s.Capture > 0 {
+			o.Payment.Status, r.settle = bopis.PaymentCapturePending, s.Capture
 		}
 		r.touch()
 		w.settlement = &Settlement{OrderID: o.ID, Gateway: o.Payment.Gateway, AuthorizationID: o.Payment.AuthorizationID,
-			Capture: bopis.Money{Amount: amount, Currency: cur}}
+			Capture: bopis.Money{Amount: s.Capture, Currency: cur}}
 	}
 	return r.save()
 }

@@ -43,7 +43,7 @@ func (db *DB) DueExpiries(ctx context.Context) ([]string, error) {
 func (db *DB) Expire(ctx context.Context, id string) (*Closing, error) {
 	return closing(db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
-		if o.Status != bopis.OrderReady || o.HoldUntil == nil || micros(*o.HoldUntil) > w.now {
+		if !orderstate.ExpiryDue(o, w.t) {
 			return nil
 		}
 		step, err := orderstate.Next(o.Status, orderstate.Expire)
@@ -79,16 +79,9 @@ func (db *DB) DueReminders(ctx context.Context, offsets []time.Duration) ([]stri
 	return out, nil
 }
 
-// RemindersPast is how many of offsets (largest first) are already past
-// for an order held until holdUntil at now: those are skipped.
+// RemindersPast is orderstate.RemindersPast, kept for callers of storage.
 func RemindersPast(offsets []time.Duration, holdUntil, now time.Time) int {
-	n := 0
-	for _, off := range offsets {
-		if !holdUntil.Add(-off).After(now) {
-			n++
-		}
-	}
-	return n
+	return orderstate.RemindersPast(offsets, holdUntil, now)
 }
 
 // Remind raises order.pickup_reminder for a ready order whose reminder is
@@ -96,11 +89,8 @@ func RemindersPast(offsets []time.Duration, holdUntil, now time.Time) int {
 func (db *DB) Remind(ctx context.Context, id string, offsets []time.Duration) (bool, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
-		if o.Status != bopis.OrderReady || o.HoldUntil == nil || !o.HoldUntil.After(w.t) {
-			return nil
-		}
-		due := RemindersPast(offsets, *o.HoldUntil, w.t)
-		if due <= w.reminders {
+		due, ok := orderstate.ReminderDue(o, w.reminders, offsets, w.t)
+		if !ok {
 			return nil
 		}
 		w.reminders, w.acted = due, true
@@ -124,7 +114,7 @@ func (db *DB) DueLate(ctx context.Context, grace time.Duration) ([]string, error
 func (db *DB) Delay(ctx context.Context, id string, estimate time.Time, reason string) (bool, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
-		if w.delayed.Valid || !o.Status.Open() || o.Status == bopis.OrderReady {
+		if !orderstate.LateToReport(o, w.delayed.Valid) {
 			return nil
 		}
 		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET delayed_at = $2 WHERE id = $1`, o.ID, w.now); err != nil {
@@ -166,10 +156,15 @@ type AuthorizationDue struct {
 func (db *DB) MarkAuthorizationExpiring(ctx context.Context, id string) (*AuthorizationDue, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
-		exp := micros(o.Payment.AuthorizationExpiresAt)
-		if o.Payment.Status != bopis.PaymentAuthorized || (w.authChecked.Valid && w.authChecked.Int64 == exp) {
+		var warned *time.Time
+		if w.authChecked.Valid {
+			t := fromMicros(w.authChecked.Int64)
+			warned = &t
+		}
+		if !orderstate.AuthorizationExpiring(o.Payment, warned) {
 			return nil
 		}
+		exp := micros(o.Payment.AuthorizationExpiresAt)
 		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET auth_checked = $2 WHERE id = $1`, o.ID, exp); err != nil {
 			return err
 		}
@@ -194,7 +189,7 @@ func (db *DB) MarkAuthorizationExpiring(ctx context.Context, id string) (*Author
 func (db *DB) ReplaceAuthorization(ctx context.Context, id, oldID string, auth bopis.Payment) (bool, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
-		if o.Payment.AuthorizationID != oldID || o.Payment.Status != bopis.PaymentAuthorized {
+		if !orderstate.Reauthorizes(o.Payment, oldID) {
 			return nil
 		}
 		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET payment_id = $2, authorization_expires_at = $3,
@@ -222,11 +217,11 @@ func (db *DB) ReplaceAuthorization(ctx context.Context, id, oldID string, auth b
 func (db *DB) ShortenHold(ctx context.Context, id string, until time.Time) error {
 	_, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
-		if o.Status != bopis.OrderReady || o.HoldUntil == nil || !o.HoldUntil.After(until) {
+		u, ok := orderstate.ShortenedHold(o, until)
+		if !ok {
 			return nil
 		}
 		old := *o.HoldUntil
-		u := until.UTC()
 		o.HoldUntil = &u
 		return w.note("order.hold_shortened", map[string]any{"hold_until": u, "was": old,
 			"reason": "the payment authorization expires before the hold would end"})
@@ -298,7 +293,7 @@ func (db *DB) DueClosures(ctx context.Context, storeIDs []string, from, to time.
 func (db *DB) Reschedule(ctx context.Context, id, closedDate string, window bopis.PickupWindow, capacity int) (bool, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
-		if w.rescheduledFor == closedDate || !o.Status.Open() {
+		if !orderstate.RescheduleDue(o, w.rescheduledFor, closedDate) {
 			return nil
 		}
 		if err := unbookSlot(w.ctx, w.tx, o.StoreID, o.PickupWindow.Start.Unix()); err != nil {
@@ -337,8 +332,8 @@ func (db *DB) ShipToHome(ctx context.Context, id string, scope OrderScope, p Pla
 			out, err = db.getOrderTx(ctx, tx, w.shipOrderID)
 			return err
 		}
-		if w.o.Status != bopis.OrderCancelled && w.o.Status != bopis.OrderExpired {
-			return bopis.Errorf(bopis.ECONFLICT, "ship-to-home is offered once an order is cancelled or expired; this one is %s", w.o.Status)
+		if err := orderstate.ShipToHomeOffered(w.o.Status); err != nil {
+			return err
 		}
 		p.PlacedBy = w.placedBy // the storefront that placed the first order reads this one too
 		if out, err = db.placeOrder(ctx, tx, p, t, now, nil); err != nil {
@@ -393,14 +388,12 @@ func (db *DB) PaymentToken(ctx context.Context, id string) (string, error) {
 func (db *DB) MoveOrder(ctx context.Context, id, closedDate string, attempts []PickupAttempt) (bool, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
-		if w.rescheduledFor == closedDate || (o.Status != bopis.OrderPlaced && o.Status != bopis.OrderAccepted) {
+		if !orderstate.MovableOffClosure(o, w.rescheduledFor, closedDate) {
 			return nil
 		}
 		var pickup []ReserveLine
-		for _, l := range o.Lines {
-			if l.Fulfillment == bopis.FulfillPickup {
-				pickup = append(pickup, ReserveLine{SKU: l.SKU, Quantity: l.Quantity})
-			}
+		for _, l := range orderstate.PickupLines(o) {
+			pickup = append(pickup, ReserveLine{SKU: l.SKU, Quantity: l.Quantity})
 		}
 		a, window, err := w.db.tryAttempts(w.ctx, w.tx, attempts, o.ID, pickup, w.now, nil)
 		var nr *NoRoute
