@@ -192,20 +192,6 @@ func claim[T any](ctx context.Context, db *DB, table, pending, columns string, s
 	return out, err
 }
 
-// collect scans every row of res, and closes it.
-func collect[T any](res *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
-	defer res.Close()
-	out := []T{}
-	for res.Next() {
-		v, err := scan(res)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, res.Err()
-}
-
 // FinishNotification records a send: sent (with the provider's id), or
 // failed with reason, to be tried again at retryAt (nil: never).
 func (db *DB) FinishNotification(ctx context.Context, id int64, sent bool, providerID, reason string, retryAt *time.Time) error {
