@@ -258,6 +258,9 @@ func (db *DB) QueuedWrites() int {
 	return len(db.group.reqs)
 }
 
+// Now is the clock's time.
+func (db *DB) Now() time.Time { return db.now() }
+
 // NowMicros is the clock's time truncated to what the database keeps, so
 // a value returned to the caller equals the value read back later.
 func (db *DB) NowMicros() (time.Time, int64) {

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"strconv"
@@ -36,9 +37,6 @@ func (d dialect) positional() bool                         { return d.Positional
 
 // ownDialect is what differs between the databases in storage's own SQL.
 type ownDialect interface {
-	// changeHorizon selects the exclusive upper bound of the change feed
-	// a reader may take now (see changes.go).
-	changeHorizon() string
 	// keysTable is keys as a table expression with two text columns, a
 	// (store) and b (SKU, or another id), and its arguments, numbered
 	// from $first: each dialect has the form its engine reads fastest.
@@ -63,18 +61,11 @@ type ownDialect interface {
 	// triggers stamp every row anyway (PostgreSQL).
 	versionSet() string
 	versionBump() string
-	// levelsByLedger is whether the change feed finds the levels that
-	// changed by the ledger rows written since (SQLite, whose one writer
-	// numbers them in commit order) rather than by a version on each
-	// level (PostgreSQL). See ADR 0020.
-	levelsByLedger() bool
 }
 
 type sqliteDialect struct{}
 
 func (sqliteDialect) storeLocks(bool) string { return "" }
-
-func (sqliteDialect) changeHorizon() string { return "SELECT v + 1 FROM change_seq" }
 
 // keysTable is keys as rows of bound parameters, for one store its id
 // and a SKU a row (at most a chunk's worth, see keyParts). Binding a
@@ -119,14 +110,12 @@ func (sqliteDialect) storeOverrides(store, sku, threshold string) (columns, join
 }
 
 // versionSet stamps the rows of one statement with the change counter
-// plus one: above every horizon a reader has taken (changeHorizon), and
+// plus one: above every horizon a reader has taken (changefeed), and
 // above the counter, which the trigger of migration 00010 reads as
 // "already stamped".
 func (sqliteDialect) versionSet() string { return ", version = (SELECT v FROM change_seq) + 1" }
 
 func (sqliteDialect) versionBump() string { return "UPDATE change_seq SET v = v + 1" }
-
-func (sqliteDialect) levelsByLedger() bool { return true }
 
 type postgresDialect struct{}
 
@@ -155,10 +144,6 @@ func (postgresDialect) storeLocks(exclusive bool) string {
 		f = "pg_advisory_xact_lock"
 	}
 	return "SELECT " + f + "(" + storeLockClass + ", b) FROM unnest($1::int[]) AS b"
-}
-
-func (postgresDialect) changeHorizon() string {
-	return "SELECT txid_snapshot_xmin(txid_current_snapshot())"
 }
 
 // keysTable is keys as JSON: for keys of one store (the usual case) the
@@ -192,4 +177,14 @@ func arrayPairs(keys []levelKey) string {
 func (postgresDialect) versionSet() string  { return "" }
 func (postgresDialect) versionBump() string { return "" }
 
-func (postgresDialect) levelsByLedger() bool { return false }
+// bumpVersions ends a statement whose SET carried dialect.versionSet:
+// the change counter moves up to the version its rows got, so rows
+// written later get a higher one (SQLite; nothing on PostgreSQL).
+func (db *DB) bumpVersions(ctx context.Context, tx *sql.Tx) error {
+	q := db.dialect.versionBump()
+	if q == "" {
+		return nil
+	}
+	_, err := db.execTx(ctx, tx, q)
+	return err
+}

@@ -18,7 +18,12 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/sqldb"
+	"github.com/bopis/bopis/internal/storage/catalog"
+	"github.com/bopis/bopis/internal/storage/changefeed"
 	"github.com/bopis/bopis/internal/storage/migrations"
+	"github.com/bopis/bopis/internal/storage/outbox"
+	"github.com/bopis/bopis/internal/storage/reports"
+	"github.com/bopis/bopis/internal/storage/testpayments"
 )
 
 // Config says which database to open and how.
@@ -59,6 +64,13 @@ const DefaultMaxConns = sqldb.DefaultMaxConns
 // DB is an open bopis database: sqldb's machinery, and the SQL of
 // bopis's aggregates over it.
 type DB struct {
+	// The aggregates in packages of their own; their methods are DB's.
+	*catalog.Catalog
+	*outbox.Outbox
+	*reports.Reports
+	*changefeed.Changes
+	*testpayments.TestPayments
+
 	sql     *sqldb.DB
 	w       *sql.DB        // writes; on SQLite the single writer connection
 	r       *sqldb.Readers // reads; on SQLite a pool of read-only connections
@@ -91,6 +103,8 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, err
 	}
 	db.sql, db.w, db.r, db.dialect = s, s.Writer(), s.Readers(), newDialect(s.Dialect())
+	db.Catalog, db.Outbox, db.Reports, db.Changes = catalog.New(s), outbox.New(s), reports.New(s), changefeed.New(s)
+	db.TestPayments = testpayments.New(s)
 	return db, nil
 }
 
