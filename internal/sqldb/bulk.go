@@ -17,7 +17,7 @@ import (
 const bulkRows = 500
 
 // cachedRows is the most rows of a multi-row statement whose every size
-// is its own statement (see chunks).
+// is its own statement (see Chunks).
 const cachedRows = 16
 
 // Rows collects the parameters of a multi-row INSERT, Cols per row.
@@ -124,25 +124,6 @@ func (b *Batch) Len() int { return len(b.parts) }
 
 // Truncate: see Len.
 func (b *Batch) Truncate(n int) { b.parts = b.parts[:n] }
-
-// Own returns later, the batch a caller was given to add its writes to,
-// or, when it was given none, a batch of its own that it runs itself
-// (RunOwn).
-func Own(later *Batch) *Batch {
-	if later == nil {
-		return &Batch{}
-	}
-	return later
-}
-
-// RunOwn runs b if it is the caller's own (later nil); a batch the caller
-// was given is its giver's to run.
-func (db *DB) RunOwn(ctx context.Context, tx *sql.Tx, later, b *Batch) error {
-	if later != nil {
-		return nil
-	}
-	return db.RunBatch(ctx, tx, b)
-}
 
 // AddRows adds `head VALUES (...), (...) tail` over r's rows to b, in
 // the statements Chunks gives.
