@@ -8,32 +8,6 @@ import (
 	"testing"
 )
 
-// Every statement of a SQLite insert is kept prepared, so the sizes chunks
-// cuts an insert into must cover its rows exactly and stay few, whatever
-// the batch sizes the POS sends.
-func TestChunksCoverEveryRowInFewSizes(t *testing.T) {
-	for _, d := range []dialect{sqliteDialect{}, postgresDialect{}} {
-		db := &DB{dialect: d}
-		sizes := map[int]bool{}
-		for n := 0; n <= 3*bulkRows+1; n++ {
-			sum := 0
-			for _, c := range db.chunks(n) {
-				if c <= 0 || c > bulkRows {
-					t.Fatalf("%s: %d rows: a statement of %d", d.name(), n, c)
-				}
-				sum += c
-				sizes[c] = true
-			}
-			if sum != n {
-				t.Fatalf("%s: %d rows cut into %v", d.name(), n, db.chunks(n))
-			}
-		}
-		if d.name() == "sqlite" && len(sizes) > 21 {
-			t.Fatalf("sqlite: %d statement sizes, want at most 21", len(sizes))
-		}
-	}
-}
-
 // Keys sent as a table come back from SQLite as they went in, of one
 // store or several, however their stores are ordered and whatever their
 // ids hold.

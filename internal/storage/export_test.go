@@ -10,20 +10,10 @@ import (
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error { return db.tx(ctx, fn) }
 
 // Groups is how many group commits the SQLite writer made (0 without group commit).
-func (db *DB) Groups() int64 {
-	if db.group == nil {
-		return 0
-	}
-	return db.group.groups.Load()
-}
+func (db *DB) Groups() int64 { return db.sql.GroupCommits() }
 
 // Queued is how many writes wait for the SQLite writer (0 without group commit).
-func (db *DB) Queued() int {
-	if db.group == nil {
-		return 0
-	}
-	return len(db.group.reqs)
-}
+func (db *DB) Queued() int { return db.sql.QueuedWrites() }
 
 // TxAlone exposes the write transaction of big writes.
 func (db *DB) TxAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {

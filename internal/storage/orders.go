@@ -14,6 +14,7 @@ import (
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/orderstate"
 	"github.com/bopis/bopis/internal/payment"
+	"github.com/bopis/bopis/internal/storage/outbox"
 )
 
 // PickupAttempt is one store routing may place the pickup lines at, with
@@ -437,8 +438,7 @@ func (db *DB) recordStep(ctx context.Context, tx *sql.Tx, o *bopis.Order, from b
 		if err != nil {
 			return err
 		}
-		b.add(`INSERT INTO events (type, store_id, subject, payload, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			step.Event, o.StoreID, o.ID, string(payload), now)
+		outbox.Enqueue(&b.Batch, step.Event, o.StoreID, o.ID, string(payload), now)
 	}
 	return db.runOwn(ctx, tx, later, b)
 }

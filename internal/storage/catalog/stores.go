@@ -1,4 +1,4 @@
-package storage
+package catalog
 
 import (
 	"context"
@@ -8,22 +8,23 @@ import (
 	"strings"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/sqldb"
 )
 
 // PutStore creates or replaces a store (an upsert by id) after checking
 // every rule; it fills in the stored timestamps. created reports whether
 // the store is new.
-func (db *DB) PutStore(ctx context.Context, s *bopis.Store) (created bool, err error) {
+func (c *Catalog) PutStore(ctx context.Context, s *bopis.Store) (created bool, err error) {
 	if err := s.Validate(); err != nil {
 		return false, err
 	}
-	now, us := db.nowMicros()
+	now, us := c.db.NowMicros()
 	doc, err := json.Marshal(s)
 	if err != nil {
 		return false, err
 	}
 	var createdUS int64
-	err = db.w.QueryRowContext(ctx, `
+	err = c.db.Writer().QueryRowContext(ctx, `
 		INSERT INTO stores (id, name, type, location_id, latitude, longitude, time_zone, active, doc, created_at, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, type = excluded.type,
@@ -32,20 +33,20 @@ func (db *DB) PutStore(ctx context.Context, s *bopis.Store) (created bool, err e
 		RETURNING created_at`,
 		s.ID, s.Name, s.Type, s.LocationID, s.Coordinates.Latitude, s.Coordinates.Longitude,
 		s.TimeZone, s.Active, string(doc), us).Scan(&createdUS)
-	if d, ok := db.dialect.uniqueViolation(err); ok && strings.Contains(d, "location_id") {
+	if d, ok := c.db.Dialect().UniqueViolation(err); ok && strings.Contains(d, "location_id") {
 		return false, &bopis.Error{Code: bopis.ECONFLICT, Message: "another store has this location_id",
 			Fields: []bopis.FieldError{{Path: "location_id", Message: "is already used by another store"}}}
 	}
 	if err != nil {
 		return false, err
 	}
-	s.CreatedAt, s.UpdatedAt = fromMicros(createdUS), now
+	s.CreatedAt, s.UpdatedAt = sqldb.FromMicros(createdUS), now
 	return createdUS == us, nil
 }
 
-const storeColumns = `doc, active, created_at, updated_at`
+const StoreColumns = `doc, active, created_at, updated_at`
 
-func scanStore(row scanner) (*bopis.Store, error) {
+func ScanStore(row sqldb.Scanner) (*bopis.Store, error) {
 	var (
 		doc              string
 		active           bool
@@ -59,15 +60,15 @@ func scanStore(row scanner) (*bopis.Store, error) {
 		return nil, err
 	}
 	// active and the times live in columns; the document may hold older copies.
-	s.Active, s.CreatedAt, s.UpdatedAt = active, fromMicros(created), fromMicros(updated)
+	s.Active, s.CreatedAt, s.UpdatedAt = active, sqldb.FromMicros(created), sqldb.FromMicros(updated)
 	return &s, nil
 }
 
 // GetStore returns the store with id, active or not.
-func (db *DB) GetStore(ctx context.Context, id string) (*bopis.Store, error) {
-	s, err := scanStore(db.r.QueryRowContext(ctx, `SELECT `+storeColumns+` FROM stores WHERE id = $1`, id))
+func (c *Catalog) GetStore(ctx context.Context, id string) (*bopis.Store, error) {
+	s, err := ScanStore(c.db.Readers().QueryRowContext(ctx, `SELECT `+StoreColumns+` FROM stores WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("store", id)
+		return nil, sqldb.NotFound("store", id)
 	}
 	return s, err
 }
@@ -79,8 +80,8 @@ type StoreFilter struct {
 }
 
 // ListStores returns one page of stores ordered by id, and the cursor of the next page.
-func (db *DB) ListStores(ctx context.Context, f StoreFilter, p Page) ([]bopis.Store, string, error) {
-	q := `SELECT ` + storeColumns + ` FROM stores WHERE id > $1`
+func (c *Catalog) ListStores(ctx context.Context, f StoreFilter, p sqldb.Page) ([]bopis.Store, string, error) {
+	q := `SELECT ` + StoreColumns + ` FROM stores WHERE id > $1`
 	var args []any
 	if f.ActiveOnly {
 		q += ` AND active`
@@ -88,29 +89,29 @@ func (db *DB) ListStores(ctx context.Context, f StoreFilter, p Page) ([]bopis.St
 	if f.IDs != nil {
 		// A scoped key lists a handful of stores: one JSON parameter keeps the SQL fixed.
 		ids, _ := json.Marshal(f.IDs)
-		q += ` AND id ` + db.dialect.inList("$2")
+		q += ` AND id ` + c.db.Dialect().InList("$2")
 		args = append(args, string(ids))
 	}
-	return listPage(ctx, db.r, p, q+` ORDER BY id`, args, scanStore, func(s *bopis.Store) string { return s.ID })
+	return sqldb.List(ctx, c.db.Readers(), p, q+` ORDER BY id`, args, ScanStore, func(s *bopis.Store) string { return s.ID })
 }
 
 // DeactivateStore marks a store inactive: it is offered for nothing new,
 // and its open orders stay as they are.
-func (db *DB) DeactivateStore(ctx context.Context, id string) (*bopis.Store, error) {
-	_, us := db.nowMicros()
+func (c *Catalog) DeactivateStore(ctx context.Context, id string) (*bopis.Store, error) {
+	_, us := c.db.NowMicros()
 	// Already inactive is fine (DELETE is idempotent); unknown is 404 below.
-	if _, err := db.w.ExecContext(ctx, `UPDATE stores SET active = false, updated_at = $2 WHERE id = $1 AND active`, id, us); err != nil {
+	if _, err := c.db.Writer().ExecContext(ctx, `UPDATE stores SET active = false, updated_at = $2 WHERE id = $1 AND active`, id, us); err != nil {
 		return nil, err
 	}
-	return db.getStoreFromWriter(ctx, id)
+	return c.getStoreFromWriter(ctx, id)
 }
 
 // getStoreFromWriter reads through the writer so a caller sees its own write
 // even before the read pool's snapshot moves on.
-func (db *DB) getStoreFromWriter(ctx context.Context, id string) (*bopis.Store, error) {
-	s, err := scanStore(db.w.QueryRowContext(ctx, `SELECT `+storeColumns+` FROM stores WHERE id = $1`, id))
+func (c *Catalog) getStoreFromWriter(ctx context.Context, id string) (*bopis.Store, error) {
+	s, err := ScanStore(c.db.Writer().QueryRowContext(ctx, `SELECT `+StoreColumns+` FROM stores WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("store", id)
+		return nil, sqldb.NotFound("store", id)
 	}
 	return s, err
 }

@@ -1,4 +1,4 @@
-package storage
+package sqldb
 
 import (
 	"context"
@@ -55,7 +55,7 @@ func (p prepared) QueryRowContext(ctx context.Context, args ...any) *sql.Row {
 // statement missing from the cache is prepared for it once the writer is
 // free (prepareWanted): the one writer connection is busy with tx now.
 func (db *DB) stmt(ctx context.Context, tx *sql.Tx, query string) (prepared, error) {
-	if db.dialect.name() != "sqlite" {
+	if db.dialect.Name() != "sqlite" {
 		return prepared{tx: tx, query: query}, nil
 	}
 	db.stmts.mu.Lock()
@@ -103,8 +103,8 @@ func (db *DB) prepareWanted() {
 	}
 }
 
-// execTx runs a statement in tx through the statement cache.
-func (db *DB) execTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
+// ExecTx runs a statement in tx through the statement cache.
+func (db *DB) ExecTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (sql.Result, error) {
 	s, err := db.stmt(ctx, tx, query)
 	if err != nil {
 		return nil, err
@@ -112,9 +112,9 @@ func (db *DB) execTx(ctx context.Context, tx *sql.Tx, query string, args ...any)
 	return s.ExecContext(ctx, args...)
 }
 
-// queryTx runs a query in tx through the statement cache; closing the
+// QueryTx runs a query in tx through the statement cache; closing the
 // rows is the caller's.
-func (db *DB) queryTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
+func (db *DB) QueryTx(ctx context.Context, tx *sql.Tx, query string, args ...any) (*sql.Rows, error) {
 	s, err := db.stmt(ctx, tx, query)
 	if err != nil {
 		return nil, err
@@ -122,8 +122,8 @@ func (db *DB) queryTx(ctx context.Context, tx *sql.Tx, query string, args ...any
 	return s.QueryContext(ctx, args...)
 }
 
-// queryRowTx runs a one-row query in tx through the statement cache.
-func (db *DB) queryRowTx(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
+// QueryRowTx runs a one-row query in tx through the statement cache.
+func (db *DB) QueryRowTx(ctx context.Context, tx *sql.Tx, query string, args ...any) *sql.Row {
 	s, err := db.stmt(ctx, tx, query)
 	if err != nil {
 		// Preparing failed: run it plainly, so the Row carries that error.
@@ -142,13 +142,13 @@ func (db *DB) closeStmts() {
 	db.stmts.m = nil
 }
 
-// readers is the pool reads go through. On SQLite it keeps each query's
+// Readers is the pool reads go through. On SQLite it keeps each query's
 // prepared statement, as stmts does for the writer: a plain query is
 // compiled anew each time, which for a point lookup (an API key, an
 // Idempotency-Key, an order) costs as much as running it. database/sql
 // prepares a kept statement again on each pool connection the first time
 // it runs there. On PostgreSQL it is the plain pool (pgx caches).
-type readers struct {
+type Readers struct {
 	*sql.DB
 	keep bool
 	mu   sync.RWMutex
@@ -159,14 +159,14 @@ type readers struct {
 // (a LIMIT written into it) would otherwise grow the map without end.
 const maxReadStmts = 256
 
-func newReaders(pool *sql.DB, keep bool) *readers {
-	return &readers{DB: pool, keep: keep, m: map[string]*sql.Stmt{}}
+func newReaders(pool *sql.DB, keep bool) *Readers {
+	return &Readers{DB: pool, keep: keep, m: map[string]*sql.Stmt{}}
 }
 
 // stmt is query's kept statement, prepared on first use; nil when
 // statements are not kept (PostgreSQL, a full cache, or preparing failed:
 // the query then runs plainly and reports its own error).
-func (r *readers) stmt(ctx context.Context, query string) *sql.Stmt {
+func (r *Readers) stmt(ctx context.Context, query string) *sql.Stmt {
 	if !r.keep {
 		return nil
 	}
@@ -191,14 +191,14 @@ func (r *readers) stmt(ctx context.Context, query string) *sql.Stmt {
 	return s
 }
 
-func (r *readers) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+func (r *Readers) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	if s := r.stmt(ctx, query); s != nil {
 		return s.QueryContext(ctx, args...)
 	}
 	return r.DB.QueryContext(ctx, query, args...)
 }
 
-func (r *readers) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+func (r *Readers) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if s := r.stmt(ctx, query); s != nil {
 		return s.QueryRowContext(ctx, args...)
 	}
@@ -206,7 +206,7 @@ func (r *readers) QueryRowContext(ctx context.Context, query string, args ...any
 }
 
 // close closes the kept statements (not the pool).
-func (r *readers) close() {
+func (r *Readers) close() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for q, s := range r.m {

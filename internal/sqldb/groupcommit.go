@@ -1,4 +1,4 @@
-package storage
+package sqldb
 
 import (
 	"context"
@@ -38,7 +38,7 @@ type txRequest struct {
 	ctx  context.Context
 	fn   func(*sql.Tx) error
 	err  chan error
-	kind writeKind // alone: a transaction of its own; any other kind is shared
+	kind Kind // Alone: a transaction of its own; any other kind is shared
 }
 
 // maxGroup bounds a group, so the first request of a busy group waits for
@@ -62,7 +62,7 @@ var errClosed = errors.New("storage: the database is closed")
 // of its own, never in a savepoint: for big writes (a POS batch of
 // thousands of events), whose pages a savepoint would copy first. Each
 // fn runs once.
-func (c *committer) do(ctx context.Context, kind writeKind, fn func(*sql.Tx) error) error {
+func (c *committer) do(ctx context.Context, kind Kind, fn func(*sql.Tx) error) error {
 	r := &txRequest{ctx: ctx, fn: fn, err: make(chan error, 1), kind: kind}
 	select {
 	case c.reqs <- r:
@@ -121,10 +121,10 @@ func (c *committer) run() {
 		group, errs = append(group[:0], first), append(errs[:0], nil)
 		var fatal error
 	more:
-		for first.kind != alone && fatal == nil && len(group) < c.maxGroup {
+		for first.kind != Alone && fatal == nil && len(group) < c.maxGroup {
 			select {
 			case r := <-c.reqs:
-				if r.kind == alone {
+				if r.kind == Alone {
 					next = r
 					break more
 				}

@@ -1,4 +1,9 @@
-package storage
+// Package changefeed reads what changed since a watermark, from one
+// snapshot, for the read model: stores, SKUs, overrides, stock levels,
+// feed times and slot bookings. Writers stamp versions (triggers, or on
+// SQLite the hot writers once per statement: ADR 0011); on SQLite levels
+// are found by the ledger rows written since (ADR 0020). See ADR 0003.
+package changefeed
 
 import (
 	"context"
@@ -6,17 +11,27 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/sqldb"
+	"github.com/bopis/bopis/internal/storage/catalog"
 )
+
+// Changes is the change feed of db.
+type Changes struct {
+	db *sqldb.DB
+}
+
+// New is the change feed of db.
+func New(db *sqldb.DB) *Changes { return &Changes{db: db} }
 
 // Watermark is how far a reader has read the change feed; the zero
 // Watermark reads everything.
 type Watermark struct {
-	version int64 // rows of a version below it were read (see changeHorizon)
+	version int64 // rows of a version below it were read (see horizon)
 	ledger  int64 // where levels are found by the ledger: its rows up to this id were read
 }
 
-// ChangeSink receives what changed: the read model implements it.
-type ChangeSink interface {
+// Sink receives what changed: the read model implements it.
+type Sink interface {
 	PutStore(s bopis.Store)
 	PutSKU(k bopis.SKU)
 	PutOverride(storeID, sku string, eligible *bool, safetyStock *int64)
@@ -26,18 +41,6 @@ type ChangeSink interface {
 	// Apply ends each read of the feed, once it has handed over all it
 	// read: a sink may gather rows and apply them together.
 	Apply()
-}
-
-// bumpVersions ends a statement whose SET carried dialect.versionSet:
-// the change counter moves up to the version its rows got, so rows
-// written later get a higher one (SQLite; nothing on PostgreSQL).
-func (db *DB) bumpVersions(ctx context.Context, tx *sql.Tx) error {
-	q := db.dialect.versionBump()
-	if q == "" {
-		return nil
-	}
-	_, err := db.execTx(ctx, tx, q)
-	return err
 }
 
 // ReadChanges hands sink every store, SKU, override, stock level and feed
@@ -53,20 +56,20 @@ func (db *DB) bumpVersions(ctx context.Context, tx *sql.Tx) error {
 // ledger rows written since name (every change of on_hand or reserved
 // writes one, in the same transaction), and the next watermark holds the
 // last ledger row read (ADR 0020).
-func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink) (Watermark, error) {
-	tx, err := db.r.BeginTx(ctx, db.dialect.snapshotTx())
+func (c *Changes) ReadChanges(ctx context.Context, since Watermark, sink Sink) (Watermark, error) {
+	tx, err := c.db.Readers().BeginTx(ctx, c.db.Dialect().SnapshotTx())
 	if err != nil {
 		return since, err
 	}
 	defer tx.Rollback()
 	var next Watermark
-	if err := tx.QueryRowContext(ctx, db.dialect.changeHorizon()).Scan(&next.version); err != nil {
+	if err := tx.QueryRowContext(ctx, horizon(c.db.Dialect())).Scan(&next.version); err != nil {
 		return since, err
 	}
 	// The first read (since zero) takes every level; on SQLite, later ones
 	// take those the ledger rows written since name.
 	levels, levelsSince := `SELECT store_id, sku, on_hand, reserved FROM inventory_levels WHERE version >= $1`, since.version
-	if db.dialect.levelsByLedger() {
+	if levelsByLedger(c.db.Dialect()) {
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM inventory_ledger`).Scan(&next.ledger); err != nil {
 			return since, err
 		}
@@ -77,9 +80,9 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 		}
 	}
 	// Stores and SKUs first: the read model drops levels it cannot place.
-	if err := each(ctx, tx, `SELECT `+storeColumns+` FROM stores WHERE version >= $1`, since.version,
+	if err := each(ctx, tx, `SELECT `+catalog.StoreColumns+` FROM stores WHERE version >= $1`, since.version,
 		func(r *sql.Rows) error {
-			s, err := scanStore(r)
+			s, err := catalog.ScanStore(r)
 			if err == nil {
 				sink.PutStore(*s)
 			}
@@ -87,9 +90,9 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 		}); err != nil {
 		return since, err
 	}
-	if err := each(ctx, tx, `SELECT `+skuColumns+` FROM skus WHERE version >= $1`, since.version,
+	if err := each(ctx, tx, `SELECT `+catalog.SKUColumns+` FROM skus WHERE version >= $1`, since.version,
 		func(r *sql.Rows) error {
-			k, err := scanSKU(r)
+			k, err := catalog.ScanSKU(r)
 			if err == nil {
 				sink.PutSKU(*k)
 			}
@@ -97,9 +100,9 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 		}); err != nil {
 		return since, err
 	}
-	if err := each(ctx, tx, `SELECT `+storeSKUColumns+` FROM store_skus WHERE version >= $1`, since.version,
+	if err := each(ctx, tx, `SELECT `+catalog.StoreSKUColumns+` FROM store_skus WHERE version >= $1`, since.version,
 		func(r *sql.Rows) error {
-			o, err := scanStoreSKU(r)
+			o, err := catalog.ScanStoreSKU(r)
 			if err == nil {
 				var safety *int64
 				if o.SafetyStock != nil {
@@ -142,7 +145,7 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 			var at int64
 			err := r.Scan(&store, &at)
 			if err == nil {
-				sink.PutFeed(store, fromMicros(at))
+				sink.PutFeed(store, sqldb.FromMicros(at))
 			}
 			return err
 		}); err != nil {
@@ -150,7 +153,7 @@ func (db *DB) ReadChanges(ctx context.Context, since Watermark, sink ChangeSink)
 	}
 	// Bookings of slots that are over matter to no one. The cutoff is a
 	// parameter, so the statement's text stays the same (and prepared).
-	over := db.now().Add(-24 * time.Hour).Unix()
+	over := c.db.Now().Add(-24 * time.Hour).Unix()
 	if err := each(ctx, tx, `SELECT store_id, slot_start, booked FROM slot_bookings
 		WHERE version >= $1 AND slot_start >= $2`,
 		since.version, func(r *sql.Rows) error {
@@ -187,3 +190,19 @@ func each(ctx context.Context, tx *sql.Tx, query string, since int64, fn func(*s
 	}
 	return rows.Err()
 }
+
+// horizon selects the exclusive upper bound of the feed a reader may take
+// now: on PostgreSQL the oldest running transaction, on SQLite the
+// change counter plus one.
+func horizon(d sqldb.Dialect) string {
+	if d.Name() == "sqlite" {
+		return "SELECT v + 1 FROM change_seq"
+	}
+	return "SELECT txid_snapshot_xmin(txid_current_snapshot())"
+}
+
+// levelsByLedger is whether the feed finds the levels that changed by the
+// ledger rows written since (SQLite, whose one writer numbers them in
+// commit order) rather than by a version on each level (PostgreSQL). See
+// ADR 0020.
+func levelsByLedger(d sqldb.Dialect) bool { return d.Name() == "sqlite" }

@@ -1,4 +1,4 @@
-package storage
+package catalog
 
 import (
 	"context"
@@ -8,18 +8,19 @@ import (
 	"fmt"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/sqldb"
 )
 
 // CreateAPIKey stores a new key and returns its secret token, the only
 // time the token exists outside its owner. The stores a scoped key lists
 // must exist.
-func (db *DB) CreateAPIKey(ctx context.Context, k *bopis.APIKey) (token string, err error) {
+func (c *Catalog) CreateAPIKey(ctx context.Context, k *bopis.APIKey) (token string, err error) {
 	if err := k.Validate(); err != nil {
 		return "", err
 	}
 	id, token := bopis.NewAPIKeySecret()
 	k.ID, k.Hash = id, bopis.HashToken(token)
-	return token, db.tx(ctx, func(tx *sql.Tx) error {
+	return token, c.db.Transact(ctx, func(tx *sql.Tx) error {
 		for i, s := range k.StoreIDs {
 			var one int
 			err := tx.QueryRowContext(ctx, `SELECT 1 FROM stores WHERE id = $1`, s).Scan(&one)
@@ -31,17 +32,17 @@ func (db *DB) CreateAPIKey(ctx context.Context, k *bopis.APIKey) (token string, 
 				return err
 			}
 		}
-		return db.insertKey(ctx, tx, k)
+		return c.insertKey(ctx, tx, k)
 	})
 }
 
-func (db *DB) insertKey(ctx context.Context, tx *sql.Tx, k *bopis.APIKey) error {
-	now, us := db.nowMicros()
+func (c *Catalog) insertKey(ctx context.Context, tx *sql.Tx, k *bopis.APIKey) error {
+	now, us := c.db.NowMicros()
 	stores, _ := json.Marshal(nonNil(k.StoreIDs))
 	origins, _ := json.Marshal(nonNil(k.Origins))
 	_, err := tx.ExecContext(ctx, `INSERT INTO api_keys (id, name, role, store_ids, origins, hash, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`, k.ID, k.Name, k.Role, string(stores), string(origins), k.Hash, us)
-	if _, dup := db.dialect.uniqueViolation(err); dup {
+	if _, dup := c.db.Dialect().UniqueViolation(err); dup {
 		return bopis.Errorf(bopis.ECONFLICT, "that secret is already in use")
 	}
 	k.CreatedAt = now
@@ -58,26 +59,26 @@ func nonNil(s []string) []string {
 // BootstrapAdminKey stores token as an admin key if the database has no
 // key at all, so a fresh install can be reached (BOPIS_ADMIN_KEY). It
 // reports whether it stored the key.
-func (db *DB) BootstrapAdminKey(ctx context.Context, token string) (bool, error) {
+func (c *Catalog) BootstrapAdminKey(ctx context.Context, token string) (bool, error) {
 	if len(token) < bopis.MinTokenLength {
 		return false, fmt.Errorf("the admin key must be at least %d characters", bopis.MinTokenLength)
 	}
 	stored := false
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := c.db.Transact(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM api_keys`).Scan(&n); err != nil || n > 0 {
 			return err
 		}
 		id, _ := bopis.NewAPIKeySecret()
 		stored = true
-		return db.insertKey(ctx, tx, &bopis.APIKey{ID: id, Name: "bootstrap admin", Role: bopis.RoleAdmin, Hash: bopis.HashToken(token)})
+		return c.insertKey(ctx, tx, &bopis.APIKey{ID: id, Name: "bootstrap admin", Role: bopis.RoleAdmin, Hash: bopis.HashToken(token)})
 	})
 	return stored, err
 }
 
 const keyColumns = `id, name, role, store_ids, origins, hash, created_at, revoked_at`
 
-func scanKey(row scanner) (*bopis.APIKey, error) {
+func scanKey(row sqldb.Scanner) (*bopis.APIKey, error) {
 	var (
 		k               bopis.APIKey
 		stores, origins string
@@ -93,17 +94,17 @@ func scanKey(row scanner) (*bopis.APIKey, error) {
 	if err := json.Unmarshal([]byte(origins), &k.Origins); err != nil {
 		return nil, err
 	}
-	k.CreatedAt = fromMicros(created)
+	k.CreatedAt = sqldb.FromMicros(created)
 	if revoked.Valid {
-		t := fromMicros(revoked.Int64)
+		t := sqldb.FromMicros(revoked.Int64)
 		k.RevokedAt = &t
 	}
 	return &k, nil
 }
 
 // Authenticate returns the live key whose secret is token, or EUNAUTHORIZED.
-func (db *DB) Authenticate(ctx context.Context, token string) (*bopis.APIKey, error) {
-	k, err := scanKey(db.r.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE hash = $1`, bopis.HashToken(token)))
+func (c *Catalog) Authenticate(ctx context.Context, token string) (*bopis.APIKey, error) {
+	k, err := scanKey(c.db.Readers().QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE hash = $1`, bopis.HashToken(token)))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, bopis.Errorf(bopis.EUNAUTHORIZED, "unknown API key")
@@ -116,20 +117,20 @@ func (db *DB) Authenticate(ctx context.Context, token string) (*bopis.APIKey, er
 }
 
 // ListAPIKeys returns one page of keys (never their secrets) ordered by id.
-func (db *DB) ListAPIKeys(ctx context.Context, p Page) ([]bopis.APIKey, string, error) {
-	return listPage(ctx, db.r, p, `SELECT `+keyColumns+` FROM api_keys WHERE id > $1 ORDER BY id`, nil,
+func (c *Catalog) ListAPIKeys(ctx context.Context, p sqldb.Page) ([]bopis.APIKey, string, error) {
+	return sqldb.List(ctx, c.db.Readers(), p, `SELECT `+keyColumns+` FROM api_keys WHERE id > $1 ORDER BY id`, nil,
 		scanKey, func(k *bopis.APIKey) string { return k.ID })
 }
 
 // RevokeAPIKey stops a key from working; revoking twice is harmless.
-func (db *DB) RevokeAPIKey(ctx context.Context, id string) (*bopis.APIKey, error) {
-	_, us := db.nowMicros()
-	if _, err := db.w.ExecContext(ctx, `UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, us); err != nil {
+func (c *Catalog) RevokeAPIKey(ctx context.Context, id string) (*bopis.APIKey, error) {
+	_, us := c.db.NowMicros()
+	if _, err := c.db.Writer().ExecContext(ctx, `UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL`, id, us); err != nil {
 		return nil, err
 	}
-	k, err := scanKey(db.w.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = $1`, id))
+	k, err := scanKey(c.db.Writer().QueryRowContext(ctx, `SELECT `+keyColumns+` FROM api_keys WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("API key", id)
+		return nil, sqldb.NotFound("API key", id)
 	}
 	return k, err
 }

@@ -1,4 +1,4 @@
-package storage
+package sqldb
 
 import (
 	"context"
@@ -154,13 +154,13 @@ func (c *checkpointer) close() error {
 
 type sqliteDialect struct{}
 
-func (sqliteDialect) name() string                { return "sqlite" }
+func (sqliteDialect) Name() string                { return "sqlite" }
 func (sqliteDialect) gooseDialect() goose.Dialect { return goose.DialectSQLite3 }
 func (sqliteDialect) migrationOptions() ([]goose.ProviderOption, error) {
 	return nil, nil
 }
 
-func (sqliteDialect) uniqueViolation(err error) (string, bool) {
+func (sqliteDialect) UniqueViolation(err error) (string, bool) {
 	var e *sqlite.Error
 	if errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
 		_, detail, _ := strings.Cut(e.Error(), "failed: ")
@@ -169,81 +169,25 @@ func (sqliteDialect) uniqueViolation(err error) (string, bool) {
 	return "", false
 }
 
-func (sqliteDialect) foreignKeyViolation(err error) bool {
+func (sqliteDialect) ForeignKeyViolation(err error) bool {
 	var e *sqlite.Error
 	return errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY
 }
 
-func (sqliteDialect) jsonTextArray(param string) string {
+func (sqliteDialect) JSONTextArray(param string) string {
 	return "json_each(" + param + ")"
 }
 
-func (sqliteDialect) inList(param string) string {
+func (sqliteDialect) InList(param string) string {
 	return "IN (SELECT value FROM json_each(" + param + "))"
 }
 
-func (sqliteDialect) lockRows(string) string { return "" }
+func (sqliteDialect) LockRows(string) string { return "" }
 
-func (sqliteDialect) shareRows(string) string { return "" }
+func (sqliteDialect) ShareRows(string) string { return "" }
 
-func (sqliteDialect) storeLocks(bool) string { return "" }
+func (sqliteDialect) SkipLocked() string { return "" }
 
-func (sqliteDialect) skipLocked() string { return "" }
+func (sqliteDialect) SnapshotTx() *sql.TxOptions { return nil }
 
-func (sqliteDialect) snapshotTx() *sql.TxOptions { return nil }
-
-func (sqliteDialect) changeHorizon() string { return "SELECT v + 1 FROM change_seq" }
-
-// keysTable is keys as rows of bound parameters, for one store its id
-// and a SKU a row (at most a chunk's worth, see keyParts). Binding a
-// key's parameters cost the writer under a quarter of what json_each
-// took to parse the key and hand it back as new strings (a POS batch's
-// levels' read spent ~15% of its time in json_each). The parameters are
-// anonymous (?): SQLite numbers each one past the highest before it, so
-// a statement that names $1 to $first-1 before the table has its keys
-// from $first. Named ones ($n) would each cost a search of every name at
-// every bind.
-func (sqliteDialect) keysTable(keys []levelKey, first int) (string, []any) {
-	if len(keys) > 0 && oneStore(keys) {
-		args := make([]any, 0, len(keys)+1)
-		args = append(args, keys[0].store)
-		for _, k := range keys {
-			args = append(args, k.sku)
-		}
-		return "(SELECT ? AS a, column1 AS b FROM (VALUES " + placeholders(len(keys), 1, true) + "))", args
-	}
-	args := make([]any, 0, 2*len(keys))
-	for _, k := range keys {
-		args = append(args, k.store, k.sku)
-	}
-	return "(SELECT column1 AS a, column2 AS b FROM (VALUES " + placeholders(len(keys), 2, true) + "))", args
-}
-
-// skuThresholds reads a SKU's threshold from an index that holds it
-// (migration 00017): one search instead of the key's and then the row's.
-// SQLite's planner, with no statistics, prefers the primary key's unique
-// index over it, hence INDEXED BY.
-func (sqliteDialect) skuThresholds(alias string) string {
-	return "skus AS " + alias + " INDEXED BY skus_threshold"
-}
-
-// storeOverrides are one join: SQLite, with no statistics, probes the
-// primary key for each key, once for both columns, with a cursor opened
-// once for the statement. As two correlated subqueries it opened and
-// closed a cursor twice per key (~10% of a POS batch's levels' read).
-func (sqliteDialect) storeOverrides(store, sku, threshold string) (columns, join string) {
-	return `COALESCE(o.safety_stock, $1), COALESCE(o.low_stock_threshold, ` + threshold + `)`,
-		` LEFT JOIN store_skus o ON o.store_id = ` + store + ` AND o.sku = ` + sku
-}
-
-func (sqliteDialect) positional() bool { return true }
-
-// versionSet stamps the rows of one statement with the change counter
-// plus one: above every horizon a reader has taken (changeHorizon), and
-// above the counter, which the trigger of migration 00010 reads as
-// "already stamped".
-func (sqliteDialect) versionSet() string { return ", version = (SELECT v FROM change_seq) + 1" }
-
-func (sqliteDialect) versionBump() string { return "UPDATE change_seq SET v = v + 1" }
-
-func (sqliteDialect) levelsByLedger() bool { return true }
+func (sqliteDialect) Positional() bool { return true }

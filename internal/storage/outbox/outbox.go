@@ -1,4 +1,9 @@
-package storage
+// Package outbox keeps the events bopis tells (the events table, written
+// in the transaction of the change they tell: Enqueue), what each became
+// (customer notifications, webhook deliveries: Dispatch) and their
+// sending under leases, the webhooks, and the instance's keys. See ADR
+// 0007.
+package outbox
 
 import (
 	"context"
@@ -7,6 +12,8 @@ import (
 	"errors"
 	"strconv"
 	"time"
+
+	"github.com/bopis/bopis/internal/sqldb"
 )
 
 // Notification statuses.
@@ -23,6 +30,31 @@ const (
 	DeliveryDelivered = "delivered" // the endpoint answered 2xx
 	DeliveryDead      = "dead"      // not delivered within the maximum age
 )
+
+// Outbox is the outbox's tables in db.
+type Outbox struct {
+	db *sqldb.DB
+}
+
+// New is the outbox in db.
+func New(db *sqldb.DB) *Outbox { return &Outbox{db: db} }
+
+// Event is an event recorded for delivery.
+type Event struct {
+	ID        int64           `json:"id"`
+	Type      string          `json:"type"`
+	StoreID   string          `json:"store_id"`
+	Subject   string          `json:"subject"`
+	Payload   json.RawMessage `json:"payload"`
+	CreatedAt time.Time       `json:"created_at"`
+}
+
+// Enqueue adds an event to b, the writes of the transaction that makes
+// it happen: it is told once, if and when that transaction commits.
+func Enqueue(b *sqldb.Batch, typ, storeID, subject, payload string, at int64) {
+	b.Add(`INSERT INTO events (type, store_id, subject, payload, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		typ, storeID, subject, payload, at)
+}
 
 // Notification is one email or SMS to a customer about an order, as
 // rendered when its event was dispatched.
@@ -95,22 +127,22 @@ type Fanout struct {
 
 // UndispatchedEvents returns up to limit outbox events not yet fanned
 // out, oldest first.
-func (db *DB) UndispatchedEvents(ctx context.Context, limit int) ([]OutboxEvent, error) {
-	res, err := db.r.QueryContext(ctx, `SELECT id, type, store_id, subject, payload, created_at FROM events
+func (o *Outbox) UndispatchedEvents(ctx context.Context, limit int) ([]Event, error) {
+	res, err := o.db.Readers().QueryContext(ctx, `SELECT id, type, store_id, subject, payload, created_at FROM events
 		WHERE dispatched_at IS NULL ORDER BY id LIMIT `+strconv.Itoa(limit))
 	if err != nil {
 		return nil, err
 	}
 	defer res.Close()
-	var out []OutboxEvent
+	var out []Event
 	for res.Next() {
-		var e OutboxEvent
+		var e Event
 		var payload string
 		var created int64
 		if err := res.Scan(&e.ID, &e.Type, &e.StoreID, &e.Subject, &payload, &created); err != nil {
 			return nil, err
 		}
-		e.Payload, e.CreatedAt = json.RawMessage(payload), fromMicros(created)
+		e.Payload, e.CreatedAt = json.RawMessage(payload), sqldb.FromMicros(created)
 		out = append(out, e)
 	}
 	return out, res.Err()
@@ -119,30 +151,30 @@ func (db *DB) UndispatchedEvents(ctx context.Context, limit int) ([]OutboxEvent,
 // Dispatch writes what events became and marks them dispatched, in one
 // transaction. Rows already written for an event (another process got
 // there first) are left as they are, so each is written once.
-func (db *DB) Dispatch(ctx context.Context, fans []Fanout) error {
-	_, now := db.nowMicros()
-	return db.tx(ctx, func(tx *sql.Tx) error {
+func (o *Outbox) Dispatch(ctx context.Context, fans []Fanout) error {
+	_, now := o.db.NowMicros()
+	return o.db.Transact(ctx, func(tx *sql.Tx) error {
 		for _, f := range fans {
 			for _, n := range f.Notifications {
-				if _, err := db.execTx(ctx, tx, `INSERT INTO notifications (order_id, event_id, event_type, channel, template,
+				if _, err := o.db.ExecTx(ctx, tx, `INSERT INTO notifications (order_id, event_id, event_type, channel, template,
 					recipient, subject, body_text, body_html, status, reason, attempts, next_attempt_at, provider_id, created_at,
 					updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, '', $13, $13)
 					ON CONFLICT (event_id, channel) DO NOTHING`,
 					n.OrderID, f.EventID, n.EventType, n.Channel, n.Template, n.Recipient, n.Subject, n.Text, n.HTML, n.Status,
-					n.Reason, microsPtr(n.NextAttemptAt), now); err != nil {
+					n.Reason, sqldb.MicrosOrNull(n.NextAttemptAt), now); err != nil {
 					return err
 				}
 			}
 			for _, d := range f.Deliveries {
-				if _, err := db.execTx(ctx, tx, `INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, body, status,
+				if _, err := o.db.ExecTx(ctx, tx, `INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, body, status,
 					attempts, next_attempt_at, expires_at, last_error, created_at, updated_at)
 					VALUES ($1, $2, $3, $4, '`+DeliveryPending+`', 0, $5, $6, '', $5, $5)
 					ON CONFLICT (webhook_id, event_id) DO NOTHING`,
-					d.WebhookID, f.EventID, d.EventType, string(d.Body), now, micros(d.ExpiresAt)); err != nil {
+					d.WebhookID, f.EventID, d.EventType, string(d.Body), now, sqldb.Micros(d.ExpiresAt)); err != nil {
 					return err
 				}
 			}
-			if _, err := db.execTx(ctx, tx, `UPDATE events SET dispatched_at = $2 WHERE id = $1 AND dispatched_at IS NULL`,
+			if _, err := o.db.ExecTx(ctx, tx, `UPDATE events SET dispatched_at = $2 WHERE id = $1 AND dispatched_at IS NULL`,
 				f.EventID, now); err != nil {
 				return err
 			}
@@ -154,13 +186,13 @@ func (db *DB) Dispatch(ctx context.Context, fans []Fanout) error {
 const notificationColumns = `id, order_id, event_id, event_type, channel, template, recipient, subject, body_text, body_html,
 	status, reason, attempts, next_attempt_at, provider_id, sent_at, created_at`
 
-func scanNotification(r scanner) (Notification, error) {
+func scanNotification(r sqldb.Scanner) (Notification, error) {
 	var n Notification
 	var next, sent sql.NullInt64
 	var created int64
 	err := r.Scan(&n.ID, &n.OrderID, &n.EventID, &n.EventType, &n.Channel, &n.Template, &n.Recipient, &n.Subject, &n.Text,
 		&n.HTML, &n.Status, &n.Reason, &n.Attempts, &next, &n.ProviderID, &sent, &created)
-	n.NextAttemptAt, n.SentAt, n.CreatedAt = timePtr(next), timePtr(sent), fromMicros(created)
+	n.NextAttemptAt, n.SentAt, n.CreatedAt = sqldb.NullTime(next), sqldb.NullTime(sent), sqldb.FromMicros(created)
 	return n, err
 }
 
@@ -168,48 +200,34 @@ func scanNotification(r scanner) (Notification, error) {
 // sending: each is leased (not due again until lease has passed) and its
 // attempt counted, in one transaction, so two senders never take the same
 // one, and one whose sender died is taken again when the lease ends.
-func (db *DB) ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]Notification, error) {
-	return claim(ctx, db, "notifications", NotificationPending, notificationColumns, scanNotification, limit, lease)
+func (o *Outbox) ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]Notification, error) {
+	return claim(ctx, o, "notifications", NotificationPending, notificationColumns, scanNotification, limit, lease)
 }
 
 // claim leases up to limit rows of table that are pending and due, as
 // ClaimNotifications describes, and returns them.
-func claim[T any](ctx context.Context, db *DB, table, pending, columns string, scan func(scanner) (T, error),
+func claim[T any](ctx context.Context, o *Outbox, table, pending, columns string, scan func(sqldb.Scanner) (T, error),
 	limit int, lease time.Duration) ([]T, error) {
-	t, now := db.nowMicros()
+	t, now := o.db.NowMicros()
 	var out []T
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := o.db.Transact(ctx, func(tx *sql.Tx) error {
 		res, err := tx.QueryContext(ctx, `UPDATE `+table+` SET next_attempt_at = $2, attempts = attempts + 1, updated_at = $1
 			WHERE id IN (SELECT id FROM `+table+` WHERE status = '`+pending+`' AND next_attempt_at <= $1
-				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+db.dialect.skipLocked()+`)
-			RETURNING `+columns, now, micros(t.Add(lease)))
+				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+o.db.Dialect().SkipLocked()+`)
+			RETURNING `+columns, now, sqldb.Micros(t.Add(lease)))
 		if err != nil {
 			return err
 		}
-		out, err = collect(res, scan)
+		out, err = sqldb.Collect(res, scan)
 		return err
 	})
 	return out, err
 }
 
-// collect scans every row of res, and closes it.
-func collect[T any](res *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
-	defer res.Close()
-	out := []T{}
-	for res.Next() {
-		v, err := scan(res)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, res.Err()
-}
-
 // FinishNotification records a send: sent (with the provider's id), or
 // failed with reason, to be tried again at retryAt (nil: never).
-func (db *DB) FinishNotification(ctx context.Context, id int64, sent bool, providerID, reason string, retryAt *time.Time) error {
-	_, now := db.nowMicros()
+func (o *Outbox) FinishNotification(ctx context.Context, id int64, sent bool, providerID, reason string, retryAt *time.Time) error {
+	_, now := o.db.NowMicros()
 	status := NotificationSent
 	var sentAt any = now
 	switch {
@@ -218,40 +236,37 @@ func (db *DB) FinishNotification(ctx context.Context, id int64, sent bool, provi
 	case !sent:
 		status, sentAt = NotificationFailed, nil
 	}
-	return db.exec(ctx, `UPDATE notifications SET status = $2, provider_id = $3, reason = $4, next_attempt_at = $5,
-		sent_at = $6, updated_at = $7 WHERE id = $1`, id, status, providerID, reason, microsPtr(retryAt), sentAt, now)
+	return o.db.Exec(ctx, `UPDATE notifications SET status = $2, provider_id = $3, reason = $4, next_attempt_at = $5,
+		sent_at = $6, updated_at = $7 WHERE id = $1`, id, status, providerID, reason, sqldb.MicrosOrNull(retryAt), sentAt, now)
 }
 
-// OrderNotifications lists an order's notifications, oldest first, if
-// scope may see the order.
-func (db *DB) OrderNotifications(ctx context.Context, orderID string, scope OrderScope) ([]Notification, error) {
-	if _, err := db.GetOrder(ctx, orderID, scope); err != nil {
-		return nil, err
-	}
-	res, err := db.r.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE order_id = $1 ORDER BY id`, orderID)
+// OrderNotifications lists an order's notifications, oldest first; who
+// may see the order is the caller's to check.
+func (o *Outbox) OrderNotifications(ctx context.Context, orderID string) ([]Notification, error) {
+	res, err := o.db.Readers().QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE order_id = $1 ORDER BY id`, orderID)
 	if err != nil {
 		return nil, err
 	}
-	return collect(res, scanNotification)
+	return sqldb.Collect(res, scanNotification)
 }
 
 // RecentNotifications lists the newest notifications of every order (the
 // demo mailbox).
-func (db *DB) RecentNotifications(ctx context.Context, limit int) ([]Notification, error) {
-	res, err := db.r.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications ORDER BY id DESC LIMIT `+strconv.Itoa(limit))
+func (o *Outbox) RecentNotifications(ctx context.Context, limit int) ([]Notification, error) {
+	res, err := o.db.Readers().QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications ORDER BY id DESC LIMIT `+strconv.Itoa(limit))
 	if err != nil {
 		return nil, err
 	}
-	return collect(res, scanNotification)
+	return sqldb.Collect(res, scanNotification)
 }
 
 // CreateWebhook stores a subscription with its sealed secret.
-func (db *DB) CreateWebhook(ctx context.Context, w Webhook) (*Webhook, error) {
-	t, now := db.nowMicros()
+func (o *Outbox) CreateWebhook(ctx context.Context, w Webhook) (*Webhook, error) {
+	t, now := o.db.NowMicros()
 	events, _ := json.Marshal(w.Events)
 	w.CreatedAt = t
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := db.execTx(ctx, tx, `INSERT INTO webhooks (id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5)`,
+	err := o.db.Transact(ctx, func(tx *sql.Tx) error {
+		_, err := o.db.ExecTx(ctx, tx, `INSERT INTO webhooks (id, url, events, secret, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			w.ID, w.URL, string(events), w.Sealed, now)
 		return err
 	})
@@ -263,51 +278,51 @@ func (db *DB) CreateWebhook(ctx context.Context, w Webhook) (*Webhook, error) {
 
 // Webhooks lists the subscriptions that are not deleted, with their
 // sealed secrets (for the dispatcher; never answered).
-func (db *DB) Webhooks(ctx context.Context) ([]Webhook, error) { return db.webhooks(ctx, "") }
+func (o *Outbox) Webhooks(ctx context.Context) ([]Webhook, error) { return o.webhooks(ctx, "") }
 
 // Webhook returns one subscription that is not deleted.
-func (db *DB) Webhook(ctx context.Context, id string) (*Webhook, error) {
-	list, err := db.webhooks(ctx, id)
+func (o *Outbox) Webhook(ctx context.Context, id string) (*Webhook, error) {
+	list, err := o.webhooks(ctx, id)
 	if err != nil {
 		return nil, err
 	}
 	if len(list) == 0 {
-		return nil, notFound("webhook", id)
+		return nil, sqldb.NotFound("webhook", id)
 	}
 	return &list[0], nil
 }
 
 // webhooks lists the live subscriptions, or the one with id.
-func (db *DB) webhooks(ctx context.Context, id string) ([]Webhook, error) {
-	res, err := db.r.QueryContext(ctx, `SELECT id, url, events, secret, created_at FROM webhooks
+func (o *Outbox) webhooks(ctx context.Context, id string) ([]Webhook, error) {
+	res, err := o.db.Readers().QueryContext(ctx, `SELECT id, url, events, secret, created_at FROM webhooks
 		WHERE deleted_at IS NULL AND ($1 = '' OR id = $1) ORDER BY id`, id)
 	if err != nil {
 		return nil, err
 	}
-	return collect(res, func(r scanner) (Webhook, error) {
+	return sqldb.Collect(res, func(r sqldb.Scanner) (Webhook, error) {
 		var w Webhook
 		var events string
 		var created int64
 		if err := r.Scan(&w.ID, &w.URL, &events, &w.Sealed, &created); err != nil {
 			return w, err
 		}
-		w.CreatedAt = fromMicros(created)
+		w.CreatedAt = sqldb.FromMicros(created)
 		return w, json.Unmarshal([]byte(events), &w.Events)
 	})
 }
 
 // DeleteWebhook ends a subscription; its pending deliveries die.
-func (db *DB) DeleteWebhook(ctx context.Context, id string) error {
-	_, now := db.nowMicros()
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := db.execTx(ctx, tx, `UPDATE webhooks SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL`, id, now)
+func (o *Outbox) DeleteWebhook(ctx context.Context, id string) error {
+	_, now := o.db.NowMicros()
+	return o.db.Transact(ctx, func(tx *sql.Tx) error {
+		res, err := o.db.ExecTx(ctx, tx, `UPDATE webhooks SET deleted_at = $2 WHERE id = $1 AND deleted_at IS NULL`, id, now)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return notFound("webhook", id)
+			return sqldb.NotFound("webhook", id)
 		}
-		_, err = db.execTx(ctx, tx, `UPDATE webhook_deliveries SET status = '`+DeliveryDead+`', next_attempt_at = NULL,
+		_, err = o.db.ExecTx(ctx, tx, `UPDATE webhook_deliveries SET status = '`+DeliveryDead+`', next_attempt_at = NULL,
 			last_error = 'the webhook was deleted', updated_at = $2 WHERE webhook_id = $1 AND status = '`+DeliveryPending+`'`, id, now)
 		return err
 	})
@@ -316,29 +331,29 @@ func (db *DB) DeleteWebhook(ctx context.Context, id string) error {
 const deliveryColumns = `id, webhook_id, event_id, event_type, body, status, attempts, next_attempt_at, expires_at, last_status,
 	last_error, delivered_at, created_at`
 
-func scanDelivery(r scanner) (Delivery, error) {
+func scanDelivery(r sqldb.Scanner) (Delivery, error) {
 	var d Delivery
 	var body string
 	var next, delivered, last sql.NullInt64
 	var expires, created int64
 	err := r.Scan(&d.ID, &d.WebhookID, &d.EventID, &d.EventType, &body, &d.Status, &d.Attempts, &next, &expires, &last,
 		&d.LastError, &delivered, &created)
-	d.Body, d.NextAttemptAt, d.ExpiresAt, d.LastStatus = json.RawMessage(body), timePtr(next), fromMicros(expires), ptr(last)
-	d.DeliveredAt, d.CreatedAt = timePtr(delivered), fromMicros(created)
+	d.Body, d.NextAttemptAt, d.ExpiresAt, d.LastStatus = json.RawMessage(body), sqldb.NullTime(next), sqldb.FromMicros(expires), sqldb.NullInt(last)
+	d.DeliveredAt, d.CreatedAt = sqldb.NullTime(delivered), sqldb.FromMicros(created)
 	return d, err
 }
 
 // ClaimDeliveries leases up to limit due webhook deliveries, as
 // ClaimNotifications does notifications.
-func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]Delivery, error) {
-	return claim(ctx, db, "webhook_deliveries", DeliveryPending, deliveryColumns, scanDelivery, limit, lease)
+func (o *Outbox) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]Delivery, error) {
+	return claim(ctx, o, "webhook_deliveries", DeliveryPending, deliveryColumns, scanDelivery, limit, lease)
 }
 
 // FinishDelivery records an attempt: delivered, or not with the
 // endpoint's status (0: no answer) and error, to be tried again at
 // retryAt (nil: dead).
-func (db *DB) FinishDelivery(ctx context.Context, id int64, delivered bool, status int, errText string, retryAt *time.Time) error {
-	_, now := db.nowMicros()
+func (o *Outbox) FinishDelivery(ctx context.Context, id int64, delivered bool, status int, errText string, retryAt *time.Time) error {
+	_, now := o.db.NowMicros()
 	state := DeliveryDelivered
 	var at any = now
 	switch {
@@ -351,55 +366,55 @@ func (db *DB) FinishDelivery(ctx context.Context, id int64, delivered bool, stat
 	if status > 0 {
 		code = status
 	}
-	return db.exec(ctx, `UPDATE webhook_deliveries SET status = $2, last_status = $3, last_error = $4,
+	return o.db.Exec(ctx, `UPDATE webhook_deliveries SET status = $2, last_status = $3, last_error = $4,
 		next_attempt_at = $5, delivered_at = $6, updated_at = $7 WHERE id = $1`,
-		id, state, code, errText, microsPtr(retryAt), at, now)
+		id, state, code, errText, sqldb.MicrosOrNull(retryAt), at, now)
 }
 
 // Deliveries lists a webhook's deliveries, newest first, a page at a time.
-func (db *DB) Deliveries(ctx context.Context, webhookID string, p Page) ([]Delivery, string, error) {
-	if _, err := db.Webhook(ctx, webhookID); err != nil {
+func (o *Outbox) Deliveries(ctx context.Context, webhookID string, p sqldb.Page) ([]Delivery, string, error) {
+	if _, err := o.Webhook(ctx, webhookID); err != nil {
 		return nil, "", err
 	}
-	after, err := p.after()
+	after, err := p.After()
 	if err != nil {
 		return nil, "", err
 	}
 	var before int64 = 1 << 62
 	if after != "" {
 		if before, err = strconv.ParseInt(after, 10, 64); err != nil {
-			return nil, "", errBadCursor
+			return nil, "", sqldb.ErrBadCursor
 		}
 	}
-	res, err := db.r.QueryContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE webhook_id = $1 AND id < $2
-		ORDER BY id DESC LIMIT `+strconv.Itoa(p.limit()), webhookID, before)
+	res, err := o.db.Readers().QueryContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE webhook_id = $1 AND id < $2
+		ORDER BY id DESC LIMIT `+strconv.Itoa(p.Size()), webhookID, before)
 	if err != nil {
 		return nil, "", err
 	}
-	out, err := collect(res, scanDelivery)
+	out, err := sqldb.Collect(res, scanDelivery)
 	if err != nil || len(out) == 0 {
 		return out, "", err
 	}
-	return out, nextCursor(len(out), p.limit(), strconv.FormatInt(out[len(out)-1].ID, 10)), nil
+	return out, sqldb.NextCursor(len(out), p.Size(), strconv.FormatInt(out[len(out)-1].ID, 10)), nil
 }
 
 // ReplayDelivery sends a delivery again, whatever its status: it is
 // pending now and retried until expiresAt.
-func (db *DB) ReplayDelivery(ctx context.Context, webhookID string, id int64, expiresAt time.Time) (*Delivery, error) {
-	if _, err := db.Webhook(ctx, webhookID); err != nil {
+func (o *Outbox) ReplayDelivery(ctx context.Context, webhookID string, id int64, expiresAt time.Time) (*Delivery, error) {
+	if _, err := o.Webhook(ctx, webhookID); err != nil {
 		return nil, err
 	}
-	_, now := db.nowMicros()
+	_, now := o.db.NowMicros()
 	var d Delivery
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := o.db.Transact(ctx, func(tx *sql.Tx) error {
 		var err error
 		d, err = scanDelivery(tx.QueryRowContext(ctx, `UPDATE webhook_deliveries SET status = '`+DeliveryPending+`',
 			next_attempt_at = $3, expires_at = $4, delivered_at = NULL, updated_at = $3
-			WHERE id = $1 AND webhook_id = $2 RETURNING `+deliveryColumns, id, webhookID, now, micros(expiresAt)))
+			WHERE id = $1 AND webhook_id = $2 RETURNING `+deliveryColumns, id, webhookID, now, sqldb.Micros(expiresAt)))
 		return err
 	})
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("delivery", strconv.FormatInt(id, 10))
+		return nil, sqldb.NotFound("delivery", strconv.FormatInt(id, 10))
 	}
 	if err != nil {
 		return nil, err
@@ -409,9 +424,9 @@ func (db *DB) ReplayDelivery(ctx context.Context, webhookID string, id int64, ex
 
 // InstanceKey returns the instance's key called name, creating it with
 // generate on first use (the first process to ask wins).
-func (db *DB) InstanceKey(ctx context.Context, name string, generate func() string) (string, error) {
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := db.execTx(ctx, tx, `INSERT INTO instance_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
+func (o *Outbox) InstanceKey(ctx context.Context, name string, generate func() string) (string, error) {
+	err := o.db.Transact(ctx, func(tx *sql.Tx) error {
+		_, err := o.db.ExecTx(ctx, tx, `INSERT INTO instance_keys (name, key) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`,
 			name, generate())
 		return err
 	})
@@ -419,6 +434,6 @@ func (db *DB) InstanceKey(ctx context.Context, name string, generate func() stri
 		return "", err
 	}
 	var key string
-	err = db.r.QueryRowContext(ctx, `SELECT key FROM instance_keys WHERE name = $1`, name).Scan(&key)
+	err = o.db.Readers().QueryRowContext(ctx, `SELECT key FROM instance_keys WHERE name = $1`, name).Scan(&key)
 	return key, err
 }

@@ -1,4 +1,6 @@
-package storage
+// Package reports measures pickup from the orders and their timelines:
+// read-only queries over one snapshot, tallied per store and local day.
+package reports
 
 import (
 	"context"
@@ -8,10 +10,20 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/sqldb"
 )
+
+// Reports is the reports over db.
+type Reports struct {
+	db *sqldb.DB
+}
+
+// New is the reports over db.
+func New(db *sqldb.DB) *Reports { return &Reports{db: db} }
 
 // ReportBound is one end of a report's range: an instant, or a calendar
 // date taken at each store's local midnight. The zero bound is the
@@ -257,15 +269,15 @@ func (s *reportStore) day(b int64) *tally {
 // pickup lines on the order's first pick; cancellations on the
 // cancellation, by the reason given; by_status counts the orders placed
 // in the range by their status now.
-func (db *DB) PickupReport(ctx context.Context, q ReportQuery) (*PickupReport, error) {
-	now := db.now()
-	stores, err := db.reportStores(ctx, q, now)
+func (r *Reports) PickupReport(ctx context.Context, q ReportQuery) (*PickupReport, error) {
+	now := r.db.Now()
+	stores, err := r.reportStores(ctx, q, now)
 	if err != nil {
 		return nil, err
 	}
 	rep := &PickupReport{GeneratedAt: now.UTC(), Stores: []StoreReport{}, Days: []DayFigures{}}
 	if len(stores) > 0 {
-		if err := db.tallyReport(ctx, stores); err != nil {
+		if err := r.tallyReport(ctx, stores); err != nil {
 			return nil, err
 		}
 	}
@@ -304,11 +316,11 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // reportStores reads the stores asked for with their range and an empty
 // tally for every local day of it; ids of no store are left out.
-func (db *DB) reportStores(ctx context.Context, q ReportQuery, now time.Time) ([]*reportStore, error) {
+func (r *Reports) reportStores(ctx context.Context, q ReportQuery, now time.Time) ([]*reportStore, error) {
 	all := q.StoreIDs == nil
-	rows, err := db.r.QueryContext(ctx, `SELECT id, name, time_zone FROM stores
-		WHERE ($1 AND type = 'store') OR id `+db.dialect.inList("$2")+` ORDER BY id`,
-		all, jsonList(q.StoreIDs))
+	rows, err := r.db.Readers().QueryContext(ctx, `SELECT id, name, time_zone FROM stores
+		WHERE ($1 AND type = 'store') OR id `+r.db.Dialect().InList("$2")+` ORDER BY id`,
+		all, sqldb.JSONList(q.StoreIDs))
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +350,7 @@ func (db *DB) reportStores(ctx context.Context, q ReportQuery, now time.Time) ([
 // their rows into the stores' days. Each query joins r, the stores with
 // their range (lo inclusive, hi exclusive, unix microseconds), and
 // groups by store and 15-minute bucket.
-func (db *DB) tallyReport(ctx context.Context, stores []*reportStore) error {
+func (r *Reports) tallyReport(ctx context.Context, stores []*reportStore) error {
 	byID := map[string]*reportStore{}
 	var values []string
 	var args []any
@@ -346,12 +358,12 @@ func (db *DB) tallyReport(ctx context.Context, stores []*reportStore) error {
 		byID[s.id] = s
 		n := 3 * i
 		values = append(values, "($"+strconv.Itoa(n+1)+", CAST($"+strconv.Itoa(n+2)+" AS BIGINT), CAST($"+strconv.Itoa(n+3)+" AS BIGINT))")
-		args = append(args, s.id, micros(s.lo), micros(s.hi))
+		args = append(args, s.id, sqldb.Micros(s.lo), sqldb.Micros(s.hi))
 	}
 	with := `WITH r (store_id, lo, hi) AS (VALUES ` + strings.Join(values, ", ") + `) `
 	// first keeps an order's first event of a type (a ready, a pick).
 	const first = ` AND NOT EXISTS (SELECT 1 FROM order_events p WHERE p.order_id = e.order_id AND p.type = e.type AND p.id < e.id)`
-	tx, err := db.r.BeginTx(ctx, db.dialect.snapshotTx())
+	tx, err := r.db.Readers().BeginTx(ctx, r.db.Dialect().SnapshotTx())
 	if err != nil {
 		return err
 	}
@@ -400,7 +412,9 @@ func (db *DB) tallyReport(ctx context.Context, stores []*reportStore) error {
 				case "order.expired":
 					t.expired += n
 				case "order.cancelled":
-					var d orderDetails
+					var d struct {
+						CancelReason string `json:"cancel_reason"`
+					}
 					if err := json.Unmarshal([]byte(details), &d); err != nil {
 						return err
 					}
@@ -482,4 +496,20 @@ func (db *DB) tallyReport(ctx context.Context, stores []*reportStore) error {
 		}
 	}
 	return nil
+}
+
+// zones caches time zones by name.
+var zones sync.Map
+
+// zone is the location called name, UTC if there is none.
+func zone(name string) *time.Location {
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	zones.Store(name, l)
+	return l
 }

@@ -1,4 +1,4 @@
-package storage
+package catalog
 
 import (
 	"context"
@@ -9,19 +9,20 @@ import (
 	"strings"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/sqldb"
 )
 
 // PutSKU creates or replaces a SKU after checking its rules; created
 // reports whether it is new.
-func (db *DB) PutSKU(ctx context.Context, k *bopis.SKU) (created bool, err error) {
-	n, err := db.PutSKUs(ctx, []*bopis.SKU{k})
+func (c *Catalog) PutSKU(ctx context.Context, k *bopis.SKU) (created bool, err error) {
+	n, err := c.PutSKUs(ctx, []*bopis.SKU{k})
 	return n == 1, err
 }
 
 // PutSKUs creates or replaces many SKUs in one transaction (a catalog
 // import): all are checked first, and either all are written or none. It
 // returns how many were new.
-func (db *DB) PutSKUs(ctx context.Context, skus []*bopis.SKU) (created int, err error) {
+func (c *Catalog) PutSKUs(ctx context.Context, skus []*bopis.SKU) (created int, err error) {
 	for _, k := range skus {
 		if err := k.Validate(); err != nil {
 			return 0, err
@@ -32,8 +33,8 @@ func (db *DB) PutSKUs(ctx context.Context, skus []*bopis.SKU) (created int, err 
 	// deadlocking on PostgreSQL; of one SKU given twice the last still wins.
 	skus = slices.Clone(skus)
 	slices.SortStableFunc(skus, func(a, b *bopis.SKU) int { return strings.Compare(a.SKU, b.SKU) })
-	now, us := db.nowMicros()
-	err = db.tx(ctx, func(tx *sql.Tx) error {
+	now, us := c.db.NowMicros()
+	err = c.db.Transact(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `
 			INSERT INTO skus (sku, name, variant_id, pickup_eligible, extra_prep_minutes, low_stock_threshold, active, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
@@ -49,14 +50,14 @@ func (db *DB) PutSKUs(ctx context.Context, skus []*bopis.SKU) (created int, err 
 			var createdUS int64
 			err := stmt.QueryRowContext(ctx, k.SKU, k.Name, k.VariantID, k.PickupEligible, k.ExtraPrepMinutes,
 				k.LowStockThreshold, k.Active, us).Scan(&createdUS)
-			if d, ok := db.dialect.uniqueViolation(err); ok && strings.Contains(d, "variant_id") {
+			if d, ok := c.db.Dialect().UniqueViolation(err); ok && strings.Contains(d, "variant_id") {
 				return &bopis.Error{Code: bopis.ECONFLICT, Message: "another SKU has this variant_id",
 					Fields: []bopis.FieldError{{Path: "variant_id", Message: fmt.Sprintf("%d is already used by another SKU", *k.VariantID)}}}
 			}
 			if err != nil {
 				return err
 			}
-			k.CreatedAt, k.UpdatedAt = fromMicros(createdUS), now
+			k.CreatedAt, k.UpdatedAt = sqldb.FromMicros(createdUS), now
 			if createdUS == us {
 				created++
 			}
@@ -69,9 +70,9 @@ func (db *DB) PutSKUs(ctx context.Context, skus []*bopis.SKU) (created int, err 
 	return created, nil
 }
 
-const skuColumns = `sku, name, variant_id, pickup_eligible, extra_prep_minutes, low_stock_threshold, active, created_at, updated_at`
+const SKUColumns = `sku, name, variant_id, pickup_eligible, extra_prep_minutes, low_stock_threshold, active, created_at, updated_at`
 
-func scanSKU(row scanner) (*bopis.SKU, error) {
+func ScanSKU(row sqldb.Scanner) (*bopis.SKU, error) {
 	var (
 		k                bopis.SKU
 		variant          sql.NullInt64
@@ -84,60 +85,60 @@ func scanSKU(row scanner) (*bopis.SKU, error) {
 	if variant.Valid {
 		k.VariantID = &variant.Int64
 	}
-	k.CreatedAt, k.UpdatedAt = fromMicros(created), fromMicros(updated)
+	k.CreatedAt, k.UpdatedAt = sqldb.FromMicros(created), sqldb.FromMicros(updated)
 	return &k, nil
 }
 
 // GetSKU returns the SKU, active or not.
-func (db *DB) GetSKU(ctx context.Context, sku string) (*bopis.SKU, error) {
-	return db.getSKU(ctx, db.r, sku)
+func (c *Catalog) GetSKU(ctx context.Context, sku string) (*bopis.SKU, error) {
+	return c.getSKU(ctx, c.db.Readers(), sku)
 }
 
-func (db *DB) getSKU(ctx context.Context, q interface {
+func (c *Catalog) getSKU(ctx context.Context, q interface {
 	QueryRowContext(context.Context, string, ...any) *sql.Row
 }, sku string) (*bopis.SKU, error) {
-	k, err := scanSKU(q.QueryRowContext(ctx, `SELECT `+skuColumns+` FROM skus WHERE sku = $1`, sku))
+	k, err := ScanSKU(q.QueryRowContext(ctx, `SELECT `+SKUColumns+` FROM skus WHERE sku = $1`, sku))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("SKU", sku)
+		return nil, sqldb.NotFound("SKU", sku)
 	}
 	return k, err
 }
 
 // ListSKUs returns one page of SKUs ordered by SKU, and the next cursor.
-func (db *DB) ListSKUs(ctx context.Context, p Page) ([]bopis.SKU, string, error) {
-	return listPage(ctx, db.r, p, `SELECT `+skuColumns+` FROM skus WHERE sku > $1 ORDER BY sku`, nil,
-		scanSKU, func(k *bopis.SKU) string { return k.SKU })
+func (c *Catalog) ListSKUs(ctx context.Context, p sqldb.Page) ([]bopis.SKU, string, error) {
+	return sqldb.List(ctx, c.db.Readers(), p, `SELECT `+SKUColumns+` FROM skus WHERE sku > $1 ORDER BY sku`, nil,
+		ScanSKU, func(k *bopis.SKU) string { return k.SKU })
 }
 
 // DeactivateSKU takes a SKU out of every new promise; existing orders keep it.
-func (db *DB) DeactivateSKU(ctx context.Context, sku string) (*bopis.SKU, error) {
-	_, us := db.nowMicros()
+func (c *Catalog) DeactivateSKU(ctx context.Context, sku string) (*bopis.SKU, error) {
+	_, us := c.db.NowMicros()
 	// Already inactive is fine (DELETE is idempotent); unknown is 404 below.
-	if _, err := db.w.ExecContext(ctx, `UPDATE skus SET active = false, updated_at = $2 WHERE sku = $1 AND active`, sku, us); err != nil {
+	if _, err := c.db.Writer().ExecContext(ctx, `UPDATE skus SET active = false, updated_at = $2 WHERE sku = $1 AND active`, sku, us); err != nil {
 		return nil, err
 	}
-	return db.getSKU(ctx, db.w, sku)
+	return c.getSKU(ctx, c.db.Writer(), sku)
 }
 
 // PutStoreSKU creates or replaces a store's override of a SKU's rules.
 // The store and the SKU must exist.
-func (db *DB) PutStoreSKU(ctx context.Context, o *bopis.StoreSKU) error {
+func (c *Catalog) PutStoreSKU(ctx context.Context, o *bopis.StoreSKU) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	now, us := db.nowMicros()
-	_, err := db.w.ExecContext(ctx, `
+	now, us := c.db.NowMicros()
+	_, err := c.db.Writer().ExecContext(ctx, `
 		INSERT INTO store_skus (store_id, sku, pickup_eligible, safety_stock, low_stock_threshold, updated_at)
 		VALUES ($1, $2, $3, $4, $5, $6)
 		ON CONFLICT (store_id, sku) DO UPDATE SET pickup_eligible = excluded.pickup_eligible,
 			safety_stock = excluded.safety_stock, low_stock_threshold = excluded.low_stock_threshold,
 			updated_at = excluded.updated_at`,
 		o.StoreID, o.SKU, o.PickupEligible, o.SafetyStock, o.LowStockThreshold, us)
-	if db.dialect.foreignKeyViolation(err) {
-		if _, err := db.getStoreFromWriter(ctx, o.StoreID); err != nil {
+	if c.db.Dialect().ForeignKeyViolation(err) {
+		if _, err := c.getStoreFromWriter(ctx, o.StoreID); err != nil {
 			return err
 		}
-		return notFound("SKU", o.SKU)
+		return sqldb.NotFound("SKU", o.SKU)
 	}
 	if err != nil {
 		return err
@@ -146,9 +147,9 @@ func (db *DB) PutStoreSKU(ctx context.Context, o *bopis.StoreSKU) error {
 	return nil
 }
 
-const storeSKUColumns = `store_id, sku, pickup_eligible, safety_stock, low_stock_threshold, updated_at`
+const StoreSKUColumns = `store_id, sku, pickup_eligible, safety_stock, low_stock_threshold, updated_at`
 
-func scanStoreSKU(row scanner) (*bopis.StoreSKU, error) {
+func ScanStoreSKU(row sqldb.Scanner) (*bopis.StoreSKU, error) {
 	var (
 		o         bopis.StoreSKU
 		eligible  sql.NullBool
@@ -170,34 +171,34 @@ func scanStoreSKU(row scanner) (*bopis.StoreSKU, error) {
 		n := int(threshold.Int64)
 		o.LowStockThreshold = &n
 	}
-	o.UpdatedAt = fromMicros(updated)
+	o.UpdatedAt = sqldb.FromMicros(updated)
 	return &o, nil
 }
 
 // GetStoreSKU returns a store's override of a SKU.
-func (db *DB) GetStoreSKU(ctx context.Context, storeID, sku string) (*bopis.StoreSKU, error) {
-	o, err := scanStoreSKU(db.r.QueryRowContext(ctx,
-		`SELECT `+storeSKUColumns+` FROM store_skus WHERE store_id = $1 AND sku = $2`, storeID, sku))
+func (c *Catalog) GetStoreSKU(ctx context.Context, storeID, sku string) (*bopis.StoreSKU, error) {
+	o, err := ScanStoreSKU(c.db.Readers().QueryRowContext(ctx,
+		`SELECT `+StoreSKUColumns+` FROM store_skus WHERE store_id = $1 AND sku = $2`, storeID, sku))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("override of SKU at store", storeID+"/"+sku)
+		return nil, sqldb.NotFound("override of SKU at store", storeID+"/"+sku)
 	}
 	return o, err
 }
 
 // ListStoreSKUs returns one page of a store's overrides ordered by SKU.
-func (db *DB) ListStoreSKUs(ctx context.Context, storeID string, p Page) ([]bopis.StoreSKU, string, error) {
-	return listPage(ctx, db.r, p, `SELECT `+storeSKUColumns+` FROM store_skus WHERE sku > $1 AND store_id = $2 ORDER BY sku`,
-		[]any{storeID}, scanStoreSKU, func(o *bopis.StoreSKU) string { return o.SKU })
+func (c *Catalog) ListStoreSKUs(ctx context.Context, storeID string, p sqldb.Page) ([]bopis.StoreSKU, string, error) {
+	return sqldb.List(ctx, c.db.Readers(), p, `SELECT `+StoreSKUColumns+` FROM store_skus WHERE sku > $1 AND store_id = $2 ORDER BY sku`,
+		[]any{storeID}, ScanStoreSKU, func(o *bopis.StoreSKU) string { return o.SKU })
 }
 
 // DeleteStoreSKU removes a store's override, so the SKU's own rules apply there again.
-func (db *DB) DeleteStoreSKU(ctx context.Context, storeID, sku string) error {
-	res, err := db.w.ExecContext(ctx, `DELETE FROM store_skus WHERE store_id = $1 AND sku = $2`, storeID, sku)
+func (c *Catalog) DeleteStoreSKU(ctx context.Context, storeID, sku string) error {
+	res, err := c.db.Writer().ExecContext(ctx, `DELETE FROM store_skus WHERE store_id = $1 AND sku = $2`, storeID, sku)
 	if err != nil {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return notFound("override of SKU at store", storeID+"/"+sku)
+		return sqldb.NotFound("override of SKU at store", storeID+"/"+sku)
 	}
 	return nil
 }

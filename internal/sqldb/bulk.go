@@ -1,4 +1,4 @@
-package storage
+package sqldb
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // bulkRows is the most rows one multi-row statement carries: well under
@@ -16,37 +17,40 @@ import (
 const bulkRows = 500
 
 // cachedRows is the most rows of a multi-row statement whose every size
-// is its own statement (see chunks).
+// is its own statement (see Chunks).
 const cachedRows = 16
 
-// rows collects the parameters of a multi-row INSERT, cols per row.
-type rows struct {
-	cols int
-	args []any
+// Rows collects the parameters of a multi-row INSERT, Cols per row.
+type Rows struct {
+	Cols int
+	Args []any
 }
 
-func (r *rows) add(vals ...any) { r.args = append(r.args, vals...) }
+// Add adds one row's values.
+func (r *Rows) Add(vals ...any) { r.Args = append(r.Args, vals...) }
 
-// grow makes room for n more rows: a POS batch adds thousands, and
+// Grow makes room for n more rows: a POS batch adds thousands, and
 // growing by appends alone copied them over and over.
-func (r *rows) grow(n int) { r.args = slices.Grow(r.args, n*r.cols) }
-func (r *rows) len() int   { return len(r.args) / r.cols }
+func (r *Rows) Grow(n int) { r.Args = slices.Grow(r.Args, n*r.Cols) }
 
-// insertRows runs `head VALUES (...), (...) tail` over every collected
-// row, in the statements chunks gives: one round trip per 500 rows
+// Len is the number of rows.
+func (r *Rows) Len() int { return len(r.Args) / r.Cols }
+
+// InsertRows runs `head VALUES (...), (...) tail` over every collected
+// row, in the statements Chunks gives: one round trip per 500 rows
 // instead of one per row. fn, if not nil, scans the rows each statement
 // returns (tail holding a RETURNING clause).
-func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, r *rows, tail string, fn func(*sql.Rows) error) error {
+func (db *DB) InsertRows(ctx context.Context, tx *sql.Tx, head string, r *Rows, tail string, fn func(*sql.Rows) error) error {
 	if fn == nil {
-		var b batch
-		db.addRows(&b, head, r, tail)
-		return db.runBatch(ctx, tx, &b)
+		var b Batch
+		db.AddRows(&b, head, r, tail)
+		return db.RunBatch(ctx, tx, &b)
 	}
 	start := 0
-	for _, size := range db.chunks(r.len()) {
+	for _, size := range db.Chunks(r.Len()) {
 		end := start + size
-		q := head + " VALUES " + placeholders(size, r.cols, db.dialect.positional()) + " " + tail
-		res, err := db.queryTx(ctx, tx, q, r.args[start*r.cols:end*r.cols]...)
+		q := head + " VALUES " + Placeholders(size, r.Cols, db.dialect.Positional()) + " " + tail
+		res, err := db.QueryTx(ctx, tx, q, r.Args[start*r.Cols:end*r.Cols]...)
 		if err != nil {
 			return err
 		}
@@ -65,7 +69,7 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, r *rows, 
 	return nil
 }
 
-// chunks is how many rows each statement of an n-row insert carries:
+// Chunks is how many rows each statement of an n-row insert carries:
 // bulkRows at a time, and on SQLite the rest cut into powers of two above
 // cachedRows (100 rows go as 64, 32 and 4). On SQLite compiling a
 // multi-row statement costs more than running it (a 100-event POS batch
@@ -73,12 +77,12 @@ func (db *DB) insertRows(ctx context.Context, tx *sql.Tx, head string, r *rows, 
 // kept prepared, and these sizes keep the texts few: at most 21 per
 // insert. PostgreSQL compiles on its server and pgx caches by text, so
 // there the rest goes in one statement.
-func (db *DB) chunks(n int) []int {
+func (db *DB) Chunks(n int) []int {
 	var out []int
 	for ; n >= bulkRows; n -= bulkRows {
 		out = append(out, bulkRows)
 	}
-	if db.dialect.name() == "sqlite" {
+	if db.dialect.Name() == "sqlite" {
 		for n > cachedRows {
 			p := 1 << (bits.Len(uint(n)) - 1)
 			out = append(out, p)
@@ -91,7 +95,7 @@ func (db *DB) chunks(n int) []int {
 	return out
 }
 
-// batch is writes a transaction makes one after another without reading
+// Batch is writes a transaction makes one after another without reading
 // their results. On PostgreSQL they reach the server as one statement,
 // each a data-modifying WITH query of the last: one round trip for all
 // instead of one each, and round trips (the server's CPU and bopis's) are
@@ -100,7 +104,7 @@ func (db *DB) chunks(n int) []int {
 // trip, they run one by one. The parts of a batch must not touch the same
 // row: PostgreSQL runs them against one snapshot, in no set order. Their
 // SQL must hold no "$" but in parameters (see renumber).
-type batch struct {
+type Batch struct {
 	parts []batchPart
 }
 
@@ -109,43 +113,27 @@ type batchPart struct {
 	args  []any
 }
 
-func (b *batch) add(query string, args ...any) {
+// Add adds one write.
+func (b *Batch) Add(query string, args ...any) {
 	b.parts = append(b.parts, batchPart{query, args})
 }
 
-// len and truncate let a caller take back what it added since len: the
+// Len and Truncate let a caller take back what it added since Len: the
 // writes of a reservation undone by a savepoint.
-func (b *batch) len() int       { return len(b.parts) }
-func (b *batch) truncate(n int) { b.parts = b.parts[:n] }
+func (b *Batch) Len() int { return len(b.parts) }
 
-// own returns later, the batch a caller was given to add its writes to,
-// or, when it was given none, a batch of its own that it runs itself
-// (runOwn).
-func own(later *batch) *batch {
-	if later == nil {
-		return &batch{}
-	}
-	return later
-}
+// Truncate: see Len.
+func (b *Batch) Truncate(n int) { b.parts = b.parts[:n] }
 
-// runOwn runs b if it is the caller's own (later nil); a batch the caller
-// was given is its giver's to run.
-func (db *DB) runOwn(ctx context.Context, tx *sql.Tx, later, b *batch) error {
-	if later != nil {
-		return nil
-	}
-	return db.runBatch(ctx, tx, b)
-}
-
-// addRows adds `head VALUES (...), (...) tail` over r's rows to b, in
-// the statements chunks gives.
-func (db *DB) addRows(b *batch, head string, r *rows, tail string) {
+// AddRows adds `head VALUES (...), (...) tail` over r's rows to b, in
+// the statements Chunks gives.
+func (db *DB) AddRows(b *Batch, head string, r *Rows, tail string) {
 	start := 0
-	for _, size := range db.chunks(r.len()) {
+	for _, size := range db.Chunks(r.Len()) {
 		end := start + size
 		b.parts = append(b.parts, batchPart{
-			query: head + " VALUES " + placeholders(size, r.cols, db.dialect.positional()) + " " + tail,
-			args:  r.args[start*r.cols : end*r.cols],
+			query: head + " VALUES " + Placeholders(size, r.Cols, db.dialect.Positional()) + " " + tail,
+			args:  r.Args[start*r.Cols : end*r.Cols],
 		})
 		start = end
 	}
@@ -159,13 +147,13 @@ func (db *DB) addRows(b *batch, head string, r *rows, tail string) {
 // ingested 20-25% fewer events a second (ADR 0012).
 const maxJoinedParams = 1000
 
-// runBatch runs b's writes in tx (see batch) and empties it.
-func (db *DB) runBatch(ctx context.Context, tx *sql.Tx, b *batch) error {
+// RunBatch runs b's writes in tx (see Batch) and empties it.
+func (db *DB) RunBatch(ctx context.Context, tx *sql.Tx, b *Batch) error {
 	parts := b.parts
 	b.parts = nil
-	if db.dialect.name() == "sqlite" {
+	if db.dialect.Name() == "sqlite" {
 		for _, p := range parts {
-			if _, err := db.execTx(ctx, tx, p.query, p.args...); err != nil {
+			if _, err := db.ExecTx(ctx, tx, p.query, p.args...); err != nil {
 				return err
 			}
 		}
@@ -242,9 +230,9 @@ func renumber(w *strings.Builder, query string, by int) {
 	}
 }
 
-// placeholders is "($1, $2), ($3, $4)" for n rows of cols columns, or
+// Placeholders is "($1, $2), ($3, $4)" for n rows of cols columns, or
 // "(?, ?), (?, ?)" if positional.
-func placeholders(n, cols int, positional bool) string {
+func Placeholders(n, cols int, positional bool) string {
 	var b strings.Builder
 	b.Grow(n * cols * 6)
 	p := 1
@@ -270,9 +258,9 @@ func placeholders(n, cols int, positional bool) string {
 	return b.String()
 }
 
-// jsonList encodes a list for a jsonTextArray parameter: one parameter
-// however long the list, so the SQL stays fixed.
-func jsonList(items []string) string {
+// JSONList encodes a list for a JSONTextArray or InList parameter: one
+// parameter however long the list, so the SQL stays fixed.
+func JSONList(items []string) string {
 	if items == nil {
 		items = []string{}
 	}
@@ -280,17 +268,36 @@ func jsonList(items []string) string {
 	return string(b)
 }
 
-// nullable turns a stored time that may be absent into a parameter.
-func nullable(p *int64) any {
+// Nullable turns a stored time that may be absent into a parameter.
+func Nullable(p *int64) any {
 	if p == nil {
 		return nil
 	}
 	return *p
 }
 
-func ptr(n sql.NullInt64) *int64 {
+// NullInt is a column that may be NULL as a pointer.
+func NullInt(n sql.NullInt64) *int64 {
 	if !n.Valid {
 		return nil
 	}
 	return &n.Int64
+}
+
+// NullTime is a stored time (unix microseconds) that may be NULL as a
+// pointer.
+func NullTime(us sql.NullInt64) *time.Time {
+	if !us.Valid {
+		return nil
+	}
+	t := FromMicros(us.Int64)
+	return &t
+}
+
+// MicrosOrNull is a time that may be absent as a parameter.
+func MicrosOrNull(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return Micros(*t)
 }

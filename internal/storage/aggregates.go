@@ -1,0 +1,111 @@
+package storage
+
+import (
+	"context"
+
+	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/payment"
+	"github.com/bopis/bopis/internal/sqldb"
+	"github.com/bopis/bopis/internal/storage/catalog"
+	"github.com/bopis/bopis/internal/storage/changefeed"
+	"github.com/bopis/bopis/internal/storage/outbox"
+	"github.com/bopis/bopis/internal/storage/reports"
+	"github.com/bopis/bopis/internal/storage/testpayments"
+)
+
+// The types of the aggregates in packages of their own, under the names
+// DB's callers know them by.
+type (
+	StoreFilter  = catalog.StoreFilter
+	Watermark    = changefeed.Watermark
+	ChangeSink   = changefeed.Sink
+	Notification = outbox.Notification
+	Webhook      = outbox.Webhook
+	Delivery     = outbox.Delivery
+	Fanout       = outbox.Fanout
+
+	ReportBound   = reports.ReportBound
+	ReportQuery   = reports.ReportQuery
+	PickupReport  = reports.PickupReport
+	StoreReport   = reports.StoreReport
+	DayFigures    = reports.DayFigures
+	Figures       = reports.Figures
+	ReadyFigures  = reports.ReadyFigures
+	WaitFigures   = reports.WaitFigures
+	NoShowFigures = reports.NoShowFigures
+	LineFigures   = reports.LineFigures
+	ReasonCount   = reports.ReasonCount
+)
+
+// Notification statuses.
+const (
+	NotificationPending = outbox.NotificationPending
+	NotificationSent    = outbox.NotificationSent
+	NotificationFailed  = outbox.NotificationFailed
+	NotificationNotSent = outbox.NotificationNotSent
+)
+
+// Delivery statuses.
+const (
+	DeliveryPending   = outbox.DeliveryPending
+	DeliveryDelivered = outbox.DeliveryDelivered
+	DeliveryDead      = outbox.DeliveryDead
+)
+
+// The test gateway's authorizations: DB implements payment.TestStore.
+var _ payment.TestStore = (*DB)(nil)
+
+// insertTestPayment is the statement that stores an order's test
+// authorization in the order's transaction (PlaceOrder).
+func insertTestPayment(p payment.TestPayment) (string, []any) { return testpayments.Insert(p) }
+
+// The lists of the aggregates take a Page, storage's own type: DB's
+// methods of the same names hand it on as the sqldb.Page it is.
+
+// ListStores returns one page of stores ordered by id, and the cursor of the next page.
+func (db *DB) ListStores(ctx context.Context, f StoreFilter, p Page) ([]bopis.Store, string, error) {
+	return db.Catalog.ListStores(ctx, f, sqldb.Page(p))
+}
+
+// ListSKUs returns one page of SKUs ordered by SKU, and the next cursor.
+func (db *DB) ListSKUs(ctx context.Context, p Page) ([]bopis.SKU, string, error) {
+	return db.Catalog.ListSKUs(ctx, sqldb.Page(p))
+}
+
+// ListStoreSKUs returns one page of a store's overrides ordered by SKU.
+func (db *DB) ListStoreSKUs(ctx context.Context, storeID string, p Page) ([]bopis.StoreSKU, string, error) {
+	return db.Catalog.ListStoreSKUs(ctx, storeID, sqldb.Page(p))
+}
+
+// ListAPIKeys returns one page of keys (never their secrets) ordered by id.
+func (db *DB) ListAPIKeys(ctx context.Context, p Page) ([]bopis.APIKey, string, error) {
+	return db.Catalog.ListAPIKeys(ctx, sqldb.Page(p))
+}
+
+// Deliveries lists a webhook's deliveries, newest first, a page at a time.
+func (db *DB) Deliveries(ctx context.Context, webhookID string, p Page) ([]Delivery, string, error) {
+	return db.Outbox.Deliveries(ctx, webhookID, sqldb.Page(p))
+}
+
+// OrderNotifications lists an order's notifications, oldest first, if
+// scope may see the order.
+func (db *DB) OrderNotifications(ctx context.Context, orderID string, scope OrderScope) ([]Notification, error) {
+	if _, err := db.GetOrder(ctx, orderID, scope); err != nil {
+		return nil, err
+	}
+	return db.Outbox.OrderNotifications(ctx, orderID)
+}
+
+// UndispatchedEvents returns up to limit outbox events not yet fanned
+// out, oldest first.
+func (db *DB) UndispatchedEvents(ctx context.Context, limit int) ([]OutboxEvent, error) {
+	events, err := db.Outbox.UndispatchedEvents(ctx, limit)
+	if events == nil {
+		return nil, err
+	}
+	out := make([]OutboxEvent, len(events))
+	for i, e := range events {
+		out[i] = OutboxEvent(e)
+	}
+	return out, err
+}
