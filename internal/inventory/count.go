@@ -35,6 +35,11 @@ type CountEffects struct {
 	Levels []Stock
 	Ledger []Entry
 	Alerts []Alert
+	// Missing names the sums of later moves the count needs and later
+	// lacks: one for each level it sets that has a move at or after its
+	// as_of. Effects with Missing are not to be written: read the sums
+	// and ApplyCount again.
+	Missing []Since
 }
 
 // skus is c's levels' SKUs in order.
@@ -70,25 +75,9 @@ func (c Count) counts(l Level) bool {
 	return l.LastSnapshot == nil || *l.LastSnapshot <= c.AsOf.UnixMicro()
 }
 
-// LaterMovesNeeded names the sums of later moves ApplyCount reads: one
-// for each level the count sets that has a move at or after its as_of.
-func (c Count) LaterMovesNeeded() []Since {
-	if c.unknown() != nil || c.stale() {
-		return nil
-	}
-	at := c.AsOf.UnixMicro()
-	var out []Since
-	for _, sku := range c.skus() {
-		if l := c.Levels[sku]; c.counts(l) && NeedsLaterMoves(l, at) {
-			out = append(out, Since{Key{c.Store, sku}, at})
-		}
-	}
-	return out
-}
-
 // ApplyCount applies a whole-store count taken at c.AsOf: every SKU of
 // the store is counted, those it does not list at 0, plus the moves
-// recorded since (later, for each Since of c.LaterMovesNeeded); a level
+// recorded since (later; see CountEffects.Missing); a level
 // with a newer POS snapshot keeps it; only levels that change get an
 // entry. Reserved is untouched. A count older than the store's last
 // count is stale and changes nothing; one listing a SKU that does not
@@ -113,7 +102,14 @@ func ApplyCount(c Count, later map[Since]int64) (CountEffects, error) {
 		k, l := Key{c.Store, sku}, c.Levels[sku]
 		before := l
 		if c.counts(l) {
-			target := SnapshotTarget(l, listed[sku], at, later[Since{k, at}])
+			var since int64
+			if NeedsLaterMoves(l, at) {
+				var ok bool
+				if since, ok = later[Since{k, at}]; !ok {
+					eff.Missing = append(eff.Missing, Since{k, at})
+				}
+			}
+			target := SnapshotTarget(l, listed[sku], at, since)
 			if e, ok := l.Set(k, target, l.Reserved, CauseCount, ref, ""); ok {
 				eff.Ledger = append(eff.Ledger, e)
 				eff.Changed++

@@ -63,12 +63,17 @@ func TestCountNamingUnknownSKUsIsRefused(t *testing.T) {
 	eq(t, "fields", paths, []string{`levels[1].sku: no SKU "X"`, `levels[2].sku: no SKU "Y"`})
 }
 
-func TestCountLaterMovesNeeded(t *testing.T) {
+func TestCountLaterMovesMissing(t *testing.T) {
 	c := Count{Store: "s1", AsOf: minute(10), Levels: map[string]Level{
 		"A": {LastMove: usp(10)}, "B": {LastMove: usp(9)}, "C": {LastMove: usp(11), LastSnapshot: usp(12)}, "D": {LastMove: usp(30)}}}
-	eq(t, "needed", c.LaterMovesNeeded(), []Since{{Key{"s1", "A"}, us(10)}, {Key{"s1", "D"}, us(10)}})
+	eff, _ := ApplyCount(c, nil)
+	eq(t, "missing", eff.Missing, []Since{{Key{"s1", "A"}, us(10)}, {Key{"s1", "D"}, us(10)}})
+	eff, _ = ApplyCount(c, map[Since]int64{{Key{"s1", "A"}, us(10)}: 4, {Key{"s1", "D"}, us(10)}: 0})
+	eq(t, "missing when given", eff.Missing, []Since(nil))
+	eq(t, "A", eff.Levels[0].OnHand, int64(4))
 	c.LastCount = usp(11)
-	eq(t, "needed by a stale count", c.LaterMovesNeeded(), []Since(nil))
+	eff, _ = ApplyCount(c, nil)
+	eq(t, "missing of a stale count", eff.Missing, []Since(nil))
 }
 
 func TestAdjust(t *testing.T) {

@@ -88,7 +88,7 @@ type Batch struct {
 	// ledger entries written by an earlier batch).
 	Seen map[EventKey]bool
 	// LaterMoves sums the applied moves of a level at or after a time,
-	// for each Since that LaterMovesNeeded names.
+	// for each Since that Apply names in Effects.Missing.
 	LaterMoves map[Since]int64
 	// Now is the server's clock; FeedClockStep is how far a store's feed
 	// clock may trail it before a batch moves it.
@@ -120,6 +120,12 @@ type Effects struct {
 	// stale_feed alert closes. NewFeeds are those of them without a
 	// feed row yet.
 	FeedClocks, NewFeeds []string
+	// Missing names the sums of later moves the batch needs and
+	// Batch.LaterMoves lacks: one for each snapshot applied to a level
+	// with a move at or after the snapshot's time (it arrived after
+	// later changes; at most one a level). Effects with Missing are not
+	// to be written: read the sums and Apply again.
+	Missing []Since
 }
 
 // run is the events of one key, with the level they change.
@@ -182,34 +188,12 @@ func (b *Batch) sorted() []Event {
 	return events
 }
 
-// LaterMovesNeeded names the sums of later moves Apply reads: one for
-// each snapshot it applies to a level with a move at or after the
-// snapshot's time (a snapshot arriving after later changes). Only the
-// newest snapshot of a level in a batch can apply (the others are stale
-// by it), so there is at most one a level.
-func LaterMovesNeeded(b Batch) []Since {
-	var out []Since
-	b.runs(b.sorted(), func(r *run) {
-		if !r.live {
-			return
-		}
-		cut, ok := b.cut(r)
-		if !ok || !NeedsLaterMoves(r.level, cut) {
-			return
-		}
-		for _, e := range r.events {
-			if e.snapshot() && e.At == cut && !b.Seen[e.eventKey()] {
-				out = append(out, Since{r.k, cut}) // the batch's own newest snapshot: it applies
-				return
-			}
-		}
-	})
-	return out
-}
-
 // Apply applies a batch of POS events to the levels they name and says
 // what each did, what the ledger records and which alerts and feed
-// clocks change (see the package's documentation).
+// clocks change (see the package's documentation). A snapshot that
+// arrived after later moves of its level adds them back from
+// b.LaterMoves; the first Apply of a batch, without them, names those it
+// needs in Effects.Missing (rarely any), for a second.
 func Apply(b Batch) Effects {
 	events := b.sorted()
 	eff := Effects{Results: make([]Result, 0, len(events)), Ledger: make([]Entry, 0, len(events))}
@@ -250,7 +234,15 @@ func Apply(b Batch) Effects {
 			if e.snapshot() {
 				m.Cause, m.Quantity = CauseSnapshot, *e.OnHand
 				if status == Applied {
-					onHand = SnapshotTarget(l, m.Quantity, e.At, b.LaterMoves[Since{r.k, e.At}])
+					var later int64
+					if NeedsLaterMoves(l, e.At) {
+						since := Since{r.k, e.At}
+						var ok bool
+						if later, ok = b.LaterMoves[since]; !ok && (len(eff.Missing) == 0 || eff.Missing[len(eff.Missing)-1] != since) {
+							eff.Missing = append(eff.Missing, since)
+						}
+					}
+					onHand = SnapshotTarget(l, m.Quantity, e.At, later)
 					at := e.At
 					l.LastSnapshot = &at
 				}

@@ -135,23 +135,31 @@ func TestSnapshotRecordsItsTimeAndDeltasTheirs(t *testing.T) {
 	eq(t, "later moves needed after only snapshots", w.laterNeeded(snap("e6", "s1", "K1", 1, 4)), []Since(nil))
 }
 
-// laterNeeded is LaterMovesNeeded of a batch of events.
+// laterNeeded is the later moves a batch of events misses at first.
 func (w *world) laterNeeded(events ...bopis.InventoryEvent) []Since {
 	evs := make([]Event, len(events))
 	for i := range events {
 		evs[i] = NewEvent(i, &events[i])
 	}
 	todo, _ := Sequence(evs)
-	return LaterMovesNeeded(Batch{Events: todo, Feeds: w.feeds, Levels: w.level, Seen: w.seen()})
+	return Apply(Batch{Events: todo, Feeds: w.feeds, Levels: w.level, Seen: w.seen()}).Missing
 }
 
-func TestLaterMovesNeededOnlyForASnapshotThatApplies(t *testing.T) {
+func TestLaterMovesMissingOnlyForASnapshotThatApplies(t *testing.T) {
 	w := newWorld([]string{"s1"}, "K1", "K2")
 	w.batch(delta("e1", "s1", "K1", 2, 10), delta("e2", "s1", "K2", 2, 10), snap("e3", "s1", "K2", 5, 12))
 	eq(t, "a snapshot after the last move", w.laterNeeded(snap("n1", "s1", "K1", 1, 11)), []Since(nil))
 	eq(t, "a snapshot at the last move's instant", w.laterNeeded(snap("n1", "s1", "K1", 1, 10)), []Since{{Key{"s1", "K1"}, us(10)}})
 	eq(t, "only the newest of a level", w.laterNeeded(snap("n1", "s1", "K1", 1, 8), snap("n2", "s1", "K1", 1, 9)),
 		[]Since{{Key{"s1", "K1"}, us(9)}})
+	eq(t, "once for two of one instant", w.laterNeeded(snap("n1", "s1", "K1", 1, 9), snap("n2", "s1", "K1", 2, 9)),
+		[]Since{{Key{"s1", "K1"}, us(9)}})
+	b := Batch{Feeds: w.feeds, Levels: w.level, LaterMoves: map[Since]int64{{Key{"s1", "K1"}, us(9)}: 2}}
+	evs := []bopis.InventoryEvent{snap("n1", "s1", "K1", 1, 9)}
+	b.Events = []Event{NewEvent(0, &evs[0])}
+	eff := Apply(b)
+	eq(t, "none missing when given", eff.Missing, []Since(nil))
+	eq(t, "given", eff.Levels[0].OnHand, int64(3))
 	eq(t, "not a stale one", w.laterNeeded(snap("n1", "s1", "K2", 1, 9)), []Since(nil))
 	eq(t, "not a remembered one", w.laterNeeded(snap("e3", "s1", "K1", 1, 9)), []Since(nil))
 	eq(t, "not of a SKU that does not exist", w.laterNeeded(snap("n1", "s1", "K9", 1, 9)), []Since(nil))

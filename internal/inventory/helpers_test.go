@@ -39,7 +39,7 @@ type world struct {
 	step   int64 // the feed clock's step, µs
 	// checkNeeded makes every batch also run with the later moves of
 	// every snapshot, and fails if that changes anything: what
-	// LaterMovesNeeded leaves out is never read.
+	// Effects.Missing leaves out is never read.
 	checkNeeded interface{ Fatalf(string, ...any) }
 }
 
@@ -92,13 +92,16 @@ func (w *world) batch(events ...bopis.InventoryEvent) ([]string, Effects) {
 	}
 	todo, dups := Sequence(evs)
 	b := Batch{Events: todo, Feeds: w.feeds, Levels: w.level, Seen: w.seen(), Now: w.now, FeedClockStep: w.step}
-	for _, s := range LaterMovesNeeded(b) {
-		if b.LaterMoves == nil {
-			b.LaterMoves = map[Since]int64{}
-		}
-		b.LaterMoves[s] = w.movesSince(s)
-	}
 	eff := Apply(b)
+	if len(eff.Missing) > 0 {
+		b.LaterMoves = map[Since]int64{}
+		for _, s := range eff.Missing {
+			b.LaterMoves[s] = w.movesSince(s)
+		}
+		if eff = Apply(b); eff.Missing != nil {
+			panic("missing later moves given")
+		}
+	}
 	if w.checkNeeded != nil {
 		all := b
 		all.LaterMoves = map[Since]int64{}
@@ -107,7 +110,7 @@ func (w *world) batch(events ...bopis.InventoryEvent) ([]string, Effects) {
 			all.LaterMoves[s] = w.movesSince(s)
 		}
 		if got := Apply(all); !reflect.DeepEqual(got, eff) {
-			w.checkNeeded.Fatalf("LaterMovesNeeded named %v; with every snapshot's later moves the effects differ:\n%+v\n%+v", LaterMovesNeeded(b), eff, got)
+			w.checkNeeded.Fatalf("given the later moves missing (%v), the effects differ from those given every snapshot's:\n%+v\n%+v", b.LaterMoves, eff, got)
 		}
 	}
 	w.commit(eff.Levels, eff.Ledger, eff.Alerts)
@@ -153,11 +156,16 @@ func (w *world) count(store string, asOf time.Time, lines ...bopis.CountLine) (C
 			c.Levels[l.SKU] = w.levels[k]
 		}
 	}
-	later := map[Since]int64{}
-	for _, s := range c.LaterMovesNeeded() {
-		later[s] = w.movesSince(s)
+	eff, err := ApplyCount(c, nil)
+	if len(eff.Missing) > 0 {
+		later := map[Since]int64{}
+		for _, s := range eff.Missing {
+			later[s] = w.movesSince(s)
+		}
+		if eff, err = ApplyCount(c, later); eff.Missing != nil {
+			panic("missing later moves given")
+		}
 	}
-	eff, err := ApplyCount(c, later)
 	if err != nil || eff.Stale {
 		return eff, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -319,12 +320,18 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []inventory.Even
 			}
 			return l.rules(), true
 		}}
-	// A snapshot that arrives after later changes adds them back.
-	var err error
-	if b.LaterMoves, err = laterMoves(ctx, tx, inventory.LaterMovesNeeded(b)); err != nil {
-		return err
-	}
 	eff := inventory.Apply(b)
+	if len(eff.Missing) > 0 {
+		// A snapshot that arrived after later changes adds them back:
+		// rare, read for each.
+		var err error
+		if b.LaterMoves, err = laterMoves(ctx, tx, eff.Missing); err != nil {
+			return err
+		}
+		if eff = inventory.Apply(b); len(eff.Missing) > 0 {
+			return fmt.Errorf("storage: later moves %v still missing", eff.Missing)
+		}
+	}
 	for _, r := range eff.Results {
 		results[r.Index].Status, results[r.Index].Error = r.Status, r.Error
 	}

@@ -438,8 +438,8 @@ func movesSince(ctx context.Context, tx *sql.Tx, storeID, sku string, t int64) (
 	return n, err
 }
 
-// laterMoves reads the sums of later moves a rule names
-// (inventory.LaterMovesNeeded): one statement each, as a snapshot or
+// laterMoves reads the sums of later moves a rule misses
+// (inventory.Effects.Missing): one statement each, as a snapshot or
 // count older than moves already applied is rare.
 func laterMoves(ctx context.Context, tx *sql.Tx, need []inventory.Since) (map[inventory.Since]int64, error) {
 	if len(need) == 0 {
@@ -570,11 +570,17 @@ func (db *DB) CountStore(ctx context.Context, storeID string, asOf time.Time, co
 		for k, l := range levels {
 			count.Levels[k.sku] = l.rules()
 		}
-		later, err := laterMoves(ctx, tx, count.LaterMovesNeeded())
-		if err != nil {
-			return err
+		eff, err := inventory.ApplyCount(count, nil)
+		if len(eff.Missing) > 0 {
+			// Moves since the count was taken are added back.
+			later, lerr := laterMoves(ctx, tx, eff.Missing)
+			if lerr != nil {
+				return lerr
+			}
+			if eff, err = inventory.ApplyCount(count, later); len(eff.Missing) > 0 {
+				return fmt.Errorf("storage: later moves %v still missing", eff.Missing)
+			}
 		}
-		eff, err := inventory.ApplyCount(count, later)
 		if err != nil || eff.Stale {
 			res.Stale = eff.Stale
 			return err
