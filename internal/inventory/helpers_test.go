@@ -179,14 +179,6 @@ func (w *world) count(store string, asOf time.Time, lines ...bopis.CountLine) (C
 
 func (w *world) onHand(store, sku string) int64 { return w.levels[Key{store, sku}].OnHand }
 
-func statusesOf(n int, s string) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = s
-	}
-	return out
-}
-
 func eq[T any](t *testing.T, what string, got, want T) {
 	t.Helper()
 	if !reflect.DeepEqual(got, want) {
