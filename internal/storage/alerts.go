@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/inventory"
 )
 
 // Alert types.
@@ -58,23 +59,46 @@ type OutboxEvent struct {
 
 // settleLowStock opens a low_stock alert, with its inventory.low_stock
 // event, for each level that is now low and has none open, and closes the
-// open alert of each level that recovered. Alerts change only when a
-// level crosses its threshold, so a level that stays low keeps its one
-// alert however many events touch it.
+// open alert of each level that recovered (inventory.LowStock). Alerts
+// change only when a level crosses its threshold, so a level that stays
+// low keeps its one alert however many events touch it.
 func (db *DB) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, now int64) error {
-	var opening []*level
-	var closeIDs []string
+	var opening, closing []*level
 	for _, l := range levels {
-		low := bopis.LowStock(l.available(), l.threshold)
-		switch {
-		case low && l.alertID == 0:
+		switch open, close := inventory.LowStock(l.rules()); {
+		case open:
 			opening = append(opening, l)
-		case !low && l.alertID != 0:
-			closeIDs = append(closeIDs, strconv.FormatInt(l.alertID, 10))
-			l.alertID = 0
+		case close:
+			closing = append(closing, l)
 		}
 	}
-	if len(closeIDs) > 0 {
+	return db.writeLowStock(ctx, tx, opening, closing, now)
+}
+
+// alertLevels are the levels whose low_stock alert opens and those whose
+// alert closes, as a rule's alerts say.
+func alertLevels(alerts []inventory.Alert, levels map[levelKey]*level) (opening, closing []*level) {
+	for _, a := range alerts {
+		l := levels[levelKey{a.Store, a.SKU}]
+		if a.Open {
+			opening = append(opening, l)
+		} else {
+			closing = append(closing, l)
+		}
+	}
+	return opening, closing
+}
+
+// writeLowStock opens a low_stock alert, with its inventory.low_stock
+// event, for each level of opening, and closes the open alert of each
+// level of closing.
+func (db *DB) writeLowStock(ctx context.Context, tx *sql.Tx, opening, closing []*level, now int64) error {
+	if len(closing) > 0 {
+		closeIDs := make([]string, len(closing))
+		for i, l := range closing {
+			closeIDs[i] = strconv.FormatInt(l.alertID, 10)
+			l.alertID = 0
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET closed_at = $1 WHERE closed_at IS NULL
 			AND id IN (SELECT CAST(value AS BIGINT) FROM `+db.dialect.jsonTextArray("$2")+`)`, now, jsonList(closeIDs)); err != nil {
 			return err

@@ -4,20 +4,21 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/inventory"
 )
 
-// What became of each event of a batch.
+// What became of each event of a batch (see internal/inventory).
 const (
-	EventApplied   = "applied"   // the stock changed (or was confirmed) by it
-	EventDuplicate = "duplicate" // its id was seen before at its store: nothing changed
-	EventStale     = "stale"     // older than the latest snapshot or count: already counted there
-	EventRejected  = "rejected"  // invalid, or for a store or SKU that does not exist or the key does not reach
+	EventApplied   = inventory.Applied   // the stock changed (or was confirmed) by it
+	EventDuplicate = inventory.Duplicate // its id was seen before at its store: nothing changed
+	EventStale     = inventory.Stale     // older than the latest snapshot or count: already counted there
+	EventRejected  = inventory.Rejected  // invalid, or for a store or SKU that does not exist or the key does not reach
 )
 
 // EventResult answers one event of a batch.
@@ -36,15 +37,6 @@ type BatchOptions struct {
 	// key answer the first results.
 	Idempotency *Idempotency
 }
-
-// pending is an event that passed every check needing no database.
-type pending struct {
-	i  int // position in the request
-	e  *bopis.InventoryEvent
-	at int64 // occurred_at, unix µs
-}
-
-type eventKey struct{ store, id string }
 
 // ApplyInventoryEvents applies a batch of POS events in one transaction
 // and answers each on its own, in the request's order:
@@ -71,11 +63,13 @@ type eventKey struct{ store, id string }
 // store's feed clock is moved to now (to a few seconds, see
 // feedClockStep) and its stale_feed alert closed; low-stock alerts open
 // and close as the levels end up.
+//
+// These are the rules of internal/inventory (Sequence, Apply): this
+// loads what they read and writes what they decide, in one transaction.
 func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.InventoryEvent, opt BatchOptions) (results []EventResult, replayed bool, err error) {
 	now, us := db.nowMicros()
 	results = make([]EventResult, len(events))
-	todo := make([]pending, 0, len(events))
-	seen := make(map[eventKey]struct{}, len(events))
+	todo := make([]inventory.Event, 0, len(events))
 	for i := range events {
 		e := &events[i]
 		if bopis.ValidEventID(e.ID) { // an id that is not one is not echoed; results are in the events' order
@@ -89,28 +83,12 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 			results[i].Status, results[i].Error = EventRejected, "this key does not reach store "+e.StoreID
 			continue
 		}
-		k := eventKey{e.StoreID, e.ID}
-		if _, dup := seen[k]; dup {
-			results[i].Status = EventDuplicate
-			continue
-		}
-		seen[k] = struct{}{}
-		todo = append(todo, pending{i: i, e: e, at: micros(e.OccurredAt)})
+		todo = append(todo, inventory.NewEvent(i, e))
 	}
-	sort.Slice(todo, func(a, b int) bool {
-		x, y := todo[a], todo[b]
-		switch {
-		case x.e.StoreID != y.e.StoreID:
-			return x.e.StoreID < y.e.StoreID
-		case x.e.SKU != y.e.SKU:
-			return x.e.SKU < y.e.SKU
-		case x.at != y.at:
-			return x.at < y.at
-		case x.e.Type != y.e.Type:
-			return x.e.Type == bopis.EventSnapshot // a snapshot counts what happened before its instant
-		}
-		return x.i < y.i
-	})
+	todo, dups := inventory.Sequence(todo)
+	for _, d := range dups {
+		results[d.Index].Status = EventDuplicate
+	}
 	var first []EventResult
 	if idem := opt.Idempotency; idem != nil {
 		// A resend after a timeout is answered without redoing the batch.
@@ -127,8 +105,8 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 			if len(todo) == 0 {
 				return results, nil
 			}
-			for _, p := range todo { // a transaction run again starts again
-				results[p.i] = EventResult{ID: p.e.ID}
+			for _, e := range todo { // a transaction run again starts again
+				results[e.Index] = EventResult{ID: e.ID}
 			}
 			r, err := db.readBatch(ctx, tx, todo, us, askSeen)
 			if err != nil {
@@ -160,11 +138,9 @@ func (db *DB) seenEvent(err error) bool {
 
 // batchReads is what a POS batch reads before it writes.
 type batchReads struct {
-	stores    map[string]bool     // the batch's stores that exist
-	lastCount map[string]*int64   // those with a feed row: their last whole-store count (nil: none)
-	lastEvent map[string]int64    // those whose feed clock is set: its time
-	levels    map[levelKey]*level // the levels of its keys whose SKU exists (a new zero level where none yet)
-	seen      map[levelKey]bool   // (store, event id): already in the ledger (asked only when told, see readBatch)
+	feeds  map[string]inventory.Feed   // the batch's stores that exist, with their feeds
+	levels map[levelKey]*level         // the levels of its keys whose SKU exists (a new zero level where none yet)
+	seen   map[inventory.EventKey]bool // already in the ledger (asked only when told, see readBatch)
 }
 
 // readBatch reads what applying todo (sorted) needs, in tx: each step
@@ -175,24 +151,24 @@ type batchReads struct {
 // a resend racing the first send sees its events once it commits. (A
 // store that does not exist takes its lock too: a batch naming one is a
 // mistake, and rare.)
-func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []pending, now int64, askSeen bool) (*batchReads, error) {
+func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []inventory.Event, now int64, askSeen bool) (*batchReads, error) {
 	stores := batchStores(todo)
 	if err := db.lockStores(ctx, tx, stores, false); err != nil {
 		return nil, err
 	}
 	r := &batchReads{}
 	var err error
-	if r.stores, r.lastCount, r.lastEvent, err = db.readStores(ctx, tx, stores); err != nil {
+	if r.feeds, err = db.readStores(ctx, tx, stores); err != nil {
 		return nil, err
 	}
-	var known []pending
-	for _, p := range todo {
-		if r.stores[p.e.StoreID] {
-			known = append(known, p)
+	var known []inventory.Event
+	for _, e := range todo {
+		if _, ok := r.feeds[e.StoreID]; ok {
+			known = append(known, e)
 		}
 	}
 	if len(known) == 0 {
-		return r, nil // applyEvents rejects every event by its store
+		return r, nil // every event is rejected by its store
 	}
 	if r.levels, err = db.loadLevels(ctx, tx, batchKeys(known), now); err != nil {
 		return nil, err
@@ -204,21 +180,21 @@ func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []pending, now int
 }
 
 // batchStores lists the stores of sorted events, once each.
-func batchStores(todo []pending) []string {
+func batchStores(todo []inventory.Event) []string {
 	var ids []string
-	for i, p := range todo {
-		if i == 0 || p.e.StoreID != todo[i-1].e.StoreID {
-			ids = append(ids, p.e.StoreID)
+	for i, e := range todo {
+		if i == 0 || e.StoreID != todo[i-1].StoreID {
+			ids = append(ids, e.StoreID)
 		}
 	}
 	return ids
 }
 
 // batchKeys lists the levels of sorted events, once each, in order.
-func batchKeys(todo []pending) []levelKey {
+func batchKeys(todo []inventory.Event) []levelKey {
 	var keys []levelKey
-	for _, p := range todo {
-		if k := (levelKey{p.e.StoreID, p.e.SKU}); len(keys) == 0 || keys[len(keys)-1] != k {
+	for _, e := range todo {
+		if k := (levelKey{e.StoreID, e.SKU}); len(keys) == 0 || keys[len(keys)-1] != k {
 			keys = append(keys, k)
 		}
 	}
@@ -226,18 +202,18 @@ func batchKeys(todo []pending) []levelKey {
 }
 
 // batchIDs lists the (store, event id) pairs of events.
-func batchIDs(todo []pending) []levelKey {
+func batchIDs(todo []inventory.Event) []levelKey {
 	ids := make([]levelKey, len(todo))
-	for i, p := range todo {
-		ids[i] = levelKey{p.e.StoreID, p.e.ID}
+	for i, e := range todo {
+		ids[i] = levelKey{e.StoreID, e.ID}
 	}
 	return ids
 }
 
 // readStores reads which of stores exist and, of those with a feed row,
 // their last whole-store count and feed clock.
-func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (known map[string]bool, lastCount map[string]*int64, lastEvent map[string]int64, err error) {
-	known, lastCount, lastEvent = map[string]bool{}, map[string]*int64{}, map[string]int64{}
+func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (known map[string]inventory.Feed, err error) {
+	known = make(map[string]inventory.Feed, len(stores))
 	// read keeps the rows of query of the stores in want (nil: all).
 	read := func(want map[string]bool, query string, args ...any) error {
 		res, err := db.queryTx(ctx, tx, query, args...)
@@ -255,19 +231,13 @@ func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (know
 			if want != nil && !want[id] {
 				continue
 			}
-			known[id] = true
-			if fed {
-				lastCount[id] = ptr(c)
-			}
-			if e.Valid {
-				lastEvent[id] = e.Int64
-			}
+			known[id] = inventory.Feed{Fed: fed, LastCount: ptr(c), LastEvent: ptr(e)}
 		}
 		return res.Err()
 	}
 	scan, err := db.scanFeeds(ctx, tx, len(stores))
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
 	if scan {
 		want := make(map[string]bool, len(stores))
@@ -275,19 +245,19 @@ func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (know
 			want[id] = true
 		}
 		if err := read(want, `SELECT store_id, true, last_count_at, last_event_at FROM store_feeds`); err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
 		// Those with no feed row yet may still exist: looked up below.
-		stores = slices.DeleteFunc(slices.Clone(stores), func(id string) bool { return known[id] })
+		stores = slices.DeleteFunc(slices.Clone(stores), func(id string) bool { _, ok := known[id]; return ok })
 		if len(stores) == 0 {
-			return known, lastCount, lastEvent, nil
+			return known, nil
 		}
 	}
 	// Joined from the list (stores are unique), not filtered by it: SQLite
 	// would first copy the list into an index of its own.
 	err = read(nil, `SELECT s.id, f.store_id IS NOT NULL, f.last_count_at, f.last_event_at
 		FROM `+db.dialect.jsonTextArray("$1")+` JOIN stores s ON s.id = value LEFT JOIN store_feeds f ON f.store_id = s.id`, jsonList(stores))
-	return known, lastCount, lastEvent, err
+	return known, err
 }
 
 // scanFeeds reports whether a batch of n stores reads every feed row in
@@ -310,8 +280,8 @@ func (db *DB) scanFeeds(ctx context.Context, tx *sql.Tx, n int) (bool, error) {
 const minFeedScan = 64
 
 // readSeen finds which (store, event id) pairs the ledger holds.
-func (db *DB) readSeen(ctx context.Context, tx *sql.Tx, ids []levelKey) (map[levelKey]bool, error) {
-	seen := map[levelKey]bool{}
+func (db *DB) readSeen(ctx context.Context, tx *sql.Tx, ids []levelKey) (map[inventory.EventKey]bool, error) {
+	seen := map[inventory.EventKey]bool{}
 	for _, part := range db.keyParts(ids) {
 		table, args := db.dialect.keysTable(part, 1)
 		// A correlated probe per id, not a join, for the reason given at levelColumns.
@@ -326,7 +296,7 @@ func (db *DB) readSeen(ctx context.Context, tx *sql.Tx, ids []levelKey) (map[lev
 				res.Close()
 				return nil, err
 			}
-			seen[k] = true
+			seen[inventory.EventKey{Store: k.store, ID: k.sku}] = true
 		}
 		res.Close()
 		if err := res.Err(); err != nil {
@@ -336,84 +306,46 @@ func (db *DB) readSeen(ctx context.Context, tx *sql.Tx, ids []levelKey) (map[lev
 	return seen, nil
 }
 
-// applyEvents applies sorted events as readBatch found things, filling
-// in results.
-func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, read *batchReads, results []EventResult, now int64) error {
-	// Events of unknown stores, then of unknown SKUs (loadLevels leaves
-	// out their keys), are rejected; a store that sent nothing else is
-	// not heard from.
-	live := todo[:0:0] // events of stores and SKUs that exist, still sorted
-	for _, p := range todo {
-		switch {
-		case !read.stores[p.e.StoreID]:
-			results[p.i].Status, results[p.i].Error = EventRejected, "no store "+p.e.StoreID
-		case read.levels[levelKey{p.e.StoreID, p.e.SKU}] == nil:
-			results[p.i].Status, results[p.i].Error = EventRejected, "no SKU "+p.e.SKU
-		default:
-			live = append(live, p)
+// applyEvents applies sorted events as readBatch found things
+// (inventory.Apply), filling in results, and writes what they did: the
+// levels, the ledger and the low-stock alerts as a few multi-row
+// statements, then the feed clocks.
+func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []inventory.Event, read *batchReads, results []EventResult, now int64) error {
+	levels := read.levels
+	b := inventory.Batch{Events: todo, Feeds: read.feeds, Seen: read.seen, Now: now, FeedClockStep: db.feedClockStep(),
+		Levels: func(k inventory.Key) (inventory.Level, bool) {
+			l := levels[levelKey{k.Store, k.SKU}]
+			if l == nil {
+				return inventory.Level{}, false
+			}
+			return l.rules(), true
+		}}
+	eff := inventory.Apply(b)
+	if len(eff.Missing) > 0 {
+		// A snapshot that arrived after later changes adds them back:
+		// rare, read for each.
+		var err error
+		if b.LaterMoves, err = laterMoves(ctx, tx, eff.Missing); err != nil {
+			return err
+		}
+		if eff = inventory.Apply(b); len(eff.Missing) > 0 {
+			return fmt.Errorf("storage: later moves %v still missing", eff.Missing)
 		}
 	}
-	if len(live) == 0 {
-		return nil
+	for _, r := range eff.Results {
+		results[r.Index].Status, results[r.Index].Error = r.Status, r.Error
 	}
-	feedStores := batchStores(live) // heard from
-	levels, seen, lastCount := read.levels, read.seen, read.lastCount
+	if len(eff.Levels) == 0 {
+		return nil // no event of a store and SKU that exist: nobody heard from
+	}
 	s := db.stockTx(tx, now)
-	s.ledger.grow(len(live))
-	// Every level loaded has a live event: in their order, the levels are
-	// in key order without sorting them.
-	ordered := make([]*level, 0, len(levels))
-	for i, p := range live {
-		if i == 0 || p.e.StoreID != live[i-1].e.StoreID || p.e.SKU != live[i-1].e.SKU {
-			ordered = append(ordered, levels[levelKey{p.e.StoreID, p.e.SKU}])
-		}
+	s.record(eff.Ledger)
+	s.levels = s.taken(eff.Levels, levels)
+	if err := s.write(ctx); err != nil {
+		return err
 	}
-	s.trackSorted(ordered)
-	// The newest snapshot of each level in this batch: events older than
-	// it are stale as they would be had it come in an earlier batch.
-	newest := map[levelKey]*int64{}
-	for _, p := range live {
-		if p.e.Type == bopis.EventSnapshot && !seen[levelKey{p.e.StoreID, p.e.ID}] {
-			at := p.at
-			newest[levelKey{p.e.StoreID, p.e.SKU}] = &at // sorted: the last is the newest
-		}
-	}
-	for _, p := range live {
-		e, r := p.e, &results[p.i]
-		if seen[levelKey{e.StoreID, e.ID}] {
-			r.Status = EventDuplicate
-			continue
-		}
-		k := levelKey{e.StoreID, e.SKU}
-		l := levels[k]
-		r.Status = EventApplied
-		if cut := latest(latest(l.lastSnapshot, lastCount[e.StoreID]), newest[k]); cut != nil && p.at < *cut {
-			r.Status = EventStale
-		}
-		m := move{cause: CauseDelta, ref: e.ID, reason: e.Reason, occurredAt: p.at, status: r.Status}
-		onHand := l.onHand
-		switch {
-		case e.Type == bopis.EventSnapshot:
-			m.cause, m.quantity = CauseSnapshot, *e.OnHand
-			if r.Status != EventApplied {
-				break
-			}
-			target, err := snapshotTarget(ctx, tx, l, m.quantity, p.at)
-			if err != nil {
-				return err
-			}
-			onHand = target
-			at := p.at
-			l.lastSnapshot, l.dirty = &at, true
-		default:
-			m.quantity = *e.Delta
-			if r.Status == EventApplied {
-				onHand = max(0, l.onHand+m.quantity)
-			}
-		}
-		s.move(l, onHand, l.reserved, m)
-	}
-	if err := s.flush(ctx); err != nil {
+	opening, closing := alertLevels(eff.Alerts, levels)
+	if err := db.writeLowStock(ctx, tx, opening, closing, now); err != nil {
 		return err
 	}
 	// Only stores whose clock, as read, trails by a step: the rest have
@@ -422,22 +354,11 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []pending, read 
 	// and the batch that next moves that clock closes it; should one open
 	// in a race with a batch, on PostgreSQL, SweepFeeds closes it within
 	// its minute).
-	step := db.feedClockStep()
-	behind := now - step
-	var trailing, unfed []string
-	for _, id := range feedStores {
-		if at, ok := read.lastEvent[id]; !ok || at <= behind {
-			trailing = append(trailing, id)
-		}
-		if _, ok := lastCount[id]; !ok {
-			unfed = append(unfed, id) // no feed row yet
-		}
-	}
-	if len(trailing) == 0 {
+	if len(eff.FeedClocks) == 0 {
 		return nil
 	}
 	// Last: batches of the same stores write the same feed rows.
-	return db.heardFrom(ctx, tx, trailing, unfed, now, step)
+	return db.heardFrom(ctx, tx, eff.FeedClocks, eff.NewFeeds, now, b.FeedClockStep)
 }
 
 // feedClockStep is how far, in µs, a store's feed clock may trail its
@@ -481,15 +402,4 @@ func (db *DB) heardFrom(ctx context.Context, tx *sql.Tx, stores, unfed []string,
 		WHERE type = '`+AlertStaleFeed+`' AND subject = '' AND closed_at IS NULL
 		AND store_id `+db.dialect.inList("$2"), now, jsonList(stores))
 	return err
-}
-
-// latest is the later of two optional times.
-func latest(a, b *int64) *int64 {
-	switch {
-	case a == nil:
-		return b
-	case b == nil || *a >= *b:
-		return a
-	}
-	return b
 }

@@ -12,22 +12,23 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/inventory"
 )
 
 // Count is one SKU's counted on-hand quantity.
 type Count bopis.CountLine
 
-// Ledger causes: why on_hand or reserved changed.
+// Ledger causes: why on_hand or reserved changed (see internal/inventory).
 const (
-	CauseSnapshot    = "pos_snapshot" // a POS snapshot set on_hand
-	CauseDelta       = "pos_delta"    // a POS delta (sale, return, receipt)
-	CauseCount       = "count"        // a whole-store count
-	CauseAdjustment  = "adjustment"   // a correction by hand
-	CauseReservation = "reservation"  // units held for an order
-	CauseRelease     = "release"      // held units let go
-	CauseHandoff     = "handoff"      // held units picked up by the customer
-	CauseShortPick   = "short_pick"   // the store found fewer than it held: on_hand corrected, the rest released
-	CauseNoShow      = "no_show"      // held units restocked: nobody came before hold_until
+	CauseSnapshot    = inventory.CauseSnapshot    // a POS snapshot set on_hand
+	CauseDelta       = inventory.CauseDelta       // a POS delta (sale, return, receipt)
+	CauseCount       = inventory.CauseCount       // a whole-store count
+	CauseAdjustment  = inventory.CauseAdjustment  // a correction by hand
+	CauseReservation = inventory.CauseReservation // units held for an order
+	CauseRelease     = inventory.CauseRelease     // held units let go
+	CauseHandoff     = inventory.CauseHandoff     // held units picked up by the customer
+	CauseShortPick   = inventory.CauseShortPick   // the store found fewer than it held: on_hand corrected, the rest released
+	CauseNoShow      = inventory.CauseNoShow      // held units restocked: nobody came before hold_until
 )
 
 // posCauses are the causes of the POS's own events, as an SQL list:
@@ -67,6 +68,27 @@ type level struct {
 
 func (l *level) available() int64 { return bopis.Available(l.onHand, l.reserved, l.safety) }
 
+func (l *level) key() inventory.Key { return inventory.Key{Store: l.store, SKU: l.sku} }
+
+// rules is l as the rules of internal/inventory read it.
+func (l *level) rules() inventory.Level {
+	return inventory.Level{OnHand: l.onHand, Reserved: l.reserved, SafetyStock: l.safety, Threshold: l.threshold,
+		LastSnapshot: l.lastSnapshot, LastMove: l.lastMove, AlertOpen: l.alertID != 0}
+}
+
+// take makes l's stock and times v's (a rule's result), marking l dirty
+// if they changed and updated now if its stock did.
+func (l *level) take(v inventory.Level, now int64) {
+	if v.OnHand != l.onHand || v.Reserved != l.reserved {
+		l.onHand, l.reserved, l.updatedAt, l.dirty = v.OnHand, v.Reserved, now, true
+	}
+	if !sameTime(v.LastSnapshot, l.lastSnapshot) || !sameTime(v.LastMove, l.lastMove) {
+		l.lastSnapshot, l.lastMove, l.dirty = v.LastSnapshot, v.LastMove, true
+	}
+}
+
+func sameTime(a, b *int64) bool { return a == b || a != nil && b != nil && *a == *b }
+
 // stockTx gathers the writes of one inventory transaction so they leave
 // as a few multi-row statements at the end (flush) instead of several
 // round trips per change. Every level it changes was loaded by
@@ -91,11 +113,11 @@ func (db *DB) stockTx(tx *sql.Tx, now int64) *stockTx {
 // set moves a level to onHand and reserved, recording the change in the
 // ledger with cause and reference. A change of nothing writes nothing.
 func (s *stockTx) set(l *level, onHand, reserved int64, cause, ref, reason string) {
-	if onHand == l.onHand && reserved == l.reserved {
-		return
+	v := l.rules()
+	if e, ok := v.Set(l.key(), onHand, reserved, cause, ref, reason); ok {
+		s.add(e)
+		l.take(v, s.now)
 	}
-	s.change(l.store, l.sku, cause, ref, reason, onHand-l.onHand, reserved-l.reserved)
-	l.onHand, l.reserved, l.updatedAt, l.dirty = onHand, reserved, s.now, true
 }
 
 // change adds the ledger row of a change that is not a move (its time,
@@ -118,14 +140,42 @@ type move struct {
 // move sets a level as set does, but its ledger row is written even
 // when nothing changed: a POS event is remembered by it (ADR 0024).
 func (s *stockTx) move(l *level, onHand, reserved int64, m move) {
-	s.ledger.add(l.store, l.sku, m.cause, m.ref, m.reason, onHand-l.onHand, reserved-l.reserved, s.now, m.occurredAt, m.quantity, m.status)
-	if onHand != l.onHand || reserved != l.reserved {
-		l.onHand, l.reserved, l.updatedAt, l.dirty = onHand, reserved, s.now, true
+	v := l.rules()
+	s.add(v.Move(l.key(), onHand, reserved, inventory.Move{Cause: m.cause, Reference: m.ref, Reason: m.reason,
+		Quantity: m.quantity, OccurredAt: m.occurredAt, Status: m.status}))
+	l.take(v, s.now)
+}
+
+// add adds a ledger entry made by the rules: a move's with its time,
+// quantity and status, any other's with them NULL.
+func (s *stockTx) add(e inventory.Entry) {
+	if !e.Moved {
+		s.change(e.Store, e.SKU, e.Cause, e.Reference, e.Reason, e.OnHandDelta, e.ReservedDelta)
+		return
 	}
-	if m.status == EventApplied && m.cause != CauseSnapshot && (l.lastMove == nil || m.occurredAt > *l.lastMove) {
-		at := m.occurredAt
-		l.lastMove, l.dirty = &at, true
+	s.ledger.add(e.Store, e.SKU, e.Cause, e.Reference, e.Reason, e.OnHandDelta, e.ReservedDelta, s.now, e.OccurredAt, e.Quantity, e.Status)
+}
+
+// record adds the ledger entries of a rule's effects, in order.
+func (s *stockTx) record(entries []inventory.Entry) {
+	s.ledger.grow(len(entries))
+	for _, e := range entries {
+		s.add(e)
 	}
+}
+
+// taken makes each of levels take its stock as a rule leaves it
+// (stocks, in key order), and returns them in that order, to be written.
+func (s *stockTx) taken(stocks []inventory.Stock, levels map[levelKey]*level) []*level {
+	out := make([]*level, len(stocks))
+	for i, st := range stocks {
+		l := levels[levelKey{st.Store, st.SKU}]
+		if st.Changed {
+			l.take(st.Level, s.now)
+		}
+		out[i] = l
+	}
+	return out
 }
 
 // track adds loaded levels to those written back and settled at flush,
@@ -155,6 +205,15 @@ func less(a, b levelKey) bool { return a.store < b.store || a.store == b.store &
 // to s.later), then opens and closes low-stock alerts as
 // the levels now stand.
 func (s *stockTx) flush(ctx context.Context) error {
+	if err := s.write(ctx); err != nil {
+		return err
+	}
+	return s.db.settleLowStock(ctx, s.tx, s.levels, s.now)
+}
+
+// write writes the changed levels and the ledger rows (or adds those
+// to s.later).
+func (s *stockTx) write(ctx context.Context) error {
 	// New levels are inserted apart from stored ones: a plain insert
 	// fails, rather than overwrites, a level another transaction created
 	// meanwhile (see loadLevels). Neither stamps a version: on SQLite the
@@ -186,10 +245,7 @@ func (s *stockTx) flush(ctx context.Context) error {
 	b := own(s.later)
 	s.db.addRows(b, `INSERT INTO inventory_ledger (store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at,
 		occurred_at, quantity, status)`, &s.ledger, "")
-	if err := s.db.runOwn(ctx, s.tx, s.later, b); err != nil {
-		return err
-	}
-	return s.db.settleLowStock(ctx, s.tx, s.levels, s.now)
+	return s.db.runOwn(ctx, s.tx, s.later, b)
 }
 
 // levelColumns are the columns a level is read with for change: store,
@@ -382,18 +438,22 @@ func movesSince(ctx context.Context, tx *sql.Tx, storeID, sku string, t int64) (
 	return n, err
 }
 
-// snapshotTarget is the on_hand a count of counted units taken at t gives
-// now: the count plus every change that happened since (they were
-// applied before the count arrived), never below 0.
-func snapshotTarget(ctx context.Context, tx *sql.Tx, l *level, counted, t int64) (int64, error) {
-	if l.lastMove != nil && *l.lastMove >= t {
-		since, err := movesSince(ctx, tx, l.store, l.sku, t)
-		if err != nil {
-			return 0, err
-		}
-		counted += since
+// laterMoves reads the sums of later moves a rule misses
+// (inventory.Effects.Missing): one statement each, as a snapshot or
+// count older than moves already applied is rare.
+func laterMoves(ctx context.Context, tx *sql.Tx, need []inventory.Since) (map[inventory.Since]int64, error) {
+	if len(need) == 0 {
+		return nil, nil
 	}
-	return max(0, counted), nil
+	out := make(map[inventory.Since]int64, len(need))
+	for _, since := range need {
+		n, err := movesSince(ctx, tx, since.Store, since.SKU, since.At)
+		if err != nil {
+			return nil, err
+		}
+		out[since] = n
+	}
+	return out, nil
 }
 
 // storeExists answers ENOTFOUND for an unknown store.
@@ -472,11 +532,8 @@ func (db *DB) CountStore(ctx context.Context, storeID string, asOf time.Time, co
 	if err := bopis.ValidateStoreCount(asOf, lines, now); err != nil {
 		return res, err
 	}
-	at := micros(asOf)
-	listed := make(map[string]int64, len(counts))
 	keys := make([]levelKey, len(counts))
 	for i, c := range counts {
-		listed[c.SKU] = c.OnHand
 		keys[i] = levelKey{storeID, c.SKU}
 	}
 	err = db.txAlone(ctx, func(tx *sql.Tx) error {
@@ -491,7 +548,6 @@ func (db *DB) CountStore(ctx context.Context, storeID string, asOf time.Time, co
 		if err := tx.QueryRowContext(ctx, `SELECT last_count_at FROM store_feeds WHERE store_id = $1`, storeID).Scan(&c); err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		last := ptr(c)
 		// Every SKU counted, and every SKU the store has a level of.
 		all, err := storeSKUs(ctx, tx, storeID)
 		if err != nil {
@@ -510,40 +566,38 @@ func (db *DB) CountStore(ctx context.Context, storeID string, asOf time.Time, co
 		if err != nil {
 			return err
 		}
-		var unknown []bopis.FieldError
-		for i, k := range keys {
-			if levels[k] == nil {
-				unknown = append(unknown, bopis.FieldError{Path: fmt.Sprintf("levels[%d].sku", i), Message: fmt.Sprintf("no SKU %q", k.sku)})
+		count := inventory.Count{Store: storeID, AsOf: asOf, Lines: lines, LastCount: ptr(c), Levels: make(map[string]inventory.Level, len(levels))}
+		for k, l := range levels {
+			count.Levels[k.sku] = l.rules()
+		}
+		eff, err := inventory.ApplyCount(count, nil)
+		if len(eff.Missing) > 0 {
+			// Moves since the count was taken are added back.
+			later, lerr := laterMoves(ctx, tx, eff.Missing)
+			if lerr != nil {
+				return lerr
+			}
+			if eff, err = inventory.ApplyCount(count, later); len(eff.Missing) > 0 {
+				return fmt.Errorf("storage: later moves %v still missing", eff.Missing)
 			}
 		}
-		if len(unknown) > 0 {
-			return &bopis.Error{Code: bopis.EINVALID, Message: "store count names SKUs that do not exist", Fields: unknown}
-		}
-		if last != nil && at < *last {
-			res.Stale = true
-			return nil
-		}
-		s := db.stockTx(tx, us)
-		s.track(levels)
-		ref := "count@" + asOf.UTC().Format(time.RFC3339Nano)
-		for _, l := range s.levels {
-			if l.lastSnapshot != nil && *l.lastSnapshot > at {
-				continue // a POS snapshot newer than the count knows better
-			}
-			target, err := snapshotTarget(ctx, tx, l, listed[l.sku], at)
-			if err != nil {
-				return err
-			}
-			if target != l.onHand {
-				res.Changed++
-			}
-			s.set(l, target, l.reserved, CauseCount, ref, "")
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO store_feeds (store_id, last_count_at) VALUES ($1, $2)
-			ON CONFLICT (store_id) DO UPDATE SET last_count_at = excluded.last_count_at`, storeID, at); err != nil {
+		if err != nil || eff.Stale {
+			res.Stale = eff.Stale
 			return err
 		}
-		return s.flush(ctx)
+		res.Changed = eff.Changed
+		s := db.stockTx(tx, us)
+		s.record(eff.Ledger)
+		s.levels = s.taken(eff.Levels, levels)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO store_feeds (store_id, last_count_at) VALUES ($1, $2)
+			ON CONFLICT (store_id) DO UPDATE SET last_count_at = excluded.last_count_at`, storeID, micros(asOf)); err != nil {
+			return err
+		}
+		if err := s.write(ctx); err != nil {
+			return err
+		}
+		opening, closing := alertLevels(eff.Alerts, levels)
+		return db.writeLowStock(ctx, tx, opening, closing, us)
 	})
 	if err != nil {
 		return CountResult{}, err
@@ -684,12 +738,9 @@ func (db *DB) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, id
 		s := db.stockTx(tx, us)
 		s.track(levels)
 		before := l.onHand
-		ref := a.Reference
-		if ref == "" {
-			ref = a.Reason
-		}
-		s.move(l, max(0, l.onHand+a.Delta), l.reserved, move{cause: CauseAdjustment, ref: ref, reason: a.Reason,
-			quantity: a.Delta, occurredAt: us, status: EventApplied})
+		v, e := inventory.Adjust(l.key(), l.rules(), a, us)
+		s.add(e)
+		l.take(v, us)
 		if err := s.flush(ctx); err != nil {
 			return nil, err
 		}
