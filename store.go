@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"sort"
+	"sync"
 	"time"
 	_ "time/tzdata" // store time zones must load on machines without /usr/share/zoneinfo
 )
@@ -409,4 +410,22 @@ func (s *Store) Offers(m PickupMethod) bool {
 		}
 	}
 	return false
+}
+
+// zones caches time zones by name: a store's zone is loaded once, not per
+// order rendered.
+var zones sync.Map
+
+// Zone is the location called name (an IANA zone such as
+// America/Chicago), UTC if there is none.
+func Zone(name string) *time.Location {
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	zones.Store(name, l)
+	return l
 }

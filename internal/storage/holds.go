@@ -70,7 +70,7 @@ func scanHold(r scanner) (*bopis.Hold, string, error) {
 }
 
 func localHold(h *bopis.Hold) *bopis.Hold {
-	loc := zone(h.TimeZone)
+	loc := bopis.Zone(h.TimeZone)
 	h.PickupWindow.Start, h.PickupWindow.End = h.PickupWindow.Start.In(loc), h.PickupWindow.End.In(loc)
 	return h
 }

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -491,25 +490,10 @@ func timePtr(us sql.NullInt64) *time.Time {
 	return &t
 }
 
-// zones caches time zones by name for rendering store-local times.
-var zones sync.Map
-
-func zone(name string) *time.Location {
-	if l, ok := zones.Load(name); ok {
-		return l.(*time.Location)
-	}
-	l, err := time.LoadLocation(name)
-	if err != nil {
-		return time.UTC
-	}
-	zones.Store(name, l)
-	return l
-}
-
 // localOrder returns o with its times in the store's zone (API.md: times
 // are RFC 3339 with the store's offset where they are store-local).
 func localOrder(o *bopis.Order) *bopis.Order {
-	loc := zone(o.TimeZone)
+	loc := bopis.Zone(o.TimeZone)
 	o.PromisedReadyAt = o.PromisedReadyAt.In(loc)
 	o.PickupWindow.Start, o.PickupWindow.End = o.PickupWindow.Start.In(loc), o.PickupWindow.End.In(loc)
 	for _, t := range []**time.Time{&o.HoldUntil, &o.ArrivedAt, &o.PickedUpAt, &o.HandoffLockedUntil} {
@@ -695,7 +679,7 @@ func (db *DB) OrderEvents(ctx context.Context, id string, scope OrderScope) ([]b
 		return nil, err
 	}
 	defer res.Close()
-	loc := zone(o.TimeZone)
+	loc := bopis.Zone(o.TimeZone)
 	out := []bopis.OrderEvent{}
 	for res.Next() {
 		e := bopis.OrderEvent{OrderID: id}

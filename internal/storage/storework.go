@@ -440,7 +440,7 @@ func (db *DB) Arrive(ctx context.Context, id string, scope OrderScope, a bopis.A
 func (db *DB) Handoff(ctx context.Context, id string, scope OrderScope, code string) (*Closing, error) {
 	return closing(db.orderWork(ctx, id, scope, func(w *work) error {
 		o := w.o
-		h, err := orderstate.PlanHandoff(o, w.failures, code, w.t, zone(o.TimeZone))
+		h, err := orderstate.PlanHandoff(o, w.failures, code, w.t, bopis.Zone(o.TimeZone))
 		if err != nil || h.Step.Repeat {
 			return err
 		}

@@ -31,7 +31,7 @@ func (db *DB) StoreOrderEvents(ctx context.Context, storeID string, afterID int6
 		if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
 			return nil, err
 		}
-		e.CreatedAt = fromMicros(at).In(zone(tz))
+		e.CreatedAt = fromMicros(at).In(bopis.Zone(tz))
 		out = append(out, e)
 	}
 	return out, res.Err()

@@ -121,7 +121,7 @@ func (db *DB) Delay(ctx context.Context, id string, estimate time.Time, reason s
 			return err
 		}
 		w.acted = true
-		est := estimate.In(zone(o.TimeZone))
+		est := estimate.In(bopis.Zone(o.TimeZone))
 		if err := w.openAlert(AlertLateOrder, map[string]any{"order_id": o.ID, "promised_ready_at": o.PromisedReadyAt,
 			"new_estimate": est}); err != nil {
 			return err
@@ -308,7 +308,7 @@ func (db *DB) Reschedule(ctx context.Context, id, closedDate string, window bopi
 			return err
 		}
 		o.PickupWindow, o.PromisedReadyAt, w.acted = window, window.Start, true
-		loc := zone(o.TimeZone)
+		loc := bopis.Zone(o.TimeZone)
 		return w.note(orderstate.EventDelayed, map[string]any{"reason": "the store is closed on " + closedDate,
 			"was": old, "new_estimate": window.Start.In(loc), "pickup_window": bopis.PickupWindow{Start: window.Start.In(loc),
 				End: window.End.In(loc)}})
@@ -421,7 +421,7 @@ func (db *DB) MoveOrder(ctx context.Context, id, closedDate string, attempts []P
 		}
 		w.acted = true
 		o.StoreID, o.TimeZone, o.PickupWindow, o.PromisedReadyAt = a.StoreID, a.TimeZone, window, window.Start
-		loc := zone(a.TimeZone)
+		loc := bopis.Zone(a.TimeZone)
 		return w.note(orderstate.EventDelayed, map[string]any{"reason": "store " + from + " is closed on " + closedDate,
 			"moved_from": from, "store_id": a.StoreID, "new_estimate": window.Start.In(loc),
 			"pickup_window": bopis.PickupWindow{Start: window.Start.In(loc), End: window.End.In(loc)}})

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -332,7 +331,7 @@ func (r *Reports) reportStores(ctx context.Context, q ReportQuery, now time.Time
 		if err := rows.Scan(&s.id, &s.name, &tz); err != nil {
 			return nil, err
 		}
-		s.loc = zone(tz)
+		s.loc = bopis.Zone(tz)
 		s.lo, s.hi = q.Span(s.loc, now)
 		s.lo, s.hi = s.lo.In(s.loc), s.hi.In(s.loc)
 		for d := s.lo; d.Before(s.hi); d = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, s.loc) {
@@ -496,20 +495,4 @@ func (r *Reports) tallyReport(ctx context.Context, stores []*reportStore) error 
 		}
 	}
 	return nil
-}
-
-// zones caches time zones by name.
-var zones sync.Map
-
-// zone is the location called name, UTC if there is none.
-func zone(name string) *time.Location {
-	if l, ok := zones.Load(name); ok {
-		return l.(*time.Location)
-	}
-	l, err := time.LoadLocation(name)
-	if err != nil {
-		return time.UTC
-	}
-	zones.Store(name, l)
-	return l
 }
