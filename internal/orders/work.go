@@ -111,7 +111,7 @@ func (s *Service) Ready(ctx context.Context, id string, scope storage.OrderScope
 		o.Payment.Status == bopis.PaymentAuthorized && hold.After(lapse) && lapse.After(now) {
 		hold = lapse // the hold ends before the authorization does
 	}
-	return s.db.Ready(ctx, id, scope, staging, hold, storage.RemindersPast(s.reminders, hold, now))
+	return s.db.Ready(ctx, id, scope, staging, hold, orderstate.RemindersPast(s.reminders, hold, now))
 }
 
 // Arrive records a curbside customer's "I'm here".

@@ -301,3 +301,22 @@ func MicrosOrNull(t *time.Time) any {
 	}
 	return Micros(*t)
 }
+
+// Own returns later, the batch a caller was given to add its writes to,
+// or, when it was given none, a batch of its own that it runs itself
+// (RunOwn).
+func Own(later *Batch) *Batch {
+	if later == nil {
+		return &Batch{}
+	}
+	return later
+}
+
+// RunOwn runs b if it is the caller's own (later nil); a batch the caller
+// was given is its giver's to run.
+func (db *DB) RunOwn(ctx context.Context, tx *sql.Tx, later, b *Batch) error {
+	if later != nil {
+		return nil
+	}
+	return db.RunBatch(ctx, tx, b)
+}

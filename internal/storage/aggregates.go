@@ -8,9 +8,11 @@ import (
 	"github.com/bopis/bopis/internal/sqldb"
 	"github.com/bopis/bopis/internal/storage/catalog"
 	"github.com/bopis/bopis/internal/storage/changefeed"
+	"github.com/bopis/bopis/internal/storage/idempotency"
+	"github.com/bopis/bopis/internal/storage/orders"
 	"github.com/bopis/bopis/internal/storage/outbox"
 	"github.com/bopis/bopis/internal/storage/reports"
-	"github.com/bopis/bopis/internal/storage/testpayments"
+	"github.com/bopis/bopis/internal/storage/stock"
 )
 
 // The types of the aggregates in packages of their own, under the names
@@ -35,6 +37,83 @@ type (
 	NoShowFigures = reports.NoShowFigures
 	LineFigures   = reports.LineFigures
 	ReasonCount   = reports.ReasonCount
+
+	Idempotency = idempotency.Key
+
+	Count            = stock.Count
+	CountResult      = stock.CountResult
+	Level            = stock.Level
+	LedgerEntry      = stock.LedgerEntry
+	AdjustmentResult = stock.AdjustmentResult
+	EventResult      = stock.EventResult
+	BatchOptions     = stock.BatchOptions
+	ReserveLine      = stock.ReserveLine
+	Reservation      = stock.Reservation
+	ShortLine        = stock.ShortLine
+	Shortfall        = stock.Shortfall
+	Refusal          = stock.Refusal
+	RefusedLine      = stock.RefusedLine
+	Alert            = stock.Alert
+	AlertFilter      = stock.AlertFilter
+	OutboxEvent      = stock.OutboxEvent
+	FeedStatus       = stock.FeedStatus
+	Availability     = stock.Availability
+
+	PickupAttempt    = orders.PickupAttempt
+	Placement        = orders.Placement
+	NoRoute          = orders.NoRoute
+	RouteFailure     = orders.RouteFailure
+	OrderScope       = orders.OrderScope
+	OrderFilter      = orders.OrderFilter
+	HoldPlacement    = orders.HoldPlacement
+	Reroute          = orders.Reroute
+	Closing          = orders.Closing
+	Settlement       = orders.Settlement
+	AuthorizationDue = orders.AuthorizationDue
+	Uncaptured       = orders.Uncaptured
+)
+
+// ErrKeyReused answers a request whose Idempotency-Key was already used
+// for a different request.
+var ErrKeyReused = idempotency.ErrKeyReused
+
+// Ledger causes: why on_hand or reserved changed (see internal/inventory).
+const (
+	CauseSnapshot    = stock.CauseSnapshot
+	CauseDelta       = stock.CauseDelta
+	CauseCount       = stock.CauseCount
+	CauseAdjustment  = stock.CauseAdjustment
+	CauseReservation = stock.CauseReservation
+	CauseRelease     = stock.CauseRelease
+	CauseHandoff     = stock.CauseHandoff
+	CauseShortPick   = stock.CauseShortPick
+	CauseNoShow      = stock.CauseNoShow
+)
+
+// What became of each event of a POS batch.
+const (
+	EventApplied   = stock.EventApplied
+	EventDuplicate = stock.EventDuplicate
+	EventStale     = stock.EventStale
+	EventRejected  = stock.EventRejected
+)
+
+// Reservation states.
+const (
+	ReservationOpen     = stock.ReservationOpen
+	ReservationReleased = stock.ReservationReleased
+	ReservationConsumed = stock.ReservationConsumed
+)
+
+// Alert types, and the outbox events of the stock's.
+const (
+	AlertLowStock              = stock.AlertLowStock
+	AlertStaleFeed             = stock.AlertStaleFeed
+	AlertHandoffLocked         = stock.AlertHandoffLocked
+	AlertLateOrder             = stock.AlertLateOrder
+	AlertAuthorizationExpiring = stock.AlertAuthorizationExpiring
+	EventTypeLowStock          = stock.EventTypeLowStock
+	EventTypeStaleFeed         = stock.EventTypeStaleFeed
 )
 
 // Notification statuses.
@@ -54,10 +133,6 @@ const (
 
 // The test gateway's authorizations: DB implements payment.TestStore.
 var _ payment.TestStore = (*DB)(nil)
-
-// insertTestPayment is the statement that stores an order's test
-// authorization in the order's transaction (PlaceOrder).
-func insertTestPayment(p payment.TestPayment) (string, []any) { return testpayments.Insert(p) }
 
 // The lists of the aggregates take a Page, storage's own type: DB's
 // methods of the same names hand it on as the sqldb.Page it is.
@@ -94,6 +169,12 @@ func (db *DB) OrderNotifications(ctx context.Context, orderID string, scope Orde
 		return nil, err
 	}
 	return db.Outbox.OrderNotifications(ctx, orderID)
+}
+
+// LookupKey finds the stored answer to idem's key before any work is
+// done (see idempotency.Lookup).
+func (db *DB) LookupKey(ctx context.Context, idem *Idempotency, out any) (found bool, err error) {
+	return idempotency.Lookup(ctx, db.sql, idem, out)
 }
 
 // UndispatchedEvents returns up to limit outbox events not yet fanned

@@ -7,7 +7,9 @@ import (
 )
 
 // Tx exposes the write transaction to the tests of package storage_test.
-func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error { return db.tx(ctx, fn) }
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return db.sql.Transact(ctx, fn)
+}
 
 // Groups is how many group commits the SQLite writer made (0 without group commit).
 func (db *DB) Groups() int64 { return db.sql.GroupCommits() }
@@ -17,7 +19,7 @@ func (db *DB) Queued() int { return db.sql.QueuedWrites() }
 
 // TxAlone exposes the write transaction of big writes.
 func (db *DB) TxAlone(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return db.txAlone(ctx, fn)
+	return db.sql.TransactAlone(ctx, fn)
 }
 
 // MigratedTo is cfg with its migrations stopped at version.
@@ -27,10 +29,10 @@ func MigratedTo(cfg Config, version int64) Config {
 }
 
 // PickupRefusal exposes the rules of pickup as the Go side applies them
-// (see pickupRefusal), in a transaction of its own.
+// (see stock.Stock.PickupRefusalTx), in a transaction of its own.
 func (db *DB) PickupRefusal(ctx context.Context, storeID string, lines []ReserveLine) (err error) {
-	terr := db.tx(ctx, func(tx *sql.Tx) error {
-		err = db.pickupRefusal(ctx, tx, storeID, lines, true)
+	terr := db.sql.Transact(ctx, func(tx *sql.Tx) error {
+		err = db.Stock.PickupRefusalTx(ctx, tx, storeID, lines, true)
 		return nil
 	})
 	if terr != nil {

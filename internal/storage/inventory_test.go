@@ -640,7 +640,7 @@ func TestReservationsAllOrNothingReleaseAndHandoff(t *testing.T) {
 			t.Fatal(err)
 		}
 		rows := len(x.ledger("s-1"))
-		_, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{"A", 3}, {"B", 2}, {"A", 3}, {"C", 2}})
+		_, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{SKU: "A", Quantity: 3}, {SKU: "B", Quantity: 2}, {SKU: "A", Quantity: 3}, {SKU: "C", Quantity: 2}})
 		var short *storage.Shortfall
 		if !errors.As(err, &short) || code(err) != bopis.ECONFLICT {
 			t.Fatalf("short reservation: %v", err)
@@ -658,14 +658,14 @@ func TestReservationsAllOrNothingReleaseAndHandoff(t *testing.T) {
 			t.Fatalf("failed reservation left %v", rs)
 		}
 
-		rs, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{"A", 3}, {"B", 1}})
+		rs, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{SKU: "A", Quantity: 3}, {SKU: "B", Quantity: 1}})
 		if err != nil || len(rs) != 2 || rs[0].Status != storage.ReservationOpen {
 			t.Fatalf("reserve: %v %v", rs, err)
 		}
 		if l := x.level("s-1", "A"); l.Reserved != 3 || l.Available != 2 || l.OnHand != 5 {
 			t.Fatalf("A after reserving 3: %+v", l)
 		}
-		if _, err := x.db.Reserve(ctx, "s-1", "o-2", []storage.ReserveLine{{"A", 2}}); err != nil {
+		if _, err := x.db.Reserve(ctx, "s-1", "o-2", []storage.ReserveLine{{SKU: "A", Quantity: 2}}); err != nil {
 			t.Fatal(err)
 		}
 		// A snapshot or count sets on_hand and leaves reserved alone.
@@ -706,13 +706,13 @@ func TestReservationsAllOrNothingReleaseAndHandoff(t *testing.T) {
 		if l := x.level("s-1", "A"); l.Reserved != 0 || l.OnHand != 4 {
 			t.Fatalf("after release: %+v", l)
 		}
-		if _, err := x.db.Reserve(ctx, "s-9", "o-3", []storage.ReserveLine{{"A", 1}}); code(err) != bopis.ENOTFOUND {
+		if _, err := x.db.Reserve(ctx, "s-9", "o-3", []storage.ReserveLine{{SKU: "A", Quantity: 1}}); code(err) != bopis.ENOTFOUND {
 			t.Fatalf("unknown store: %v", err)
 		}
-		if _, err := x.db.Reserve(ctx, "s-1", "o-3", []storage.ReserveLine{{"A", 0}}); !reflect.DeepEqual(fields(err), []string{"lines[0].quantity"}) {
+		if _, err := x.db.Reserve(ctx, "s-1", "o-3", []storage.ReserveLine{{SKU: "A", Quantity: 0}}); !reflect.DeepEqual(fields(err), []string{"lines[0].quantity"}) {
 			t.Fatalf("zero quantity: %v", err)
 		}
-		if _, err := x.db.Reserve(ctx, "s-1", "o-3", []storage.ReserveLine{{"ZZ", 1}}); code(err) != bopis.ECONFLICT {
+		if _, err := x.db.Reserve(ctx, "s-1", "o-3", []storage.ReserveLine{{SKU: "ZZ", Quantity: 1}}); code(err) != bopis.ECONFLICT {
 			t.Fatalf("a SKU the store does not carry: %v", err)
 		}
 		storagetest.CheckReplay(t, x.db, "s-1")
@@ -737,7 +737,7 @@ func TestConcurrentReservationsNeverOversell(t *testing.T) {
 				var o outcome
 				for n := 0; ; n++ {
 					ref := fmt.Sprintf("g%02d-%d", g, n)
-					_, err := x.db.Reserve(ctx, "s-1", ref, []storage.ReserveLine{{"A", 1}})
+					_, err := x.db.Reserve(ctx, "s-1", ref, []storage.ReserveLine{{SKU: "A", Quantity: 1}})
 					var short *storage.Shortfall
 					if errors.As(err, &short) {
 						break
@@ -805,7 +805,7 @@ func TestConcurrentReservationsNeverOversell(t *testing.T) {
 func TestConcurrentCartsOfSeveralSKUsQueueWithoutDeadlock(t *testing.T) {
 	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
 		x.apply(snap("a", "s-1", "A", 60, ago(5)), snap("b", "s-1", "B", 60, ago(5)), snap("c", "s-1", "C", 60, ago(5)))
-		carts := [][]storage.ReserveLine{{{"A", 1}, {"B", 1}, {"C", 1}}, {{"C", 1}, {"B", 1}, {"A", 1}}, {{"B", 2}, {"A", 1}}}
+		carts := [][]storage.ReserveLine{{{SKU: "A", Quantity: 1}, {SKU: "B", Quantity: 1}, {SKU: "C", Quantity: 1}}, {{SKU: "C", Quantity: 1}, {SKU: "B", Quantity: 1}, {SKU: "A", Quantity: 1}}, {{SKU: "B", Quantity: 2}, {SKU: "A", Quantity: 1}}}
 		const workers = 48
 		errs := make(chan error, workers)
 		reserved := make(chan map[string]int64, workers)
@@ -880,7 +880,7 @@ func TestLowStockAlertOpensOncePerEpisode(t *testing.T) {
 		x.apply(delta("d2", "s-1", "L", -4, ago(28))) // 3: at the threshold
 		x.apply(delta("d3", "s-1", "L", -1, ago(27))) // 2
 		x.apply(delta("d4", "s-1", "L", -1, ago(26)), delta("d5", "s-1", "L", 0+1, ago(25)), delta("d6", "s-1", "L", -1, ago(24)))
-		if _, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{"L", 1}}); err != nil { // available 0
+		if _, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{SKU: "L", Quantity: 1}}); err != nil { // available 0
 			t.Fatal(err)
 		}
 		as, es := open(), events()
@@ -926,7 +926,7 @@ func TestLowStockAlertOpensOncePerEpisode(t *testing.T) {
 		x.sku("M", 3)
 		x.apply(snap("m1", "s-1", "M", 5, ago(3)))
 		for i := range 2 { // 5 - 2 = 3 available, at the threshold; then 2
-			if _, err := x.db.Reserve(ctx, "s-1", fmt.Sprintf("m-%d", i), []storage.ReserveLine{{"M", int64(2 - i)}}); err != nil {
+			if _, err := x.db.Reserve(ctx, "s-1", fmt.Sprintf("m-%d", i), []storage.ReserveLine{{SKU: "M", Quantity: int64(2 - i)}}); err != nil {
 				t.Fatal(err)
 			}
 			as, _, err := x.db.Alerts(ctx, storage.AlertFilter{StoreIDs: []string{"s-1"}, Type: storage.AlertLowStock}, storage.Page{})
@@ -992,7 +992,7 @@ func TestStaleFeedSweepAndBuffer(t *testing.T) {
 			t.Fatalf("promisable at the silent store %d (want 1: one unit kept back), at the store without a feed %d", p, p2)
 		}
 		// The reservation primitive keeps the buffer too: the last unit is not promised.
-		if _, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{"A", 2}}); code(err) != bopis.ECONFLICT {
+		if _, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{SKU: "A", Quantity: 2}}); code(err) != bopis.ECONFLICT {
 			t.Fatalf("reserving the last unit at a silent store: %v", err)
 		}
 		if o, _ := sweep(); o != 1 || !reflect.DeepEqual(staleStores(), []string{"s-1"}) {
@@ -1074,10 +1074,10 @@ func TestStaleAfterAndBufferAreConfigurable(t *testing.T) {
 		if !av[0].FeedStale || av[0].Promisable != 4 {
 			t.Fatalf("stale with buffer 0: %+v", av[0])
 		}
-		if _, err := x.db.Reserve(ctx, "s-1", "o", []storage.ReserveLine{{"A", 4}}); err != nil {
+		if _, err := x.db.Reserve(ctx, "s-1", "o", []storage.ReserveLine{{SKU: "A", Quantity: 4}}); err != nil {
 			t.Fatalf("reserving all available with buffer 0 and safety 1: %v", err)
 		}
-		if _, err := x.db.Reserve(ctx, "s-1", "o2", []storage.ReserveLine{{"A", 1}}); code(err) != bopis.ECONFLICT {
+		if _, err := x.db.Reserve(ctx, "s-1", "o2", []storage.ReserveLine{{SKU: "A", Quantity: 1}}); code(err) != bopis.ECONFLICT {
 			t.Fatalf("reserving into the safety stock: %v", err)
 		}
 	})
@@ -1122,9 +1122,9 @@ func TestLedgerReplaysToTheLevels(t *testing.T) {
 			delta("4", "s-1", "L", -2, ago(80)), delta("1", "s-2", "A", 2, ago(85)), delta("5", "s-1", "A", -1, ago(130)))
 		x.db.Adjust(ctx, "s-1", bopis.Adjustment{SKU: "A", Delta: -2, Reason: "damaged"}, nil)
 		x.db.Adjust(ctx, "s-2", bopis.Adjustment{SKU: "B", Delta: -2, Reason: "theft"}, nil)
-		x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{"A", 4}, {"L", 1}})
-		x.db.Reserve(ctx, "s-1", "o-2", []storage.ReserveLine{{"A", 2}})
-		x.db.Reserve(ctx, "s-2", "o-3", []storage.ReserveLine{{"A", 5}})
+		x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{SKU: "A", Quantity: 4}, {SKU: "L", Quantity: 1}})
+		x.db.Reserve(ctx, "s-1", "o-2", []storage.ReserveLine{{SKU: "A", Quantity: 2}})
+		x.db.Reserve(ctx, "s-2", "o-3", []storage.ReserveLine{{SKU: "A", Quantity: 5}})
 		x.apply(snap("6", "s-1", "A", 15, ago(60)), delta("7", "s-1", "A", -20, ago(50)))
 		x.db.Consume(ctx, "o-1", map[string]int64{"A": 3, "L": 1})
 		x.db.Release(ctx, "o-3")

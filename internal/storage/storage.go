@@ -2,18 +2,17 @@
 // PostgreSQL (production, shared by several bopis processes). One
 // implementation over database/sql serves both: the SQL is written once,
 // over internal/sqldb (connections, transactions, the SQLite writer,
-// dialects), and a dialect of storage's own holds the few places where
-// its SQL differs between the databases. Its aggregates with no rules
-// here live in packages of their own below it. See docs/adr/0001-storage.md.
+// dialects), by the aggregates in packages of their own below it (each
+// with the few places its SQL differs between the databases); DB is
+// their facade, one type whose methods are theirs. See
+// docs/adr/0001-storage.md.
 package storage
 
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -21,8 +20,10 @@ import (
 	"github.com/bopis/bopis/internal/storage/catalog"
 	"github.com/bopis/bopis/internal/storage/changefeed"
 	"github.com/bopis/bopis/internal/storage/migrations"
+	"github.com/bopis/bopis/internal/storage/orders"
 	"github.com/bopis/bopis/internal/storage/outbox"
 	"github.com/bopis/bopis/internal/storage/reports"
+	"github.com/bopis/bopis/internal/storage/stock"
 	"github.com/bopis/bopis/internal/storage/testpayments"
 )
 
@@ -61,8 +62,8 @@ type Config struct {
 // sqldb.DefaultMaxConns).
 const DefaultMaxConns = sqldb.DefaultMaxConns
 
-// DB is an open bopis database: sqldb's machinery, and the SQL of
-// bopis's aggregates over it.
+// DB is an open bopis database: sqldb's machinery, and bopis's
+// aggregates over it.
 type DB struct {
 	// The aggregates in packages of their own; their methods are DB's.
 	*catalog.Catalog
@@ -70,46 +71,47 @@ type DB struct {
 	*reports.Reports
 	*changefeed.Changes
 	*testpayments.TestPayments
+	*stock.Stock
+	*orders.Orders
 
-	sql     *sqldb.DB
-	w       *sql.DB        // writes; on SQLite the single writer connection
-	r       *sqldb.Readers // reads; on SQLite a pool of read-only connections
-	dialect dialect
-	now     func() time.Time
-
-	safetyStock int64         // default safety stock
-	staleAfter  time.Duration // a feed silent this long is stale
-	staleBuffer int64         // units kept back at a stale store
+	sql *sqldb.DB
+	w   *sql.DB // writes; on SQLite the single writer connection
 }
 
 // Open connects to the database in cfg.URL and applies any pending migrations.
 func Open(ctx context.Context, cfg Config) (*DB, error) {
-	db := &DB{now: cfg.Now, safetyStock: cfg.DefaultSafetyStock, staleAfter: cfg.StaleAfter, staleBuffer: bopis.DefaultStaleBuffer}
-	if db.now == nil {
-		db.now = time.Now
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
 	}
-	if db.staleAfter <= 0 {
-		db.staleAfter = bopis.DefaultStaleAfter
+	rules := stock.Config{SafetyStock: cfg.DefaultSafetyStock, StaleAfter: cfg.StaleAfter, StaleBuffer: bopis.DefaultStaleBuffer}
+	if rules.StaleAfter <= 0 {
+		rules.StaleAfter = bopis.DefaultStaleAfter
 	}
 	if cfg.StaleBuffer != nil {
-		db.staleBuffer = max(0, *cfg.StaleBuffer)
+		rules.StaleBuffer = max(0, *cfg.StaleBuffer)
 	}
-	if db.safetyStock < 0 {
+	if rules.SafetyStock < 0 {
 		return nil, fmt.Errorf("the default safety stock cannot be negative")
 	}
-	s, err := sqldb.Open(ctx, sqldb.Config{URL: cfg.URL, Now: db.now, Migrations: migrations.FS, MigrateTo: cfg.migrateTo,
-		Logger: cfg.Logger, NoGroupCommit: cfg.NoGroupCommit, MaxConns: cfg.MaxConns, Retry: db.levelRace})
+	var d sqldb.Dialect // the database's, once open: for Retry
+	s, err := sqldb.Open(ctx, sqldb.Config{URL: cfg.URL, Now: now, Migrations: migrations.FS, MigrateTo: cfg.migrateTo,
+		Logger: cfg.Logger, NoGroupCommit: cfg.NoGroupCommit, MaxConns: cfg.MaxConns,
+		Retry: func(err error) bool { return stock.LevelRace(d, err) }})
 	if err != nil {
 		return nil, err
 	}
-	db.sql, db.w, db.r, db.dialect = s, s.Writer(), s.Readers(), newDialect(s.Dialect())
+	d = s.Dialect()
+	db := &DB{sql: s, w: s.Writer()}
 	db.Catalog, db.Outbox, db.Reports, db.Changes = catalog.New(s), outbox.New(s), reports.New(s), changefeed.New(s)
 	db.TestPayments = testpayments.New(s)
+	db.Stock = stock.New(s, rules)
+	db.Orders = orders.New(s, db.Stock)
 	return db, nil
 }
 
 // Dialect names the database in use: "sqlite" or "postgres".
-func (db *DB) Dialect() string { return db.dialect.name() }
+func (db *DB) Dialect() string { return db.sql.Dialect().Name() }
 
 // Ping reports whether the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.sql.Ping(ctx) }
@@ -123,22 +125,8 @@ func (db *DB) Close() error { return db.sql.Close() }
 // bopis; application code goes through DB.
 func OpenSQL(ctx context.Context, url string) (*sql.DB, error) { return sqldb.OpenSQL(ctx, url) }
 
-// levelRace reports whether err is the failed insert of a level another
-// transaction inserted first (see loadLevels): PostgreSQL only, as
-// SQLite's one writer runs one transaction at a time. sqldb runs such a
-// write again (sqldb.Config.Retry): the next attempt finds the level.
-func (db *DB) levelRace(err error) bool {
-	if errors.Is(err, errLevelRace) {
-		return true
-	}
-	detail, ok := db.dialect.uniqueViolation(err)
-	return ok && strings.HasPrefix(detail, "inventory_levels_pkey")
-}
-
-// Page asks for one page of a list ordered by id. It is sqldb.Page
-// (convert freely), a type of storage's own so that storage's lists can
-// keep calling after and limit.
-type Page sqldb.Page
+// Page asks for one page of a list ordered by id.
+type Page = sqldb.Page
 
 // Page limits.
 const (

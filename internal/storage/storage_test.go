@@ -279,17 +279,17 @@ func TestStoreCountAndLedgerReplay(t *testing.T) {
 		}
 		at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 		// C is counted at 0: its level exists, but nothing changed.
-		r, err := db.CountStore(ctx, "s-1", at, []storage.Count{{"A", 5}, {"B", 2}, {"C", 0}})
+		r, err := db.CountStore(ctx, "s-1", at, []storage.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 2}, {SKU: "C", OnHand: 0}})
 		if err != nil || r.Changed != 2 {
 			t.Fatalf("first count changed %d, %v; want 2", r.Changed, err)
 		}
 		// B unchanged, A changes, C omitted (already 0): one change.
-		r, err = db.CountStore(ctx, "s-1", at.Add(time.Hour), []storage.Count{{"A", 9}, {"B", 2}})
+		r, err = db.CountStore(ctx, "s-1", at.Add(time.Hour), []storage.Count{{SKU: "A", OnHand: 9}, {SKU: "B", OnHand: 2}})
 		if err != nil || r.Changed != 1 {
 			t.Fatalf("second count changed %d, %v; want 1", r.Changed, err)
 		}
 		// Everything omitted goes to zero.
-		if _, err := db.CountStore(ctx, "s-1", at.Add(2*time.Hour), []storage.Count{{"B", 4}}); err != nil {
+		if _, err := db.CountStore(ctx, "s-1", at.Add(2*time.Hour), []storage.Count{{SKU: "B", OnHand: 4}}); err != nil {
 			t.Fatal(err)
 		}
 		levels, err := db.Levels(ctx, "s-1", nil)
@@ -309,7 +309,7 @@ func TestStoreCountAndLedgerReplay(t *testing.T) {
 			t.Fatalf("ledger replays to %v, levels are %v", replay, got)
 		}
 		storagetest.CheckReplay(t, db, "s-1")
-		if _, err := db.CountStore(ctx, "s-1", at.Add(3*time.Hour), []storage.Count{{"nope", 1}}); code(err) != bopis.EINVALID {
+		if _, err := db.CountStore(ctx, "s-1", at.Add(3*time.Hour), []storage.Count{{SKU: "nope", OnHand: 1}}); code(err) != bopis.EINVALID {
 			t.Fatalf("count of an unknown SKU: %v", err)
 		}
 		if l, _ := db.Levels(ctx, "s-1", []string{"B"}); len(l) != 1 || l[0].OnHand != 4 {

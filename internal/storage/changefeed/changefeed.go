@@ -201,6 +201,40 @@ func horizon(d sqldb.Dialect) string {
 	return "SELECT txid_snapshot_xmin(txid_current_snapshot())"
 }
 
+// VersionSet is ", version = …" for an UPDATE's SET (or an upsert's DO
+// UPDATE SET) of a table in the feed: on SQLite the hot writers stamp
+// the rows of one statement with the change counter plus one, above
+// every horizon a reader has taken and above the counter, which the
+// trigger of migration 00010 reads as "already stamped" (ADR 0011).
+// "" on PostgreSQL, whose triggers stamp every row.
+func VersionSet(d sqldb.Dialect) string {
+	if d.Name() == "sqlite" {
+		return ", version = (SELECT v FROM change_seq) + 1"
+	}
+	return ""
+}
+
+// BumpVersions ends a statement whose SET carried VersionSet: the change
+// counter moves up to the version its rows got, so rows written later
+// get a higher one (SQLite; nothing on PostgreSQL).
+func BumpVersions(ctx context.Context, db *sqldb.DB, tx *sql.Tx) error {
+	q := VersionBump(db.Dialect())
+	if q == "" {
+		return nil
+	}
+	_, err := db.ExecTx(ctx, tx, q)
+	return err
+}
+
+// VersionBump is the statement BumpVersions runs, for a writer that
+// adds it to a batch ("" on PostgreSQL).
+func VersionBump(d sqldb.Dialect) string {
+	if d.Name() == "sqlite" {
+		return "UPDATE change_seq SET v = v + 1"
+	}
+	return ""
+}
+
 // levelsByLedger is whether the feed finds the levels that changed by the
 // ledger rows written since (SQLite, whose one writer numbers them in
 // commit order) rather than by a version on each level (PostgreSQL). See

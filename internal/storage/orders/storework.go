@@ -1,4 +1,4 @@
-package storage
+package orders
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/orderstate"
+	"github.com/bopis/bopis/internal/sqldb"
+	"github.com/bopis/bopis/internal/storage/stock"
 )
 
 // work is one action on one order inside one transaction: the order is
@@ -18,7 +20,7 @@ import (
 // memory and writes its stock changes and timeline events as it goes, and
 // save writes the order back.
 type work struct {
-	db       *DB
+	db       *Orders
 	ctx      context.Context
 	tx       *sql.Tx
 	o        *bopis.Order
@@ -48,23 +50,23 @@ type work struct {
 
 // extraScan scans a row's trailing columns into extra after scanOrder's.
 type extraScan struct {
-	r     scanner
+	r     sqldb.Scanner
 	extra []any
 }
 
 func (e extraScan) Scan(dest ...any) error { return e.r.Scan(append(dest, e.extra...)...) }
 
 // lockWork locks order id (if scope may see it) for an action.
-func (db *DB) lockWork(ctx context.Context, tx *sql.Tx, id string, scope OrderScope, t time.Time, now int64) (*work, error) {
+func (db *Orders) lockWork(ctx context.Context, tx *sql.Tx, id string, scope OrderScope, t time.Time, now int64) (*work, error) {
 	cond, args := scope.where(db, 2)
 	w := &work{db: db, ctx: ctx, tx: tx, t: t, now: now, dirty: map[int]bool{}}
 	o, err := scanOrder(extraScan{tx.QueryRowContext(ctx, `SELECT `+orderColumns+`, placed_by, handoff_failures, handed_amount,
 		settle_amount, reminders_sent, delayed_at, auth_checked, payment_token, rescheduled_for, ship_order_id
-		FROM orders WHERE id = $1 AND `+cond+db.dialect.lockRows("orders"), append([]any{id}, args...)...),
+		FROM orders WHERE id = $1 AND `+cond+db.dialect.LockRows("orders"), append([]any{id}, args...)...),
 		[]any{&w.placedBy, &w.failures, &w.handed, &w.settle, &w.reminders, &w.delayed, &w.authChecked, &w.paymentToken,
 			&w.rescheduledFor, &w.shipOrderID}})
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("order", id)
+		return nil, sqldb.NotFound("order", id)
 	}
 	if err != nil {
 		return nil, err
@@ -79,10 +81,10 @@ func (db *DB) lockWork(ctx context.Context, tx *sql.Tx, id string, scope OrderSc
 // orderWork runs fn on order id in one transaction and returns the work
 // done (its order as it then stands, the settlement to carry out), and
 // the action's refusal if it committed one.
-func (db *DB) orderWork(ctx context.Context, id string, scope OrderScope, fn func(w *work) error) (*work, error) {
-	t, now := db.nowMicros()
+func (db *Orders) orderWork(ctx context.Context, id string, scope OrderScope, fn func(w *work) error) (*work, error) {
+	t, now := db.sql.NowMicros()
 	var w *work
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.sql.Transact(ctx, func(tx *sql.Tx) error {
 		var err error
 		if w, err = db.lockWork(ctx, tx, id, scope, t, now); err != nil {
 			return err
@@ -126,12 +128,12 @@ func (w *work) save() error {
 	if o.Payment.RefundDue != nil {
 		refund = o.Payment.RefundDue.Amount
 	}
-	if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET status = $2, staging_location = $3, arrived_at = $4, handed_at = $5,
+	if _, err := w.db.sql.ExecTx(w.ctx, w.tx, `UPDATE orders SET status = $2, staging_location = $3, arrived_at = $4, handed_at = $5,
 		hold_until = $6, handoff_failures = $7, handoff_locked_until = $8, handed_amount = $9, payment_status = $10,
 		captured_amount = $11, settle_amount = $12, refund_due = $13, details = $14, updated_at = $15, reminders_sent = $16
 		WHERE id = $1`,
-		o.ID, o.Status, o.StagingLocation, microsPtr(o.ArrivedAt), microsPtr(o.PickedUpAt), microsPtr(o.HoldUntil),
-		w.failures, microsPtr(o.HandoffLockedUntil), w.handed, o.Payment.Status, o.Payment.Captured.Amount, w.settle,
+		o.ID, o.Status, o.StagingLocation, sqldb.MicrosOrNull(o.ArrivedAt), sqldb.MicrosOrNull(o.PickedUpAt), sqldb.MicrosOrNull(o.HoldUntil),
+		w.failures, sqldb.MicrosOrNull(o.HandoffLockedUntil), w.handed, o.Payment.Status, o.Payment.Captured.Amount, w.settle,
 		refund, details, w.now, w.reminders); err != nil {
 		return err
 	}
@@ -145,24 +147,17 @@ func (w *work) save() error {
 			}
 			sub = string(b)
 			if l.Substitute.Status == bopis.SubstituteProposed {
-				answerBy = micros(l.Substitute.AnswerBy)
+				answerBy = sqldb.Micros(l.Substitute.AnswerBy)
 			}
 		}
-		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE order_lines SET status = $3, picked_quantity = $4, substitute = $5,
+		if _, err := w.db.sql.ExecTx(w.ctx, w.tx, `UPDATE order_lines SET status = $3, picked_quantity = $4, substitute = $5,
 			linked_order_id = $6, answer_by = $7 WHERE order_id = $1 AND id = $2`,
-			o.ID, l.ID, l.Status, nullable(l.PickedQuantity), sub, l.LinkedOrderID, answerBy); err != nil {
+			o.ID, l.ID, l.Status, sqldb.Nullable(l.PickedQuantity), sub, l.LinkedOrderID, answerBy); err != nil {
 			return err
 		}
 	}
 	w.changed, w.dirty = false, map[int]bool{}
 	return nil
-}
-
-func microsPtr(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return micros(*t)
 }
 
 // apply moves the order by an allowed step, writing its timeline event.
@@ -198,7 +193,7 @@ func (w *work) answer(i int, approve bool, by string) error {
 	w.o.Lines[i] = l
 	s := l.Substitute
 	if release {
-		if err := w.db.unreserve(w.ctx, w.tx, w.o.ID, w.o.StoreID, s.SKU, s.Quantity, CauseRelease, false, w.now); err != nil {
+		if err := w.db.stock.UnreserveTx(w.ctx, w.tx, w.o.ID, w.o.StoreID, s.SKU, s.Quantity, stock.CauseRelease, false, w.now); err != nil {
 			return err
 		}
 	}
@@ -207,7 +202,7 @@ func (w *work) answer(i int, approve bool, by string) error {
 }
 
 // Accept is the store taking an order (POST /v1/orders/{id}/accept).
-func (db *DB) Accept(ctx context.Context, id string, scope OrderScope) (*bopis.Order, error) {
+func (db *Orders) Accept(ctx context.Context, id string, scope OrderScope) (*bopis.Order, error) {
 	return order(db.orderWork(ctx, id, scope, func(w *work) error {
 		step, err := orderstate.Next(w.o.Status, orderstate.Accept)
 		if err != nil || step.Repeat {
@@ -232,7 +227,7 @@ type Reroute struct {
 // it is not there) and waits for the customer until answerBy. With
 // reroute, short lines without a substitute are placed as one linked
 // order at another store when one has them all; else they stay short.
-func (db *DB) Pick(ctx context.Context, id string, scope OrderScope, req bopis.PickRequest, answerBy time.Time,
+func (db *Orders) Pick(ctx context.Context, id string, scope OrderScope, req bopis.PickRequest, answerBy time.Time,
 	reroute *Reroute) (*bopis.Order, error) {
 	return order(db.orderWork(ctx, id, scope, func(w *work) error {
 		plan, err := orderstate.PlanPick(w.o, req, answerBy.UTC())
@@ -266,13 +261,13 @@ func (w *work) pick(plan []orderstate.LinePick, step orderstate.Step, reroute *R
 		w.dirty[lp.Index] = true
 		report = append(report, map[string]any{"line_id": l.ID, "sku": l.SKU, "picked": lp.Picked, "short": lp.Short})
 		if lp.Short > 0 {
-			if err := w.db.unreserve(w.ctx, w.tx, o.ID, o.StoreID, l.SKU, lp.Short, CauseShortPick, true, w.now); err != nil {
+			if err := w.db.stock.UnreserveTx(w.ctx, w.tx, o.ID, o.StoreID, l.SKU, lp.Short, stock.CauseShortPick, true, w.now); err != nil {
 				return err
 			}
 		}
 		if s := lp.Substitute; s != nil {
-			_, err := w.db.reserve(w.ctx, w.tx, o.StoreID, o.ID, []ReserveLine{{SKU: s.SKU, Quantity: s.Quantity}}, false, w.now, nil)
-			var short *Shortfall
+			_, err := w.db.stock.ReserveTx(w.ctx, w.tx, o.StoreID, o.ID, []stock.ReserveLine{{SKU: s.SKU, Quantity: s.Quantity}}, false, w.now, nil)
+			var short *stock.Shortfall
 			if errors.As(err, &short) {
 				msg := fmt.Sprintf("%d of %s available at store %s", short.Lines[0].Available, s.SKU, o.StoreID)
 				return &bopis.Error{Code: bopis.ECONFLICT, Message: "the substitute is not in stock",
@@ -332,7 +327,7 @@ func (w *work) reroute(unfilled []orderstate.LinePick, r *Reroute) error {
 }
 
 // AnswerSubstitution is the customer's answer to a proposed substitute.
-func (db *DB) AnswerSubstitution(ctx context.Context, id string, scope OrderScope, lineID string, approve bool) (*bopis.Order, error) {
+func (db *Orders) AnswerSubstitution(ctx context.Context, id string, scope OrderScope, lineID string, approve bool) (*bopis.Order, error) {
 	return order(db.orderWork(ctx, id, scope, func(w *work) error {
 		i, repeat, err := orderstate.PlanAnswer(w.o, lineID, approve)
 		if err != nil || repeat {
@@ -348,8 +343,8 @@ func (db *DB) AnswerSubstitution(ctx context.Context, id string, scope OrderScop
 // ExpireSubstitutions rejects the proposed substitutes whose customer did
 // not answer in time, and returns how many orders it touched. Every
 // action on an order does the same first, so nothing waits for the sweep.
-func (db *DB) ExpireSubstitutions(ctx context.Context) (int, error) {
-	_, now := db.nowMicros()
+func (db *Orders) ExpireSubstitutions(ctx context.Context) (int, error) {
+	_, now := db.sql.NowMicros()
 	// Lines, not DISTINCT orders: with DISTINCT, SQLite's planner reads
 	// every line in key order rather than the few due on the index.
 	res, err := db.r.QueryContext(ctx, `SELECT order_id FROM order_lines WHERE answer_by <= $1
@@ -384,7 +379,7 @@ func (db *DB) ExpireSubstitutions(ctx context.Context) (int, error) {
 
 // Ready stages an order for the customer: every pickup line resolved and
 // something to hand over; it is held until holdUntil.
-func (db *DB) Ready(ctx context.Context, id string, scope OrderScope, staging string, holdUntil time.Time, remindersPast int) (*bopis.Order, error) {
+func (db *Orders) Ready(ctx context.Context, id string, scope OrderScope, staging string, holdUntil time.Time, remindersPast int) (*bopis.Order, error) {
 	return order(db.orderWork(ctx, id, scope, func(w *work) error {
 		step, err := orderstate.Next(w.o.Status, orderstate.Ready)
 		if err != nil || step.Repeat {
@@ -395,7 +390,7 @@ func (db *DB) Ready(ctx context.Context, id string, scope OrderScope, staging st
 		}
 		h := holdUntil.UTC()
 		w.o.StagingLocation, w.o.HoldUntil, w.reminders = staging, &h, remindersPast
-		if err := w.closeAlerts(AlertLateOrder); err != nil {
+		if err := w.closeAlerts(stock.AlertLateOrder); err != nil {
 			return err
 		}
 		var short []map[string]any
@@ -411,7 +406,7 @@ func (db *DB) Ready(ctx context.Context, id string, scope OrderScope, staging st
 
 // Arrive records a curbside customer's "I'm here". The first arrival
 // raises order.arrived; a later one only updates the spot and vehicle.
-func (db *DB) Arrive(ctx context.Context, id string, scope OrderScope, a bopis.Arrival) (*bopis.Order, error) {
+func (db *Orders) Arrive(ctx context.Context, id string, scope OrderScope, a bopis.Arrival) (*bopis.Order, error) {
 	return order(db.orderWork(ctx, id, scope, func(w *work) error {
 		step, err := orderstate.Next(w.o.Status, orderstate.Arrive)
 		if err != nil {
@@ -437,7 +432,7 @@ func (db *DB) Arrive(ctx context.Context, id string, scope OrderScope, a bopis.A
 // reserved (ship lines leave their warehouse), anything else held is
 // released, the order is picked_up, and if it was the last open order of
 // its family the payment is settled for what was handed over.
-func (db *DB) Handoff(ctx context.Context, id string, scope OrderScope, code string) (*Closing, error) {
+func (db *Orders) Handoff(ctx context.Context, id string, scope OrderScope, code string) (*Closing, error) {
 	return closing(db.orderWork(ctx, id, scope, func(w *work) error {
 		o := w.o
 		h, err := orderstate.PlanHandoff(o, w.failures, code, w.t, bopis.Zone(o.TimeZone))
@@ -452,11 +447,11 @@ func (db *DB) Handoff(ctx context.Context, id string, scope OrderScope, code str
 		if err := w.closeAlerts(); err != nil {
 			return err
 		}
-		if _, err := w.db.consume(w.ctx, w.tx, o.ID, o.StoreID, h.Picked, w.now); err != nil {
+		if _, err := w.db.stock.ConsumeTx(w.ctx, w.tx, o.ID, o.StoreID, h.Picked, w.now); err != nil {
 			return err
 		}
 		for _, wh := range orderstate.Warehouses(h.Shipped) {
-			if _, err := w.db.consume(w.ctx, w.tx, o.ID, wh, h.Shipped[wh], w.now); err != nil {
+			if _, err := w.db.stock.ConsumeTx(w.ctx, w.tx, o.ID, wh, h.Shipped[wh], w.now); err != nil {
 				return err
 			}
 		}
@@ -499,7 +494,7 @@ func (w *work) wrongCode(h orderstate.HandoffResult) error {
 	if h.Locks {
 		until := *h.LockedUntil
 		detail["locked_until"] = until
-		if err := w.openAlert(AlertHandoffLocked, map[string]any{"order_id": o.ID, "locked_until": until}); err != nil {
+		if err := w.openAlert(stock.AlertHandoffLocked, map[string]any{"order_id": o.ID, "locked_until": until}); err != nil {
 			return err
 		}
 	}
@@ -509,7 +504,7 @@ func (w *work) wrongCode(h orderstate.HandoffResult) error {
 // openAlert opens an alert of type typ about the order, unless one is open.
 func (w *work) openAlert(typ string, detail map[string]any) error {
 	d, _ := json.Marshal(detail)
-	_, err := w.db.execTx(w.ctx, w.tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)
+	_, err := w.db.sql.ExecTx(w.ctx, w.tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`, typ, w.o.StoreID, w.o.ID, string(d), w.now)
 	return err
 }
@@ -518,7 +513,7 @@ func (w *work) openAlert(typ string, detail map[string]any) error {
 // ready) settles: a locked handoff, a late order, an expiring authorization.
 func (w *work) closeAlerts(types ...string) error {
 	if len(types) == 0 {
-		types = []string{AlertHandoffLocked, AlertLateOrder, AlertAuthorizationExpiring}
+		types = []string{stock.AlertHandoffLocked, stock.AlertLateOrder, stock.AlertAuthorizationExpiring}
 	}
 	for _, typ := range types {
 		if err := w.db.closeOrderAlert(w.ctx, w.tx, typ, w.o, w.now); err != nil {
@@ -529,8 +524,8 @@ func (w *work) closeAlerts(types ...string) error {
 }
 
 // closeOrderAlert closes an order's open alert of type typ.
-func (db *DB) closeOrderAlert(ctx context.Context, tx *sql.Tx, typ string, o *bopis.Order, now int64) error {
-	_, err := db.execTx(ctx, tx, `UPDATE alerts SET closed_at = $4 WHERE type = $1 AND store_id = $2 AND subject = $3
+func (db *Orders) closeOrderAlert(ctx context.Context, tx *sql.Tx, typ string, o *bopis.Order, now int64) error {
+	_, err := db.sql.ExecTx(ctx, tx, `UPDATE alerts SET closed_at = $4 WHERE type = $1 AND store_id = $2 AND subject = $3
 		AND closed_at IS NULL`, typ, o.StoreID, o.ID, now)
 	return err
 }
@@ -539,7 +534,7 @@ func (db *DB) closeOrderAlert(ctx context.Context, tx *sql.Tx, typ string, o *bo
 // holds is released, its slot given back, its linked orders cancelled
 // too, and the payment voided (or captured for what a linked order
 // already handed over) once the family is closed.
-func (db *DB) Cancel(ctx context.Context, id string, scope OrderScope, reason string) (*Closing, error) {
+func (db *Orders) Cancel(ctx context.Context, id string, scope OrderScope, reason string) (*Closing, error) {
 	return closing(db.orderWork(ctx, id, scope, func(w *work) error {
 		repeat, err := w.cancel(reason)
 		if err != nil || repeat {
@@ -560,7 +555,7 @@ func (w *work) cancel(reason string) (repeat bool, err error) {
 	if err != nil || step.Repeat {
 		return step.Repeat, err
 	}
-	if _, err := w.db.release(w.ctx, w.tx, o.ID, CauseRelease, w.now); err != nil {
+	if _, err := w.db.stock.ReleaseTx(w.ctx, w.tx, o.ID, "", stock.CauseRelease, w.now); err != nil {
 		return false, err
 	}
 	if err := unbookSlot(w.ctx, w.tx, o.StoreID, o.PickupWindow.Start.Unix()); err != nil {
@@ -694,13 +689,13 @@ func (w *work) settleFamily() error {
 // SettlePayment records that the gateway carried out s: the root order's
 // payment is captured (for the family's total) or voided, and each
 // linked order's shows its own share. Recording it twice does nothing.
-func (db *DB) SettlePayment(ctx context.Context, s Settlement) error {
-	_, now := db.nowMicros()
+func (db *Orders) SettlePayment(ctx context.Context, s Settlement) error {
+	_, now := db.sql.NowMicros()
 	status, pending, event := bopis.PaymentCaptured, bopis.PaymentCapturePending, "payment.captured"
 	if s.Capture.Amount == 0 {
 		status, pending, event = bopis.PaymentVoided, bopis.PaymentVoidPending, "payment.voided"
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
+	return db.sql.Transact(ctx, func(tx *sql.Tx) error {
 		var orderStatus string
 		err := tx.QueryRowContext(ctx, `UPDATE orders SET payment_status = $2, captured_amount = $3, updated_at = $4
 			WHERE id = $1 AND payment_status = $5 RETURNING status`, s.OrderID, status, s.Capture.Amount, now, pending).Scan(&orderStatus)
@@ -724,7 +719,7 @@ func (db *DB) SettlePayment(ctx context.Context, s Settlement) error {
 
 // PendingSettlements lists the payments a crash or a gateway failure left
 // pending, oldest first, for the sweep to carry out.
-func (db *DB) PendingSettlements(ctx context.Context) ([]Settlement, error) {
+func (db *Orders) PendingSettlements(ctx context.Context) ([]Settlement, error) {
 	res, err := db.r.QueryContext(ctx, `SELECT id, payment_gateway, payment_id, payment_status, settle_amount, currency
 		FROM orders WHERE payment_status IN ($1, $2) ORDER BY updated_at LIMIT 100`,
 		bopis.PaymentCapturePending, bopis.PaymentVoidPending)

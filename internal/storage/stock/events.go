@@ -1,4 +1,4 @@
-package storage
+package stock
 
 import (
 	"context"
@@ -11,6 +11,9 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/inventory"
+	"github.com/bopis/bopis/internal/sqldb"
+	"github.com/bopis/bopis/internal/storage/changefeed"
+	"github.com/bopis/bopis/internal/storage/idempotency"
 )
 
 // What became of each event of a batch (see internal/inventory).
@@ -35,7 +38,7 @@ type BatchOptions struct {
 	CanReach func(storeID string) bool
 	// Idempotency, if set, makes a repeat of the same batch under the same
 	// key answer the first results.
-	Idempotency *Idempotency
+	Idempotency *idempotency.Key
 }
 
 // ApplyInventoryEvents applies a batch of POS events in one transaction
@@ -66,8 +69,8 @@ type BatchOptions struct {
 //
 // These are the rules of internal/inventory (Sequence, Apply): this
 // loads what they read and writes what they decide, in one transaction.
-func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.InventoryEvent, opt BatchOptions) (results []EventResult, replayed bool, err error) {
-	now, us := db.nowMicros()
+func (db *Stock) ApplyInventoryEvents(ctx context.Context, events []bopis.InventoryEvent, opt BatchOptions) (results []EventResult, replayed bool, err error) {
+	now, us := db.sql.NowMicros()
 	results = make([]EventResult, len(events))
 	todo := make([]inventory.Event, 0, len(events))
 	for i := range events {
@@ -92,7 +95,7 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 	var first []EventResult
 	if idem := opt.Idempotency; idem != nil {
 		// A resend after a timeout is answered without redoing the batch.
-		if found, err := db.LookupKey(ctx, idem, &first); err != nil || found {
+		if found, err := idempotency.Lookup(ctx, db.sql, idem, &first); err != nil || found {
 			return first, found, err
 		}
 	}
@@ -101,7 +104,7 @@ func (db *DB) ApplyInventoryEvents(ctx context.Context, events []bopis.Inventory
 	// so the batch looks each id up only when that happens (seenEvent).
 	askSeen := false
 	for {
-		answer, replayed, err := keyed(ctx, db, alone, opt.Idempotency, func(tx *sql.Tx, _ *batch) ([]EventResult, error) {
+		answer, replayed, err := idempotency.Keyed(ctx, db.sql, sqldb.Alone, opt.Idempotency, func(tx *sql.Tx, _ *sqldb.Batch) ([]EventResult, error) {
 			if len(todo) == 0 {
 				return results, nil
 			}
@@ -131,8 +134,8 @@ var errSeenEvent = errors.New("storage: a POS event of the batch was seen before
 
 // seenEvent reports whether err is the ledger refusing the row of a POS
 // event its store already sent (the index inventory_ledger_pos_events).
-func (db *DB) seenEvent(err error) bool {
-	detail, ok := db.dialect.uniqueViolation(err)
+func (db *Stock) seenEvent(err error) bool {
+	detail, ok := db.dialect.UniqueViolation(err)
 	return ok && strings.Contains(detail, "inventory_ledger")
 }
 
@@ -151,7 +154,7 @@ type batchReads struct {
 // a resend racing the first send sees its events once it commits. (A
 // store that does not exist takes its lock too: a batch naming one is a
 // mistake, and rare.)
-func (db *DB) readBatch(ctx context.Context, tx *sql.Tx, todo []inventory.Event, now int64, askSeen bool) (*batchReads, error) {
+func (db *Stock) readBatch(ctx context.Context, tx *sql.Tx, todo []inventory.Event, now int64, askSeen bool) (*batchReads, error) {
 	stores := batchStores(todo)
 	if err := db.lockStores(ctx, tx, stores, false); err != nil {
 		return nil, err
@@ -212,11 +215,11 @@ func batchIDs(todo []inventory.Event) []levelKey {
 
 // readStores reads which of stores exist and, of those with a feed row,
 // their last whole-store count and feed clock.
-func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (known map[string]inventory.Feed, err error) {
+func (db *Stock) readStores(ctx context.Context, tx *sql.Tx, stores []string) (known map[string]inventory.Feed, err error) {
 	known = make(map[string]inventory.Feed, len(stores))
 	// read keeps the rows of query of the stores in want (nil: all).
 	read := func(want map[string]bool, query string, args ...any) error {
-		res, err := db.queryTx(ctx, tx, query, args...)
+		res, err := db.sql.QueryTx(ctx, tx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -231,7 +234,7 @@ func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (know
 			if want != nil && !want[id] {
 				continue
 			}
-			known[id] = inventory.Feed{Fed: fed, LastCount: ptr(c), LastEvent: ptr(e)}
+			known[id] = inventory.Feed{Fed: fed, LastCount: sqldb.NullInt(c), LastEvent: sqldb.NullInt(e)}
 		}
 		return res.Err()
 	}
@@ -256,22 +259,21 @@ func (db *DB) readStores(ctx context.Context, tx *sql.Tx, stores []string) (know
 	// Joined from the list (stores are unique), not filtered by it: SQLite
 	// would first copy the list into an index of its own.
 	err = read(nil, `SELECT s.id, f.store_id IS NOT NULL, f.last_count_at, f.last_event_at
-		FROM `+db.dialect.jsonTextArray("$1")+` JOIN stores s ON s.id = value LEFT JOIN store_feeds f ON f.store_id = s.id`, jsonList(stores))
+		FROM `+db.dialect.JSONTextArray("$1")+` JOIN stores s ON s.id = value LEFT JOIN store_feeds f ON f.store_id = s.id`, sqldb.JSONList(stores))
 	return known, err
 }
 
 // scanFeeds reports whether a batch of n stores reads every feed row in
-// one pass rather than looking its own up: on SQLite, once the batch
-// names a quarter of them or more, a pass costs less than the searches
-// (each a walk from the root through pages of text keys, ~1 µs; a batch
-// of events at random stores names thousands). The rows are counted by
-// their highest rowid, one search: feed rows are never deleted.
-func (db *DB) scanFeeds(ctx context.Context, tx *sql.Tx, n int) (bool, error) {
-	if db.dialect.name() != "sqlite" || n < minFeedScan {
+// one pass rather than looking its own up: where the dialect counts the
+// rows (dialect.feedRows, SQLite), once the batch names a quarter of
+// them or more (a batch of events at random stores names thousands).
+func (db *Stock) scanFeeds(ctx context.Context, tx *sql.Tx, n int) (bool, error) {
+	q := db.dialect.feedRows()
+	if q == "" || n < minFeedScan {
 		return false, nil
 	}
 	var rows int64
-	err := db.queryRowTx(ctx, tx, `SELECT coalesce(max(rowid), 0) FROM store_feeds`).Scan(&rows)
+	err := db.sql.QueryRowTx(ctx, tx, q).Scan(&rows)
 	return err == nil && int64(n)*4 >= rows, err
 }
 
@@ -280,12 +282,12 @@ func (db *DB) scanFeeds(ctx context.Context, tx *sql.Tx, n int) (bool, error) {
 const minFeedScan = 64
 
 // readSeen finds which (store, event id) pairs the ledger holds.
-func (db *DB) readSeen(ctx context.Context, tx *sql.Tx, ids []levelKey) (map[inventory.EventKey]bool, error) {
+func (db *Stock) readSeen(ctx context.Context, tx *sql.Tx, ids []levelKey) (map[inventory.EventKey]bool, error) {
 	seen := map[inventory.EventKey]bool{}
-	for _, part := range db.keyParts(ids) {
+	for _, part := range db.dialect.keyParts(db.sql, ids) {
 		table, args := db.dialect.keysTable(part, 1)
 		// A correlated probe per id, not a join, for the reason given at levelColumns.
-		res, err := db.queryTx(ctx, tx, `SELECT p.a, p.b FROM `+table+` p
+		res, err := db.sql.QueryTx(ctx, tx, `SELECT p.a, p.b FROM `+table+` p
 			WHERE (SELECT 1 FROM inventory_ledger e WHERE e.store_id = p.a AND e.reference = p.b AND e.cause IN `+posCauses+`) = 1`, args...)
 		if err != nil {
 			return nil, err
@@ -310,7 +312,7 @@ func (db *DB) readSeen(ctx context.Context, tx *sql.Tx, ids []levelKey) (map[inv
 // (inventory.Apply), filling in results, and writes what they did: the
 // levels, the ledger and the low-stock alerts as a few multi-row
 // statements, then the feed clocks.
-func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []inventory.Event, read *batchReads, results []EventResult, now int64) error {
+func (db *Stock) applyEvents(ctx context.Context, tx *sql.Tx, todo []inventory.Event, read *batchReads, results []EventResult, now int64) error {
 	levels := read.levels
 	b := inventory.Batch{Events: todo, Feeds: read.feeds, Seen: read.seen, Now: now, FeedClockStep: db.feedClockStep(),
 		Levels: func(k inventory.Key) (inventory.Level, bool) {
@@ -367,39 +369,39 @@ func (db *DB) applyEvents(ctx context.Context, tx *sql.Tx, todo []inventory.Even
 // stale_after of minutes that is invisible, and it spares a stream of
 // batches rewriting the feed rows of the stores they name (at one second,
 // ~3% of a POS batch's time, at random stores; ADR 0013).
-func (db *DB) feedClockStep() int64 {
+func (db *Stock) feedClockStep() int64 {
 	return min(5*time.Second, db.staleAfter/10).Microseconds()
 }
 
 // heardFrom moves the feed clocks of stores to now (those a step or more
 // behind), creating the feed rows of those unfed (which must be among
 // stores), and closes their stale_feed alerts.
-func (db *DB) heardFrom(ctx context.Context, tx *sql.Tx, stores, unfed []string, now, step int64) error {
+func (db *Stock) heardFrom(ctx context.Context, tx *sql.Tx, stores, unfed []string, now, step int64) error {
 	if len(unfed) > 0 {
 		// Only the missing: PostgreSQL's ON CONFLICT waits for the commit
 		// of whoever is updating a row it finds, even to do nothing.
-		if _, err := db.execTx(ctx, tx, `INSERT INTO store_feeds (store_id) SELECT value FROM `+db.dialect.jsonTextArray("$1")+`
-			WHERE true ON CONFLICT (store_id) DO NOTHING`, jsonList(unfed)); err != nil {
+		if _, err := db.sql.ExecTx(ctx, tx, `INSERT INTO store_feeds (store_id) SELECT value FROM `+db.dialect.JSONTextArray("$1")+`
+			WHERE true ON CONFLICT (store_id) DO NOTHING`, sqldb.JSONList(unfed)); err != nil {
 			return err
 		}
 	}
-	trailing := `store_id ` + db.dialect.inList("$2") + ` AND (last_event_at IS NULL OR last_event_at <= $3)`
-	if skip := db.dialect.skipLocked(); skip != "" {
+	trailing := `store_id ` + db.dialect.InList("$2") + ` AND (last_event_at IS NULL OR last_event_at <= $3)`
+	if skip := db.dialect.SkipLocked(); skip != "" {
 		// A feed row another batch is moving right now is skipped rather
 		// than waited for: that batch moves it to its own now, as good
 		// (and should it roll back, the next batch does). SQLite has one
 		// writer, and the subquery would cost it a second search a store.
 		trailing = `store_id IN (SELECT store_id FROM store_feeds WHERE ` + trailing + skip + `)`
 	}
-	if _, err := db.execTx(ctx, tx, `UPDATE store_feeds SET last_event_at = $1`+db.dialect.versionSet()+` WHERE `+trailing,
-		now, jsonList(stores), now-step); err != nil {
+	if _, err := db.sql.ExecTx(ctx, tx, `UPDATE store_feeds SET last_event_at = $1`+changefeed.VersionSet(db.dialect)+` WHERE `+trailing,
+		now, sqldb.JSONList(stores), now-step); err != nil {
 		return err
 	}
-	if err := db.bumpVersions(ctx, tx); err != nil {
+	if err := changefeed.BumpVersions(ctx, db.sql, tx); err != nil {
 		return err
 	}
-	_, err := db.execTx(ctx, tx, `UPDATE alerts SET closed_at = $1
+	_, err := db.sql.ExecTx(ctx, tx, `UPDATE alerts SET closed_at = $1
 		WHERE type = '`+AlertStaleFeed+`' AND subject = '' AND closed_at IS NULL
-		AND store_id `+db.dialect.inList("$2"), now, jsonList(stores))
+		AND store_id `+db.dialect.InList("$2"), now, sqldb.JSONList(stores))
 	return err
 }

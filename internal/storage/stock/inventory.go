@@ -1,4 +1,4 @@
-package storage
+package stock
 
 import (
 	"context"
@@ -9,10 +9,13 @@ import (
 	"hash/fnv"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/inventory"
+	"github.com/bopis/bopis/internal/sqldb"
+	"github.com/bopis/bopis/internal/storage/idempotency"
 )
 
 // Count is one SKU's counted on-hand quantity.
@@ -95,19 +98,19 @@ func sameTime(a, b *int64) bool { return a == b || a != nil && b != nil && *a ==
 // loadLevels, which locks the stored ones (PostgreSQL; SQLite has one
 // writer), so writing absolute values back loses no concurrent change.
 type stockTx struct {
-	db     *DB
+	db     *Stock
 	tx     *sql.Tx
 	now    int64
 	levels []*level // loaded: written back if dirty, alerts settled
-	ledger rows
+	ledger sqldb.Rows
 	seen   map[*level]bool
 	// later, if set, takes the ledger rows at flush, for the caller to
 	// run with its other writes; else flush runs them.
-	later *batch
+	later *sqldb.Batch
 }
 
-func (db *DB) stockTx(tx *sql.Tx, now int64) *stockTx {
-	return &stockTx{db: db, tx: tx, now: now, ledger: rows{cols: 11}, seen: map[*level]bool{}}
+func (db *Stock) stockTx(tx *sql.Tx, now int64) *stockTx {
+	return &stockTx{db: db, tx: tx, now: now, ledger: sqldb.Rows{Cols: 11}, seen: map[*level]bool{}}
 }
 
 // set moves a level to onHand and reserved, recording the change in the
@@ -124,7 +127,7 @@ func (s *stockTx) set(l *level, onHand, reserved int64, cause, ref, reason strin
 // quantity and status NULL): for set, and for reservations, whose
 // statement has already changed the level.
 func (s *stockTx) change(store, sku, cause, ref, reason string, dOnHand, dReserved int64) {
-	s.ledger.add(store, sku, cause, ref, reason, dOnHand, dReserved, s.now, nil, nil, nil)
+	s.ledger.Add(store, sku, cause, ref, reason, dOnHand, dReserved, s.now, nil, nil, nil)
 }
 
 // A move is a change of on_hand kept with the time it happened, so a
@@ -153,12 +156,12 @@ func (s *stockTx) add(e inventory.Entry) {
 		s.change(e.Store, e.SKU, e.Cause, e.Reference, e.Reason, e.OnHandDelta, e.ReservedDelta)
 		return
 	}
-	s.ledger.add(e.Store, e.SKU, e.Cause, e.Reference, e.Reason, e.OnHandDelta, e.ReservedDelta, s.now, e.OccurredAt, e.Quantity, e.Status)
+	s.ledger.Add(e.Store, e.SKU, e.Cause, e.Reference, e.Reason, e.OnHandDelta, e.ReservedDelta, s.now, e.OccurredAt, e.Quantity, e.Status)
 }
 
 // record adds the ledger entries of a rule's effects, in order.
 func (s *stockTx) record(entries []inventory.Entry) {
-	s.ledger.grow(len(entries))
+	s.ledger.Grow(len(entries))
 	for _, e := range entries {
 		s.add(e)
 	}
@@ -220,32 +223,32 @@ func (s *stockTx) write(ctx context.Context) error {
 	// change feed finds them by their ledger rows, on PostgreSQL a
 	// trigger stamps them (ADR 0020).
 	levelRow := `INSERT INTO inventory_levels (store_id, sku, on_hand, reserved, updated_at, last_snapshot_at, last_move_at)`
-	up, added := rows{cols: 7}, rows{cols: 7}
-	up.grow(len(s.levels))
+	up, added := sqldb.Rows{Cols: 7}, sqldb.Rows{Cols: 7}
+	up.Grow(len(s.levels))
 	for _, l := range s.levels {
 		switch {
 		case !l.dirty:
 		case l.stored:
-			up.add(l.store, l.sku, l.onHand, l.reserved, l.updatedAt, nullable(l.lastSnapshot), nullable(l.lastMove))
+			up.Add(l.store, l.sku, l.onHand, l.reserved, l.updatedAt, sqldb.Nullable(l.lastSnapshot), sqldb.Nullable(l.lastMove))
 		default:
-			added.add(l.store, l.sku, l.onHand, l.reserved, l.updatedAt, nullable(l.lastSnapshot), nullable(l.lastMove))
+			added.Add(l.store, l.sku, l.onHand, l.reserved, l.updatedAt, sqldb.Nullable(l.lastSnapshot), sqldb.Nullable(l.lastMove))
 		}
 	}
-	err := s.db.insertRows(ctx, s.tx, levelRow, &up,
+	err := s.db.sql.InsertRows(ctx, s.tx, levelRow, &up,
 		`ON CONFLICT (store_id, sku) DO UPDATE SET on_hand = excluded.on_hand, reserved = excluded.reserved,
 			updated_at = excluded.updated_at, last_snapshot_at = excluded.last_snapshot_at, last_move_at = excluded.last_move_at`, nil)
 	if err == nil {
-		err = s.db.insertRows(ctx, s.tx, levelRow, &added, "", nil)
+		err = s.db.sql.InsertRows(ctx, s.tx, levelRow, &added, "", nil)
 	}
 	if err != nil {
 		return err
 	}
 	// The ledger is appended, never read back in the transaction: its
 	// rows may leave with the caller's batch.
-	b := own(s.later)
-	s.db.addRows(b, `INSERT INTO inventory_ledger (store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at,
+	b := sqldb.Own(s.later)
+	s.db.sql.AddRows(b, `INSERT INTO inventory_ledger (store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at,
 		occurred_at, quantity, status)`, &s.ledger, "")
-	return s.db.runOwn(ctx, s.tx, s.later, b)
+	return s.db.sql.RunOwn(ctx, s.tx, s.later, b)
 }
 
 // levelColumns are the columns a level is read with for change: store,
@@ -283,7 +286,7 @@ func lowStockThreshold(store, sku, threshold string) string {
 
 // levelQuery reads the levels of the keys in table p(a, b), their SKUs'
 // thresholds from skus k (dialect.skuThresholds).
-func (db *DB) levelQuery(table string) string {
+func (db *Stock) levelQuery(table string) string {
 	overrides, join := db.dialect.storeOverrides("p.a", "p.b", "k.low_stock_threshold")
 	return `SELECT ` + levelColumns("l", "p.a", "p.b", overrides) + `
 	FROM ` + table + ` p
@@ -298,11 +301,11 @@ func (db *DB) levelQuery(table string) string {
 // SKU exists but has no level yet gets a new zero level, which flush
 // inserts; should another transaction insert the same level first, that
 // insert fails (or the level turns up unlocked) and write runs the
-// transaction again (see levelRace). A key whose SKU does not exist is
+// transaction again (see LevelRace). A key whose SKU does not exist is
 // left out.
-func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now int64) (map[levelKey]*level, error) {
+func (db *Stock) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now int64) (map[levelKey]*level, error) {
 	var locked map[levelKey]bool
-	if lock := db.dialect.lockRows("l"); lock != "" {
+	if lock := db.dialect.LockRows("l"); lock != "" {
 		table, args := db.dialect.keysTable(keys, 1)
 		res, err := tx.QueryContext(ctx, `SELECT l.store_id, l.sku FROM inventory_levels l JOIN `+table+` p
 			ON l.store_id = p.a AND l.sku = p.b ORDER BY l.store_id, l.sku`+lock, args...)
@@ -325,9 +328,9 @@ func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now i
 	}
 	levels := make(map[levelKey]*level, len(keys))
 	arena := make(levelArena, len(keys))
-	for _, part := range db.keyParts(keys) {
+	for _, part := range db.dialect.keyParts(db.sql, keys) {
 		table, args := db.dialect.keysTable(part, 2)
-		res, err := db.queryTx(ctx, tx, db.levelQuery(table), append([]any{db.safetyStock}, args...)...)
+		res, err := db.sql.QueryTx(ctx, tx, db.levelQuery(table), append([]any{db.safetyStock}, args...)...)
 		if err != nil {
 			return nil, err
 		}
@@ -352,6 +355,19 @@ func (db *DB) loadLevels(ctx context.Context, tx *sql.Tx, keys []levelKey, now i
 // loadLevels): write runs the transaction again.
 var errLevelRace = errors.New("storage: another transaction created a level meanwhile")
 
+// LevelRace reports whether err is the failed insert of a level another
+// transaction inserted first (see loadLevels): PostgreSQL only, as
+// SQLite's one writer runs one transaction at a time. Exported for
+// storage.Open, which has sqldb run such a write again
+// (sqldb.Config.Retry): the next attempt finds the level.
+func LevelRace(d sqldb.Dialect, err error) bool {
+	if errors.Is(err, errLevelRace) {
+		return true
+	}
+	detail, ok := d.UniqueViolation(err)
+	return ok && strings.HasPrefix(detail, "inventory_levels_pkey")
+}
+
 // scanLevels reads rows of levelColumns into out and closes them. A key
 // with no level yet gets a new zero level (dirty, to be inserted).
 func scanLevels(res *sql.Rows, out map[levelKey]*level, now int64, arena *levelArena) error {
@@ -363,7 +379,7 @@ func scanLevels(res *sql.Rows, out map[levelKey]*level, now int64, arena *levelA
 			return err
 		}
 		l.onHand, l.reserved, l.updatedAt = onHand.Int64, reserved.Int64, updated.Int64
-		l.lastSnapshot, l.lastMove = ptr(snap), ptr(move)
+		l.lastSnapshot, l.lastMove = sqldb.NullInt(snap), sqldb.NullInt(move)
 		l.stored = updated.Valid
 		if !l.stored {
 			l.updatedAt, l.dirty = now, true
@@ -384,20 +400,6 @@ func (a *levelArena) next() *level {
 	l := &(*a)[0]
 	*a = (*a)[1:]
 	return l
-}
-
-// keyParts cuts keys into the parts dialect.keysTable takes at once: on SQLite
-// the sizes of chunks (each size a statement prepared once), elsewhere
-// all of them.
-func (db *DB) keyParts(keys []levelKey) [][]levelKey {
-	if db.dialect.name() != "sqlite" {
-		return [][]levelKey{keys}
-	}
-	parts := make([][]levelKey, 0, 8)
-	for _, n := range db.chunks(len(keys)) {
-		parts, keys = append(parts, keys[:n]), keys[n:]
-	}
-	return parts
 }
 
 func oneStore(keys []levelKey) bool {
@@ -457,11 +459,11 @@ func laterMoves(ctx context.Context, tx *sql.Tx, need []inventory.Since) (map[in
 }
 
 // storeExists answers ENOTFOUND for an unknown store.
-func (db *DB) storeExists(ctx context.Context, tx *sql.Tx, storeID string) error {
+func (db *Stock) storeExists(ctx context.Context, tx *sql.Tx, storeID string) error {
 	var one int
-	err := db.queryRowTx(ctx, tx, `SELECT 1 FROM stores WHERE id = $1`, storeID).Scan(&one)
+	err := db.sql.QueryRowTx(ctx, tx, `SELECT 1 FROM stores WHERE id = $1`, storeID).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
-		return notFound("store", storeID)
+		return sqldb.NotFound("store", storeID)
 	}
 	return err
 }
@@ -486,7 +488,7 @@ const storeLockBuckets = 64
 // thing: PostgreSQL grants a shared row lock at once whenever only
 // shared lockers hold the row, so a count could wait for ever behind
 // overlapping batches.
-func (db *DB) lockStores(ctx context.Context, tx *sql.Tx, storeIDs []string, exclusive bool) error {
+func (db *Stock) lockStores(ctx context.Context, tx *sql.Tx, storeIDs []string, exclusive bool) error {
 	q := db.dialect.storeLocks(exclusive)
 	if q == "" {
 		return nil
@@ -523,8 +525,8 @@ type CountResult struct {
 // with a POS snapshot newer than asOf keeps it, and POS events older than
 // asOf arriving later are stale. A count older than the store's last
 // count is stale itself and changes nothing.
-func (db *DB) CountStore(ctx context.Context, storeID string, asOf time.Time, counts []Count) (res CountResult, err error) {
-	now, us := db.nowMicros()
+func (db *Stock) CountStore(ctx context.Context, storeID string, asOf time.Time, counts []Count) (res CountResult, err error) {
+	now, us := db.sql.NowMicros()
 	lines := make([]bopis.CountLine, len(counts))
 	for i, c := range counts {
 		lines[i] = bopis.CountLine(c)
@@ -536,7 +538,7 @@ func (db *DB) CountStore(ctx context.Context, storeID string, asOf time.Time, co
 	for i, c := range counts {
 		keys[i] = levelKey{storeID, c.SKU}
 	}
-	err = db.txAlone(ctx, func(tx *sql.Tx) error {
+	err = db.sql.TransactAlone(ctx, func(tx *sql.Tx) error {
 		res = CountResult{} // a retried transaction starts again
 		if err := db.storeExists(ctx, tx, storeID); err != nil {
 			return err
@@ -566,7 +568,7 @@ func (db *DB) CountStore(ctx context.Context, storeID string, asOf time.Time, co
 		if err != nil {
 			return err
 		}
-		count := inventory.Count{Store: storeID, AsOf: asOf, Lines: lines, LastCount: ptr(c), Levels: make(map[string]inventory.Level, len(levels))}
+		count := inventory.Count{Store: storeID, AsOf: asOf, Lines: lines, LastCount: sqldb.NullInt(c), Levels: make(map[string]inventory.Level, len(levels))}
 		for k, l := range levels {
 			count.Levels[k.sku] = l.rules()
 		}
@@ -590,7 +592,7 @@ func (db *DB) CountStore(ctx context.Context, storeID string, asOf time.Time, co
 		s.record(eff.Ledger)
 		s.levels = s.taken(eff.Levels, levels)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO store_feeds (store_id, last_count_at) VALUES ($1, $2)
-			ON CONFLICT (store_id) DO UPDATE SET last_count_at = excluded.last_count_at`, storeID, micros(asOf)); err != nil {
+			ON CONFLICT (store_id) DO UPDATE SET last_count_at = excluded.last_count_at`, storeID, sqldb.Micros(asOf)); err != nil {
 			return err
 		}
 		if err := s.write(ctx); err != nil {
@@ -617,20 +619,20 @@ type Level struct {
 
 func (l *level) public() Level {
 	return Level{SKU: l.sku, OnHand: l.onHand, Reserved: l.reserved, SafetyStock: l.safety,
-		Available: l.available(), UpdatedAt: fromMicros(l.updatedAt)}
+		Available: l.available(), UpdatedAt: sqldb.FromMicros(l.updatedAt)}
 }
 
 // Levels returns a store's stock of the given SKUs (all SKUs when skus is
 // empty), ordered by SKU. Safety stock is the store's override, else the
 // configured default.
-func (db *DB) Levels(ctx context.Context, storeID string, skus []string) ([]Level, error) {
+func (db *Stock) Levels(ctx context.Context, storeID string, skus []string) ([]Level, error) {
 	q := `SELECT l.sku, l.on_hand, l.reserved, COALESCE(o.safety_stock, $2), l.updated_at
 		FROM inventory_levels l LEFT JOIN store_skus o ON o.store_id = l.store_id AND o.sku = l.sku
 		WHERE l.store_id = $1`
 	args := []any{storeID, db.safetyStock}
 	if len(skus) > 0 {
-		q += ` AND l.sku ` + db.dialect.inList("$3")
-		args = append(args, jsonList(skus))
+		q += ` AND l.sku ` + db.dialect.InList("$3")
+		args = append(args, sqldb.JSONList(skus))
 	}
 	rows, err := db.r.QueryContext(ctx, q+` ORDER BY l.sku`, args...)
 	if err != nil {
@@ -645,7 +647,7 @@ func (db *DB) Levels(ctx context.Context, storeID string, skus []string) ([]Leve
 			return nil, err
 		}
 		l.Available = bopis.Available(l.OnHand, l.Reserved, l.SafetyStock)
-		l.UpdatedAt = fromMicros(updated)
+		l.UpdatedAt = sqldb.FromMicros(updated)
 		out = append(out, l)
 	}
 	return out, rows.Err()
@@ -668,8 +670,8 @@ type LedgerEntry struct {
 // for one SKU or (sku "") all. The rows of remembered POS events that
 // changed nothing (stale, or a snapshot that confirmed the level) are
 // left out.
-func (db *DB) Ledger(ctx context.Context, storeID, sku string, p Page) ([]LedgerEntry, string, error) {
-	after, err := p.after()
+func (db *Stock) Ledger(ctx context.Context, storeID, sku string, p sqldb.Page) ([]LedgerEntry, string, error) {
+	after, err := p.After()
 	if err != nil {
 		return nil, "", err
 	}
@@ -677,7 +679,7 @@ func (db *DB) Ledger(ctx context.Context, storeID, sku string, p Page) ([]Ledger
 	rows, err := db.r.QueryContext(ctx, `SELECT id, store_id, sku, cause, reference, reason, on_hand_delta, reserved_delta, at
 		FROM inventory_ledger WHERE store_id = $1 AND ($2 = '' OR sku = $2) AND id > $3
 			AND (on_hand_delta <> 0 OR reserved_delta <> 0)
-		ORDER BY id LIMIT `+strconv.Itoa(p.limit()), storeID, sku, afterID)
+		ORDER BY id LIMIT `+strconv.Itoa(p.Size()), storeID, sku, afterID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -689,13 +691,13 @@ func (db *DB) Ledger(ctx context.Context, storeID, sku string, p Page) ([]Ledger
 		if err := rows.Scan(&e.ID, &e.StoreID, &e.SKU, &e.Cause, &e.Reference, &e.Reason, &e.OnHandDelta, &e.ReservedDelta, &at); err != nil {
 			return nil, "", err
 		}
-		e.At = fromMicros(at)
+		e.At = sqldb.FromMicros(at)
 		out = append(out, e)
 	}
 	if err := rows.Err(); err != nil || len(out) == 0 {
 		return out, "", err
 	}
-	return out, nextCursor(len(out), p.limit(), strconv.FormatInt(out[len(out)-1].ID, 10)), nil
+	return out, sqldb.NextCursor(len(out), p.Size(), strconv.FormatInt(out[len(out)-1].ID, 10)), nil
 }
 
 // AdjustmentResult is an adjustment as applied.
@@ -710,18 +712,18 @@ type AdjustmentResult struct {
 // Adjust corrects a store's on-hand of a SKU by a.Delta (never below 0),
 // with its ledger row. With idem, a repeat of the same request answers
 // the first result (replayed true) and changes nothing.
-func (db *DB) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, idem *Idempotency) (res *AdjustmentResult, replayed bool, err error) {
+func (db *Stock) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, idem *idempotency.Key) (res *AdjustmentResult, replayed bool, err error) {
 	if err := a.Validate(); err != nil {
 		return nil, false, err
 	}
-	now, us := db.nowMicros()
+	now, us := db.sql.NowMicros()
 	first := &AdjustmentResult{}
 	if idem != nil {
-		if found, err := db.LookupKey(ctx, idem, first); err != nil || found {
+		if found, err := idempotency.Lookup(ctx, db.sql, idem, first); err != nil || found {
 			return first, found, err
 		}
 	}
-	return keyed(ctx, db, shared, idem, func(tx *sql.Tx, _ *batch) (*AdjustmentResult, error) {
+	return idempotency.Keyed(ctx, db.sql, sqldb.Shared, idem, func(tx *sql.Tx, _ *sqldb.Batch) (*AdjustmentResult, error) {
 		if err := db.storeExists(ctx, tx, storeID); err != nil {
 			return nil, err
 		}

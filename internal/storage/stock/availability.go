@@ -1,10 +1,11 @@
-package storage
+package stock
 
 import (
 	"context"
 	"database/sql"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/sqldb"
 )
 
 // Availability is what checkout may promise of one SKU at one store.
@@ -29,16 +30,16 @@ type Availability struct {
 // that has no level of a SKU has none available. Whether a store offers
 // pickup at all (active, type store) is the caller's to check with the
 // store.
-func (db *DB) Availability(ctx context.Context, storeIDs, skus []string) ([]Availability, error) {
+func (db *Stock) Availability(ctx context.Context, storeIDs, skus []string) ([]Availability, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT s.id, k.sku, k.pickup_eligible, k.active, o.pickup_eligible,
 			COALESCE(o.safety_stock, $3), COALESCE(l.on_hand, 0), COALESCE(l.reserved, 0), f.last_event_at
 		FROM stores s CROSS JOIN skus k
 		LEFT JOIN store_skus o ON o.store_id = s.id AND o.sku = k.sku
 		LEFT JOIN inventory_levels l ON l.store_id = s.id AND l.sku = k.sku
 		LEFT JOIN store_feeds f ON f.store_id = s.id
-		WHERE s.id `+db.dialect.inList("$1")+`
-		AND k.sku `+db.dialect.inList("$2")+`
-		ORDER BY s.id, k.sku`, jsonList(storeIDs), jsonList(skus), db.safetyStock)
+		WHERE s.id `+db.dialect.InList("$1")+`
+		AND k.sku `+db.dialect.InList("$2")+`
+		ORDER BY s.id, k.sku`, sqldb.JSONList(storeIDs), sqldb.JSONList(skus), db.safetyStock)
 	if err != nil {
 		return nil, err
 	}
@@ -62,7 +63,7 @@ func (db *DB) Availability(ctx context.Context, storeIDs, skus []string) ([]Avai
 		}
 		feed, ok := feeds[a.StoreID]
 		if !ok {
-			feed = db.feedStatus(ptr(last))
+			feed = db.feedStatus(sqldb.NullInt(last))
 			feeds[a.StoreID] = feed
 		}
 		a.Eligible = bopis.PickupEligible(&k, o)

@@ -1,4 +1,4 @@
-package storage
+package stock
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/inventory"
+	"github.com/bopis/bopis/internal/sqldb"
 )
 
 // Alert types.
@@ -62,7 +63,7 @@ type OutboxEvent struct {
 // open alert of each level that recovered (inventory.LowStock). Alerts
 // change only when a level crosses its threshold, so a level that stays
 // low keeps its one alert however many events touch it.
-func (db *DB) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, now int64) error {
+func (db *Stock) settleLowStock(ctx context.Context, tx *sql.Tx, levels []*level, now int64) error {
 	var opening, closing []*level
 	for _, l := range levels {
 		switch open, close := inventory.LowStock(l.rules()); {
@@ -92,7 +93,7 @@ func alertLevels(alerts []inventory.Alert, levels map[levelKey]*level) (opening,
 // writeLowStock opens a low_stock alert, with its inventory.low_stock
 // event, for each level of opening, and closes the open alert of each
 // level of closing.
-func (db *DB) writeLowStock(ctx context.Context, tx *sql.Tx, opening, closing []*level, now int64) error {
+func (db *Stock) writeLowStock(ctx context.Context, tx *sql.Tx, opening, closing []*level, now int64) error {
 	if len(closing) > 0 {
 		closeIDs := make([]string, len(closing))
 		for i, l := range closing {
@@ -100,7 +101,7 @@ func (db *DB) writeLowStock(ctx context.Context, tx *sql.Tx, opening, closing []
 			l.alertID = 0
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE alerts SET closed_at = $1 WHERE closed_at IS NULL
-			AND id IN (SELECT CAST(value AS BIGINT) FROM `+db.dialect.jsonTextArray("$2")+`)`, now, jsonList(closeIDs)); err != nil {
+			AND id IN (SELECT CAST(value AS BIGINT) FROM `+db.dialect.JSONTextArray("$2")+`)`, now, sqldb.JSONList(closeIDs)); err != nil {
 			return err
 		}
 	}
@@ -110,89 +111,29 @@ func (db *DB) writeLowStock(ctx context.Context, tx *sql.Tx, opening, closing []
 	if err := db.openLowStock(ctx, tx, opening, now); err != nil {
 		return err
 	}
-	events := rows{cols: 5}
-	events.grow(len(opening))
-	at, _ := fromMicros(now).MarshalJSON()
+	events := sqldb.Rows{Cols: 5}
+	events.Grow(len(opening))
+	at, _ := sqldb.FromMicros(now).MarshalJSON()
 	var b []byte
 	for _, l := range opening {
 		if l.alertID != 0 {
-			events.add(EventTypeLowStock, l.store, l.sku, string(appendLowStockEvent(b[:0], l, l.alertID, at)), now)
+			events.Add(EventTypeLowStock, l.store, l.sku, string(appendLowStockEvent(b[:0], l, l.alertID, at)), now)
 		}
 	}
-	return db.insertRows(ctx, tx, `INSERT INTO events (type, store_id, subject, payload, created_at)`, &events, "", nil)
+	return db.sql.InsertRows(ctx, tx, `INSERT INTO events (type, store_id, subject, payload, created_at)`, &events, "", nil)
 }
 
 // openLowStock opens a low_stock alert for each level, setting its
-// alertID; on PostgreSQL a level whose alert another transaction opened
-// meanwhile keeps none (that transaction reports it). SQLite's one
-// writer numbers the alerts itself, past the highest number the table
-// has given (AUTOINCREMENT's sqlite_sequence), and inserts them
-// without RETURNING, which buffered and handed back a row per alert
-// (~15% of opening them).
-func (db *DB) openLowStock(ctx context.Context, tx *sql.Tx, levels []*level, now int64) error {
+// alertID; a level whose alert another transaction opened meanwhile
+// keeps none (that transaction reports it). How is the dialect's
+// (dialect.openLowStock).
+func (db *Stock) openLowStock(ctx context.Context, tx *sql.Tx, levels []*level, now int64) error {
 	var b []byte
 	detail := func(l *level) string {
 		b = append(appendLowStock(append(b[:0], '{'), l), '}')
 		return string(b)
 	}
-	if db.dialect.name() == "sqlite" {
-		var next int64
-		if err := db.queryRowTx(ctx, tx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'alerts'), 0) + 1`).Scan(&next); err != nil {
-			return err
-		}
-		open := rows{cols: 6}
-		open.grow(len(levels))
-		for i, l := range levels {
-			l.alertID = next + int64(i)
-			open.add(l.alertID, AlertLowStock, l.store, l.sku, detail(l), now)
-		}
-		if err := db.insertRows(ctx, tx, `INSERT INTO alerts (id, type, store_id, subject, detail, opened_at)`, &open,
-			`ON CONFLICT DO NOTHING`, nil); err != nil {
-			return err
-		}
-		// A level whose alert is open already (a reservation does not
-		// read it) got no new one: rare, so looked for only then.
-		var opened int
-		if err := db.queryRowTx(ctx, tx, `SELECT count(*) FROM alerts WHERE id >= $1`, next).Scan(&opened); err != nil || opened == len(levels) {
-			return err
-		}
-		res, err := db.queryTx(ctx, tx, `SELECT id FROM alerts WHERE id >= $1`, next)
-		if err != nil {
-			return err
-		}
-		defer res.Close()
-		made := map[int64]bool{}
-		for res.Next() {
-			var id int64
-			if err := res.Scan(&id); err != nil {
-				return err
-			}
-			made[id] = true
-		}
-		for _, l := range levels {
-			if !made[l.alertID] {
-				l.alertID = 0
-			}
-		}
-		return res.Err()
-	}
-	open := rows{cols: 5}
-	open.grow(len(levels))
-	byKey := make(map[levelKey]*level, len(levels))
-	for _, l := range levels {
-		open.add(AlertLowStock, l.store, l.sku, detail(l), now)
-		byKey[l.levelKey] = l
-	}
-	return db.insertRows(ctx, tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)`, &open,
-		`ON CONFLICT DO NOTHING RETURNING id, store_id, subject`, func(r *sql.Rows) error {
-			var id int64
-			var k levelKey
-			if err := r.Scan(&id, &k.store, &k.sku); err != nil {
-				return err
-			}
-			byKey[k].alertID = id
-			return nil
-		})
+	return db.dialect.openLowStock(ctx, db.sql, tx, levels, now, detail)
 }
 
 // appendLowStock appends the fields of a low_stock alert's detail about
@@ -220,7 +161,7 @@ func appendLowStockEvent(b []byte, l *level, alertID int64, at []byte) []byte {
 }
 
 // closeAlerts closes a store's open alert of a store-wide type.
-func (db *DB) closeAlerts(ctx context.Context, tx *sql.Tx, typ, storeID string, now int64) error {
+func (db *Stock) closeAlerts(ctx context.Context, tx *sql.Tx, typ, storeID string, now int64) error {
 	_, err := tx.ExecContext(ctx, `UPDATE alerts SET closed_at = $3
 		WHERE type = $1 AND store_id = $2 AND subject = '' AND closed_at IS NULL`, typ, storeID, now)
 	return err
@@ -233,10 +174,10 @@ func (db *DB) closeAlerts(ctx context.Context, tx *sql.Tx, typ, storeID string, 
 // stores that have sent at least one POS event are watched: a store whose
 // stock comes only from counts and adjustments has no feed to go silent.
 // Run it every minute or so; several processes may run it at once.
-func (db *DB) SweepFeeds(ctx context.Context) (opened, closed int, err error) {
-	_, us := db.nowMicros()
+func (db *Stock) SweepFeeds(ctx context.Context) (opened, closed int, err error) {
+	_, us := db.sql.NowMicros()
 	cutoff := us - db.staleAfter.Microseconds()
-	err = db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.sql.Transact(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE alerts SET closed_at = $1
 			WHERE type = '`+AlertStaleFeed+`' AND closed_at IS NULL AND store_id NOT IN (
 				SELECT f.store_id FROM store_feeds f JOIN stores s ON s.id = f.store_id
@@ -254,7 +195,7 @@ func (db *DB) SweepFeeds(ctx context.Context) (opened, closed int, err error) {
 		if err != nil {
 			return err
 		}
-		open := rows{cols: 5}
+		open := sqldb.Rows{Cols: 5}
 		lastAt := map[string]int64{}
 		for q.Next() {
 			var id string
@@ -265,14 +206,14 @@ func (db *DB) SweepFeeds(ctx context.Context) (opened, closed int, err error) {
 			}
 			lastAt[id] = last
 			detail, _ := json.Marshal(db.staleDetail(last))
-			open.add(AlertStaleFeed, id, "", string(detail), us)
+			open.Add(AlertStaleFeed, id, "", string(detail), us)
 		}
 		q.Close()
 		if err := q.Err(); err != nil {
 			return err
 		}
-		events := rows{cols: 5}
-		err = db.insertRows(ctx, tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)`, &open,
+		events := sqldb.Rows{Cols: 5}
+		err = db.sql.InsertRows(ctx, tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)`, &open,
 			`ON CONFLICT DO NOTHING RETURNING id, store_id`, func(r *sql.Rows) error {
 				var id int64
 				var store string
@@ -281,15 +222,15 @@ func (db *DB) SweepFeeds(ctx context.Context) (opened, closed int, err error) {
 				}
 				opened++
 				payload := db.staleDetail(lastAt[store])
-				payload["alert_id"], payload["store_id"], payload["at"] = id, store, fromMicros(us)
+				payload["alert_id"], payload["store_id"], payload["at"] = id, store, sqldb.FromMicros(us)
 				b, _ := json.Marshal(payload)
-				events.add(EventTypeStaleFeed, store, "", string(b), us)
+				events.Add(EventTypeStaleFeed, store, "", string(b), us)
 				return nil
 			})
 		if err != nil {
 			return err
 		}
-		return db.insertRows(ctx, tx, `INSERT INTO events (type, store_id, subject, payload, created_at)`, &events, "", nil)
+		return db.sql.InsertRows(ctx, tx, `INSERT INTO events (type, store_id, subject, payload, created_at)`, &events, "", nil)
 	})
 	if err != nil {
 		return 0, 0, err
@@ -297,8 +238,8 @@ func (db *DB) SweepFeeds(ctx context.Context) (opened, closed int, err error) {
 	return opened, closed, nil
 }
 
-func (db *DB) staleDetail(lastEventAt int64) map[string]any {
-	return map[string]any{"last_event_at": fromMicros(lastEventAt), "stale_after_seconds": int64(db.staleAfter.Seconds())}
+func (db *Stock) staleDetail(lastEventAt int64) map[string]any {
+	return map[string]any{"last_event_at": sqldb.FromMicros(lastEventAt), "stale_after_seconds": int64(db.staleAfter.Seconds())}
 }
 
 // FeedStatus is what is known of a store's POS feed.
@@ -309,27 +250,27 @@ type FeedStatus struct {
 
 // Feed tells whether a store's POS feed is stale, by the clock now (the
 // stale_feed alert may lag by a sweep).
-func (db *DB) Feed(ctx context.Context, storeID string) (FeedStatus, error) {
+func (db *Stock) Feed(ctx context.Context, storeID string) (FeedStatus, error) {
 	var last sql.NullInt64
 	err := db.r.QueryRowContext(ctx, `SELECT last_event_at FROM store_feeds WHERE store_id = $1`, storeID).Scan(&last)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return FeedStatus{}, err
 	}
-	return db.feedStatus(ptr(last)), nil
+	return db.feedStatus(sqldb.NullInt(last)), nil
 }
 
-func (db *DB) feedStatus(last *int64) FeedStatus {
+func (db *Stock) feedStatus(last *int64) FeedStatus {
 	if last == nil {
 		return FeedStatus{}
 	}
-	t := fromMicros(*last)
+	t := sqldb.FromMicros(*last)
 	return FeedStatus{LastEventAt: &t, Stale: *last < db.staleBefore()}
 }
 
 // staleBefore is the time (unix microseconds) a store's last POS event
 // must be older than for its feed to be stale: the one rule, kept in Go
 // and handed to SQL (the reservation statement) as a parameter.
-func (db *DB) staleBefore() int64 { return micros(db.now().Add(-db.staleAfter)) }
+func (db *Stock) staleBefore() int64 { return sqldb.Micros(db.sql.Now().Add(-db.staleAfter)) }
 
 // AlertFilter narrows Alerts.
 type AlertFilter struct {
@@ -338,8 +279,8 @@ type AlertFilter struct {
 }
 
 // Alerts returns one page of open alerts, oldest first.
-func (db *DB) Alerts(ctx context.Context, f AlertFilter, p Page) ([]Alert, string, error) {
-	after, err := p.after()
+func (db *Stock) Alerts(ctx context.Context, f AlertFilter, p sqldb.Page) ([]Alert, string, error) {
+	after, err := p.After()
 	if err != nil {
 		return nil, "", err
 	}
@@ -348,10 +289,10 @@ func (db *DB) Alerts(ctx context.Context, f AlertFilter, p Page) ([]Alert, strin
 		WHERE closed_at IS NULL AND ($1 = '' OR type = $1) AND id > $2`
 	args := []any{f.Type, afterID}
 	if f.StoreIDs != nil {
-		q += ` AND store_id ` + db.dialect.inList("$3")
-		args = append(args, jsonList(f.StoreIDs))
+		q += ` AND store_id ` + db.dialect.InList("$3")
+		args = append(args, sqldb.JSONList(f.StoreIDs))
 	}
-	res, err := db.r.QueryContext(ctx, q+` ORDER BY id LIMIT `+strconv.Itoa(p.limit()), args...)
+	res, err := db.r.QueryContext(ctx, q+` ORDER BY id LIMIT `+strconv.Itoa(p.Size()), args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -374,25 +315,25 @@ func (db *DB) Alerts(ctx context.Context, f AlertFilter, p Page) ([]Alert, strin
 		if err := json.Unmarshal([]byte(detail), &a.Detail); err != nil {
 			return nil, "", err
 		}
-		a.OpenedAt = fromMicros(opened)
+		a.OpenedAt = sqldb.FromMicros(opened)
 		out = append(out, a)
 	}
 	if err := res.Err(); err != nil || len(out) == 0 {
 		return out, "", err
 	}
-	return out, nextCursor(len(out), p.limit(), strconv.FormatInt(out[len(out)-1].ID, 10)), nil
+	return out, sqldb.NextCursor(len(out), p.Size(), strconv.FormatInt(out[len(out)-1].ID, 10)), nil
 }
 
 // OutboxEvents returns one page of recorded events of a type ("" for
 // all), oldest first: what the delivery of a later issue will send.
-func (db *DB) OutboxEvents(ctx context.Context, typ string, p Page) ([]OutboxEvent, string, error) {
-	after, err := p.after()
+func (db *Stock) OutboxEvents(ctx context.Context, typ string, p sqldb.Page) ([]OutboxEvent, string, error) {
+	after, err := p.After()
 	if err != nil {
 		return nil, "", err
 	}
 	afterID, _ := strconv.ParseInt(after, 10, 64)
 	res, err := db.r.QueryContext(ctx, `SELECT id, type, store_id, subject, payload, created_at FROM events
-		WHERE ($1 = '' OR type = $1) AND id > $2 ORDER BY id LIMIT `+strconv.Itoa(p.limit()), typ, afterID)
+		WHERE ($1 = '' OR type = $1) AND id > $2 ORDER BY id LIMIT `+strconv.Itoa(p.Size()), typ, afterID)
 	if err != nil {
 		return nil, "", err
 	}
@@ -405,11 +346,11 @@ func (db *DB) OutboxEvents(ctx context.Context, typ string, p Page) ([]OutboxEve
 		if err := res.Scan(&e.ID, &e.Type, &e.StoreID, &e.Subject, &payload, &created); err != nil {
 			return nil, "", err
 		}
-		e.Payload, e.CreatedAt = json.RawMessage(payload), fromMicros(created)
+		e.Payload, e.CreatedAt = json.RawMessage(payload), sqldb.FromMicros(created)
 		out = append(out, e)
 	}
 	if err := res.Err(); err != nil || len(out) == 0 {
 		return out, "", err
 	}
-	return out, nextCursor(len(out), p.limit(), strconv.FormatInt(out[len(out)-1].ID, 10)), nil
+	return out, sqldb.NextCursor(len(out), p.Size(), strconv.FormatInt(out[len(out)-1].ID, 10)), nil
 }

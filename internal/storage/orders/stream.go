@@ -1,10 +1,11 @@
-package storage
+package orders
 
 import (
 	"context"
 	"encoding/json"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/sqldb"
 )
 
 // StoreOrderEvents is the timeline entries of the orders at a store with
@@ -12,7 +13,7 @@ import (
 // the store's queue polls for. Ids are given out in insert order, which
 // on PostgreSQL is not always commit order, so a reader that must not
 // miss one looks back a little (see httpapi's order stream).
-func (db *DB) StoreOrderEvents(ctx context.Context, storeID string, afterID int64, limit int) ([]bopis.OrderEvent, error) {
+func (db *Orders) StoreOrderEvents(ctx context.Context, storeID string, afterID int64, limit int) ([]bopis.OrderEvent, error) {
 	res, err := db.r.QueryContext(ctx, `SELECT e.id, e.order_id, e.type, e.from_status, e.to_status, e.detail, e.created_at,
 		o.time_zone FROM order_events e JOIN orders o ON o.id = e.order_id
 		WHERE o.store_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3`, storeID, afterID, limit)
@@ -31,7 +32,7 @@ func (db *DB) StoreOrderEvents(ctx context.Context, storeID string, afterID int6
 		if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
 			return nil, err
 		}
-		e.CreatedAt = fromMicros(at).In(bopis.Zone(tz))
+		e.CreatedAt = sqldb.FromMicros(at).In(bopis.Zone(tz))
 		out = append(out, e)
 	}
 	return out, res.Err()
@@ -39,7 +40,7 @@ func (db *DB) StoreOrderEvents(ctx context.Context, storeID string, afterID int6
 
 // LastOrderEventID is the id of the newest timeline entry of any order (0
 // when there is none): where a live feed starts.
-func (db *DB) LastOrderEventID(ctx context.Context) (int64, error) {
+func (db *Orders) LastOrderEventID(ctx context.Context) (int64, error) {
 	var id int64
 	err := db.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM order_events`).Scan(&id)
 	return id, err

@@ -1,4 +1,4 @@
-package storage
+package stock
 
 import (
 	"context"
@@ -76,15 +76,16 @@ func pickupEligible(s, k, store, sku string) string {
 		k + `.pickup_eligible)`
 }
 
-// pickupRefusal applies the rules of pickup to storeID and the SKUs of
+// PickupRefusalTx applies the rules of pickup to storeID and the SKUs of
 // lines as they stand in tx, and returns the *Refusal naming what may not
 // be picked up there, or nil. With lock it takes, on PostgreSQL, the rows
 // it reads (the store's, each SKU's) shared until tx ends, so that a
 // deactivation waits for tx and tx sees any that committed before (READ
 // COMMITTED reads the newest version of a row it locks); the reserving
 // statement does the same for orders and holds, and runs this only to
-// say why it reserved nothing.
-func (db *DB) pickupRefusal(ctx context.Context, tx *sql.Tx, storeID string, lines []ReserveLine, lock bool) error {
+// say why it reserved nothing. Exported for converting a hold, whose
+// stock is reserved already, in the order's transaction.
+func (db *Stock) PickupRefusalTx(ctx context.Context, tx *sql.Tx, storeID string, lines []ReserveLine, lock bool) error {
 	var skus []string
 	seen := map[string]bool{}
 	for _, l := range lines {
@@ -102,9 +103,9 @@ func (db *DB) pickupRefusal(ctx context.Context, tx *sql.Tx, storeID string, lin
 	}
 	share := ""
 	if lock {
-		share = db.dialect.shareRows("s, k")
+		share = db.dialect.ShareRows("s, k")
 	}
-	res, err := db.queryTx(ctx, tx, `SELECT s.active, s.type, k.sku, k.active, k.pickup_eligible,
+	res, err := db.sql.QueryTx(ctx, tx, `SELECT s.active, s.type, k.sku, k.active, k.pickup_eligible,
 			(SELECT o.pickup_eligible FROM store_skus o WHERE o.store_id = s.id AND o.sku = k.sku)
 		FROM stores s JOIN skus k ON k.sku IN (`+strings.Join(in, ", ")+`)
 		WHERE s.id = $1 ORDER BY k.sku`+share, args...)
@@ -138,9 +139,9 @@ func (db *DB) pickupRefusal(ctx context.Context, tx *sql.Tx, storeID string, lin
 	if !storeRead { // no SKU of lines exists, or no such store
 		share := ""
 		if lock {
-			share = db.dialect.shareRows("stores")
+			share = db.dialect.ShareRows("stores")
 		}
-		err := db.queryRowTx(ctx, tx, `SELECT active, type FROM stores WHERE id = $1`+share, storeID).Scan(&storeActive, &storeType)
+		err := db.sql.QueryRowTx(ctx, tx, `SELECT active, type FROM stores WHERE id = $1`+share, storeID).Scan(&storeActive, &storeType)
 		if errors.Is(err, sql.ErrNoRows) {
 			return &Refusal{StoreID: storeID, Store: storeInactive}
 		}

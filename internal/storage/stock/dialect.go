@@ -1,4 +1,4 @@
-package storage
+package stock
 
 import (
 	"context"
@@ -9,14 +9,15 @@ import (
 	"github.com/bopis/bopis/internal/sqldb"
 )
 
-// dialect is the database's sqldb.Dialect under the names storage's SQL
-// has always called it by, and storage's own differences (ownDialect).
+// dialect is the database's sqldb.Dialect and what differs between the
+// databases in the stock's own SQL (stockDialect): here, and nowhere
+// else in the package, SQLite and PostgreSQL part ways.
 type dialect struct {
 	sqldb.Dialect
-	ownDialect
+	stockDialect
 }
 
-// newDialect is d with storage's differences for that database.
+// newDialect is d with the stock's differences for that database.
 func newDialect(d sqldb.Dialect) dialect {
 	if d.Name() == "sqlite" {
 		return dialect{d, sqliteDialect{}}
@@ -24,24 +25,18 @@ func newDialect(d sqldb.Dialect) dialect {
 	return dialect{d, postgresDialect{}}
 }
 
-func (d dialect) name() string                             { return d.Name() }
-func (d dialect) skipLocked() string                       { return d.SkipLocked() }
-func (d dialect) lockRows(table string) string             { return d.LockRows(table) }
-func (d dialect) shareRows(tables string) string           { return d.ShareRows(tables) }
-func (d dialect) uniqueViolation(err error) (string, bool) { return d.UniqueViolation(err) }
-func (d dialect) foreignKeyViolation(err error) bool       { return d.ForeignKeyViolation(err) }
-func (d dialect) jsonTextArray(param string) string        { return d.JSONTextArray(param) }
-func (d dialect) inList(param string) string               { return d.InList(param) }
-func (d dialect) snapshotTx() *sql.TxOptions               { return d.SnapshotTx() }
-func (d dialect) positional() bool                         { return d.Positional() }
-
-// ownDialect is what differs between the databases in storage's own SQL.
-type ownDialect interface {
+// stockDialect is what differs between the databases in the stock's SQL:
+// where each engine is faster another way (SQLite's one writer in
+// process, PostgreSQL's server a round trip away), and the store locks,
+// which only PostgreSQL's concurrent writers need.
+type stockDialect interface {
 	// keysTable is keys as a table expression with two text columns, a
 	// (store) and b (SKU, or another id), and its arguments, numbered
 	// from $first: each dialect has the form its engine reads fastest.
-	// On SQLite a non-empty part of keys at a time (see keyParts).
+	// A part of keys at a time (see keyParts).
 	keysTable(keys []levelKey, first int) (string, []any)
+	// keyParts cuts keys into the non-empty parts keysTable takes at once.
+	keyParts(db *sqldb.DB, keys []levelKey) [][]levelKey
 	// skuThresholds is the skus table, named alias, as read for SKUs'
 	// low-stock thresholds alone, by sku.
 	skuThresholds(alias string) string
@@ -52,15 +47,17 @@ type ownDialect interface {
 	storeOverrides(store, sku, threshold string) (columns, join string)
 	// storeLocks is a statement that takes the store locks listed in $1
 	// (an array of int) until the transaction ends: shared, or exclusive
-	// if exclusive (see DB.lockStores). "" where one writer excludes
+	// if exclusive (see Stock.lockStores). "" where one writer excludes
 	// every other write anyway (SQLite).
 	storeLocks(exclusive bool) string
-	// versionSet is ", version = …" for an UPDATE's SET (or an upsert's
-	// DO UPDATE SET) of a table in the change feed, and versionBump the
-	// statement to run after it (see DB.bumpVersions); both "" where
-	// triggers stamp every row anyway (PostgreSQL).
-	versionSet() string
-	versionBump() string
+	// feedRows is a statement that counts the feed rows, where a POS
+	// batch naming many stores reads them all in one pass rather than
+	// looking its own up (see Stock.scanFeeds); "" where it never does.
+	feedRows() string
+	// openLowStock opens a low_stock alert for each of levels, with the
+	// detail detail writes, setting its alertID, or 0 where one was open
+	// already (see Stock.openLowStock).
+	openLowStock(ctx context.Context, db *sqldb.DB, tx *sql.Tx, levels []*level, now int64, detail func(*level) string) error
 }
 
 type sqliteDialect struct{}
@@ -83,13 +80,13 @@ func (sqliteDialect) keysTable(keys []levelKey, first int) (string, []any) {
 		for _, k := range keys {
 			args = append(args, k.sku)
 		}
-		return "(SELECT ? AS a, column1 AS b FROM (VALUES " + placeholders(len(keys), 1, true) + "))", args
+		return "(SELECT ? AS a, column1 AS b FROM (VALUES " + sqldb.Placeholders(len(keys), 1, true) + "))", args
 	}
 	args := make([]any, 0, 2*len(keys))
 	for _, k := range keys {
 		args = append(args, k.store, k.sku)
 	}
-	return "(SELECT column1 AS a, column2 AS b FROM (VALUES " + placeholders(len(keys), 2, true) + "))", args
+	return "(SELECT column1 AS a, column2 AS b FROM (VALUES " + sqldb.Placeholders(len(keys), 2, true) + "))", args
 }
 
 // skuThresholds reads a SKU's threshold from an index that holds it
@@ -109,13 +106,67 @@ func (sqliteDialect) storeOverrides(store, sku, threshold string) (columns, join
 		` LEFT JOIN store_skus o ON o.store_id = ` + store + ` AND o.sku = ` + sku
 }
 
-// versionSet stamps the rows of one statement with the change counter
-// plus one: above every horizon a reader has taken (changefeed), and
-// above the counter, which the trigger of migration 00010 reads as
-// "already stamped".
-func (sqliteDialect) versionSet() string { return ", version = (SELECT v FROM change_seq) + 1" }
+// keyParts are the sizes of sqldb's chunks: each size is a statement
+// prepared once.
+func (sqliteDialect) keyParts(db *sqldb.DB, keys []levelKey) [][]levelKey {
+	parts := make([][]levelKey, 0, 8)
+	for _, n := range db.Chunks(len(keys)) {
+		parts, keys = append(parts, keys[:n]), keys[n:]
+	}
+	return parts
+}
 
-func (sqliteDialect) versionBump() string { return "UPDATE change_seq SET v = v + 1" }
+// feedRows counts the rows by their highest rowid, one search: feed rows
+// are never deleted. A pass over them costs SQLite less than a search a
+// store (each a walk from the root through pages of text keys, ~1 µs)
+// once a batch names a quarter of them.
+func (sqliteDialect) feedRows() string { return `SELECT coalesce(max(rowid), 0) FROM store_feeds` }
+
+// openLowStock: SQLite's one writer numbers the alerts itself, past the
+// highest number the table has given (AUTOINCREMENT's sqlite_sequence),
+// and inserts them without RETURNING, which buffered and handed back a
+// row per alert (~15% of opening them).
+func (sqliteDialect) openLowStock(ctx context.Context, db *sqldb.DB, tx *sql.Tx, levels []*level, now int64, detail func(*level) string) error {
+	var next int64
+	if err := db.QueryRowTx(ctx, tx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'alerts'), 0) + 1`).Scan(&next); err != nil {
+		return err
+	}
+	open := sqldb.Rows{Cols: 6}
+	open.Grow(len(levels))
+	for i, l := range levels {
+		l.alertID = next + int64(i)
+		open.Add(l.alertID, AlertLowStock, l.store, l.sku, detail(l), now)
+	}
+	if err := db.InsertRows(ctx, tx, `INSERT INTO alerts (id, type, store_id, subject, detail, opened_at)`, &open,
+		`ON CONFLICT DO NOTHING`, nil); err != nil {
+		return err
+	}
+	// A level whose alert is open already (a reservation does not
+	// read it) got no new one: rare, so looked for only then.
+	var opened int
+	if err := db.QueryRowTx(ctx, tx, `SELECT count(*) FROM alerts WHERE id >= $1`, next).Scan(&opened); err != nil || opened == len(levels) {
+		return err
+	}
+	res, err := db.QueryTx(ctx, tx, `SELECT id FROM alerts WHERE id >= $1`, next)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	made := map[int64]bool{}
+	for res.Next() {
+		var id int64
+		if err := res.Scan(&id); err != nil {
+			return err
+		}
+		made[id] = true
+	}
+	for _, l := range levels {
+		if !made[l.alertID] {
+			l.alertID = 0
+		}
+	}
+	return res.Err()
+}
 
 type postgresDialect struct{}
 
@@ -158,7 +209,7 @@ func (postgresDialect) keysTable(keys []levelKey, first int) (string, []any) {
 		skus[i] = k.sku
 	}
 	return `(SELECT CAST(` + p2 + ` AS TEXT) AS a, value AS b FROM jsonb_array_elements_text(` + p1 + `::jsonb) AS value)`,
-		[]any{jsonList(skus), keys[0].store}
+		[]any{sqldb.JSONList(skus), keys[0].store}
 }
 
 // arrayPairs encodes keys for PostgreSQL's keysTable, as
@@ -174,17 +225,32 @@ func arrayPairs(keys []levelKey) string {
 	return string(b)
 }
 
-func (postgresDialect) versionSet() string  { return "" }
-func (postgresDialect) versionBump() string { return "" }
+// keyParts is all of keys: keysTable is one JSON parameter however
+// many they are.
+func (postgresDialect) keyParts(_ *sqldb.DB, keys []levelKey) [][]levelKey { return [][]levelKey{keys} }
 
-// bumpVersions ends a statement whose SET carried dialect.versionSet:
-// the change counter moves up to the version its rows got, so rows
-// written later get a higher one (SQLite; nothing on PostgreSQL).
-func (db *DB) bumpVersions(ctx context.Context, tx *sql.Tx) error {
-	q := db.dialect.versionBump()
-	if q == "" {
-		return nil
+// feedRows is "": PostgreSQL looks a batch's stores up by their key,
+// however many.
+func (postgresDialect) feedRows() string { return "" }
+
+// openLowStock inserts the alerts, each numbered by its sequence, and
+// RETURNING says which went in: concurrent writers may open the same.
+func (postgresDialect) openLowStock(ctx context.Context, db *sqldb.DB, tx *sql.Tx, levels []*level, now int64, detail func(*level) string) error {
+	open := sqldb.Rows{Cols: 5}
+	open.Grow(len(levels))
+	byKey := make(map[levelKey]*level, len(levels))
+	for _, l := range levels {
+		open.Add(AlertLowStock, l.store, l.sku, detail(l), now)
+		byKey[l.levelKey] = l
 	}
-	_, err := db.execTx(ctx, tx, q)
-	return err
+	return db.InsertRows(ctx, tx, `INSERT INTO alerts (type, store_id, subject, detail, opened_at)`, &open,
+		`ON CONFLICT DO NOTHING RETURNING id, store_id, subject`, func(r *sql.Rows) error {
+			var id int64
+			var k levelKey
+			if err := r.Scan(&id, &k.store, &k.sku); err != nil {
+				return err
+			}
+			byKey[k].alertID = id
+			return nil
+		})
 }

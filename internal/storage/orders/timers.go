@@ -1,4 +1,4 @@
-package storage
+package orders
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/orderstate"
+	"github.com/bopis/bopis/internal/sqldb"
+	"github.com/bopis/bopis/internal/storage/stock"
 )
 
 // The order timers. Each is due by a time on the order row and fires by
@@ -20,17 +22,17 @@ import (
 const timerBatch = 200
 
 // dueIDs runs a query for order ids.
-func (db *DB) dueIDs(ctx context.Context, q string, args ...any) ([]string, error) {
+func (db *Orders) dueIDs(ctx context.Context, q string, args ...any) ([]string, error) {
 	res, err := db.r.QueryContext(ctx, q+` LIMIT `+strconv.Itoa(timerBatch), args...)
 	if err != nil {
 		return nil, err
 	}
-	return collect(res, func(r scanner) (id string, err error) { return id, r.Scan(&id) })
+	return sqldb.Collect(res, func(r sqldb.Scanner) (id string, err error) { return id, r.Scan(&id) })
 }
 
 // DueExpiries are the ready orders whose hold_until has passed.
-func (db *DB) DueExpiries(ctx context.Context) ([]string, error) {
-	_, now := db.nowMicros()
+func (db *Orders) DueExpiries(ctx context.Context) ([]string, error) {
+	_, now := db.sql.NowMicros()
 	return db.dueIDs(ctx, `SELECT id FROM orders WHERE status = $1 AND hold_until <= $2 ORDER BY hold_until, id`,
 		bopis.OrderReady, now)
 }
@@ -40,7 +42,7 @@ func (db *DB) DueExpiries(ctx context.Context) ([]string, error) {
 // order was handed over) and order.expired raised, which offers the
 // customer ship-to-home. An order that is no longer ready, or not yet
 // past hold_until, is left alone (acted false).
-func (db *DB) Expire(ctx context.Context, id string) (*Closing, error) {
+func (db *Orders) Expire(ctx context.Context, id string) (*Closing, error) {
 	return closing(db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
 		if !orderstate.ExpiryDue(o, w.t) {
@@ -50,7 +52,7 @@ func (db *DB) Expire(ctx context.Context, id string) (*Closing, error) {
 		if err != nil {
 			return err
 		}
-		if _, err := w.db.release(w.ctx, w.tx, o.ID, CauseNoShow, w.now); err != nil {
+		if _, err := w.db.stock.ReleaseTx(w.ctx, w.tx, o.ID, "", stock.CauseNoShow, w.now); err != nil {
 			return err
 		}
 		if err := w.closeAlerts(); err != nil {
@@ -65,8 +67,8 @@ func (db *DB) Expire(ctx context.Context, id string) (*Closing, error) {
 
 // DueReminders are the ready orders whose next pickup reminder is due:
 // offsets (before hold_until, largest first) fire in turn.
-func (db *DB) DueReminders(ctx context.Context, offsets []time.Duration) ([]string, error) {
-	_, now := db.nowMicros()
+func (db *Orders) DueReminders(ctx context.Context, offsets []time.Duration) ([]string, error) {
+	_, now := db.sql.NowMicros()
 	var out []string
 	for k, off := range offsets {
 		ids, err := db.dueIDs(ctx, `SELECT id FROM orders WHERE status = $1 AND reminders_sent = $2 AND hold_until - $3 <= $4
@@ -79,14 +81,9 @@ func (db *DB) DueReminders(ctx context.Context, offsets []time.Duration) ([]stri
 	return out, nil
 }
 
-// RemindersPast is orderstate.RemindersPast, kept for callers of storage.
-func RemindersPast(offsets []time.Duration, holdUntil, now time.Time) int {
-	return orderstate.RemindersPast(offsets, holdUntil, now)
-}
-
 // Remind raises order.pickup_reminder for a ready order whose reminder is
 // due; if several are due (the sweep was down), only the latest is sent.
-func (db *DB) Remind(ctx context.Context, id string, offsets []time.Duration) (bool, error) {
+func (db *Orders) Remind(ctx context.Context, id string, offsets []time.Duration) (bool, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
 		due, ok := orderstate.ReminderDue(o, w.reminders, offsets, w.t)
@@ -102,8 +99,8 @@ func (db *DB) Remind(ctx context.Context, id string, offsets []time.Duration) (b
 
 // DueLate are the orders not ready by their promised time plus grace
 // that have not been reported late yet.
-func (db *DB) DueLate(ctx context.Context, grace time.Duration) ([]string, error) {
-	_, now := db.nowMicros()
+func (db *Orders) DueLate(ctx context.Context, grace time.Duration) ([]string, error) {
+	_, now := db.sql.NowMicros()
 	return db.dueIDs(ctx, `SELECT id FROM orders WHERE status IN ($1, $2, $3) AND delayed_at IS NULL
 		AND promised_ready_at + $4 <= $5 ORDER BY promised_ready_at, id`,
 		bopis.OrderPlaced, bopis.OrderAccepted, bopis.OrderPicking, grace.Microseconds(), now)
@@ -111,18 +108,18 @@ func (db *DB) DueLate(ctx context.Context, grace time.Duration) ([]string, error
 
 // Delay reports an order late, once: order.delayed with the new estimate
 // (for the customer) and a late_order alert for the store.
-func (db *DB) Delay(ctx context.Context, id string, estimate time.Time, reason string) (bool, error) {
+func (db *Orders) Delay(ctx context.Context, id string, estimate time.Time, reason string) (bool, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
 		if !orderstate.LateToReport(o, w.delayed.Valid) {
 			return nil
 		}
-		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET delayed_at = $2 WHERE id = $1`, o.ID, w.now); err != nil {
+		if _, err := w.db.sql.ExecTx(w.ctx, w.tx, `UPDATE orders SET delayed_at = $2 WHERE id = $1`, o.ID, w.now); err != nil {
 			return err
 		}
 		w.acted = true
 		est := estimate.In(bopis.Zone(o.TimeZone))
-		if err := w.openAlert(AlertLateOrder, map[string]any{"order_id": o.ID, "promised_ready_at": o.PromisedReadyAt,
+		if err := w.openAlert(stock.AlertLateOrder, map[string]any{"order_id": o.ID, "promised_ready_at": o.PromisedReadyAt,
 			"new_estimate": est}); err != nil {
 			return err
 		}
@@ -135,8 +132,8 @@ func (db *DB) Delay(ctx context.Context, id string, estimate time.Time, reason s
 // DueAuthorizations are the orders whose payment authorization is within
 // margin of its expiry while the order (or a linked order it pays for) is
 // still open, and has not been handled at this expiry.
-func (db *DB) DueAuthorizations(ctx context.Context, margin time.Duration) ([]string, error) {
-	_, now := db.nowMicros()
+func (db *Orders) DueAuthorizations(ctx context.Context, margin time.Duration) ([]string, error) {
+	_, now := db.sql.NowMicros()
 	open := `status IN ('placed', 'accepted', 'picking', 'ready')`
 	return db.dueIDs(ctx, `SELECT id FROM orders o WHERE payment_status = $1 AND parent_order_id = ''
 		AND authorization_expires_at - $2 <= $3 AND (auth_checked IS NULL OR auth_checked <> authorization_expires_at)
@@ -153,23 +150,23 @@ type AuthorizationDue struct {
 // MarkAuthorizationExpiring raises payment.authorization_expiring for an
 // order once per authorization, with an authorization_expiring alert, and
 // returns the order for the caller to re-authorize or shorten its hold.
-func (db *DB) MarkAuthorizationExpiring(ctx context.Context, id string) (*AuthorizationDue, error) {
+func (db *Orders) MarkAuthorizationExpiring(ctx context.Context, id string) (*AuthorizationDue, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
 		var warned *time.Time
 		if w.authChecked.Valid {
-			t := fromMicros(w.authChecked.Int64)
+			t := sqldb.FromMicros(w.authChecked.Int64)
 			warned = &t
 		}
 		if !orderstate.AuthorizationExpiring(o.Payment, warned) {
 			return nil
 		}
-		exp := micros(o.Payment.AuthorizationExpiresAt)
-		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET auth_checked = $2 WHERE id = $1`, o.ID, exp); err != nil {
+		exp := sqldb.Micros(o.Payment.AuthorizationExpiresAt)
+		if _, err := w.db.sql.ExecTx(w.ctx, w.tx, `UPDATE orders SET auth_checked = $2 WHERE id = $1`, o.ID, exp); err != nil {
 			return err
 		}
 		w.acted = true
-		if err := w.openAlert(AlertAuthorizationExpiring, map[string]any{"order_id": o.ID,
+		if err := w.openAlert(stock.AlertAuthorizationExpiring, map[string]any{"order_id": o.ID,
 			"authorization_expires_at": o.Payment.AuthorizationExpiresAt}); err != nil {
 			return err
 		}
@@ -186,24 +183,24 @@ func (db *DB) MarkAuthorizationExpiring(ctx context.Context, id string) (*Author
 // (still uncaptured), closing the authorization_expiring alert. It
 // reports false when the order moved on meanwhile (the caller voids the
 // new one).
-func (db *DB) ReplaceAuthorization(ctx context.Context, id, oldID string, auth bopis.Payment) (bool, error) {
+func (db *Orders) ReplaceAuthorization(ctx context.Context, id, oldID string, auth bopis.Payment) (bool, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
 		if !orderstate.Reauthorizes(o.Payment, oldID) {
 			return nil
 		}
-		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET payment_id = $2, authorization_expires_at = $3,
-			authorized_amount = $4 WHERE id = $1`, o.ID, auth.AuthorizationID, micros(auth.AuthorizationExpiresAt),
+		if _, err := w.db.sql.ExecTx(w.ctx, w.tx, `UPDATE orders SET payment_id = $2, authorization_expires_at = $3,
+			authorized_amount = $4 WHERE id = $1`, o.ID, auth.AuthorizationID, sqldb.Micros(auth.AuthorizationExpiresAt),
 			auth.Authorized.Amount); err != nil {
 			return err
 		}
-		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET payment_id = $2, authorization_expires_at = $3
-			WHERE parent_order_id = $1 AND parent_order_id <> ''`, o.ID, auth.AuthorizationID, micros(auth.AuthorizationExpiresAt)); err != nil {
+		if _, err := w.db.sql.ExecTx(w.ctx, w.tx, `UPDATE orders SET payment_id = $2, authorization_expires_at = $3
+			WHERE parent_order_id = $1 AND parent_order_id <> ''`, o.ID, auth.AuthorizationID, sqldb.Micros(auth.AuthorizationExpiresAt)); err != nil {
 			return err
 		}
 		o.Payment.AuthorizationID, o.Payment.AuthorizationExpiresAt = auth.AuthorizationID, auth.AuthorizationExpiresAt
 		w.acted = true
-		if err := w.closeAlerts(AlertAuthorizationExpiring); err != nil {
+		if err := w.closeAlerts(stock.AlertAuthorizationExpiring); err != nil {
 			return err
 		}
 		return w.note("payment.reauthorized", map[string]any{"old_authorization_id": oldID,
@@ -214,7 +211,7 @@ func (db *DB) ReplaceAuthorization(ctx context.Context, id, oldID string, auth b
 
 // ShortenHold brings a ready order's hold_until forward to until (the
 // authorization would lapse first), when it is later.
-func (db *DB) ShortenHold(ctx context.Context, id string, until time.Time) error {
+func (db *Orders) ShortenHold(ctx context.Context, id string, until time.Time) error {
 	_, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
 		u, ok := orderstate.ShortenedHold(o, until)
@@ -242,15 +239,15 @@ type Uncaptured struct {
 // UncapturedPayments lists every authorization neither captured nor
 // voided (pending settlements included) on orders placed at least
 // olderThan ago, oldest first: the audit for abandoned ones.
-func (db *DB) UncapturedPayments(ctx context.Context, olderThan time.Duration) ([]Uncaptured, error) {
-	t, now := db.nowMicros()
+func (db *Orders) UncapturedPayments(ctx context.Context, olderThan time.Duration) ([]Uncaptured, error) {
+	t, now := db.sql.NowMicros()
 	res, err := db.r.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE parent_order_id = ''
 		AND payment_status IN ($1, $2, $3) AND created_at <= $4 ORDER BY created_at, id LIMIT 1000`,
 		bopis.PaymentAuthorized, bopis.PaymentCapturePending, bopis.PaymentVoidPending, now-olderThan.Microseconds())
 	if err != nil {
 		return nil, err
 	}
-	return collect(res, func(r scanner) (Uncaptured, error) {
+	return sqldb.Collect(res, func(r sqldb.Scanner) (Uncaptured, error) {
 		o, err := scanOrder(r)
 		if err != nil {
 			return Uncaptured{}, err
@@ -263,18 +260,18 @@ func (db *DB) UncapturedPayments(ctx context.Context, olderThan time.Duration) (
 
 // DueClosures are the open orders at storeIDs (the stores with a blocked
 // date near now) whose pickup window starts within the given instants.
-func (db *DB) DueClosures(ctx context.Context, storeIDs []string, from, to time.Time) ([]*bopis.Order, error) {
+func (db *Orders) DueClosures(ctx context.Context, storeIDs []string, from, to time.Time) ([]*bopis.Order, error) {
 	if len(storeIDs) == 0 {
 		return nil, nil
 	}
 	res, err := db.r.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE status IN ($1, $2, $3, $4)
-		AND slot_start >= $5 AND slot_start < $6 AND store_id `+db.dialect.inList("$7")+`
+		AND slot_start >= $5 AND slot_start < $6 AND store_id `+db.dialect.InList("$7")+`
 		ORDER BY slot_start, id LIMIT `+strconv.Itoa(timerBatch),
-		bopis.OrderPlaced, bopis.OrderAccepted, bopis.OrderPicking, bopis.OrderReady, micros(from), micros(to), jsonList(storeIDs))
+		bopis.OrderPlaced, bopis.OrderAccepted, bopis.OrderPicking, bopis.OrderReady, sqldb.Micros(from), sqldb.Micros(to), sqldb.JSONList(storeIDs))
 	if err != nil {
 		return nil, err
 	}
-	list, err := collect(res, func(r scanner) (*bopis.Order, error) {
+	list, err := sqldb.Collect(res, func(r sqldb.Scanner) (*bopis.Order, error) {
 		o, err := scanOrder(r)
 		if err != nil {
 			return nil, err
@@ -290,7 +287,7 @@ func (db *DB) DueClosures(ctx context.Context, storeIDs []string, from, to time.
 // Reschedule moves an open order off a closed date to window (booked if
 // it has room, else the order keeps no slot booking), once per date, and
 // raises order.delayed with the new time for the customer.
-func (db *DB) Reschedule(ctx context.Context, id, closedDate string, window bopis.PickupWindow, capacity int) (bool, error) {
+func (db *Orders) Reschedule(ctx context.Context, id, closedDate string, window bopis.PickupWindow, capacity int) (bool, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
 		if !orderstate.RescheduleDue(o, w.rescheduledFor, closedDate) {
@@ -303,8 +300,8 @@ func (db *DB) Reschedule(ctx context.Context, id, closedDate string, window bopi
 			return err
 		}
 		old := o.PickupWindow
-		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET rescheduled_for = $2, slot_start = $3, slot_end = $4,
-			promised_ready_at = $3 WHERE id = $1`, o.ID, closedDate, micros(window.Start), micros(window.End)); err != nil {
+		if _, err := w.db.sql.ExecTx(w.ctx, w.tx, `UPDATE orders SET rescheduled_for = $2, slot_start = $3, slot_end = $4,
+			promised_ready_at = $3 WHERE id = $1`, o.ID, closedDate, sqldb.Micros(window.Start), sqldb.Micros(window.End)); err != nil {
 			return err
 		}
 		o.PickupWindow, o.PromisedReadyAt, w.acted = window, window.Start, true
@@ -319,11 +316,11 @@ func (db *DB) Reschedule(ctx context.Context, id, closedDate string, window bopi
 // ShipToHome places order's ship-to-home order p (its lines shipped from
 // a warehouse), once: the order must be cancelled or expired, and asking
 // again answers the order made the first time.
-func (db *DB) ShipToHome(ctx context.Context, id string, scope OrderScope, p Placement) (*bopis.Order, bool, error) {
-	t, now := db.nowMicros()
+func (db *Orders) ShipToHome(ctx context.Context, id string, scope OrderScope, p Placement) (*bopis.Order, bool, error) {
+	t, now := db.sql.NowMicros()
 	var out *bopis.Order
 	var made bool
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.sql.Transact(ctx, func(tx *sql.Tx) error {
 		w, err := db.lockWork(ctx, tx, id, scope, t, now)
 		if err != nil {
 			return err
@@ -339,7 +336,7 @@ func (db *DB) ShipToHome(ctx context.Context, id string, scope OrderScope, p Pla
 		if out, err = db.placeOrder(ctx, tx, p, t, now, nil); err != nil {
 			return err
 		}
-		if _, err := db.execTx(ctx, tx, `UPDATE orders SET ship_order_id = $2 WHERE id = $1`, id, out.ID); err != nil {
+		if _, err := db.sql.ExecTx(ctx, tx, `UPDATE orders SET ship_order_id = $2 WHERE id = $1`, id, out.ID); err != nil {
 			return err
 		}
 		made = true
@@ -355,10 +352,10 @@ func (db *DB) ShipToHome(ctx context.Context, id string, scope OrderScope, p Pla
 }
 
 // getOrderTx reads an order with its lines inside tx.
-func (db *DB) getOrderTx(ctx context.Context, tx *sql.Tx, id string) (*bopis.Order, error) {
+func (db *Orders) getOrderTx(ctx context.Context, tx *sql.Tx, id string) (*bopis.Order, error) {
 	o, err := scanOrder(tx.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("order", id)
+		return nil, sqldb.NotFound("order", id)
 	}
 	if err != nil {
 		return nil, err
@@ -370,11 +367,11 @@ func (db *DB) getOrderTx(ctx context.Context, tx *sql.Tx, id string) (*bopis.Ord
 }
 
 // PaymentToken is an order's sealed payment token ("" when not kept).
-func (db *DB) PaymentToken(ctx context.Context, id string) (string, error) {
+func (db *Orders) PaymentToken(ctx context.Context, id string) (string, error) {
 	var token string
 	err := db.r.QueryRowContext(ctx, `SELECT payment_token FROM orders WHERE id = $1`, id).Scan(&token)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", notFound("order", id)
+		return "", sqldb.NotFound("order", id)
 	}
 	return token, err
 }
@@ -385,15 +382,15 @@ func (db *DB) PaymentToken(ctx context.Context, id string) (string, error) {
 // released at the closed store, the slot moves, the pickup code stays,
 // and order.delayed tells the customer the new store and time. false when
 // no attempt can take it (the caller reschedules at the same store).
-func (db *DB) MoveOrder(ctx context.Context, id, closedDate string, attempts []PickupAttempt) (bool, error) {
+func (db *Orders) MoveOrder(ctx context.Context, id, closedDate string, attempts []PickupAttempt) (bool, error) {
 	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
 		o := w.o
 		if !orderstate.MovableOffClosure(o, w.rescheduledFor, closedDate) {
 			return nil
 		}
-		var pickup []ReserveLine
+		var pickup []stock.ReserveLine
 		for _, l := range orderstate.PickupLines(o) {
-			pickup = append(pickup, ReserveLine{SKU: l.SKU, Quantity: l.Quantity})
+			pickup = append(pickup, stock.ReserveLine{SKU: l.SKU, Quantity: l.Quantity})
 		}
 		a, window, err := w.db.tryAttempts(w.ctx, w.tx, attempts, o.ID, pickup, w.now, nil)
 		var nr *NoRoute
@@ -404,18 +401,18 @@ func (db *DB) MoveOrder(ctx context.Context, id, closedDate string, attempts []P
 			return err
 		}
 		from := o.StoreID
-		if _, err := w.db.releaseAt(w.ctx, w.tx, o.ID, from, CauseRelease, w.now); err != nil {
+		if _, err := w.db.stock.ReleaseTx(w.ctx, w.tx, o.ID, from, stock.CauseRelease, w.now); err != nil {
 			return err
 		}
 		if err := unbookSlot(w.ctx, w.tx, from, o.PickupWindow.Start.Unix()); err != nil {
 			return err
 		}
-		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE orders SET store_id = $2, time_zone = $3, slot_start = $4, slot_end = $5,
-			promised_ready_at = $4, rescheduled_for = $6 WHERE id = $1`, o.ID, a.StoreID, a.TimeZone, micros(window.Start),
-			micros(window.End), closedDate); err != nil {
+		if _, err := w.db.sql.ExecTx(w.ctx, w.tx, `UPDATE orders SET store_id = $2, time_zone = $3, slot_start = $4, slot_end = $5,
+			promised_ready_at = $4, rescheduled_for = $6 WHERE id = $1`, o.ID, a.StoreID, a.TimeZone, sqldb.Micros(window.Start),
+			sqldb.Micros(window.End), closedDate); err != nil {
 			return err
 		}
-		if _, err := w.db.execTx(w.ctx, w.tx, `UPDATE order_lines SET location_id = $2 WHERE order_id = $1 AND fulfillment = $3`,
+		if _, err := w.db.sql.ExecTx(w.ctx, w.tx, `UPDATE order_lines SET location_id = $2 WHERE order_id = $1 AND fulfillment = $3`,
 			o.ID, a.StoreID, bopis.FulfillPickup); err != nil {
 			return err
 		}

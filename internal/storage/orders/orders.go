@@ -1,4 +1,11 @@
-package storage
+// Package orders keeps the orders and checkout holds: placement (ranked
+// attempts, reservations at the stock, slot booking, the order's rows,
+// its outbox event and Idempotency-Key in one transaction), scoped reads
+// and the store's queue, store work (one transaction per action on a
+// locked order), the timers, and payment settlement marked pending in the
+// closing transaction. The rules are internal/orderstate's; this loads
+// what they read and writes what they decide. See ADR 0005, 0006, 0008.
+package orders
 
 import (
 	"context"
@@ -13,8 +20,26 @@ import (
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/orderstate"
 	"github.com/bopis/bopis/internal/payment"
+	"github.com/bopis/bopis/internal/sqldb"
+	"github.com/bopis/bopis/internal/storage/changefeed"
+	"github.com/bopis/bopis/internal/storage/idempotency"
 	"github.com/bopis/bopis/internal/storage/outbox"
+	"github.com/bopis/bopis/internal/storage/stock"
+	"github.com/bopis/bopis/internal/storage/testpayments"
 )
+
+// Orders is the orders' tables in a database, over its stock.
+type Orders struct {
+	sql     *sqldb.DB
+	r       *sqldb.Readers // reads
+	dialect sqldb.Dialect
+	stock   *stock.Stock
+}
+
+// New is the orders in db, reserving at st.
+func New(db *sqldb.DB, st *stock.Stock) *Orders {
+	return &Orders{sql: db, r: db.Readers(), dialect: db.Dialect(), stock: st}
+}
 
 // PickupAttempt is one store routing may place the pickup lines at, with
 // the slots acceptable there in order of preference.
@@ -39,7 +64,7 @@ type Placement struct {
 	// them all does.
 	Warehouses  []string
 	Routing     bopis.Routing // Reason and Requested; the rest is filled in
-	Idempotency *Idempotency
+	Idempotency *idempotency.Key
 	// PaymentToken is the shopper's payment token, sealed: kept to
 	// re-authorize before an authorization lapses and for ship-to-home.
 	PaymentToken string
@@ -58,8 +83,8 @@ type NoRoute struct {
 // RouteFailure is why one store could not take the order.
 type RouteFailure struct {
 	StoreID   string
-	Shortfall *Shortfall // nil when the stock was there but no slot, or it was refused
-	Refusal   *Refusal   // the rules of pickup refused it there; nil if not
+	Shortfall *stock.Shortfall // nil when the stock was there but no slot, or it was refused
+	Refusal   *stock.Refusal   // the rules of pickup refused it there; nil if not
 	Reason    string
 }
 
@@ -96,13 +121,13 @@ const reasonSlotsFull = "no pickup slot with room was left at the store"
 // lines, its first timeline event, its outbox event and its answer under
 // the Idempotency-Key. If another request took the key first, it returns
 // that request's answer and replayed, having written nothing.
-func (db *DB) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, replayed bool, err error) {
-	t, now := db.nowMicros()
-	return keyed(ctx, db, shared, p.Idempotency, func(tx *sql.Tx, later *batch) (*bopis.Order, error) {
+func (db *Orders) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, replayed bool, err error) {
+	t, now := db.sql.NowMicros()
+	return idempotency.Keyed(ctx, db.sql, sqldb.Shared, p.Idempotency, func(tx *sql.Tx, later *sqldb.Batch) (*bopis.Order, error) {
 		o, err := db.placeOrder(ctx, tx, p, t, now, later)
 		if err == nil && p.TestPayment != nil {
-			q, args := insertTestPayment(*p.TestPayment)
-			later.add(q, args...)
+			q, args := testpayments.Insert(*p.TestPayment)
+			later.Add(q, args...)
 		}
 		return o, err
 	})
@@ -112,8 +137,8 @@ func (db *DB) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, re
 // of a reroute takes this path too. The rows only appended (the order,
 // its lines, reservations, ledger, timeline and outbox rows) are added to
 // later if set, for the caller to run with its own; else written here.
-func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Time, now int64, later *batch) (*bopis.Order, error) {
-	b := own(later)
+func (db *Orders) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Time, now int64, later *sqldb.Batch) (*bopis.Order, error) {
+	b := sqldb.Own(later)
 	o := p.Order
 	o.Status, o.CreatedAt, o.UpdatedAt = bopis.OrderPlaced, t, t
 	o.Routing = p.Routing
@@ -180,7 +205,7 @@ func (db *DB) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Ti
 	if err := db.recordStep(ctx, tx, &o, "", step, placedDetail(&o), now, b); err != nil {
 		return nil, err
 	}
-	if err := db.runOwn(ctx, tx, later, b); err != nil {
+	if err := db.sql.RunOwn(ctx, tx, later, b); err != nil {
 		return nil, err
 	}
 	return localOrder(&o), nil
@@ -236,9 +261,9 @@ func placedDetail(o *bopis.Order) map[string]any {
 }
 
 // splitLines returns the pickup and ship lines as reservation lines.
-func splitLines(lines []bopis.OrderLine) (pickup, ship []ReserveLine) {
+func splitLines(lines []bopis.OrderLine) (pickup, ship []stock.ReserveLine) {
 	for _, l := range lines {
-		r := ReserveLine{SKU: l.SKU, Quantity: l.Quantity}
+		r := stock.ReserveLine{SKU: l.SKU, Quantity: l.Quantity}
 		if l.Fulfillment == bopis.FulfillShip {
 			ship = append(ship, r)
 		} else {
@@ -250,19 +275,19 @@ func splitLines(lines []bopis.OrderLine) (pickup, ship []ReserveLine) {
 
 // tryAttempts reserves lines for reference at the first attempt that has
 // the stock and a slot with room, and books that slot; an attempt at a
-// store the rules of pickup refuse (a *Refusal: the read model that
+// store the rules of pickup refuse (a *stock.Refusal: the read model that
 // routed there may not know yet) fails like a short one. A failed attempt
 // leaves nothing behind: reserve undoes itself on a shortfall, and a
 // savepoint undoes the reservations of a store whose slots are full (only
 // a store with a slot capacity can be full, so only those pay for it),
 // taking back what they added to later (see reserve).
-func (db *DB) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAttempt, reference string,
-	lines []ReserveLine, now int64, later *batch) (PickupAttempt, bopis.PickupWindow, error) {
+func (db *Orders) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAttempt, reference string,
+	lines []stock.ReserveLine, now int64, later *sqldb.Batch) (PickupAttempt, bopis.PickupWindow, error) {
 	fail := &NoRoute{}
 	for _, a := range attempts {
 		added := 0
 		if later != nil {
-			added = later.len()
+			added = later.Len()
 		}
 		savepoint := a.Capacity > 0
 		if savepoint {
@@ -270,9 +295,9 @@ func (db *DB) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAtte
 				return a, bopis.PickupWindow{}, err
 			}
 		}
-		_, err := db.reserve(ctx, tx, a.StoreID, reference, lines, true, now, later)
-		var short *Shortfall
-		var refused *Refusal
+		_, err := db.stock.ReserveTx(ctx, tx, a.StoreID, reference, lines, true, now, later)
+		var short *stock.Shortfall
+		var refused *stock.Refusal
 		switch {
 		case errors.As(err, &short):
 			fail.Tried = append(fail.Tried, RouteFailure{StoreID: a.StoreID, Shortfall: short, Reason: short.Error()})
@@ -300,7 +325,7 @@ func (db *DB) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAtte
 			return a, bopis.PickupWindow{}, err
 		}
 		if later != nil {
-			later.truncate(added)
+			later.Truncate(added)
 		}
 		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT bopis_attempt`); err != nil {
 			return a, bopis.PickupWindow{}, err
@@ -312,12 +337,12 @@ func (db *DB) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAtte
 // bookFirst books the first of a's slots that has room. A store without
 // a slot capacity has room in every slot, so its booking cannot fail and
 // joins later if set: on PostgreSQL one round trip fewer.
-func (db *DB) bookFirst(ctx context.Context, tx *sql.Tx, a PickupAttempt, later *batch) (bopis.PickupWindow, bool, error) {
+func (db *Orders) bookFirst(ctx context.Context, tx *sql.Tx, a PickupAttempt, later *sqldb.Batch) (bopis.PickupWindow, bool, error) {
 	if a.Capacity == 0 && later != nil && len(a.Slots) > 0 {
 		w := a.Slots[0]
-		later.add(bookSlotStatement(db.dialect, `true`), a.StoreID, w.Start.Unix())
-		if q := db.dialect.versionBump(); q != "" {
-			later.add(q)
+		later.Add(bookSlotStatement(db.dialect, `true`), a.StoreID, w.Start.Unix())
+		if q := changefeed.VersionBump(db.dialect); q != "" {
+			later.Add(q)
 		}
 		return w, true, nil
 	}
@@ -332,16 +357,16 @@ func (db *DB) bookFirst(ctx context.Context, tx *sql.Tx, a PickupAttempt, later 
 
 // bookSlotStatement takes one booking ($1 the store, $2 the slot's start)
 // where room holds.
-func bookSlotStatement(d dialect, room string) string {
+func bookSlotStatement(d sqldb.Dialect, room string) string {
 	return `INSERT INTO slot_bookings (store_id, slot_start, booked) VALUES ($1, $2, 1)
-		ON CONFLICT (store_id, slot_start) DO UPDATE SET booked = slot_bookings.booked + 1` + d.versionSet() + `
+		ON CONFLICT (store_id, slot_start) DO UPDATE SET booked = slot_bookings.booked + 1` + changefeed.VersionSet(d) + `
 		WHERE ` + room
 }
 
 // bookSlot takes one booking in a store's slot if it has room: one
 // conditional statement, so concurrent bookings never pass the capacity.
-func (db *DB) bookSlot(ctx context.Context, tx *sql.Tx, storeID string, start int64, capacity int) (bool, error) {
-	res, err := db.execTx(ctx, tx, bookSlotStatement(db.dialect, `$3 = 0 OR slot_bookings.booked < $3`), storeID, start, capacity)
+func (db *Orders) bookSlot(ctx context.Context, tx *sql.Tx, storeID string, start int64, capacity int) (bool, error) {
+	res, err := db.sql.ExecTx(ctx, tx, bookSlotStatement(db.dialect, `$3 = 0 OR slot_bookings.booked < $3`), storeID, start, capacity)
 	if err != nil {
 		return false, err
 	}
@@ -349,7 +374,7 @@ func (db *DB) bookSlot(ctx context.Context, tx *sql.Tx, storeID string, start in
 	if err != nil || n == 0 {
 		return false, err
 	}
-	return true, db.bumpVersions(ctx, tx)
+	return true, changefeed.BumpVersions(ctx, db.sql, tx)
 }
 
 // unbookSlot gives a booking back.
@@ -362,11 +387,11 @@ func unbookSlot(ctx context.Context, tx *sql.Tx, storeID string, start int64) er
 // reserveShipLines reserves every ship line at the first warehouse that
 // has them all; "" when none does (the lines go to the retailer's OMS
 // unreserved).
-func (db *DB) reserveShipLines(ctx context.Context, tx *sql.Tx, warehouses []string, reference string, lines []ReserveLine,
-	now int64, later *batch) (string, error) {
+func (db *Orders) reserveShipLines(ctx context.Context, tx *sql.Tx, warehouses []string, reference string, lines []stock.ReserveLine,
+	now int64, later *sqldb.Batch) (string, error) {
 	for _, wh := range warehouses {
-		_, err := db.reserve(ctx, tx, wh, reference, lines, false, now, later)
-		var short *Shortfall
+		_, err := db.stock.ReserveTx(ctx, tx, wh, reference, lines, false, now, later)
+		var short *stock.Shortfall
 		switch {
 		case errors.As(err, &short):
 			continue
@@ -395,26 +420,26 @@ func detailsOf(o *bopis.Order) (string, error) {
 }
 
 // insertOrder adds the writes of a new order and its lines to b.
-func (db *DB) insertOrder(b *batch, o *bopis.Order, placedBy, token string, now int64) error {
+func (db *Orders) insertOrder(b *sqldb.Batch, o *bopis.Order, placedBy, token string, now int64) error {
 	details, err := detailsOf(o)
 	if err != nil {
 		return err
 	}
 	pay := o.Payment
-	b.add(`INSERT INTO orders (id, external_id, status, store_id, method, time_zone, pickup_code,
+	b.Add(`INSERT INTO orders (id, external_id, status, store_id, method, time_zone, pickup_code,
 		promised_ready_at, slot_start, slot_end, hold_until, placed_by, hold_id, payment_gateway, payment_id, payment_status,
 		capture_policy, currency, authorized_amount, captured_amount, authorization_expires_at, details, created_at, updated_at,
 		parent_order_id, payment_token)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $22, $23, $24)`,
 		o.ID, o.ExternalID, o.Status, o.StoreID, o.Method, o.TimeZone, o.PickupCode,
-		micros(o.PromisedReadyAt), micros(o.PickupWindow.Start), micros(o.PickupWindow.End), placedBy, o.HoldID,
+		sqldb.Micros(o.PromisedReadyAt), sqldb.Micros(o.PickupWindow.Start), sqldb.Micros(o.PickupWindow.End), placedBy, o.HoldID,
 		pay.Gateway, pay.AuthorizationID, pay.Status, pay.Capture, pay.Authorized.Currency, pay.Authorized.Amount,
-		pay.Captured.Amount, micros(pay.AuthorizationExpiresAt), details, now, o.ParentOrderID, token)
-	lines := rows{cols: 9}
+		pay.Captured.Amount, sqldb.Micros(pay.AuthorizationExpiresAt), details, now, o.ParentOrderID, token)
+	lines := sqldb.Rows{Cols: 9}
 	for i, l := range o.Lines {
-		lines.add(o.ID, l.ID, i, l.SKU, l.Quantity, l.UnitPrice.Amount, string(l.Fulfillment), l.LocationID, l.Status)
+		lines.Add(o.ID, l.ID, i, l.SKU, l.Quantity, l.UnitPrice.Amount, string(l.Fulfillment), l.LocationID, l.Status)
 	}
-	db.addRows(b, `INSERT INTO order_lines (order_id, id, position, sku, quantity, unit_price, fulfillment, location_id, status)`,
+	db.sql.AddRows(b, `INSERT INTO order_lines (order_id, id, position, sku, quantity, unit_price, fulfillment, location_id, status)`,
 		&lines, "")
 	return nil
 }
@@ -422,24 +447,24 @@ func (db *DB) insertOrder(b *batch, o *bopis.Order, placedBy, token string, now 
 // recordStep writes a state change's timeline event and, for the events
 // API.md publishes, its outbox event (delivered by the dispatcher): added
 // to later if set, else written here.
-func (db *DB) recordStep(ctx context.Context, tx *sql.Tx, o *bopis.Order, from bopis.OrderStatus, step orderstate.Step,
-	detail map[string]any, now int64, later *batch) error {
+func (db *Orders) recordStep(ctx context.Context, tx *sql.Tx, o *bopis.Order, from bopis.OrderStatus, step orderstate.Step,
+	detail map[string]any, now int64, later *sqldb.Batch) error {
 	d, err := json.Marshal(detail)
 	if err != nil {
 		return err
 	}
-	b := own(later)
-	b.add(`INSERT INTO order_events (order_id, type, from_status, to_status, detail, created_at)
+	b := sqldb.Own(later)
+	b.Add(`INSERT INTO order_events (order_id, type, from_status, to_status, detail, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6)`, o.ID, step.Event, string(from), string(step.To), string(d), now)
 	if step.Publish {
 		payload, err := json.Marshal(map[string]any{"order_id": o.ID, "store_id": o.StoreID, "status": step.To,
-			"from_status": from, "detail": json.RawMessage(d), "at": fromMicros(now)})
+			"from_status": from, "detail": json.RawMessage(d), "at": sqldb.FromMicros(now)})
 		if err != nil {
 			return err
 		}
-		outbox.Enqueue(&b.Batch, step.Event, o.StoreID, o.ID, string(payload), now)
+		outbox.Enqueue(b, step.Event, o.StoreID, o.ID, string(payload), now)
 	}
-	return db.runOwn(ctx, tx, later, b)
+	return db.sql.RunOwn(ctx, tx, later, b)
 }
 
 const orderColumns = `id, external_id, status, store_id, method, time_zone, pickup_code, promised_ready_at, slot_start, slot_end,
@@ -447,7 +472,7 @@ const orderColumns = `id, external_id, status, store_id, method, time_zone, pick
 	captured_amount, authorization_expires_at, details, created_at, updated_at, parent_order_id, staging_location,
 	arrived_at, handed_at, handoff_locked_until, refund_due`
 
-func scanOrder(r scanner) (*bopis.Order, error) {
+func scanOrder(r sqldb.Scanner) (*bopis.Order, error) {
 	var o bopis.Order
 	var promised, start, end, authExp, created, updated, refund int64
 	var holdUntil, arrived, handed, locked sql.NullInt64
@@ -466,9 +491,9 @@ func scanOrder(r scanner) (*bopis.Order, error) {
 	}
 	o.Customer, o.PickupPerson, o.ShippingAddress, o.Routing = d.Customer, d.PickupPerson, d.ShippingAddress, d.Routing
 	o.Arrival, o.CancelReason = d.Arrival, d.CancelReason
-	o.PromisedReadyAt = fromMicros(promised)
-	o.PickupWindow = bopis.PickupWindow{Start: fromMicros(start), End: fromMicros(end)}
-	o.HoldUntil, o.ArrivedAt, o.PickedUpAt, o.HandoffLockedUntil = timePtr(holdUntil), timePtr(arrived), timePtr(handed), timePtr(locked)
+	o.PromisedReadyAt = sqldb.FromMicros(promised)
+	o.PickupWindow = bopis.PickupWindow{Start: sqldb.FromMicros(start), End: sqldb.FromMicros(end)}
+	o.HoldUntil, o.ArrivedAt, o.PickedUpAt, o.HandoffLockedUntil = sqldb.NullTime(holdUntil), sqldb.NullTime(arrived), sqldb.NullTime(handed), sqldb.NullTime(locked)
 	o.Payment.Authorized = bopis.Money{Amount: authorized, Currency: currency}
 	o.Payment.Captured = bopis.Money{Amount: captured, Currency: currency}
 	if refund > 0 {
@@ -477,17 +502,9 @@ func scanOrder(r scanner) (*bopis.Order, error) {
 	if o.ParentOrderID != "" {
 		o.Payment.CoveredBy = o.ParentOrderID
 	}
-	o.Payment.AuthorizationExpiresAt = fromMicros(authExp)
-	o.CreatedAt, o.UpdatedAt = fromMicros(created), fromMicros(updated)
+	o.Payment.AuthorizationExpiresAt = sqldb.FromMicros(authExp)
+	o.CreatedAt, o.UpdatedAt = sqldb.FromMicros(created), sqldb.FromMicros(updated)
 	return &o, nil
-}
-
-func timePtr(us sql.NullInt64) *time.Time {
-	if !us.Valid {
-		return nil
-	}
-	t := fromMicros(us.Int64)
-	return &t
 }
 
 // localOrder returns o with its times in the store's zone (API.md: times
@@ -518,23 +535,23 @@ type OrderScope struct {
 }
 
 // where is the scope as SQL over parameters $n and $n+1, with their values.
-func (s OrderScope) where(db *DB, n int) (string, []any) {
+func (s OrderScope) where(db *Orders, n int) (string, []any) {
 	p1, p2 := "$"+strconv.Itoa(n), "$"+strconv.Itoa(n+1)
 	stores := ""
 	if s.StoreIDs != nil {
-		stores = jsonList(s.StoreIDs)
+		stores = sqldb.JSONList(s.StoreIDs)
 	}
 	return `(` + p1 + ` = '' OR placed_by = ` + p1 + `) AND (` + p2 + ` = '' OR store_id IN (SELECT value FROM ` +
-		db.dialect.jsonTextArray(p2) + `))`, []any{s.PlacedBy, stores}
+		db.dialect.JSONTextArray(p2) + `))`, []any{s.PlacedBy, stores}
 }
 
 // GetOrder returns an order with its lines, if scope may see it (else not found).
-func (db *DB) GetOrder(ctx context.Context, id string, scope OrderScope) (*bopis.Order, error) {
+func (db *Orders) GetOrder(ctx context.Context, id string, scope OrderScope) (*bopis.Order, error) {
 	cond, args := scope.where(db, 2)
 	o, err := scanOrder(db.r.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 AND `+cond,
 		append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("order", id)
+		return nil, sqldb.NotFound("order", id)
 	}
 	if err != nil {
 		return nil, err
@@ -551,7 +568,7 @@ type querier interface {
 }
 
 // loadLines fills in the lines of orders, read through q.
-func (db *DB) loadLines(ctx context.Context, q querier, orders []*bopis.Order) error {
+func (db *Orders) loadLines(ctx context.Context, q sqldb.Querier, orders []*bopis.Order) error {
 	if len(orders) == 0 {
 		return nil
 	}
@@ -567,7 +584,7 @@ func (db *DB) loadLines(ctx context.Context, q querier, orders []*bopis.Order) e
 	// statistics old, scans the whole table for them.
 	where, arg := "= $1", any(ids[0])
 	if len(ids) > 1 {
-		where, arg = db.dialect.inList("$1"), jsonList(ids)
+		where, arg = db.dialect.InList("$1"), sqldb.JSONList(ids)
 	}
 	res, err := q.QueryContext(ctx, `SELECT order_id, id, sku, quantity, unit_price, fulfillment, location_id, status,
 		picked_quantity, substitute, linked_order_id FROM order_lines WHERE order_id `+where+`
@@ -587,7 +604,7 @@ func (db *DB) loadLines(ctx context.Context, q querier, orders []*bopis.Order) e
 		}
 		o := byID[orderID]
 		l.UnitPrice.Currency = o.Payment.Authorized.Currency
-		l.PickedQuantity = ptr(picked)
+		l.PickedQuantity = sqldb.NullInt(picked)
 		if sub.Valid {
 			l.Substitute = &bopis.Substitute{}
 			if err := json.Unmarshal([]byte(sub.String), l.Substitute); err != nil {
@@ -608,8 +625,8 @@ type OrderFilter struct {
 
 // ListOrders lists orders by promised ready time (the store's queue
 // order), then id, a page at a time.
-func (db *DB) ListOrders(ctx context.Context, f OrderFilter, p Page) ([]bopis.Order, string, error) {
-	after, err := p.after()
+func (db *Orders) ListOrders(ctx context.Context, f OrderFilter, p sqldb.Page) ([]bopis.Order, string, error) {
+	after, err := p.After()
 	if err != nil {
 		return nil, "", err
 	}
@@ -618,12 +635,12 @@ func (db *DB) ListOrders(ctx context.Context, f OrderFilter, p Page) ([]bopis.Or
 	if after != "" {
 		at, id, ok := cutCursor(after)
 		if !ok {
-			return nil, "", errBadCursor
+			return nil, "", sqldb.ErrBadCursor
 		}
 		afterAt, afterID = at, id
 	}
 	cond, scope := f.Scope.where(db, 5)
-	limit := p.limit()
+	limit := p.Size()
 	res, err := db.r.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders
 		WHERE (promised_ready_at > $1 OR (promised_ready_at = $1 AND id > $2))
 		AND ($3 = '' OR store_id = $3) AND ($4 = '' OR status = $4) AND `+cond+`
@@ -655,7 +672,7 @@ func (db *DB) ListOrders(ctx context.Context, f OrderFilter, p Page) ([]bopis.Or
 	next := ""
 	if len(out) == limit {
 		last := list[len(list)-1]
-		next = nextCursor(len(out), limit, strconv.FormatInt(micros(last.PromisedReadyAt), 10)+" "+last.ID)
+		next = sqldb.NextCursor(len(out), limit, strconv.FormatInt(sqldb.Micros(last.PromisedReadyAt), 10)+" "+last.ID)
 	}
 	return out, next, nil
 }
@@ -668,7 +685,7 @@ func cutCursor(s string) (int64, string, bool) {
 }
 
 // OrderEvents is an order's timeline, oldest first.
-func (db *DB) OrderEvents(ctx context.Context, id string, scope OrderScope) ([]bopis.OrderEvent, error) {
+func (db *Orders) OrderEvents(ctx context.Context, id string, scope OrderScope) ([]bopis.OrderEvent, error) {
 	o, err := db.GetOrder(ctx, id, scope)
 	if err != nil {
 		return nil, err
@@ -691,7 +708,7 @@ func (db *DB) OrderEvents(ctx context.Context, id string, scope OrderScope) ([]b
 		if err := json.Unmarshal([]byte(detail), &e.Detail); err != nil {
 			return nil, err
 		}
-		e.CreatedAt = fromMicros(at).In(loc)
+		e.CreatedAt = sqldb.FromMicros(at).In(loc)
 		out = append(out, e)
 	}
 	return out, res.Err()
@@ -699,7 +716,7 @@ func (db *DB) OrderEvents(ctx context.Context, id string, scope OrderScope) ([]b
 
 // SlotBookings returns the bookings of a store's slots from since (unix
 // seconds) on, keyed by slot start.
-func (db *DB) SlotBookings(ctx context.Context, storeID string, since int64) (map[int64]int, error) {
+func (db *Orders) SlotBookings(ctx context.Context, storeID string, since int64) (map[int64]int, error) {
 	res, err := db.r.QueryContext(ctx, `SELECT slot_start, booked FROM slot_bookings WHERE store_id = $1 AND slot_start >= $2`,
 		storeID, since)
 	if err != nil {
@@ -719,8 +736,8 @@ func (db *DB) SlotBookings(ctx context.Context, storeID string, since int64) (ma
 }
 
 // sameLines reports whether two carts ask for the same units of each SKU.
-func sameLines(a, b []ReserveLine) bool {
-	count := func(ls []ReserveLine) map[string]int64 {
+func sameLines(a, b []stock.ReserveLine) bool {
+	count := func(ls []stock.ReserveLine) map[string]int64 {
 		m := map[string]int64{}
 		for _, l := range ls {
 			m[l.SKU] += l.Quantity
@@ -741,14 +758,14 @@ func sameLines(a, b []ReserveLine) bool {
 
 // SetPayment records a change of an order's payment (a capture, a void)
 // with a timeline event of that type; the order's status stays.
-func (db *DB) SetPayment(ctx context.Context, orderID string, p bopis.Payment, event string) error {
-	_, now := db.nowMicros()
-	return db.tx(ctx, func(tx *sql.Tx) error {
+func (db *Orders) SetPayment(ctx context.Context, orderID string, p bopis.Payment, event string) error {
+	_, now := db.sql.NowMicros()
+	return db.sql.Transact(ctx, func(tx *sql.Tx) error {
 		var status string
 		err := tx.QueryRowContext(ctx, `UPDATE orders SET payment_status = $2, captured_amount = $3, updated_at = $4
 			WHERE id = $1 RETURNING status`, orderID, p.Status, p.Captured.Amount, now).Scan(&status)
 		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("order", orderID)
+			return sqldb.NotFound("order", orderID)
 		}
 		if err != nil {
 			return err

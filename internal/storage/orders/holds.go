@@ -1,4 +1,4 @@
-package storage
+package orders
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"strconv"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/sqldb"
+	"github.com/bopis/bopis/internal/storage/stock"
 )
 
 // HoldPlacement is a checkout hold ready to be written; Hold holds all but
@@ -21,14 +23,14 @@ type HoldPlacement struct {
 
 // PlaceHold reserves the hold's lines and books a slot at the first
 // attempt that can take them, and writes the hold, in one transaction.
-func (db *DB) PlaceHold(ctx context.Context, p HoldPlacement) (*bopis.Hold, error) {
-	t, now := db.nowMicros()
+func (db *Orders) PlaceHold(ctx context.Context, p HoldPlacement) (*bopis.Hold, error) {
+	t, now := db.sql.NowMicros()
 	h := p.Hold
 	h.Status, h.CreatedAt = bopis.HoldActive, t
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		lines := make([]ReserveLine, len(h.Lines))
+	err := db.sql.Transact(ctx, func(tx *sql.Tx) error {
+		lines := make([]stock.ReserveLine, len(h.Lines))
 		for i, l := range h.Lines {
-			lines[i] = ReserveLine{SKU: l.SKU, Quantity: l.Quantity}
+			lines[i] = stock.ReserveLine{SKU: l.SKU, Quantity: l.Quantity}
 		}
 		a, w, err := db.tryAttempts(ctx, tx, p.Attempts, h.ID, lines, now, nil)
 		if err != nil {
@@ -41,7 +43,7 @@ func (db *DB) PlaceHold(ctx context.Context, p HoldPlacement) (*bopis.Hold, erro
 		}
 		_, err = tx.ExecContext(ctx, `INSERT INTO holds (id, status, store_id, method, time_zone, slot_start, slot_end, lines,
 			expires_at, created_by, order_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '', $11, $11)`,
-			h.ID, h.Status, h.StoreID, h.Method, h.TimeZone, micros(w.Start), micros(w.End), string(b), micros(h.ExpiresAt),
+			h.ID, h.Status, h.StoreID, h.Method, h.TimeZone, sqldb.Micros(w.Start), sqldb.Micros(w.End), string(b), sqldb.Micros(h.ExpiresAt),
 			p.CreatedBy, now)
 		return err
 	})
@@ -53,7 +55,7 @@ func (db *DB) PlaceHold(ctx context.Context, p HoldPlacement) (*bopis.Hold, erro
 
 const holdColumns = `id, status, store_id, method, time_zone, slot_start, slot_end, lines, expires_at, order_id, created_at, created_by`
 
-func scanHold(r scanner) (*bopis.Hold, string, error) {
+func scanHold(r sqldb.Scanner) (*bopis.Hold, string, error) {
 	var h bopis.Hold
 	var start, end, expires, created int64
 	var lines, createdBy string
@@ -64,8 +66,8 @@ func scanHold(r scanner) (*bopis.Hold, string, error) {
 	if err := json.Unmarshal([]byte(lines), &h.Lines); err != nil {
 		return nil, "", err
 	}
-	h.PickupWindow = bopis.PickupWindow{Start: fromMicros(start), End: fromMicros(end)}
-	h.ExpiresAt, h.CreatedAt = fromMicros(expires), fromMicros(created)
+	h.PickupWindow = bopis.PickupWindow{Start: sqldb.FromMicros(start), End: sqldb.FromMicros(end)}
+	h.ExpiresAt, h.CreatedAt = sqldb.FromMicros(expires), sqldb.FromMicros(created)
 	return &h, createdBy, nil
 }
 
@@ -76,10 +78,10 @@ func localHold(h *bopis.Hold) *bopis.Hold {
 }
 
 // GetHold returns a hold the key createdBy made ("" for any key).
-func (db *DB) GetHold(ctx context.Context, id, createdBy string) (*bopis.Hold, error) {
+func (db *Orders) GetHold(ctx context.Context, id, createdBy string) (*bopis.Hold, error) {
 	h, by, err := scanHold(db.r.QueryRowContext(ctx, `SELECT `+holdColumns+` FROM holds WHERE id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && createdBy != "" && by != createdBy) {
-		return nil, notFound("hold", id)
+		return nil, sqldb.NotFound("hold", id)
 	}
 	if err != nil {
 		return nil, err
@@ -88,10 +90,10 @@ func (db *DB) GetHold(ctx context.Context, id, createdBy string) (*bopis.Hold, e
 }
 
 // lockHold reads a hold in tx, locking it on PostgreSQL.
-func (db *DB) lockHold(ctx context.Context, tx *sql.Tx, id, createdBy string) (*bopis.Hold, error) {
-	h, by, err := scanHold(tx.QueryRowContext(ctx, `SELECT `+holdColumns+` FROM holds WHERE id = $1`+db.dialect.lockRows("holds"), id))
+func (db *Orders) lockHold(ctx context.Context, tx *sql.Tx, id, createdBy string) (*bopis.Hold, error) {
+	h, by, err := scanHold(tx.QueryRowContext(ctx, `SELECT `+holdColumns+` FROM holds WHERE id = $1`+db.dialect.LockRows("holds"), id))
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && createdBy != "" && by != createdBy) {
-		return nil, notFound("hold", id)
+		return nil, sqldb.NotFound("hold", id)
 	}
 	return h, err
 }
@@ -99,12 +101,12 @@ func (db *DB) lockHold(ctx context.Context, tx *sql.Tx, id, createdBy string) (*
 // convertHold turns an active hold into order orderID's reservation and
 // slot, inside the order's transaction. The order's pickup lines must be
 // the hold's.
-func (db *DB) convertHold(ctx context.Context, tx *sql.Tx, id, orderID, by string, pickup []ReserveLine, now int64) (*bopis.Hold, error) {
+func (db *Orders) convertHold(ctx context.Context, tx *sql.Tx, id, orderID, by string, pickup []stock.ReserveLine, now int64) (*bopis.Hold, error) {
 	h, err := db.lockHold(ctx, tx, id, by)
 	if err != nil {
 		return nil, err
 	}
-	if h.Status == bopis.HoldActive && micros(h.ExpiresAt) <= now {
+	if h.Status == bopis.HoldActive && sqldb.Micros(h.ExpiresAt) <= now {
 		// Its time ran out before the sweeper came by: expire it now.
 		if err := db.endHold(ctx, tx, h, bopis.HoldExpired, now); err != nil {
 			return nil, err
@@ -114,9 +116,9 @@ func (db *DB) convertHold(ctx context.Context, tx *sql.Tx, id, orderID, by strin
 		return nil, &bopis.Error{Code: bopis.ECONFLICT, Message: "the hold is " + h.Status + "; place the order without hold_id",
 			Fields: []bopis.FieldError{{Path: "hold_id", Message: "is " + h.Status}}}
 	}
-	held := make([]ReserveLine, len(h.Lines))
+	held := make([]stock.ReserveLine, len(h.Lines))
 	for i, l := range h.Lines {
-		held[i] = ReserveLine{SKU: l.SKU, Quantity: l.Quantity}
+		held[i] = stock.ReserveLine{SKU: l.SKU, Quantity: l.Quantity}
 	}
 	if !sameLines(held, pickup) {
 		return nil, &bopis.Error{Code: bopis.EINVALID, Message: "the order's pickup lines differ from the hold's",
@@ -126,8 +128,8 @@ func (db *DB) convertHold(ctx context.Context, tx *sql.Tx, id, orderID, by strin
 	// deactivated (or made ineligible) since the hold was taken refuses it
 	// as it would an order without the hold. The rows are locked as the
 	// reserving statement locks them (see reserveStatement).
-	if err := db.pickupRefusal(ctx, tx, h.StoreID, pickup, true); err != nil {
-		var r *Refusal
+	if err := db.stock.PickupRefusalTx(ctx, tx, h.StoreID, pickup, true); err != nil {
+		var r *stock.Refusal
 		if errors.As(err, &r) && r.Store != "" {
 			return nil, &bopis.Error{Code: bopis.ECONFLICT, Message: fmt.Sprintf("store %s of the hold takes no pickup orders now", h.StoreID),
 				Fields: []bopis.FieldError{{Path: "hold_id", Message: "its store " + h.StoreID + " takes no pickup orders now; place the order without hold_id"}}}
@@ -135,7 +137,7 @@ func (db *DB) convertHold(ctx context.Context, tx *sql.Tx, id, orderID, by strin
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET reference = $1, updated_at = $3
-		WHERE reference = $2 AND status = '`+ReservationOpen+`'`, orderID, id, now); err != nil {
+		WHERE reference = $2 AND status = '`+stock.ReservationOpen+`'`, orderID, id, now); err != nil {
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE holds SET status = $2, order_id = $3, updated_at = $4 WHERE id = $1`,
@@ -147,8 +149,8 @@ func (db *DB) convertHold(ctx context.Context, tx *sql.Tx, id, orderID, by strin
 }
 
 // endHold releases an active hold's stock and slot and sets its status.
-func (db *DB) endHold(ctx context.Context, tx *sql.Tx, h *bopis.Hold, status string, now int64) error {
-	if _, err := db.release(ctx, tx, h.ID, CauseRelease, now); err != nil {
+func (db *Orders) endHold(ctx context.Context, tx *sql.Tx, h *bopis.Hold, status string, now int64) error {
+	if _, err := db.stock.ReleaseTx(ctx, tx, h.ID, "", stock.CauseRelease, now); err != nil {
 		return err
 	}
 	if err := unbookSlot(ctx, tx, h.StoreID, h.PickupWindow.Start.Unix()); err != nil {
@@ -161,16 +163,16 @@ func (db *DB) endHold(ctx context.Context, tx *sql.Tx, h *bopis.Hold, status str
 
 // ReleaseHold lets an active hold go early (DELETE /v1/holds/{id});
 // releasing a hold that already ended answers it as it is.
-func (db *DB) ReleaseHold(ctx context.Context, id, createdBy string) (*bopis.Hold, error) {
-	_, now := db.nowMicros()
+func (db *Orders) ReleaseHold(ctx context.Context, id, createdBy string) (*bopis.Hold, error) {
+	_, now := db.sql.NowMicros()
 	var h *bopis.Hold
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err := db.sql.Transact(ctx, func(tx *sql.Tx) error {
 		var err error
 		if h, err = db.lockHold(ctx, tx, id, createdBy); err != nil || h.Status != bopis.HoldActive {
 			return err
 		}
 		status := bopis.HoldReleased
-		if micros(h.ExpiresAt) <= now {
+		if sqldb.Micros(h.ExpiresAt) <= now {
 			status = bopis.HoldExpired
 		}
 		return db.endHold(ctx, tx, h, status, now)
@@ -188,14 +190,14 @@ const expireBatch = 500
 // time has run out by the clock, and returns how many it expired. The
 // background sweeper calls it; it runs once per hold however many
 // processes sweep (the status change is conditional).
-func (db *DB) ExpireHolds(ctx context.Context) (int, error) {
+func (db *Orders) ExpireHolds(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		_, now := db.nowMicros()
+		_, now := db.sql.NowMicros()
 		n := 0
-		err := db.tx(ctx, func(tx *sql.Tx) error {
+		err := db.sql.Transact(ctx, func(tx *sql.Tx) error {
 			res, err := tx.QueryContext(ctx, `SELECT `+holdColumns+` FROM holds WHERE status = $1 AND expires_at <= $2
-				ORDER BY expires_at LIMIT `+strconv.Itoa(expireBatch)+db.dialect.lockRows("holds"), bopis.HoldActive, now)
+				ORDER BY expires_at LIMIT `+strconv.Itoa(expireBatch)+db.dialect.LockRows("holds"), bopis.HoldActive, now)
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,4 @@
-package storage
+package stock
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/sqldb"
 )
 
 // Reservation states.
@@ -70,31 +71,31 @@ func (e *Shortfall) Unwrap() error {
 }
 
 // Reserve holds every line at a store for reference, all or nothing; see
-// reserve.
-func (db *DB) Reserve(ctx context.Context, storeID, reference string, lines []ReserveLine) (out []Reservation, err error) {
-	_, us := db.nowMicros()
-	err = db.tx(ctx, func(tx *sql.Tx) error {
-		out, err = db.reserve(ctx, tx, storeID, reference, lines, false, us, nil)
+// ReserveTx.
+func (db *Stock) Reserve(ctx context.Context, storeID, reference string, lines []ReserveLine) (out []Reservation, err error) {
+	_, us := db.sql.NowMicros()
+	err = db.sql.Transact(ctx, func(tx *sql.Tx) error {
+		out, err = db.ReserveTx(ctx, tx, storeID, reference, lines, false, us, nil)
 		return err
 	})
 	return out, err
 }
 
 // Release lets go of every open reservation of reference; see release.
-func (db *DB) Release(ctx context.Context, reference string) (out []Reservation, err error) {
-	_, us := db.nowMicros()
-	err = db.tx(ctx, func(tx *sql.Tx) error {
+func (db *Stock) Release(ctx context.Context, reference string) (out []Reservation, err error) {
+	_, us := db.sql.NowMicros()
+	err = db.sql.Transact(ctx, func(tx *sql.Tx) error {
 		out, err = db.release(ctx, tx, reference, CauseRelease, us)
 		return err
 	})
 	return out, err
 }
 
-// Consume hands off reference's reservations; see consume.
-func (db *DB) Consume(ctx context.Context, reference string, picked map[string]int64) (out []Reservation, err error) {
-	_, us := db.nowMicros()
-	err = db.tx(ctx, func(tx *sql.Tx) error {
-		out, err = db.consume(ctx, tx, reference, "", picked, us)
+// Consume hands off reference's reservations; see ConsumeTx.
+func (db *Stock) Consume(ctx context.Context, reference string, picked map[string]int64) (out []Reservation, err error) {
+	_, us := db.sql.NowMicros()
+	err = db.sql.Transact(ctx, func(tx *sql.Tx) error {
+		out, err = db.ConsumeTx(ctx, tx, reference, "", picked, us)
 		if err == nil && len(out) == 0 {
 			return bopis.Errorf(bopis.ENOTFOUND, "nothing is reserved for %q", reference)
 		}
@@ -129,11 +130,12 @@ func validateReserve(storeID, reference string, lines []ReserveLine) error {
 	return nil
 }
 
-// reserve holds every line at storeID for reference inside tx, all or
-// nothing, for the orders and holds code to call in its own transaction.
+// ReserveTx holds every line at storeID for reference inside tx, all or
+// nothing: exported for orders and holds, which reserve in their own
+// transaction.
 // forPickup applies the rules of pickup in the same statement: the
 // store must take pickup orders and each SKU be eligible there, else a
-// *Refusal says why (see pickupRefusal); a warehouse reserving ship
+// *Refusal says why (see PickupRefusalTx); a warehouse reserving ship
 // lines, a substitute picked at the store or a bare Reserve do without.
 //
 // One conditional UPDATE (reserveStatement) adds each SKU's quantity to
@@ -150,8 +152,8 @@ func validateReserve(storeID, reference string, lines []ReserveLine) error {
 // With later, the reservation rows and their ledger rows are added to it
 // for the caller to run with its own writes, and the reservations
 // returned carry no id; without, they are written here.
-func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string, lines []ReserveLine, forPickup bool,
-	now int64, later *batch) ([]Reservation, error) {
+func (db *Stock) ReserveTx(ctx context.Context, tx *sql.Tx, storeID, reference string, lines []ReserveLine, forPickup bool,
+	now int64, later *sqldb.Batch) ([]Reservation, error) {
 	if err := validateReserve(storeID, reference, lines); err != nil {
 		return nil, err
 	}
@@ -169,7 +171,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 	for _, sku := range skus {
 		args = append(args, sku, want[sku])
 	}
-	res, err := db.queryTx(ctx, tx, db.reserveStatement(len(skus), forPickup), args...)
+	res, err := db.sql.QueryTx(ctx, tx, db.reserveStatement(len(skus), forPickup), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +187,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 				if levels[levelKey{storeID, sku}] == nil {
 					continue
 				}
-				if _, err := db.execTx(ctx, tx, `UPDATE inventory_levels SET reserved = reserved - $3
+				if _, err := db.sql.ExecTx(ctx, tx, `UPDATE inventory_levels SET reserved = reserved - $3
 					WHERE store_id = $1 AND sku = $2`, storeID, sku, want[sku]); err != nil {
 					return nil, err
 				}
@@ -193,7 +195,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 		}
 		if forPickup {
 			// Short, or refused by the rules of pickup: which comes first.
-			if err := db.pickupRefusal(ctx, tx, storeID, lines, false); err != nil {
+			if err := db.PickupRefusalTx(ctx, tx, storeID, lines, false); err != nil {
 				return nil, err
 			}
 		}
@@ -211,15 +213,15 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 		return nil, db.shortfall(ctx, tx, storeID, lines, failed, buffer)
 	}
 
-	ins := rows{cols: 7}
+	ins := sqldb.Rows{Cols: 7}
 	for _, l := range lines {
-		ins.add(storeID, l.SKU, l.Quantity, ReservationOpen, reference, now, now)
+		ins.Add(storeID, l.SKU, l.Quantity, ReservationOpen, reference, now, now)
 	}
 	const insert = `INSERT INTO reservations (store_id, sku, quantity, status, reference, created_at, updated_at)`
 	ids := make([]int64, 0, len(lines))
 	if later != nil {
-		db.addRows(later, insert, &ins, "")
-	} else if err := db.insertRows(ctx, tx, insert, &ins, `RETURNING id`, func(r *sql.Rows) error {
+		db.sql.AddRows(later, insert, &ins, "")
+	} else if err := db.sql.InsertRows(ctx, tx, insert, &ins, `RETURNING id`, func(r *sql.Rows) error {
 		// One statement for every line; ids come in the order rows were
 		// inserted, so the smallest is the first line's.
 		var id int64
@@ -235,7 +237,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 	out := make([]Reservation, len(lines))
 	for i, l := range lines {
 		out[i] = Reservation{StoreID: storeID, SKU: l.SKU, Quantity: l.Quantity, Status: ReservationOpen,
-			Reference: reference, CreatedAt: fromMicros(now), UpdatedAt: fromMicros(now)}
+			Reference: reference, CreatedAt: sqldb.FromMicros(now), UpdatedAt: sqldb.FromMicros(now)}
 		if i < len(ids) {
 			out[i].ID = ids[i]
 		}
@@ -246,7 +248,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 }
 
 // reserveStatement is the one statement that reserves n distinct SKUs
-// at a store (see reserve): it adds each SKU's quantity to reserved only
+// at a store (see ReserveTx): it adds each SKU's quantity to reserved only
 // where on_hand - reserved - safety stock - the stale-feed buffer still
 // covers it, and returns the levels as reserved (the columns of
 // levelColumns); a SKU missing from its answer is short. Parameters: $1
@@ -256,7 +258,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 //
 // forPickup adds the rules of pickup to the condition (pickupEligible:
 // the store active and a store, each SKU active and eligible there), so
-// an ineligible SKU reads as short, and reserve asks pickupRefusal why
+// an ineligible SKU reads as short, and ReserveTx asks PickupRefusalTx why
 // only then: an order that reserves pays no statement for the rules.
 // On PostgreSQL the statement also locks the store's row and each SKU's
 // shared, and READ COMMITTED gives a locking read the newest version of
@@ -272,7 +274,7 @@ func (db *DB) reserve(ctx context.Context, tx *sql.Tx, storeID, reference string
 // available, so it can only open a low-stock alert, and opening one that
 // is open already does nothing (settleLowStock's ON CONFLICT DO NOTHING).
 // Looking it up cost an index probe per line of every order.
-func (db *DB) reserveStatement(n int, forPickup bool) string {
+func (db *Stock) reserveStatement(n int, forPickup bool) string {
 	var qty, in strings.Builder
 	for i := range n {
 		sku, q := 6+2*i, 7+2*i
@@ -287,7 +289,7 @@ func (db *DB) reserveStatement(n int, forPickup bool) string {
 		return lowStockThreshold("$2", sku, `(SELECT k.low_stock_threshold FROM skus k WHERE k.sku = `+sku+`)`)
 	}
 	level := levelState("inventory_levels", "inventory_levels.store_id", "inventory_levels.sku")
-	if lock := db.dialect.lockRows("l"); lock != "" {
+	if lock := db.dialect.LockRows("l"); lock != "" {
 		// PostgreSQL locks the rows an UPDATE of several changes in the
 		// order its plan meets them. The sub-select locks them first, in
 		// SKU order, the order every writer locks levels in, so writers
@@ -311,7 +313,7 @@ func (db *DB) reserveStatement(n int, forPickup bool) string {
 			// k.sku in the list as well as l's: the generic plan then
 			// probes skus by its key, rather than hashing the whole table.
 			where = ` AND k.sku IN (` + in.String() + `) AND ` + pickupEligible("s", "k", "$2", "l.sku")
-			lock += db.dialect.shareRows("s, k")
+			lock += db.dialect.ShareRows("s, k")
 		}
 		return `UPDATE inventory_levels SET reserved = inventory_levels.reserved + q.qty, updated_at = $3
 		FROM (SELECT l.sku, CASE l.sku` + qty.String() + ` END AS qty, ` + safetyStock("$2", "l.sku") + ` AS safety,
@@ -343,17 +345,17 @@ func (db *DB) reserveStatement(n int, forPickup bool) string {
 // storeBuffer is how many units must remain at the store beyond what is
 // reserved: the stale-feed buffer when its POS is silent, else 0. An
 // unknown store is not found.
-func (db *DB) storeBuffer(ctx context.Context, tx *sql.Tx, storeID string) (int64, error) {
+func (db *Stock) storeBuffer(ctx context.Context, tx *sql.Tx, storeID string) (int64, error) {
 	var last sql.NullInt64
-	err := db.queryRowTx(ctx, tx, `SELECT f.last_event_at FROM stores s LEFT JOIN store_feeds f ON f.store_id = s.id
+	err := db.sql.QueryRowTx(ctx, tx, `SELECT f.last_event_at FROM stores s LEFT JOIN store_feeds f ON f.store_id = s.id
 		WHERE s.id = $1`, storeID).Scan(&last)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, notFound("store", storeID)
+		return 0, sqldb.NotFound("store", storeID)
 	}
 	if err != nil {
 		return 0, err
 	}
-	if db.feedStatus(ptr(last)).Stale {
+	if db.feedStatus(sqldb.NullInt(last)).Stale {
 		return db.staleBuffer, nil
 	}
 	return 0, nil
@@ -361,15 +363,15 @@ func (db *DB) storeBuffer(ctx context.Context, tx *sql.Tx, storeID string) (int6
 
 // shortfall names every line the store cannot cover (several lines of
 // one SKU are counted together), as the store stands now.
-func (db *DB) shortfall(ctx context.Context, tx *sql.Tx, storeID string, lines []ReserveLine, failed int, buffer int64) error {
+func (db *Stock) shortfall(ctx context.Context, tx *sql.Tx, storeID string, lines []ReserveLine, failed int, buffer int64) error {
 	skus := make([]string, len(lines))
 	for i, l := range lines {
 		skus[i] = l.SKU
 	}
 	res, err := tx.QueryContext(ctx, `SELECT l.sku, l.on_hand, l.reserved, COALESCE(o.safety_stock, $3)
 		FROM inventory_levels l LEFT JOIN store_skus o ON o.store_id = l.store_id AND o.sku = l.sku
-		WHERE l.store_id = $1 AND l.sku `+db.dialect.inList("$2"),
-		storeID, jsonList(skus), db.safetyStock)
+		WHERE l.store_id = $1 AND l.sku `+db.dialect.InList("$2"),
+		storeID, sqldb.JSONList(skus), db.safetyStock)
 	if err != nil {
 		return err
 	}
@@ -404,10 +406,10 @@ func (db *DB) shortfall(ctx context.Context, tx *sql.Tx, storeID string, lines [
 
 // openReservations reads (and on PostgreSQL locks, so that two releases
 // cannot both let go of the same units) reference's open reservations.
-func (db *DB) openReservations(ctx context.Context, tx *sql.Tx, reference, storeID, sku string) ([]Reservation, error) {
+func (db *Stock) openReservations(ctx context.Context, tx *sql.Tx, reference, storeID, sku string) ([]Reservation, error) {
 	res, err := tx.QueryContext(ctx, `SELECT `+reservationColumns+` FROM reservations
 		WHERE reference = $1 AND status = '`+ReservationOpen+`' AND ($2 = '' OR store_id = $2) AND ($3 = '' OR sku = $3)
-		ORDER BY store_id, sku, id`+db.dialect.lockRows("reservations"), reference, storeID, sku)
+		ORDER BY store_id, sku, id`+db.dialect.LockRows("reservations"), reference, storeID, sku)
 	if err != nil {
 		return nil, err
 	}
@@ -425,7 +427,7 @@ func scanReservations(res *sql.Rows) ([]Reservation, error) {
 		if err := res.Scan(&r.ID, &r.StoreID, &r.SKU, &r.Quantity, &r.Status, &r.Reference, &created, &updated); err != nil {
 			return nil, err
 		}
-		r.CreatedAt, r.UpdatedAt = fromMicros(created), fromMicros(updated)
+		r.CreatedAt, r.UpdatedAt = sqldb.FromMicros(created), sqldb.FromMicros(updated)
 		out = append(out, r)
 	}
 	return out, res.Err()
@@ -433,7 +435,7 @@ func scanReservations(res *sql.Rows) ([]Reservation, error) {
 
 // eachLevel runs fn on each of rs (sorted by store and SKU) with its
 // level, loaded and locked.
-func (db *DB) eachLevel(ctx context.Context, s *stockTx, rs []Reservation, fn func(r *Reservation, l *level)) error {
+func (db *Stock) eachLevel(ctx context.Context, s *stockTx, rs []Reservation, fn func(r *Reservation, l *level)) error {
 	keys := make([]levelKey, len(rs))
 	for i, r := range rs {
 		keys[i] = levelKey{r.StoreID, r.SKU}
@@ -458,7 +460,7 @@ func setStatus(ctx context.Context, tx *sql.Tx, rs []Reservation, status string,
 	ids := make([]string, len(rs))
 	for i := range rs {
 		ids[i] = strconv.FormatInt(rs[i].ID, 10)
-		rs[i].Status, rs[i].UpdatedAt = status, fromMicros(now)
+		rs[i].Status, rs[i].UpdatedAt = status, sqldb.FromMicros(now)
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE reservations SET status = $1, updated_at = $2
 		WHERE id IN (`+strings.Join(ids, ",")+`)`, status, now)
@@ -468,12 +470,13 @@ func setStatus(ctx context.Context, tx *sql.Tx, rs []Reservation, status string,
 // release lets go of every open reservation of reference inside tx: each
 // store's reserved drops by what was held, with a ledger row of cause
 // (release, no_show). Releasing a reference with nothing open does nothing.
-func (db *DB) release(ctx context.Context, tx *sql.Tx, reference, cause string, now int64) ([]Reservation, error) {
-	return db.releaseAt(ctx, tx, reference, "", cause, now)
+func (db *Stock) release(ctx context.Context, tx *sql.Tx, reference, cause string, now int64) ([]Reservation, error) {
+	return db.ReleaseTx(ctx, tx, reference, "", cause, now)
 }
 
-// releaseAt is release of reference's reservations at one store ("" for all).
-func (db *DB) releaseAt(ctx context.Context, tx *sql.Tx, reference, storeID, cause string, now int64) ([]Reservation, error) {
+// ReleaseTx is release of reference's reservations at one store ("" for
+// all): exported for orders, which release in their own transaction.
+func (db *Stock) ReleaseTx(ctx context.Context, tx *sql.Tx, reference, storeID, cause string, now int64) ([]Reservation, error) {
 	rs, err := db.openReservations(ctx, tx, reference, storeID, "")
 	if err != nil || len(rs) == 0 {
 		return rs, err
@@ -491,11 +494,12 @@ func (db *DB) releaseAt(ctx context.Context, tx *sql.Tx, reference, storeID, cau
 	return rs, s.flush(ctx)
 }
 
-// consume hands off reference's open reservations (at storeID; "" for
+// ConsumeTx hands off reference's open reservations (at storeID; "" for
 // every store) inside tx: what was picked (per SKU, at most what is held)
 // leaves on_hand and reserved with a handoff ledger row, and whatever was
 // held but not picked is released. On error the caller must roll back.
-func (db *DB) consume(ctx context.Context, tx *sql.Tx, reference, storeID string, picked map[string]int64, now int64) ([]Reservation, error) {
+// Exported for the handoff, which consumes in the order's transaction.
+func (db *Stock) ConsumeTx(ctx context.Context, tx *sql.Tx, reference, storeID string, picked map[string]int64, now int64) ([]Reservation, error) {
 	rs, err := db.openReservations(ctx, tx, reference, storeID, "")
 	if err != nil || len(rs) == 0 {
 		return rs, err
@@ -540,12 +544,13 @@ func (db *DB) consume(ctx context.Context, tx *sql.Tx, reference, storeID string
 	return rs, s.flush(ctx)
 }
 
-// unreserve lets go of n units of sku held at storeID for reference
+// UnreserveTx lets go of n units of sku held at storeID for reference
 // (newest reservations first, each shrunk or released), with a ledger row
 // of cause. With lost, on_hand drops by n too: the units were never there
 // (a short pick), recorded as a move so a POS snapshot taken earlier and
-// arriving later does not bring them back.
-func (db *DB) unreserve(ctx context.Context, tx *sql.Tx, reference, storeID, sku string, n int64, cause string, lost bool, now int64) error {
+// arriving later does not bring them back. Exported for picks and
+// substitutes' answers, in the order's transaction.
+func (db *Stock) UnreserveTx(ctx context.Context, tx *sql.Tx, reference, storeID, sku string, n int64, cause string, lost bool, now int64) error {
 	rs, err := db.openReservations(ctx, tx, reference, storeID, sku)
 	if err != nil {
 		return err
@@ -565,7 +570,7 @@ func (db *DB) unreserve(ctx context.Context, tx *sql.Tx, reference, storeID, sku
 		if take == rs[i].Quantity {
 			status = ReservationReleased
 		}
-		if _, err := db.execTx(ctx, tx, `UPDATE reservations SET quantity = quantity - $2, status = $3, updated_at = $4 WHERE id = $1`,
+		if _, err := db.sql.ExecTx(ctx, tx, `UPDATE reservations SET quantity = quantity - $2, status = $3, updated_at = $4 WHERE id = $1`,
 			rs[i].ID, take, status, now); err != nil {
 			return err
 		}
@@ -591,7 +596,7 @@ func (db *DB) unreserve(ctx context.Context, tx *sql.Tx, reference, storeID, sku
 
 // Reservations lists reservations, by store and reference when given
 // ("" for any) and status ("" for any), in the order they were made.
-func (db *DB) Reservations(ctx context.Context, storeID, reference, status string) ([]Reservation, error) {
+func (db *Stock) Reservations(ctx context.Context, storeID, reference, status string) ([]Reservation, error) {
 	res, err := db.r.QueryContext(ctx, `SELECT `+reservationColumns+` FROM reservations
 		WHERE ($1 = '' OR store_id = $1) AND ($2 = '' OR reference = $2) AND ($3 = '' OR status = $3) ORDER BY id`,
 		storeID, reference, status)
