@@ -14,8 +14,8 @@ import (
 type storeWork interface {
 	GetOrder(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error)
 	Accept(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error)
-	Pick(ctx context.Context, id string, scope storage.OrderScope, req bopis.PickRequest, answerBy time.Time,
-		reroute *storage.Reroute) (*bopis.Order, error)
+	Pick(ctx context.Context, id string, scope storage.OrderScope,
+		decide func(o *bopis.Order) (storage.PickPlan, error)) (*bopis.Order, error)
 	AnswerSubstitution(ctx context.Context, id string, scope storage.OrderScope, lineID string, approve bool) (*bopis.Order, error)
 	Ready(ctx context.Context, id string, scope storage.OrderScope, staging string, holdUntil time.Time, remindersPast int) (*bopis.Order, error)
 	Arrive(ctx context.Context, id string, scope storage.OrderScope, a bopis.Arrival) (*bopis.Order, error)
@@ -30,36 +30,34 @@ func (s *Service) Accept(ctx context.Context, id string, scope storage.OrderScop
 	return s.db.Accept(ctx, id, scope)
 }
 
-// Pick records what the store picked. Under the reroute policy, the
-// stores that could take the short lines' rest are found first (the read
-// model), and storage places the linked order in the pick's transaction.
+// Pick records what the store picked: the pick is planned once, on the
+// order as storage has it locked (orderstate.PlanPick), and under the
+// reroute policy the stores that could take the short lines' rest are
+// found there too (the read model), for storage to place the linked
+// order in the pick's transaction.
 func (s *Service) Pick(ctx context.Context, id string, scope storage.OrderScope, req bopis.PickRequest) (*bopis.Order, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
 	now := s.now()
-	answerBy := now.Add(s.answer)
-	var reroute *storage.Reroute
-	if s.policy == bopis.ShortPickReroute {
-		o, err := s.db.GetOrder(ctx, id, scope)
-		if err != nil {
-			return nil, err
+	answerBy := now.Add(s.answer).UTC()
+	return s.db.Pick(ctx, id, scope, func(o *bopis.Order) (storage.PickPlan, error) {
+		lines, err := orderstate.PlanPick(o, req, answerBy)
+		if err != nil || s.policy != bopis.ShortPickReroute {
+			return storage.PickPlan{Lines: lines}, err
 		}
-		plan, err := orderstate.PlanPick(o, req, answerBy)
-		if err != nil {
-			return nil, err
-		}
+		plan := storage.PickPlan{Lines: lines}
 		var rest []readmodel.Line
-		for _, lp := range plan {
+		for _, lp := range lines {
 			if !lp.Repeat && lp.Short > 0 && lp.Substitute == nil {
 				rest = append(rest, readmodel.Line{SKU: o.Lines[lp.Index].SKU, Quantity: lp.Short})
 			}
 		}
 		if attempts := s.rerouteAttempts(o, rest, now); len(attempts) > 0 {
-			reroute = &storage.Reroute{OrderID: newID("o"), PickupCode: pickupCode(), Attempts: attempts}
+			plan.Reroute = &storage.Reroute{OrderID: newID("o"), PickupCode: pickupCode(), Attempts: attempts}
 		}
-	}
-	return s.db.Pick(ctx, id, scope, req, answerBy, reroute)
+		return plan, nil
+	})
 }
 
 // rerouteAttempts are the stores nearest to o's that seem to have every

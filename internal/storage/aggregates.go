@@ -67,6 +67,7 @@ type (
 	OrderFilter      = orders.OrderFilter
 	HoldPlacement    = orders.HoldPlacement
 	Reroute          = orders.Reroute
+	PickPlan         = orders.PickPlan
 	Closing          = orders.Closing
 	Settlement       = orders.Settlement
 	AuthorizationDue = orders.AuthorizationDue

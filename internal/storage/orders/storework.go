@@ -221,21 +221,31 @@ type Reroute struct {
 	Attempts   []PickupAttempt
 }
 
-// Pick records what the store picked (see orderstate.PlanPick). A short
+// PickPlan is what a pick does, as the use case decides it on the order
+// locked for the pick (see Pick): each line's pick (orderstate.PlanPick)
+// and, under the reroute policy, where its short lines may go (nil: they
+// stay short).
+type PickPlan struct {
+	Lines   []orderstate.LinePick
+	Reroute *Reroute
+}
+
+// Pick records what the store picked, as decide plans it on the order as
+// it stands, locked (decide reads the order, never changes it). A short
 // line's missing units leave on_hand (cause short_pick) and its
 // reservation; a proposed substitute is reserved at the store (409 when
-// it is not there) and waits for the customer until answerBy. With
-// reroute, short lines without a substitute are placed as one linked
-// order at another store when one has them all; else they stay short.
-func (db *Orders) Pick(ctx context.Context, id string, scope OrderScope, req bopis.PickRequest, answerBy time.Time,
-	reroute *Reroute) (*bopis.Order, error) {
+// it is not there) and waits for the customer. With a reroute, short
+// lines without a substitute are placed as one linked order at another
+// store when one has them all; else they stay short.
+func (db *Orders) Pick(ctx context.Context, id string, scope OrderScope,
+	decide func(o *bopis.Order) (PickPlan, error)) (*bopis.Order, error) {
 	return order(db.orderWork(ctx, id, scope, func(w *work) error {
-		plan, err := orderstate.PlanPick(w.o, req, answerBy.UTC())
+		plan, err := decide(w.o)
 		if err != nil {
 			return err
 		}
-		todo := plan[:0]
-		for _, lp := range plan {
+		todo := plan.Lines[:0]
+		for _, lp := range plan.Lines {
 			if !lp.Repeat {
 				todo = append(todo, lp)
 			}
@@ -247,7 +257,7 @@ func (db *Orders) Pick(ctx context.Context, id string, scope OrderScope, req bop
 		if err != nil {
 			return err
 		}
-		return w.pick(todo, step, reroute)
+		return w.pick(todo, step, plan.Reroute)
 	}))
 }
 
