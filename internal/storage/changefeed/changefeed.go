@@ -26,7 +26,7 @@ func New(db *sqldb.DB) *Changes { return &Changes{db: db} }
 // Watermark is how far a reader has read the change feed; the zero
 // Watermark reads everything.
 type Watermark struct {
-	version int64 // rows of a version below it were read (see horizon)
+	version int64 // rows of a version below it were read (see feedDialect.horizon)
 	ledger  int64 // where levels are found by the ledger: its rows up to this id were read
 }
 
@@ -63,13 +63,13 @@ func (c *Changes) ReadChanges(ctx context.Context, since Watermark, sink Sink) (
 	}
 	defer tx.Rollback()
 	var next Watermark
-	if err := tx.QueryRowContext(ctx, horizon(c.db.Dialect())).Scan(&next.version); err != nil {
+	if err := tx.QueryRowContext(ctx, dialectOf(c.db.Dialect()).horizon).Scan(&next.version); err != nil {
 		return since, err
 	}
 	// The first read (since zero) takes every level; on SQLite, later ones
 	// take those the ledger rows written since name.
 	levels, levelsSince := `SELECT store_id, sku, on_hand, reserved FROM inventory_levels WHERE version >= $1`, since.version
-	if levelsByLedger(c.db.Dialect()) {
+	if dialectOf(c.db.Dialect()).levelsByLedger {
 		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM inventory_ledger`).Scan(&next.ledger); err != nil {
 			return since, err
 		}
@@ -191,14 +191,31 @@ func each(ctx context.Context, tx *sql.Tx, query string, since int64, fn func(*s
 	return rows.Err()
 }
 
-// horizon selects the exclusive upper bound of the feed a reader may take
-// now: on PostgreSQL the oldest running transaction, on SQLite the
-// change counter plus one.
-func horizon(d sqldb.Dialect) string {
+// feedDialect is where the databases differ for the change feed: on
+// SQLite one writer numbers every change, so a counter is the horizon
+// and the hot writers stamp versions themselves, once per statement; on
+// PostgreSQL concurrent writers commit out of order, so the oldest
+// running transaction is the horizon and triggers stamp every row.
+type feedDialect struct {
+	// horizon selects the exclusive upper bound of the feed a reader may
+	// take now: the change counter plus one, or the oldest running
+	// transaction.
+	horizon string
+	// levelsByLedger is whether the feed finds the levels that changed
+	// by the ledger rows written since (SQLite, whose one writer numbers
+	// them in commit order) rather than by a version on each level
+	// (PostgreSQL). See ADR 0020.
+	levelsByLedger bool
+	// versionSet and versionBump: see VersionSet and VersionBump.
+	versionSet, versionBump string
+}
+
+func dialectOf(d sqldb.Dialect) feedDialect {
 	if d.Name() == "sqlite" {
-		return "SELECT v + 1 FROM change_seq"
+		return feedDialect{horizon: "SELECT v + 1 FROM change_seq", levelsByLedger: true,
+			versionSet: ", version = (SELECT v FROM change_seq) + 1", versionBump: "UPDATE change_seq SET v = v + 1"}
 	}
-	return "SELECT txid_snapshot_xmin(txid_current_snapshot())"
+	return feedDialect{horizon: "SELECT txid_snapshot_xmin(txid_current_snapshot())"}
 }
 
 // VersionSet is ", version = …" for an UPDATE's SET (or an upsert's DO
@@ -207,16 +224,14 @@ func horizon(d sqldb.Dialect) string {
 // every horizon a reader has taken and above the counter, which the
 // trigger of migration 00010 reads as "already stamped" (ADR 0011).
 // "" on PostgreSQL, whose triggers stamp every row.
-func VersionSet(d sqldb.Dialect) string {
-	if d.Name() == "sqlite" {
-		return ", version = (SELECT v FROM change_seq) + 1"
-	}
-	return ""
-}
+func VersionSet(d sqldb.Dialect) string { return dialectOf(d).versionSet }
 
-// BumpVersions ends a statement whose SET carried VersionSet: the change
-// counter moves up to the version its rows got, so rows written later
-// get a higher one (SQLite; nothing on PostgreSQL).
+// VersionBump is the statement that ends one whose SET carried
+// VersionSet: the change counter moves up to the version its rows got,
+// so rows written later get a higher one ("" on PostgreSQL).
+func VersionBump(d sqldb.Dialect) string { return dialectOf(d).versionBump }
+
+// BumpVersions runs VersionBump in tx, if there is one.
 func BumpVersions(ctx context.Context, db *sqldb.DB, tx *sql.Tx) error {
 	q := VersionBump(db.Dialect())
 	if q == "" {
@@ -225,18 +240,3 @@ func BumpVersions(ctx context.Context, db *sqldb.DB, tx *sql.Tx) error {
 	_, err := db.ExecTx(ctx, tx, q)
 	return err
 }
-
-// VersionBump is the statement BumpVersions runs, for a writer that
-// adds it to a batch ("" on PostgreSQL).
-func VersionBump(d sqldb.Dialect) string {
-	if d.Name() == "sqlite" {
-		return "UPDATE change_seq SET v = v + 1"
-	}
-	return ""
-}
-
-// levelsByLedger is whether the feed finds the levels that changed by the
-// ledger rows written since (SQLite, whose one writer numbers them in
-// commit order) rather than by a version on each level (PostgreSQL). See
-// ADR 0020.
-func levelsByLedger(d sqldb.Dialect) bool { return d.Name() == "sqlite" }

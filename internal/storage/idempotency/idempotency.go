@@ -39,7 +39,7 @@ var ErrKeyReused = &bopis.Error{Code: bopis.EINVALID, Message: "this Idempotency
 // fails, and the whole second write is undone; Keyed then returns the
 // first's answer and replayed (or, if the key was used for another
 // request, ErrKeyReused). A retry after the first committed finds the
-// answer before doing any work (LookupKey). Taking the key last rather
+// answer before doing any work (Lookup). Taking the key last rather
 // than first spares every write a statement and a second write of the
 // row (ADR 0012).
 func Keyed[T any](ctx context.Context, db *sqldb.DB, kind sqldb.Kind, idem *Key,

@@ -277,10 +277,10 @@ func splitLines(lines []bopis.OrderLine) (pickup, ship []stock.ReserveLine) {
 // the stock and a slot with room, and books that slot; an attempt at a
 // store the rules of pickup refuse (a *stock.Refusal: the read model that
 // routed there may not know yet) fails like a short one. A failed attempt
-// leaves nothing behind: reserve undoes itself on a shortfall, and a
+// leaves nothing behind: ReserveTx undoes itself on a shortfall, and a
 // savepoint undoes the reservations of a store whose slots are full (only
 // a store with a slot capacity can be full, so only those pay for it),
-// taking back what they added to later (see reserve).
+// taking back what they added to later (see stock.Stock.ReserveTx).
 func (db *Orders) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAttempt, reference string,
 	lines []stock.ReserveLine, now int64, later *sqldb.Batch) (PickupAttempt, bopis.PickupWindow, error) {
 	fail := &NoRoute{}

@@ -37,7 +37,7 @@ type Refusal struct {
 
 // RefusedLine is a line whose SKU may not be picked up at the store.
 type RefusedLine struct {
-	Line   int // its index among the lines reserved; among the order's lines once placeOrder renumbered it (linesOfOrder)
+	Line   int // its index among the lines reserved; a failed placement renumbers it among the order's lines
 	SKU    string
 	Reason string
 }

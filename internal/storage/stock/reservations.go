@@ -284,62 +284,32 @@ func (db *Stock) reserveStatement(n int, forPickup bool) string {
 		}
 		fmt.Fprintf(&in, "$%d", sku)
 	}
-	buffer := `CASE WHEN (SELECT f.last_event_at FROM store_feeds f WHERE f.store_id = $2) < $4 THEN $5 ELSE 0 END`
-	threshold := func(sku string) string {
-		return lowStockThreshold("$2", sku, `(SELECT k.low_stock_threshold FROM skus k WHERE k.sku = `+sku+`)`)
-	}
-	level := levelState("inventory_levels", "inventory_levels.store_id", "inventory_levels.sku")
-	if lock := db.dialect.LockRows("l"); lock != "" {
-		// PostgreSQL locks the rows an UPDATE of several changes in the
-		// order its plan meets them. The sub-select locks them first, in
-		// SKU order, the order every writer locks levels in, so writers
-		// queue rather than deadlock: whatever the plan, each new lock is
-		// taken by it in that order, before the UPDATE changes the row.
-		// One statement instead of a locking SELECT and the UPDATE saves
-		// a round trip (ADR 0012). A row another transaction changed
-		// while this one waited is re-checked against the conditions
-		// below before it is updated, so nothing is oversold; one that the
-		// other made sufficient only then reads as short (a 409 at the
-		// instant of a restock, never an oversell). The sub-select also
-		// reads each level's quantity, safety stock and threshold once,
-		// for the condition and the answer both; by correlated subqueries,
-		// which run as index probes whatever the statistics say (see
-		// levelColumns).
-		from, where := `inventory_levels l`, ``
-		if forPickup {
-			// The SKU's row is joined for the rules: its threshold comes with it.
-			threshold = func(sku string) string { return lowStockThreshold("$2", sku, `k.low_stock_threshold`) }
-			from = `inventory_levels l JOIN stores s ON s.id = l.store_id JOIN skus k ON k.sku = l.sku`
-			// k.sku in the list as well as l's: the generic plan then
-			// probes skus by its key, rather than hashing the whole table.
-			where = ` AND k.sku IN (` + in.String() + `) AND ` + pickupEligible("s", "k", "$2", "l.sku")
-			lock += db.dialect.ShareRows("s, k")
-		}
-		return `UPDATE inventory_levels SET reserved = inventory_levels.reserved + q.qty, updated_at = $3
-		FROM (SELECT l.sku, CASE l.sku` + qty.String() + ` END AS qty, ` + safetyStock("$2", "l.sku") + ` AS safety,
-				` + threshold("l.sku") + ` AS threshold
-			FROM ` + from + ` WHERE l.store_id = $2 AND l.sku IN (` + in.String() + `)` + where + `
-			ORDER BY l.sku` + lock + `) q
-		WHERE inventory_levels.store_id = $2 AND inventory_levels.sku = q.sku
-		AND inventory_levels.on_hand - inventory_levels.reserved - ` + buffer + ` - q.safety >= q.qty
-		RETURNING ` + level + `, q.safety, q.threshold, 0`
-	}
-	// SQLite has one writer: nothing to lock, and the rules read as they
-	// stand. The quantity is a CASE over parameters, not a join: SQLite
-	// would plan UPDATE … FROM as a scan of the store's levels. (No alias
-	// for the table: SQLite's RETURNING knows only its name.)
-	q := "CASE inventory_levels.sku" + qty.String() + " END"
-	rules := ``
-	if forPickup {
-		rules = `
-		AND EXISTS (SELECT 1 FROM stores s, skus k WHERE s.id = $2 AND k.sku = inventory_levels.sku
-			AND ` + pickupEligible("s", "k", "$2", "inventory_levels.sku") + `)`
-	}
-	return `UPDATE inventory_levels SET reserved = inventory_levels.reserved + ` + q + `, updated_at = $3
-		WHERE inventory_levels.store_id = $2 AND inventory_levels.sku IN (` + in.String() + `)
-		AND inventory_levels.on_hand - inventory_levels.reserved - ` + buffer + `
-			- ` + safetyStock("$2", "inventory_levels.sku") + ` >= ` + q + rules + `
-		RETURNING ` + level + `, ` + safetyStock("$2", "inventory_levels.sku") + `, ` + threshold("inventory_levels.sku") + `, 0`
+	return db.dialect.reserveStatement(db.dialect.Dialect, reserveParts{qty: qty.String(), in: in.String(), forPickup: forPickup})
+}
+
+// reserveParts are what each dialect's reserving statement is made of
+// (stockDialect.reserveStatement): for each SKU its quantity as a CASE's
+// WHEN (qty) and its parameter (in, a list), and whether the rules of
+// pickup apply.
+type reserveParts struct {
+	qty, in   string
+	forPickup bool
+}
+
+// reserveBuffer is the stale-feed buffer of store $2 in the reserving
+// statement: $5 if its feed was last heard from before $4, else 0.
+const reserveBuffer = `CASE WHEN (SELECT f.last_event_at FROM store_feeds f WHERE f.store_id = $2) < $4 THEN $5 ELSE 0 END`
+
+// reservedLevel is what the reserving statement returns first of each
+// level it reserved: store, SKU and the level's own columns.
+func reservedLevel() string {
+	return levelState("inventory_levels", "inventory_levels.store_id", "inventory_levels.sku")
+}
+
+// skuThreshold is the low-stock threshold of store $2's sku, read by
+// itself: the override, else the SKU's.
+func skuThreshold(sku string) string {
+	return lowStockThreshold("$2", sku, `(SELECT k.low_stock_threshold FROM skus k WHERE k.sku = `+sku+`)`)
 }
 
 // storeBuffer is how many units must remain at the store beyond what is
