@@ -3,9 +3,7 @@ package storage
 import (
 	"context"
 
-	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/payment"
-	"github.com/bopis/bopis/internal/sqldb"
 	"github.com/bopis/bopis/internal/storage/catalog"
 	"github.com/bopis/bopis/internal/storage/changefeed"
 	"github.com/bopis/bopis/internal/storage/idempotency"
@@ -134,34 +132,6 @@ const (
 
 // The test gateway's authorizations: DB implements payment.TestStore.
 var _ payment.TestStore = (*DB)(nil)
-
-// The lists of the aggregates take a Page, storage's own type: DB's
-// methods of the same names hand it on as the sqldb.Page it is.
-
-// ListStores returns one page of stores ordered by id, and the cursor of the next page.
-func (db *DB) ListStores(ctx context.Context, f StoreFilter, p Page) ([]bopis.Store, string, error) {
-	return db.Catalog.ListStores(ctx, f, sqldb.Page(p))
-}
-
-// ListSKUs returns one page of SKUs ordered by SKU, and the next cursor.
-func (db *DB) ListSKUs(ctx context.Context, p Page) ([]bopis.SKU, string, error) {
-	return db.Catalog.ListSKUs(ctx, sqldb.Page(p))
-}
-
-// ListStoreSKUs returns one page of a store's overrides ordered by SKU.
-func (db *DB) ListStoreSKUs(ctx context.Context, storeID string, p Page) ([]bopis.StoreSKU, string, error) {
-	return db.Catalog.ListStoreSKUs(ctx, storeID, sqldb.Page(p))
-}
-
-// ListAPIKeys returns one page of keys (never their secrets) ordered by id.
-func (db *DB) ListAPIKeys(ctx context.Context, p Page) ([]bopis.APIKey, string, error) {
-	return db.Catalog.ListAPIKeys(ctx, sqldb.Page(p))
-}
-
-// Deliveries lists a webhook's deliveries, newest first, a page at a time.
-func (db *DB) Deliveries(ctx context.Context, webhookID string, p Page) ([]Delivery, string, error) {
-	return db.Outbox.Deliveries(ctx, webhookID, sqldb.Page(p))
-}
 
 // OrderNotifications lists an order's notifications, oldest first, if
 // scope may see the order.
