@@ -20,6 +20,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/bopis/bopis"
@@ -31,12 +32,12 @@ import (
 
 // Storage is what dispatching needs of the database.
 type Storage interface {
-	UndispatchedEvents(ctx context.Context, limit int) ([]storage.OutboxEvent, error)
+	UndispatchedEvents(ctx context.Context, lane storage.Lane, limit int) ([]storage.OutboxEvent, error)
 	Dispatch(ctx context.Context, fans []storage.Fanout) error
 	ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]storage.Notification, error)
-	FinishNotification(ctx context.Context, id int64, sent bool, providerID, reason string, retryAt *time.Time) error
-	ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]storage.Delivery, error)
-	FinishDelivery(ctx context.Context, id int64, delivered bool, status int, errText string, retryAt *time.Time) error
+	FinishNotification(ctx context.Context, id int64, attempt int, sent bool, providerID, reason string, retryAt *time.Time) (bool, error)
+	ClaimDeliveries(ctx context.Context, webhookID string, limit int, lease time.Duration) ([]storage.Delivery, error)
+	FinishDelivery(ctx context.Context, id int64, attempt int, delivered bool, status int, errText string, retryAt *time.Time) (bool, error)
 	Webhooks(ctx context.Context) ([]storage.Webhook, error)
 	GetOrder(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error)
 	GetStore(ctx context.Context, id string) (*bopis.Store, error)
@@ -62,13 +63,19 @@ type Config struct {
 	Now          func() time.Time
 	Logger       *slog.Logger
 	// Lease is how long a sender holds a claimed message before another
-	// may take it (default 2 min): longer than any send takes.
+	// may take it (default 2 min). A send is given up at half of it (at
+	// most 10 s for a webhook), so it ends while its claim is still the
+	// sender's.
 	Lease time.Duration
+	// PerWebhook is how many deliveries to one webhook are sent at once
+	// (default 4); Senders how many customer messages (default 8).
+	PerWebhook, Senders int
 }
 
 // Tunables.
 const (
-	batch           = 100
+	batch           = 100             // events of the order lane fanned out, messages claimed, at a time
+	bulkBatch       = 500             // events of the bulk lane fanned out in one transaction
 	DefaultLease    = 2 * time.Minute // a sender's claim on a message
 	maxAttempts     = 10              // of a notification
 	firstRetry      = 10 * time.Second
@@ -98,16 +105,120 @@ func New(c Config) *Dispatcher {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.PerWebhook <= 0 {
+		c.PerWebhook = 4
+	}
+	if c.Senders <= 0 {
+		c.Senders = 8
+	}
 	return &Dispatcher{c: c, client: webhookClient(c.AllowPrivate, nil)}
 }
 
-// Run dispatches every interval until ctx ends.
+// sendTimeout is how long one send may take: half the lease, so that it
+// ends (and its result is recorded) while the claim is still the
+// sender's, and at most limit.
+func (d *Dispatcher) sendTimeout(limit time.Duration) time.Duration {
+	return min(d.c.Lease/2, limit)
+}
+
+// Run dispatches until ctx ends, in lanes that wait for nothing but
+// their own work: the order lane (fan-out of order events, then the
+// customer's messages), the bulk lane (fan-out of inventory events, as
+// fast as the database takes them while a backlog lasts) and one worker
+// per webhook. Each looks again every interval when it found nothing to
+// do, at once when it found a full batch.
 func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
+	var wg sync.WaitGroup
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		d.loop(ctx, interval, "the order lane", func(ctx context.Context) (bool, error) {
+			n, err := d.fanOut(ctx, storage.LaneOrders, batch)
+			if err != nil {
+				return false, err
+			}
+			claimed, _, err := d.sendNotifications(ctx)
+			return n == batch || claimed == batch, err
+		})
+	}()
+	go func() {
+		defer wg.Done()
+		d.loop(ctx, interval, "the bulk lane", func(ctx context.Context) (bool, error) {
+			n, err := d.fanOut(ctx, storage.LaneBulk, bulkBatch)
+			return n == bulkBatch, err
+		})
+	}()
+	go func() { defer wg.Done(); d.runWebhooks(ctx, interval) }()
+	wg.Wait()
+}
+
+// loop runs pass until ctx ends: again at once while it says there is
+// more, else after interval.
+func (d *Dispatcher) loop(ctx context.Context, interval time.Duration, what string, pass func(context.Context) (bool, error)) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		more, err := pass(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.c.Logger.WarnContext(ctx, "dispatching the outbox", "lane", what, "error", err)
+			more = false
+		}
+		if more {
+			t.Reset(0)
+		} else {
+			t.Reset(interval)
+		}
+	}
+}
+
+// runWebhooks keeps one worker per live webhook, each claiming and
+// sending only its webhook's deliveries, so that a slow or dead endpoint
+// delays no other. The list of webhooks is read again every interval.
+func (d *Dispatcher) runWebhooks(ctx context.Context, interval time.Duration) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	workers := map[string]context.CancelFunc{}
+	defer func() {
+		for _, stop := range workers {
+			stop()
+		}
+	}()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, err := d.Once(ctx); err != nil && ctx.Err() == nil {
-			d.c.Logger.WarnContext(ctx, "dispatching the outbox", "error", err)
+		hooks, err := d.c.DB.Webhooks(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.c.Logger.WarnContext(ctx, "listing webhooks", "error", err)
+		}
+		if err == nil {
+			live := map[string]bool{}
+			for _, w := range hooks {
+				live[w.ID] = true
+				if workers[w.ID] != nil {
+					continue
+				}
+				wctx, stop := context.WithCancel(ctx)
+				workers[w.ID] = stop
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					d.loop(wctx, interval, "webhook "+w.ID, func(ctx context.Context) (bool, error) {
+						n, _, err := d.deliverTo(ctx, w)
+						return n == d.c.PerWebhook, err
+					})
+				}()
+			}
+			for id, stop := range workers {
+				if !live[id] { // deleted: its pending deliveries died with it
+					stop()
+					delete(workers, id)
+				}
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -120,7 +231,8 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 // Stats is what one pass did.
 type Stats struct{ Events, Notifications, Deliveries int }
 
-// Once fans out the events waiting, then sends what is due.
+// Once does one pass of every lane: fans out the events waiting (a batch
+// of each lane), then sends what is due (one claim of each webhook's).
 func (d *Dispatcher) Once(ctx context.Context) (Stats, error) {
 	var st Stats
 	var err error
@@ -140,9 +252,20 @@ type eventPayload struct {
 	Detail  map[string]any `json:"detail"`
 }
 
-// FanOut turns waiting events into notifications and deliveries.
+// FanOut turns waiting events into notifications and deliveries: a
+// batch of the order lane, then one of the bulk lane.
 func (d *Dispatcher) FanOut(ctx context.Context) (int, error) {
-	evs, err := d.c.DB.UndispatchedEvents(ctx, batch)
+	n, err := d.fanOut(ctx, storage.LaneOrders, batch)
+	if err != nil {
+		return n, err
+	}
+	m, err := d.fanOut(ctx, storage.LaneBulk, bulkBatch)
+	return n + m, err
+}
+
+// fanOut fans out up to limit of a lane's waiting events.
+func (d *Dispatcher) fanOut(ctx context.Context, lane storage.Lane, limit int) (int, error) {
+	evs, err := d.c.DB.UndispatchedEvents(ctx, lane, limit)
 	if err != nil || len(evs) == 0 {
 		return 0, err
 	}
@@ -275,43 +398,84 @@ func backoff(attempts int) time.Duration {
 	return min(d, maxRetry)
 }
 
-// SendNotifications sends the notifications due now.
+// SendNotifications sends a claim of the notifications due now and
+// returns how many were sent.
 func (d *Dispatcher) SendNotifications(ctx context.Context) (int, error) {
+	_, sent, err := d.sendNotifications(ctx)
+	return sent, err
+}
+
+// sendNotifications claims up to a batch of due notifications and sends
+// them, Senders at a time; it returns how many it claimed and sent.
+func (d *Dispatcher) sendNotifications(ctx context.Context) (claimed, sent int, err error) {
 	ns, err := d.c.DB.ClaimNotifications(ctx, batch, d.c.Lease)
-	if err != nil {
-		return 0, err
+	if err != nil || len(ns) == 0 {
+		return 0, 0, err
 	}
-	sent := 0
-	for _, n := range ns {
-		sender := d.c.Email
-		if n.Channel == notify.SMS {
-			sender = d.c.SMS
-		}
-		if sender == nil {
-			if err := d.c.DB.FinishNotification(ctx, n.ID, false, "", n.Channel+" is not configured", nil); err != nil {
-				return sent, err
-			}
-			continue
-		}
-		id, serr := sender.Send(ctx, notify.Message{Channel: n.Channel, To: n.Recipient, Subject: n.Subject, Text: n.Text, HTML: n.HTML})
-		var retry *time.Time
-		if serr != nil && !errors.Is(serr, notify.ErrPermanent) && n.Attempts < maxAttempts {
-			at := d.c.Now().Add(backoff(n.Attempts))
-			retry = &at
-		}
-		reason := ""
-		if serr != nil {
-			reason = serr.Error()
-			d.c.Logger.WarnContext(ctx, "sending a notification", "notification", n.ID, "channel", n.Channel,
-				"attempt", n.Attempts, "error", serr, "retry", retry != nil)
-		} else {
-			sent++
-		}
-		if err := d.c.DB.FinishNotification(ctx, n.ID, serr == nil, id, reason, retry); err != nil {
-			return sent, err
+	ok := make([]bool, len(ns))
+	errs := make([]error, len(ns))
+	each(len(ns), d.c.Senders, func(i int) { ok[i], errs[i] = d.sendNotification(ctx, ns[i]) })
+	return len(ns), count(ok), errors.Join(errs...)
+}
+
+// count is how many of oks are true.
+func count(oks []bool) int {
+	n := 0
+	for _, ok := range oks {
+		if ok {
+			n++
 		}
 	}
-	return sent, nil
+	return n
+}
+
+// each runs fn(0) … fn(n-1), at most limit at once, and waits for them.
+func each(n, limit int, fn func(int)) {
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, limit)
+	for i := range n {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			fn(i)
+		}()
+	}
+	wg.Wait()
+}
+
+// sendNotification sends one claimed notification and records how it
+// went, if the claim is still this sender's; it reports whether it was
+// sent.
+func (d *Dispatcher) sendNotification(ctx context.Context, n storage.Notification) (bool, error) {
+	sender := d.c.Email
+	if n.Channel == notify.SMS {
+		sender = d.c.SMS
+	}
+	if sender == nil {
+		_, err := d.c.DB.FinishNotification(ctx, n.ID, n.Attempts, false, "", n.Channel+" is not configured", nil)
+		return false, err
+	}
+	sctx, cancel := context.WithTimeout(ctx, d.sendTimeout(d.c.Lease))
+	id, serr := sender.Send(sctx, notify.Message{Channel: n.Channel, To: n.Recipient, Subject: n.Subject, Text: n.Text, HTML: n.HTML})
+	cancel()
+	var retry *time.Time
+	if serr != nil && !errors.Is(serr, notify.ErrPermanent) && n.Attempts < maxAttempts {
+		at := d.c.Now().Add(backoff(n.Attempts))
+		retry = &at
+	}
+	reason := ""
+	if serr != nil {
+		reason = serr.Error()
+		d.c.Logger.WarnContext(ctx, "sending a notification", "notification", n.ID, "channel", n.Channel,
+			"attempt", n.Attempts, "error", serr, "retry", retry != nil)
+	}
+	recorded, err := d.c.DB.FinishNotification(ctx, n.ID, n.Attempts, serr == nil, id, reason, retry)
+	if err == nil && !recorded {
+		d.c.Logger.WarnContext(ctx, "a notification's claim ended before its send was recorded", "notification", n.ID,
+			"attempt", n.Attempts)
+	}
+	return serr == nil, err
 }
 
 // Sign is the Bopis-Signature of body sent at t: t=<unix>,v1=<hex
@@ -324,47 +488,57 @@ func Sign(secret string, t time.Time, body []byte) string {
 	return "t=" + ts + ",v1=" + hex.EncodeToString(m.Sum(nil))
 }
 
-// DeliverWebhooks posts the deliveries due now.
+// DeliverWebhooks posts the deliveries due now: one claim of each
+// webhook's, the webhooks side by side.
 func (d *Dispatcher) DeliverWebhooks(ctx context.Context) (int, error) {
-	ds, err := d.c.DB.ClaimDeliveries(ctx, batch, d.c.Lease)
-	if err != nil || len(ds) == 0 {
-		return 0, err
-	}
 	hooks, err := d.c.DB.Webhooks(ctx)
-	if err != nil {
+	if err != nil || len(hooks) == 0 {
 		return 0, err
 	}
-	byID := map[string]storage.Webhook{}
-	for _, w := range hooks {
-		byID[w.ID] = w
+	counts := make([]int, len(hooks))
+	errs := make([]error, len(hooks))
+	each(len(hooks), len(hooks), func(i int) { _, counts[i], errs[i] = d.deliverTo(ctx, hooks[i]) })
+	total := 0
+	for _, n := range counts {
+		total += n
 	}
-	delivered := 0
-	for _, del := range ds {
-		w, ok := byID[del.WebhookID]
-		if !ok {
-			if err := d.c.DB.FinishDelivery(ctx, del.ID, false, 0, "the webhook was deleted", nil); err != nil {
-				return delivered, err
-			}
-			continue
-		}
-		status, perr := d.post(ctx, w, del)
-		var retry *time.Time
-		errText := ""
-		if perr != nil {
-			errText = failure(perr) // the error itself names the network: only the operator's log has it
-			if at := d.c.Now().Add(backoff(del.Attempts)); at.Before(del.ExpiresAt) {
-				retry = &at
-			}
-			d.c.Logger.WarnContext(ctx, "delivering a webhook", "webhook", w.ID, "delivery", del.ID, "attempt", del.Attempts,
-				"error", perr, "retry", retry != nil)
-		} else {
-			delivered++
-		}
-		if err := d.c.DB.FinishDelivery(ctx, del.ID, perr == nil, status, errText, retry); err != nil {
-			return delivered, err
-		}
+	return total, errors.Join(errs...)
+}
+
+// deliverTo claims up to PerWebhook of w's due deliveries, posts them side
+// by side and records each; it returns how many it claimed and how many
+// were delivered.
+func (d *Dispatcher) deliverTo(ctx context.Context, w storage.Webhook) (claimed, delivered int, err error) {
+	ds, err := d.c.DB.ClaimDeliveries(ctx, w.ID, d.c.PerWebhook, d.c.Lease)
+	if err != nil || len(ds) == 0 {
+		return 0, 0, err
 	}
-	return delivered, nil
+	ok := make([]bool, len(ds))
+	errs := make([]error, len(ds))
+	each(len(ds), len(ds), func(i int) { ok[i], errs[i] = d.deliver(ctx, w, ds[i]) })
+	return len(ds), count(ok), errors.Join(errs...)
+}
+
+// deliver posts one claimed delivery and records how it went, if the
+// claim is still this sender's; it reports whether it was delivered.
+func (d *Dispatcher) deliver(ctx context.Context, w storage.Webhook, del storage.Delivery) (bool, error) {
+	status, perr := d.post(ctx, w, del)
+	var retry *time.Time
+	errText := ""
+	if perr != nil {
+		errText = failure(perr) // the error itself names the network: only the operator's log has it
+		if at := d.c.Now().Add(backoff(del.Attempts)); at.Before(del.ExpiresAt) {
+			retry = &at
+		}
+		d.c.Logger.WarnContext(ctx, "delivering a webhook", "webhook", w.ID, "delivery", del.ID, "attempt", del.Attempts,
+			"error", perr, "retry", retry != nil)
+	}
+	recorded, err := d.c.DB.FinishDelivery(ctx, del.ID, del.Attempts, perr == nil, status, errText, retry)
+	if err == nil && !recorded {
+		d.c.Logger.WarnContext(ctx, "a delivery's claim ended before its attempt was recorded", "webhook", w.ID,
+			"delivery", del.ID, "attempt", del.Attempts)
+	}
+	return perr == nil, err
 }
 
 // post sends one delivery, signed; a 2xx answer is success, anything
@@ -380,6 +554,8 @@ func (d *Dispatcher) post(ctx context.Context, w storage.Webhook, del storage.De
 	if err != nil {
 		return 0, fmt.Errorf("%w: %w", errSecret, err)
 	}
+	ctx, cancel := context.WithTimeout(ctx, d.sendTimeout(webhookTimeout))
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(del.Body))
 	if err != nil {
 		return 0, err

@@ -39,7 +39,7 @@ type hooksDB struct {
 	errText   string
 }
 
-func (h *hooksDB) ClaimDeliveries(context.Context, int, time.Duration) ([]storage.Delivery, error) {
+func (h *hooksDB) ClaimDeliveries(context.Context, string, int, time.Duration) ([]storage.Delivery, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !h.due {
@@ -54,11 +54,11 @@ func (h *hooksDB) Webhooks(context.Context) ([]storage.Webhook, error) {
 	return []storage.Webhook{h.hook}, nil
 }
 
-func (h *hooksDB) FinishDelivery(_ context.Context, _ int64, delivered bool, status int, errText string, _ *time.Time) error {
+func (h *hooksDB) FinishDelivery(_ context.Context, _ int64, _ int, delivered bool, status int, errText string, _ *time.Time) (bool, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.finished, h.delivered, h.status, h.errText = true, delivered, status, errText
-	return nil
+	return true, nil
 }
 
 // deliverOnce delivers one event to rawURL through a dispatcher whose

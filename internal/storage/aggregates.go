@@ -23,6 +23,7 @@ type (
 	Webhook      = outbox.Webhook
 	Delivery     = outbox.Delivery
 	Fanout       = outbox.Fanout
+	Lane         = outbox.Lane
 
 	ReportBound   = reports.ReportBound
 	ReportQuery   = reports.ReportQuery
@@ -130,6 +131,12 @@ const (
 	DeliveryDead      = outbox.DeliveryDead
 )
 
+// Lanes of the outbox (outbox.Lane).
+const (
+	LaneOrders = outbox.LaneOrders
+	LaneBulk   = outbox.LaneBulk
+)
+
 // The test gateway's authorizations: DB implements payment.TestStore.
 var _ payment.TestStore = (*DB)(nil)
 
@@ -148,10 +155,10 @@ func (db *DB) LookupKey(ctx context.Context, idem *Idempotency, out any) (found 
 	return idempotency.Lookup(ctx, db.sql, idem, out)
 }
 
-// UndispatchedEvents returns up to limit outbox events not yet fanned
-// out, oldest first.
-func (db *DB) UndispatchedEvents(ctx context.Context, limit int) ([]OutboxEvent, error) {
-	events, err := db.Outbox.UndispatchedEvents(ctx, limit)
+// UndispatchedEvents returns up to limit of a lane's outbox events not
+// yet fanned out, oldest first.
+func (db *DB) UndispatchedEvents(ctx context.Context, lane Lane, limit int) ([]OutboxEvent, error) {
+	events, err := db.Outbox.UndispatchedEvents(ctx, lane, limit)
 	if events == nil {
 		return nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bopis/bopis/internal/sqldb"
@@ -125,11 +126,41 @@ type Fanout struct {
 	Deliveries    []Delivery
 }
 
-// UndispatchedEvents returns up to limit outbox events not yet fanned
-// out, oldest first.
-func (o *Outbox) UndispatchedEvents(ctx context.Context, limit int) ([]Event, error) {
+// Lane is a queue of events dispatched apart from the other, so that a
+// customer's order messages never wait behind bulk inventory events.
+type Lane int
+
+// The lanes.
+const (
+	// LaneOrders: order and payment events, the customer's messages and
+	// the order systems' webhooks; few, and each awaited by someone.
+	LaneOrders Lane = iota
+	// LaneBulk: inventory events (low stock, stale feed); many at once
+	// after a large POS batch or count.
+	LaneBulk
+)
+
+// lanes are the conditions that pick each lane's events, written as the
+// partial indexes of migration 00019 write them (both planners use such
+// an index only for a query that states its condition).
+var lanes = [...]string{
+	LaneOrders: `dispatched_at IS NULL AND type NOT LIKE 'inventory.%'`,
+	LaneBulk:   `dispatched_at IS NULL AND type LIKE 'inventory.%'`,
+}
+
+// LaneOf is the lane of an event type.
+func LaneOf(typ string) Lane {
+	if strings.HasPrefix(typ, "inventory.") {
+		return LaneBulk
+	}
+	return LaneOrders
+}
+
+// UndispatchedEvents returns up to limit of a lane's events not yet
+// fanned out, oldest first.
+func (o *Outbox) UndispatchedEvents(ctx context.Context, lane Lane, limit int) ([]Event, error) {
 	res, err := o.db.Readers().QueryContext(ctx, `SELECT id, type, store_id, subject, payload, created_at FROM events
-		WHERE dispatched_at IS NULL ORDER BY id LIMIT `+strconv.Itoa(limit))
+		WHERE `+lanes[lane]+` ORDER BY id LIMIT `+strconv.Itoa(limit))
 	if err != nil {
 		return nil, err
 	}
@@ -199,22 +230,30 @@ func scanNotification(r sqldb.Scanner) (Notification, error) {
 // ClaimNotifications takes up to limit notifications due now for
 // sending: each is leased (not due again until lease has passed) and its
 // attempt counted, in one transaction, so two senders never take the same
-// one, and one whose sender died is taken again when the lease ends.
+// one, and one whose sender died is taken again when the lease ends. The
+// attempt a notification comes back with is the claim's fence: only its
+// holder can record the send (FinishNotification).
 func (o *Outbox) ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]Notification, error) {
-	return claim(ctx, o, "notifications", NotificationPending, notificationColumns, scanNotification, limit, lease)
+	return claim(ctx, o, "notifications", NotificationPending, notificationColumns, scanNotification, "", limit, lease)
 }
 
-// claim leases up to limit rows of table that are pending and due, as
-// ClaimNotifications describes, and returns them.
+// claim leases up to limit rows of table that are pending and due (and
+// of the webhook named, if any), as ClaimNotifications describes, and
+// returns them.
 func claim[T any](ctx context.Context, o *Outbox, table, pending, columns string, scan func(sqldb.Scanner) (T, error),
-	limit int, lease time.Duration) ([]T, error) {
+	webhookID string, limit int, lease time.Duration) ([]T, error) {
 	t, now := o.db.NowMicros()
+	args := []any{now, sqldb.Micros(t.Add(lease))}
+	of := ""
+	if webhookID != "" {
+		of, args = ` AND webhook_id = $3`, append(args, webhookID)
+	}
 	var out []T
 	err := o.db.Transact(ctx, func(tx *sql.Tx) error {
 		res, err := tx.QueryContext(ctx, `UPDATE `+table+` SET next_attempt_at = $2, attempts = attempts + 1, updated_at = $1
-			WHERE id IN (SELECT id FROM `+table+` WHERE status = '`+pending+`' AND next_attempt_at <= $1
+			WHERE id IN (SELECT id FROM `+table+` WHERE status = '`+pending+`' AND next_attempt_at <= $1`+of+`
 				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+o.db.Dialect().SkipLocked()+`)
-			RETURNING `+columns, now, sqldb.Micros(t.Add(lease)))
+			RETURNING `+columns, args...)
 		if err != nil {
 			return err
 		}
@@ -224,9 +263,14 @@ func claim[T any](ctx context.Context, o *Outbox, table, pending, columns string
 	return out, err
 }
 
-// FinishNotification records a send: sent (with the provider's id), or
-// failed with reason, to be tried again at retryAt (nil: never).
-func (o *Outbox) FinishNotification(ctx context.Context, id int64, sent bool, providerID, reason string, retryAt *time.Time) error {
+// FinishNotification records the send of a notification claimed at
+// attempt: sent (with the provider's id), or failed with reason, to be
+// tried again at retryAt (nil: never). It records nothing, and says so
+// (false), when the claim is no longer the caller's: its lease ended and
+// another sender claimed the notification again (or finished it), whose
+// result stands.
+func (o *Outbox) FinishNotification(ctx context.Context, id int64, attempt int, sent bool, providerID, reason string,
+	retryAt *time.Time) (bool, error) {
 	_, now := o.db.NowMicros()
 	status := NotificationSent
 	var sentAt any = now
@@ -236,8 +280,24 @@ func (o *Outbox) FinishNotification(ctx context.Context, id int64, sent bool, pr
 	case !sent:
 		status, sentAt = NotificationFailed, nil
 	}
-	return o.db.Exec(ctx, `UPDATE notifications SET status = $2, provider_id = $3, reason = $4, next_attempt_at = $5,
-		sent_at = $6, updated_at = $7 WHERE id = $1`, id, status, providerID, reason, sqldb.MicrosOrNull(retryAt), sentAt, now)
+	return o.fenced(ctx, `UPDATE notifications SET status = $3, provider_id = $4, reason = $5, next_attempt_at = $6,
+		sent_at = $7, updated_at = $8 WHERE id = $1 AND attempts = $2 AND status = '`+NotificationPending+`'`,
+		id, attempt, status, providerID, reason, sqldb.MicrosOrNull(retryAt), sentAt, now)
+}
+
+// fenced runs a finishing UPDATE whose WHERE names the claim's attempt,
+// and reports whether it changed the row.
+func (o *Outbox) fenced(ctx context.Context, query string, args ...any) (bool, error) {
+	var n int64
+	err := o.db.Transact(ctx, func(tx *sql.Tx) error {
+		res, err := o.db.ExecTx(ctx, tx, query, args...)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n == 1, err
 }
 
 // OrderNotifications lists an order's notifications, oldest first; who
@@ -343,16 +403,19 @@ func scanDelivery(r sqldb.Scanner) (Delivery, error) {
 	return d, err
 }
 
-// ClaimDeliveries leases up to limit due webhook deliveries, as
-// ClaimNotifications does notifications.
-func (o *Outbox) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]Delivery, error) {
-	return claim(ctx, o, "webhook_deliveries", DeliveryPending, deliveryColumns, scanDelivery, limit, lease)
+// ClaimDeliveries leases up to limit due deliveries to one webhook, as
+// ClaimNotifications does notifications: each webhook's deliveries are
+// claimed apart, so a slow endpoint holds up only its own.
+func (o *Outbox) ClaimDeliveries(ctx context.Context, webhookID string, limit int, lease time.Duration) ([]Delivery, error) {
+	return claim(ctx, o, "webhook_deliveries", DeliveryPending, deliveryColumns, scanDelivery, webhookID, limit, lease)
 }
 
-// FinishDelivery records an attempt: delivered, or not with the
-// endpoint's status (0: no answer) and error, to be tried again at
-// retryAt (nil: dead).
-func (o *Outbox) FinishDelivery(ctx context.Context, id int64, delivered bool, status int, errText string, retryAt *time.Time) error {
+// FinishDelivery records the attempt of a delivery claimed at attempt:
+// delivered, or not with the endpoint's status (0: no answer) and error,
+// to be tried again at retryAt (nil: dead). Like FinishNotification it
+// records nothing (false) for a claim that is no longer the caller's.
+func (o *Outbox) FinishDelivery(ctx context.Context, id int64, attempt int, delivered bool, status int, errText string,
+	retryAt *time.Time) (bool, error) {
 	_, now := o.db.NowMicros()
 	state := DeliveryDelivered
 	var at any = now
@@ -366,9 +429,9 @@ func (o *Outbox) FinishDelivery(ctx context.Context, id int64, delivered bool, s
 	if status > 0 {
 		code = status
 	}
-	return o.db.Exec(ctx, `UPDATE webhook_deliveries SET status = $2, last_status = $3, last_error = $4,
-		next_attempt_at = $5, delivered_at = $6, updated_at = $7 WHERE id = $1`,
-		id, state, code, errText, sqldb.MicrosOrNull(retryAt), at, now)
+	return o.fenced(ctx, `UPDATE webhook_deliveries SET status = $3, last_status = $4, last_error = $5,
+		next_attempt_at = $6, delivered_at = $7, updated_at = $8 WHERE id = $1 AND attempts = $2 AND status = '`+DeliveryPending+`'`,
+		id, attempt, state, code, errText, sqldb.MicrosOrNull(retryAt), at, now)
 }
 
 // Deliveries lists a webhook's deliveries, newest first, a page at a time.
