@@ -453,8 +453,12 @@ func (n *Network) genSKUs(r *rand.Rand) {
 
 // Stock calls fn for every (store, SKU) the store carries with its on-hand
 // count, store by store in the order of Stores and SKUs. A pickup store
-// carries 60 to 90% of the catalog, mostly 1 to 40 units, some at zero,
-// a few in the hundreds; a warehouse carries every SKU in the thousands.
+// carries 60 to 90% of the catalog, mostly 1 to 40 units, a few lines at
+// zero, a few in the hundreds; a warehouse carries every SKU in the
+// thousands. Every count but a sold-out one is above its SKU's low-stock
+// threshold, so a fresh demo opens a few thousand low-stock alerts, the
+// sold-out lines', not one per line that happens to be short (issue 40:
+// 156,845 of them drowned the demo's outbox).
 // The counts derive from the seed and the store's and SKU's positions
 // alone, so Stock holds nothing in memory and gives the same answer every
 // time.
@@ -467,7 +471,7 @@ func (n *Network) Stock(fn func(storeID, sku string, onHand int)) {
 		st := storeStock(n.seed, i, n.Stores[i].Type == bopis.StoreTypeWarehouse)
 		id := n.Stores[i].ID
 		for j := range n.SKUs {
-			if q, ok := st.level(j, pop[j]); ok {
+			if q, ok := st.level(j, pop[j], n.SKUs[j].LowStockThreshold); ok {
 				fn(id, n.SKUs[j].SKU, q)
 			}
 		}
@@ -483,7 +487,7 @@ func (n *Network) OnHand(storeID, sku string) (onHand int, carried bool) {
 		return 0, false
 	}
 	st := storeStock(n.seed, i, n.Stores[i].Type == bopis.StoreTypeWarehouse)
-	return st.level(j, popularity(n.seed, j))
+	return st.level(j, popularity(n.seed, j), n.SKUs[j].LowStockThreshold)
 }
 
 // stockOf is what the stock of one store depends on.
@@ -512,7 +516,7 @@ func popularity(seed uint64, j int) float64 {
 	return 0.3 + 1.2*unit(mix(seed, math.MaxUint64, uint64(j)))
 }
 
-func (s stockOf) level(j int, pop float64) (int, bool) {
+func (s stockOf) level(j int, pop float64, threshold int) (int, bool) {
 	h := mix(s.seed, uint64(s.store), uint64(j))
 	if s.warehouse {
 		return 200 + int(4800*unit(h)), true
@@ -522,11 +526,11 @@ func (s stockOf) level(j int, pop float64) (int, bool) {
 	}
 	h = splitmix(h)
 	switch u := unit(h); {
-	case u < 0.08: // sold out
+	case u < 0.005: // sold out
 		return 0, true
-	case u < 0.96: // exponential around a mean of ~10
+	case u < 0.96: // exponential around a mean of ~10, above the threshold
 		q := 1 + int(-math.Log(1-unit(splitmix(h)))*9*pop*s.size)
-		return min(q, 80), true
+		return max(min(q, 80), threshold+1), true
 	default: // a pallet's worth
 		return 80 + int(420*unit(splitmix(h))), true
 	}

@@ -479,6 +479,20 @@ func TestStock(t *testing.T) {
 	if zeros == 0 || large == 0 {
 		t.Errorf("%d sold-out lines and %d large counts; want some of each", zeros, large)
 	}
+	// Issue 40: a fresh demo opens a low-stock alert for a sold-out line
+	// only, not for every line that happens to be short.
+	threshold := map[string]int{}
+	for _, k := range n.SKUs {
+		threshold[k.SKU] = k.LowStockThreshold
+	}
+	n.Stock(func(storeID, sku string, onHand int) {
+		if onHand > 0 && onHand <= threshold[sku] {
+			t.Fatalf("%s %s: %d on hand, at its low-stock threshold %d", storeID, sku, onHand, threshold[sku])
+		}
+	})
+	if f := float64(zeros) / float64(lines); f > 0.01 {
+		t.Errorf("%.1f%% of store lines are sold out: that many low-stock alerts at start", 100*f)
+	}
 	// OnHand agrees with Stock.
 	n.Stock(func(storeID, sku string, onHand int) {
 		if q, ok := n.OnHand(storeID, sku); !ok || q != onHand {

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -19,71 +18,10 @@ import (
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/dispatch"
 	"github.com/bopis/bopis/internal/httpapi"
+	"github.com/bopis/bopis/internal/mailtest"
 	"github.com/bopis/bopis/internal/notify"
 	"github.com/bopis/bopis/internal/storage"
-	"github.com/emersion/go-smtp"
 )
-
-// mailServer is a real SMTP server on loopback that keeps what it gets.
-type mailServer struct {
-	mu   sync.Mutex
-	mail []receivedMail
-	addr string
-}
-
-type receivedMail struct {
-	From string
-	To   []string
-	Data string
-}
-
-type mailSession struct {
-	s *mailServer
-	m receivedMail
-}
-
-func (x *mailSession) Reset()        { x.m = receivedMail{} }
-func (x *mailSession) Logout() error { return nil }
-func (x *mailSession) Mail(from string, _ *smtp.MailOptions) error {
-	x.m.From = from
-	return nil
-}
-func (x *mailSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	x.m.To = append(x.m.To, to)
-	return nil
-}
-func (x *mailSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	x.m.Data = string(b)
-	x.s.mu.Lock()
-	x.s.mail = append(x.s.mail, x.m)
-	x.s.mu.Unlock()
-	return nil
-}
-
-func startMailServer(t *testing.T) *mailServer {
-	ms := &mailServer{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &mailSession{s: ms}, nil }))
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ms.addr = ln.Addr().String()
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return ms
-}
-
-func (ms *mailServer) received() []receivedMail {
-	ms.mu.Lock()
-	defer ms.mu.Unlock()
-	return append([]receivedMail(nil), ms.mail...)
-}
 
 // smsServer speaks the Twilio Messages API and keeps the texts.
 type smsServer struct {
@@ -212,8 +150,8 @@ func (w *work) subscribe(url, secret string, events ...string) string {
 
 func TestNotificationsAndWebhooks(t *testing.T) {
 	eachWorkWith(t, httpapi.Config{AllowPrivateWebhooks: true}, func(t *testing.T, w *work) {
-		mail, sms := startMailServer(t), startSMSServer(t)
-		email, err := notify.NewSMTP("smtp://"+mail.addr+"?tls=none", "pickup@example.com")
+		mail, sms := mailtest.Start(t), startSMSServer(t)
+		email, err := notify.NewSMTP(mail.URL(), "pickup@example.com")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -257,7 +195,7 @@ func TestNotificationsAndWebhooks(t *testing.T) {
 		if st := w.once(d); st.Events != 1 || st.Notifications != 2 || st.Deliveries != 1 {
 			t.Fatalf("first pass: %+v", st)
 		}
-		got := mail.received()
+		got := mail.Received()
 		if len(got) != 1 || got[0].From != "pickup@example.com" || got[0].To[0] != "ana@example.com" ||
 			!strings.Contains(got[0].Data, code) || !strings.Contains(got[0].Data, "text/html") {
 			t.Fatalf("email: %+v", got)
@@ -296,7 +234,7 @@ func TestNotificationsAndWebhooks(t *testing.T) {
 		if ty := hook.types(); strings.Join(ty, " ") != "order.placed order.ready" {
 			t.Errorf("webhook types %v", ty)
 		}
-		if got := mail.received(); len(got) != 2 || !strings.Contains(got[1].Data, "locker 7") {
+		if got := mail.Received(); len(got) != 2 || !strings.Contains(got[1].Data, "locker 7") {
 			t.Errorf("ready email: %+v", got)
 		}
 		deliveries := w.do("GET", "/v1/webhooks/"+hid+"/deliveries", admin, nil)
@@ -417,8 +355,8 @@ func jsonNumber(v any) string { b, _ := json.Marshal(v); return string(b) }
 func TestDispatchSurvivesCrashesAndRivals(t *testing.T) {
 	eachWork(t, func(t *testing.T, w *work) {
 		ctx := context.Background()
-		mail := startMailServer(t)
-		email, _ := notify.NewSMTP("smtp://"+mail.addr+"?tls=none", "pickup@example.com")
+		mail := mailtest.Start(t)
+		email, _ := notify.NewSMTP(mail.URL(), "pickup@example.com")
 		d := w.dispatcher(email, nil)
 		w.order("mid", "in_store", "A", 1)
 		if _, err := d.FanOut(ctx); err != nil {
@@ -430,12 +368,12 @@ func TestDispatchSurvivesCrashesAndRivals(t *testing.T) {
 			t.Fatalf("claim: %v %v", claimed, err)
 		}
 		w.once(d)
-		if n := len(mail.received()); n != 0 {
+		if n := len(mail.Received()); n != 0 {
 			t.Fatalf("sent while another sender held it: %d", n)
 		}
 		w.clock.Advance(2 * time.Minute)
 		w.once(d)
-		if n := len(mail.received()); n != 1 {
+		if n := len(mail.Received()); n != 1 {
 			t.Fatalf("after the lease: %d sent", n)
 		}
 
@@ -456,7 +394,7 @@ func TestDispatchSurvivesCrashesAndRivals(t *testing.T) {
 		}
 		wg.Wait()
 		w.once(d)
-		got := mail.received()
+		got := mail.Received()
 		seen := map[string]int{}
 		for _, m := range got {
 			for _, line := range strings.Split(m.Data, "\n") {

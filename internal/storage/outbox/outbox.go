@@ -183,6 +183,9 @@ func (o *Outbox) UndispatchedEvents(ctx context.Context, lane Lane, limit int) (
 // transaction. Rows already written for an event (another process got
 // there first) are left as they are, so each is written once.
 func (o *Outbox) Dispatch(ctx context.Context, fans []Fanout) error {
+	if len(fans) == 0 {
+		return nil
+	}
 	_, now := o.db.NowMicros()
 	return o.db.Transact(ctx, func(tx *sql.Tx) error {
 		for _, f := range fans {
@@ -205,12 +208,21 @@ func (o *Outbox) Dispatch(ctx context.Context, fans []Fanout) error {
 					return err
 				}
 			}
-			if _, err := o.db.ExecTx(ctx, tx, `UPDATE events SET dispatched_at = $2 WHERE id = $1 AND dispatched_at IS NULL`,
-				f.EventID, now); err != nil {
-				return err
-			}
 		}
-		return nil
+		// The events marked in one statement: a bulk lane's batch is
+		// hundreds of events, most of which became nothing.
+		ids := make([]any, 0, len(fans)+1)
+		var in strings.Builder
+		ids = append(ids, now)
+		for i, f := range fans {
+			if i > 0 {
+				in.WriteString(", ")
+			}
+			in.WriteString("$" + strconv.Itoa(i+2))
+			ids = append(ids, f.EventID)
+		}
+		_, err := o.db.ExecTx(ctx, tx, `UPDATE events SET dispatched_at = $1 WHERE id IN (`+in.String()+`) AND dispatched_at IS NULL`, ids...)
+		return err
 	})
 }
 

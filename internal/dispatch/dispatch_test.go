@@ -1,0 +1,363 @@
+package dispatch_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bopis/bopis/internal/dispatch"
+	"github.com/bopis/bopis/internal/seal"
+	"github.com/bopis/bopis/internal/storage"
+	"github.com/bopis/bopis/internal/storage/storagetest"
+)
+
+var start = time.Date(2026, 11, 23, 20, 10, 0, 0, time.UTC)
+
+// bench is a database with webhooks, and dispatchers over it.
+type bench struct {
+	t   *testing.T
+	db  *storage.DB
+	url string
+	key *seal.Key
+	now func() time.Time
+}
+
+// open makes a fresh database of backend on the clock now (nil: the
+// real one).
+func open(t *testing.T, backend string, now func() time.Time) *bench {
+	t.Helper()
+	url := storagetest.URL(t, backend)
+	db, err := storage.Open(context.Background(), storage.Config{URL: url, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	key, err := seal.Parse(seal.Generate())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &bench{t: t, db: db, url: url, key: key, now: now}
+}
+
+// each runs fn on a fresh database of every backend.
+func each(t *testing.T, now func() time.Time, fn func(t *testing.T, b *bench)) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) { fn(t, open(t, backend, now)) })
+	}
+}
+
+// subscribe adds a webhook to url for events (none: all).
+func (b *bench) subscribe(id, url string, events ...string) {
+	b.t.Helper()
+	if _, err := b.db.CreateWebhook(context.Background(), storage.Webhook{ID: id, URL: url, Events: events,
+		Sealed: b.key.Seal("whsec_0123456789abcdef")}); err != nil {
+		b.t.Fatal(err)
+	}
+}
+
+// dispatcher is a dispatcher over b's database, its webhooks allowed on
+// loopback.
+func (b *bench) dispatcher(lease time.Duration) *dispatch.Dispatcher {
+	return dispatch.New(dispatch.Config{DB: b.db, Key: b.key, Now: b.now, AllowPrivate: true, Lease: lease,
+		WebhookMaxAge: time.Minute})
+}
+
+// run runs d until the test ends (or the returned stop is called, which
+// waits for it).
+func (b *bench) run(d *dispatch.Dispatcher, interval time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); d.Run(ctx, interval) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); wg.Wait() }) }
+	b.t.Cleanup(stop)
+	return stop
+}
+
+// endpoint is a webhook receiver counting what it takes, by
+// Bopis-Delivery id.
+type endpoint struct {
+	srv     *httptest.Server
+	mu      sync.Mutex
+	got     map[string]int       // requests per delivery id
+	first   map[string]time.Time // when each delivery first arrived
+	types   []string             // the Bopis-Event of each request, in order
+	total   atomic.Int32
+	release chan struct{} // closed when the test ends: a slow answer gives up
+}
+
+// listen starts an endpoint that answers status after delay.
+func listen(t *testing.T, delay time.Duration, status int) *endpoint {
+	e := &endpoint{got: map[string]int{}, first: map[string]time.Time{}, release: make(chan struct{})}
+	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get("Bopis-Delivery")
+		e.mu.Lock()
+		if e.got[id] == 0 {
+			e.first[id] = time.Now()
+		}
+		e.got[id]++
+		e.types = append(e.types, r.Header.Get("Bopis-Event"))
+		e.mu.Unlock()
+		e.total.Add(1)
+		if delay > 0 {
+			select { // the endpoint is slow: the test's stand-in for a far server
+			case <-time.After(delay):
+			case <-e.release:
+			}
+		}
+		w.WriteHeader(status)
+	}))
+	t.Cleanup(e.srv.Close)
+	t.Cleanup(func() { close(e.release) }) // runs first
+	return e
+}
+
+// distinct is how many deliveries reached e, and the most requests any
+// one of them made.
+func (e *endpoint) distinct() (n, most int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, c := range e.got {
+		most = max(most, c)
+	}
+	return len(e.got), most
+}
+
+// await polls cond (the database or an endpoint, not a timer) until it
+// holds or d passes.
+func await(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %v", what, d)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// deliveriesOf lists a webhook's deliveries.
+func (b *bench) deliveriesOf(id string) []storage.Delivery {
+	b.t.Helper()
+	ds, _, err := b.db.Deliveries(context.Background(), id, storage.Page{Limit: 500})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return ds
+}
+
+// An order-lane event written after a backlog of inventory events is
+// fanned out and delivered in the first pass; the backlog drains in
+// batches behind it.
+func TestOrderLaneOvertakesBulk(t *testing.T) {
+	clock := storagetest.NewClock(start)
+	each(t, clock.Now, func(t *testing.T, b *bench) {
+		hook := listen(t, 0, 200)
+		b.subscribe("wh-1", hook.srv.URL)
+		storagetest.AddEvents(t, b.url, storage.EventTypeLowStock, 2000)
+		storagetest.AddEvents(t, b.url, "payment.authorization_expiring", 1)
+		d := b.dispatcher(0)
+		if _, err := d.Once(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		// The pass claims the webhook's first 4 deliveries, the order
+		// lane's (fanned out first) among them.
+		if !slices.Contains(hook.types, "payment.authorization_expiring") {
+			t.Fatalf("the first pass delivered %v, not the order lane's event", hook.types)
+		}
+		if left := storagetest.Undispatched(t, b.url); left != 1500 {
+			t.Errorf("%d events left after one pass, want 1500 (a batch of 500 of the bulk lane)", left)
+		}
+	})
+}
+
+// A finish is recorded only by the holder of the current claim: after a
+// lease ends and another sender claims the delivery again, the first
+// sender's late result changes nothing.
+func TestFinishIsFencedByTheClaim(t *testing.T) {
+	clock := storagetest.NewClock(start)
+	each(t, clock.Now, func(t *testing.T, b *bench) {
+		ctx := context.Background()
+		b.subscribe("wh-1", "https://hooks.example.com/a")
+		storagetest.AddEvents(t, b.url, storage.EventTypeLowStock, 1)
+		if _, err := b.dispatcher(0).FanOut(ctx); err != nil {
+			t.Fatal(err)
+		}
+		first, err := b.db.ClaimDeliveries(ctx, "wh-1", 10, time.Minute)
+		if err != nil || len(first) != 1 {
+			t.Fatalf("claim: %v %v", first, err)
+		}
+		if again, err := b.db.ClaimDeliveries(ctx, "wh-1", 10, time.Minute); err != nil || len(again) != 0 {
+			t.Fatalf("claimed again under the lease: %v %v", again, err)
+		}
+		clock.Advance(time.Minute)
+		second, err := b.db.ClaimDeliveries(ctx, "wh-1", 10, time.Minute)
+		if err != nil || len(second) != 1 || second[0].Attempts != first[0].Attempts+1 {
+			t.Fatalf("after the lease: %v %v", second, err)
+		}
+		if ok, err := b.db.FinishDelivery(ctx, second[0].ID, second[0].Attempts, false, 503, "answered 503", nil); err != nil || !ok {
+			t.Fatalf("the holder's finish: %v %v", ok, err)
+		}
+		if ok, err := b.db.FinishDelivery(ctx, first[0].ID, first[0].Attempts, true, 200, "", nil); err != nil || ok {
+			t.Fatalf("the late finish of an ended claim was recorded: %v %v", ok, err)
+		}
+		if got := b.deliveriesOf("wh-1")[0]; got.Status != storage.DeliveryDead || got.LastError != "answered 503" {
+			t.Errorf("the holder's result was overwritten: %+v", got)
+		}
+
+		// The same for a customer's notification's claim.
+		if _, err := b.db.ClaimNotifications(ctx, 10, time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := b.db.FinishNotification(ctx, 1, 1, true, "id", "", nil); err != nil || ok {
+			t.Errorf("finishing a notification never claimed: %v %v", ok, err)
+		}
+	})
+}
+
+// A failing endpoint is retried at 10 s, 20 s, 40 s … until the
+// delivery's maximum age, then the delivery is dead.
+func TestRetriesBackOffThenDie(t *testing.T) {
+	clock := storagetest.NewClock(start)
+	each(t, clock.Now, func(t *testing.T, b *bench) {
+		ctx := context.Background()
+		hook := listen(t, 0, 500)
+		b.subscribe("wh-1", hook.srv.URL)
+		storagetest.AddEvents(t, b.url, storage.EventTypeStaleFeed, 1)
+		d := b.dispatcher(0) // WebhookMaxAge: a minute
+		for i, wait := range []time.Duration{0, 10 * time.Second, 20 * time.Second} {
+			if wait > 0 {
+				clock.Advance(wait - time.Millisecond)
+				if _, err := d.Once(ctx); err != nil {
+					t.Fatal(err)
+				}
+				if n := int(hook.total.Load()); n != i {
+					t.Fatalf("attempt %d sent before its time: %d requests", i+1, n)
+				}
+				clock.Advance(time.Millisecond)
+			}
+			if _, err := d.Once(ctx); err != nil {
+				t.Fatal(err)
+			}
+			got := b.deliveriesOf("wh-1")[0]
+			if int(hook.total.Load()) != i+1 || got.Attempts != i+1 || got.LastStatus == nil || *got.LastStatus != 500 {
+				t.Fatalf("attempt %d: %d requests, %+v", i+1, hook.total.Load(), got)
+			}
+			switch {
+			case i < 2 && (got.Status != storage.DeliveryPending || !got.NextAttemptAt.Equal(clock.Now().Add(10*time.Second<<i))):
+				t.Fatalf("attempt %d: %s, next at %v", i+1, got.Status, got.NextAttemptAt)
+			case i == 2 && got.Status != storage.DeliveryDead: // the next, at 70 s, is past the minute
+				t.Fatalf("attempt %d: %s, want dead", i+1, got.Status)
+			}
+		}
+		clock.Advance(time.Hour)
+		if _, err := d.Once(ctx); err != nil || hook.total.Load() != 3 {
+			t.Fatalf("a dead delivery was sent again: %d requests, %v", hook.total.Load(), err)
+		}
+	})
+}
+
+// Each endpoint's deliveries proceed apart: an endpoint that answers in
+// 9 s does not hold up a fast one's by more than a second.
+func TestSlowWebhookDelaysNoOther(t *testing.T) {
+	each(t, nil, func(t *testing.T, b *bench) {
+		slow, fast := listen(t, 9*time.Second, 200), listen(t, 0, 200)
+		b.subscribe("wh-slow", slow.srv.URL)
+		b.subscribe("wh-fast", fast.srv.URL)
+		b.run(b.dispatcher(0), 50*time.Millisecond)
+		for wave := 1; wave <= 3; wave++ {
+			written := time.Now()
+			storagetest.AddEvents(t, b.url, storage.EventTypeLowStock, 10)
+			await(t, 5*time.Second, "the fast endpoint's deliveries", func() bool { n, _ := fast.distinct(); return n == 10*wave })
+			fast.mu.Lock()
+			var worst time.Duration
+			for _, at := range fast.first {
+				if at.After(written) {
+					worst = max(worst, at.Sub(written))
+				}
+			}
+			fast.mu.Unlock()
+			t.Logf("wave %d: the fast endpoint had every delivery %v after the events were written", wave, worst.Round(time.Millisecond))
+			if worst > time.Second {
+				t.Errorf("wave %d: the fast endpoint waited %v beside a 9 s one", wave, worst)
+			}
+		}
+		if n, _ := slow.distinct(); n == 0 {
+			t.Error("the slow endpoint got nothing")
+		}
+	})
+}
+
+// Two dispatchers on one database, a 2 s lease and an endpoint that takes
+// 5 s: each delivery is sent once (a send is given up at half the lease,
+// and retried only after its backoff), never again by the other
+// dispatcher when the lease ends.
+func TestTwoDispatchersSlowEndpointNoDuplicate(t *testing.T) {
+	each(t, nil, func(t *testing.T, b *bench) {
+		hook := listen(t, 5*time.Second, 200)
+		b.subscribe("wh-1", hook.srv.URL)
+		storagetest.AddEvents(t, b.url, storage.EventTypeLowStock, 12)
+		began := time.Now()
+		b.run(b.dispatcher(2*time.Second), 20*time.Millisecond)
+		b.run(b.dispatcher(2*time.Second), 20*time.Millisecond)
+		await(t, 20*time.Second, "every delivery's first attempt recorded", func() bool {
+			ds := b.deliveriesOf("wh-1")
+			for _, d := range ds {
+				if d.LastError == "" {
+					return false
+				}
+			}
+			return len(ds) == 12
+		})
+		// Past the lease of the last claim by a margin: the window in
+		// which a second dispatcher would send again (observing that
+		// nothing happens takes watching).
+		await(t, 10*time.Second, "three leases", func() bool { return time.Since(began) > 6*time.Second })
+		n, most := hook.distinct()
+		t.Logf("%d deliveries, %d requests", n, hook.total.Load())
+		if n != 12 || most != 1 {
+			t.Errorf("%d deliveries reached the endpoint, one of them %d times; want 12, once each", n, most)
+		}
+		for _, d := range b.deliveriesOf("wh-1") {
+			if d.Attempts != 1 || d.Status != storage.DeliveryPending || d.LastError != "timed out" {
+				t.Errorf("delivery %d: %d attempts, %s, %q", d.ID, d.Attempts, d.Status, d.LastError)
+			}
+		}
+	})
+}
+
+// Three dispatchers running at once over one database deliver every
+// event to every webhook exactly once.
+func TestConcurrentDispatchersDeliverExactlyOnce(t *testing.T) {
+	each(t, nil, func(t *testing.T, b *bench) {
+		a, c := listen(t, 0, 200), listen(t, 0, 200)
+		b.subscribe("wh-a", a.srv.URL)
+		b.subscribe("wh-c", c.srv.URL)
+		storagetest.AddEvents(t, b.url, storage.EventTypeLowStock, 150)
+		storagetest.AddEvents(t, b.url, "payment.authorization_expiring", 150)
+		var stops []func()
+		for range 3 {
+			stops = append(stops, b.run(b.dispatcher(0), 10*time.Millisecond))
+		}
+		for _, e := range []*endpoint{a, c} {
+			await(t, 30*time.Second, "every delivery", func() bool { n, _ := e.distinct(); return n == 300 })
+		}
+		for _, stop := range stops {
+			stop()
+		}
+		for name, e := range map[string]*endpoint{"a": a, "c": c} {
+			if n, most := e.distinct(); n != 300 || most != 1 || e.total.Load() != 300 {
+				t.Errorf("endpoint %s: %d deliveries, %d requests, one delivery %d times", name, n, e.total.Load(), most)
+			}
+		}
+	})
+}
