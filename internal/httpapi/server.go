@@ -123,11 +123,13 @@ type Server struct {
 	keys          *keyCache
 	handler       http.Handler
 	streams       streamStop
+	hub           *streamHub // the order streams' one poller
 }
 
 // New builds the server and registers every route.
 func New(cfg Config) *Server {
 	s := &Server{db: cfg.Storage, log: cfg.Logger, metrics: newMetrics(cfg.Registry), now: cfg.Now}
+	s.hub = &streamHub{db: cfg.Storage, log: cfg.Logger, stop: s.streams.c}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -2,31 +2,35 @@ package httpapi
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/httpapi/wire"
+	"github.com/bopis/bopis/internal/storage"
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/sse"
 )
 
-// OrderStreamer reads what the store's live order stream sends.
+// OrderStreamer reads what the stores' live order streams send.
 type OrderStreamer interface {
 	StoreOrderEvents(ctx context.Context, storeID string, afterID int64, limit int) ([]bopis.OrderEvent, error)
+	OrderEventsAfter(ctx context.Context, afterID int64, limit int) ([]storage.StoreEvent, error)
 	LastOrderEventID(ctx context.Context) (int64, error)
 }
 
-// The stream's pace. PostgreSQL hands out event ids at insert, not at
+// The streams' pace. PostgreSQL hands out event ids at insert, not at
 // commit, so an id lower than one already sent may still appear: the
-// stream keeps looking back over what it sent in the last streamLookback
+// poller keeps looking back over what it read in the last streamLookback
 // polls, and only then takes those ids as settled.
 const (
 	streamPoll      = 500 * time.Millisecond
 	streamHeartbeat = 15 * time.Second
 	streamLookback  = 20 // polls, ~10 s
 	streamBatch     = 200
+	streamBuffer    = 1024 // events a stream may fall behind the poller before it is ended (the client resumes)
 )
 
 type streamInput struct {
@@ -110,62 +114,192 @@ func (s *Server) streamOpen(ctx huma.Context, next func(huma.Context)) {
 }
 
 // followStore sends the store's order events after id after until the
-// client goes away.
+// client goes away: those already written, read once, then what the
+// process's one poller (streamHub) hands it.
 func (s *Server) followStore(ctx context.Context, storeID string, after int64, send sse.Sender) {
 	ping := func() bool { return send(sse.Message{Data: wire.StreamPing{Now: s.now(), LastEventID: after}}) == nil }
 	if !ping() {
 		return
 	}
-	poll, beat := time.NewTicker(streamPoll), time.NewTicker(streamHeartbeat)
-	defer poll.Stop()
+	sub := s.hub.subscribe(storeID, after)
+	defer s.hub.unsubscribe(sub)
+	beat := time.NewTicker(streamHeartbeat)
 	defer beat.Stop()
-	low := after            // every id up to low is settled
-	sent := map[int64]int{} // ids above low already sent → the poll that sent them
+	from := after            // nothing at or below it is sent: the client has it, or the stream started after it
+	sent := map[int64]bool{} // ids above from already sent
+	deliver := func(e bopis.OrderEvent) bool {
+		if e.ID <= from || sent[e.ID] {
+			return true
+		}
+		sent[e.ID], after = true, max(after, e.ID)
+		return send(sse.Message{ID: int(e.ID), Data: e}) == nil
+	}
+	for next := from; ; { // what was written before the poller took the stream on
+		evs, err := s.db.StoreOrderEvents(ctx, storeID, next, streamBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.WarnContext(ctx, "starting an order stream", "store_id", storeID, "error", err)
+			}
+			return
+		}
+		for _, e := range evs {
+			if !deliver(e) {
+				return
+			}
+		}
+		if len(evs) < streamBatch {
+			break
+		}
+		next = evs[len(evs)-1].ID
+	}
 	stop := s.streams.c()
-	for n := 0; ; n++ {
+	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-stop:
 			return
+		case <-sub.lost:
+			return // too far behind: the client reconnects with Last-Event-ID
 		case <-beat.C:
 			if !ping() {
 				return
 			}
-			continue
-		case <-poll.C:
-		}
-		for from := low; ; {
-			evs, err := s.db.StoreOrderEvents(ctx, storeID, from, streamBatch)
-			if err != nil {
-				if ctx.Err() == nil {
-					s.log.WarnContext(ctx, "polling an order stream", "store_id", storeID, "error", err)
+			settled := s.hub.settled()
+			for id := range sent {
+				if id <= settled {
+					delete(sent, id) // the poller hands out nothing at or below settled again
 				}
+			}
+		case e := <-sub.events:
+			if !deliver(e) {
+				return
+			}
+		}
+	}
+}
+
+// streamHub is the one poller of a process's order streams: while any
+// stream is open it reads every store's new order events once every
+// streamPoll and hands each to the streams of its store, so that 1,000
+// open streams cost the database what one does.
+type streamHub struct {
+	db   OrderStreamer
+	log  *slog.Logger
+	stop func() chan struct{} // the server's streams ending
+
+	mu      sync.Mutex
+	subs    map[string]map[*streamSub]bool // by store
+	open    int
+	running bool
+	low     int64 // every id up to low is settled: never handed out again
+}
+
+// streamSub is one stream's subscription.
+type streamSub struct {
+	store  string
+	events chan bopis.OrderEvent
+	lost   chan struct{} // closed when the stream fell streamBuffer events behind
+}
+
+// subscribe hands the store's new events to the subscription from now on,
+// starting the poller after id from if it is not running (so nothing
+// written after from escapes the stream that started it; one that joins
+// later reads what it missed itself).
+func (h *streamHub) subscribe(storeID string, from int64) *streamSub {
+	sub := &streamSub{store: storeID, events: make(chan bopis.OrderEvent, streamBuffer), lost: make(chan struct{})}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.subs == nil {
+		h.subs = map[string]map[*streamSub]bool{}
+	}
+	if h.subs[storeID] == nil {
+		h.subs[storeID] = map[*streamSub]bool{}
+	}
+	h.subs[storeID][sub] = true
+	h.open++
+	if !h.running {
+		h.running, h.low = true, from
+		go h.poll(from)
+	}
+	return sub
+}
+
+func (h *streamHub) unsubscribe(sub *streamSub) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.subs[sub.store][sub] {
+		delete(h.subs[sub.store], sub)
+		h.open--
+	}
+}
+
+// settled is the id up to which the poller hands out nothing again.
+func (h *streamHub) settled() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.low
+}
+
+// poll reads the events after low every streamPoll while streams are
+// open, then ends; a stream opening later starts it again.
+func (h *streamHub) poll(low int64) {
+	ctx := context.Background()
+	t := time.NewTicker(streamPoll)
+	defer t.Stop()
+	read := map[int64]int{} // ids above low already handed out → the poll that read them
+	for n := 0; ; n++ {
+		select {
+		case <-t.C:
+		case <-h.stop():
+		}
+		h.mu.Lock()
+		if h.open == 0 {
+			h.running = false
+			h.mu.Unlock()
+			return
+		}
+		h.mu.Unlock()
+		for from := low; ; {
+			evs, err := h.db.OrderEventsAfter(ctx, from, streamBatch)
+			if err != nil {
+				h.log.WarnContext(ctx, "polling the order streams", "error", err)
 				break // try again next poll
 			}
+			h.mu.Lock()
 			for _, e := range evs {
-				if _, ok := sent[e.ID]; ok {
+				if _, ok := read[e.ID]; ok {
 					continue
 				}
-				if send(sse.Message{ID: int(e.ID), Data: e}) != nil {
-					return
+				read[e.ID] = n
+				for sub := range h.subs[e.StoreID] {
+					select {
+					case sub.events <- e.OrderEvent:
+					default: // the stream is not keeping up: end it rather than hold up every other
+						close(sub.lost)
+						delete(h.subs[e.StoreID], sub)
+						h.open--
+					}
 				}
-				sent[e.ID], after = n, max(after, e.ID)
 			}
+			h.mu.Unlock()
 			if len(evs) < streamBatch {
 				break
 			}
 			from = evs[len(evs)-1].ID
 		}
-		for id, at := range sent {
+		for id, at := range read {
 			if n-at >= streamLookback {
 				low = max(low, id)
 			}
 		}
-		for id := range sent {
+		for id := range read {
 			if id <= low {
-				delete(sent, id)
+				delete(read, id)
 			}
 		}
+		h.mu.Lock()
+		h.low = low
+		h.mu.Unlock()
 	}
 }

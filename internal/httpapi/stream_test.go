@@ -7,10 +7,14 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/bopis/bopis"
+	"github.com/bopis/bopis/internal/httpapi"
+	"github.com/bopis/bopis/internal/storage"
+	"github.com/bopis/bopis/internal/storage/storagetest"
 )
 
 // sseEvent is one server-sent event as a client reads it.
@@ -137,4 +141,58 @@ func TestStoreOrderStream(t *testing.T) {
 			t.Errorf("resumed with Last-Event-ID: %v", ev.data)
 		}
 	})
+}
+
+// streamReads counts what the order streams read of the database.
+type streamReads struct {
+	*storage.DB
+	polls, catchUps atomic.Int64
+}
+
+func (c *streamReads) OrderEventsAfter(ctx context.Context, afterID int64, limit int) ([]storage.StoreEvent, error) {
+	c.polls.Add(1)
+	return c.DB.OrderEventsAfter(ctx, afterID, limit)
+}
+
+func (c *streamReads) StoreOrderEvents(ctx context.Context, storeID string, afterID int64, limit int) ([]bopis.OrderEvent, error) {
+	c.catchUps.Add(1)
+	return c.DB.StoreOrderEvents(ctx, storeID, afterID, limit)
+}
+
+// Issue 40: every open stream polled the database every 500 ms. With
+// 1,000 streams open, the process's one poller reads the database once a
+// poll, and every stream of the store gets the order's events.
+func TestOpenStreamsShareOnePoller(t *testing.T) {
+	for _, backend := range storagetest.Backends() {
+		t.Run(backend, func(t *testing.T) {
+			clock := storagetest.NewClock(checkoutNow)
+			db := storagetest.Open(t, backend, clock.Now)
+			reads := &streamReads{DB: db}
+			e := newEnvWith(t, db, httpapi.Config{Now: clock.Now, Storage: reads})
+			orderNetwork(t, e)
+			w := &work{env: e, clock: clock, front: e.key(bopis.RoleStorefront), mid: e.key(bopis.RoleStore, "mid")}
+			const streams = 1000
+			chans := make([]<-chan sseEvent, streams)
+			for i := range chans {
+				chans[i] = w.openStream("/v1/stores/mid/orders/stream", w.mid)
+				next(t, chans[i], "ping")
+			}
+			began, polls := time.Now(), reads.polls.Load()
+			id := w.order("mid", "in_store", "A", 1)
+			for i, ch := range chans {
+				if ev := next(t, ch, "order"); ev.data["order_id"] != id {
+					t.Fatalf("stream %d: %v", i, ev.data)
+				}
+			}
+			elapsed, n := time.Since(began), reads.polls.Load()-polls
+			t.Logf("%d streams: %d polls of the database in %v, %d reads on connecting", streams, n,
+				elapsed.Round(time.Millisecond), reads.catchUps.Load())
+			if limit := int64(elapsed/(500*time.Millisecond)) + 2; n > limit {
+				t.Errorf("%d polls in %v with %d streams open, want at most %d (one poller)", n, elapsed, streams, limit)
+			}
+			if c := reads.catchUps.Load(); c != streams {
+				t.Errorf("%d reads on connecting, want one per stream (%d)", c, streams)
+			}
+		})
+	}
 }

@@ -63,6 +63,7 @@ type (
 	NoRoute          = orders.NoRoute
 	RouteFailure     = orders.RouteFailure
 	OrderScope       = orders.OrderScope
+	StoreEvent       = orders.StoreEvent
 	OrderFilter      = orders.OrderFilter
 	HoldPlacement    = orders.HoldPlacement
 	Reroute          = orders.Reroute
