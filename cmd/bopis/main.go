@@ -74,6 +74,7 @@ Environment:
   BOPIS_WEBHOOK_ALLOW_PRIVATE  true: webhooks may point at loopback, private and link-local hosts (default false)
   BOPIS_TEMPLATES_DIR      files here override the built-in message templates
   BOPIS_DISPATCH_LEASE     a message claimed by a process that died is sent by another after this (default 2m)
+  BOPIS_LOW_STOCK_DIGEST   each store's low-stock SKUs are told in one inventory.low_stock_digest event this often (default 1h)
   BOPIS_PUBLIC_URL         base URL of the links in customer messages (default: the listen address)
   BOPIS_SECRET_KEY         64 hex digits sealing webhook secrets and signing customer links (or _FILE)
   BOPIS_STRIPE_SECRET_KEY  Stripe secret key (or BOPIS_STRIPE_SECRET_KEY_FILE)

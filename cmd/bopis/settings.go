@@ -155,6 +155,11 @@ func loadNotify() (app.Notify, error) {
 			return n, fmt.Errorf("BOPIS_DISPATCH_LEASE must be a duration of a second or more, such as 2m")
 		}
 	}
+	if v := env("BOPIS_LOW_STOCK_DIGEST", ""); v != "" {
+		if n.DigestInterval, err = time.ParseDuration(v); err != nil || n.DigestInterval < time.Minute {
+			return n, fmt.Errorf("BOPIS_LOW_STOCK_DIGEST must be a duration of a minute or more, such as 1h")
+		}
+	}
 	n.TemplatesDir = env("BOPIS_TEMPLATES_DIR", "")
 	n.PublicURL = strings.TrimRight(env("BOPIS_PUBLIC_URL", ""), "/")
 	if n.SecretKey, err = secret("BOPIS_SECRET_KEY"); err != nil {

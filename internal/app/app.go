@@ -78,6 +78,9 @@ type Notify struct {
 	Mailbox bool
 	// Lease is how long a sender holds a claimed message (0: 2 min).
 	Lease time.Duration
+	// DigestInterval is the interval of each store's low-stock digest
+	// (BOPIS_LOW_STOCK_DIGEST; 0: an hour).
+	DigestInterval time.Duration
 	// AllowPrivateWebhooks lets webhooks point at loopback, private and
 	// link-local destinations (BOPIS_WEBHOOK_ALLOW_PRIVATE; off by default).
 	AllowPrivateWebhooks bool
@@ -200,7 +203,8 @@ func (n Notify) dispatcher(ctx context.Context, db *storage.DB, logger *slog.Log
 		return nil, nil, fmt.Errorf("BOPIS_TEMPLATES_DIR: %w", err)
 	}
 	c := dispatch.Config{DB: db, Templates: tmpl, Quiet: n.QuietHours, WebhookMaxAge: n.WebhookMaxAge, Key: key,
-		PublicURL: n.PublicURL, Logger: logger, Lease: n.Lease, Now: clock, AllowPrivate: n.AllowPrivateWebhooks}
+		PublicURL: n.PublicURL, Logger: logger, Lease: n.Lease, Now: clock, AllowPrivate: n.AllowPrivateWebhooks,
+		DigestInterval: n.DigestInterval}
 	switch {
 	case n.Mailbox:
 		c.Email, c.SMS = dispatch.Mailbox{}, dispatch.Mailbox{}

@@ -37,6 +37,7 @@ type Storage interface {
 	ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]storage.Notification, error)
 	FinishNotification(ctx context.Context, id int64, attempt int, sent bool, providerID, reason string, retryAt *time.Time) (bool, error)
 	ClaimDeliveries(ctx context.Context, webhookID string, limit int, lease time.Duration) ([]storage.Delivery, error)
+	DigestLowStock(ctx context.Context, from, to time.Time) (int, error)
 	FinishDelivery(ctx context.Context, id int64, attempt int, delivered bool, status int, errText string, retryAt *time.Time) (bool, error)
 	Webhooks(ctx context.Context) ([]storage.Webhook, error)
 	GetOrder(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error)
@@ -70,6 +71,11 @@ type Config struct {
 	// PerWebhook is how many deliveries to one webhook are sent at once
 	// (default 4); Senders how many customer messages (default 8).
 	PerWebhook, Senders int
+	// DigestInterval is the interval of each store's low-stock digest
+	// (inventory.low_stock_digest; default 1 h, BOPIS_LOW_STOCK_DIGEST).
+	// Intervals are aligned to the clock's (every hour on the hour); an
+	// interval is digested a few seconds after it ends.
+	DigestInterval time.Duration
 }
 
 // Tunables.
@@ -82,6 +88,8 @@ const (
 	maxRetry        = time.Hour
 	DefaultMaxAge   = 24 * time.Hour
 	webhookTimeout  = 10 * time.Second
+	DefaultDigest   = time.Hour
+	digestGrace     = 5 * time.Second // for the interval's last events' transactions to commit
 	SignatureHeader = "Bopis-Signature"
 )
 
@@ -89,6 +97,9 @@ const (
 type Dispatcher struct {
 	c      Config
 	client *http.Client // of webhooks
+
+	mu       sync.Mutex
+	digested time.Time // the end of the last interval digested
 }
 
 // New returns a Dispatcher.
@@ -110,6 +121,9 @@ func New(c Config) *Dispatcher {
 	}
 	if c.Senders <= 0 {
 		c.Senders = 8
+	}
+	if c.DigestInterval <= 0 {
+		c.DigestInterval = DefaultDigest
 	}
 	return &Dispatcher{c: c, client: webhookClient(c.AllowPrivate, nil)}
 }
@@ -144,6 +158,9 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 	go func() {
 		defer wg.Done()
 		d.loop(ctx, interval, "the bulk lane", func(ctx context.Context) (bool, error) {
+			if err := d.Digest(ctx); err != nil {
+				return false, err
+			}
 			n, err := d.fanOut(ctx, storage.LaneBulk, bulkBatch)
 			return n == bulkBatch, err
 		})
@@ -252,9 +269,38 @@ type eventPayload struct {
 	Detail  map[string]any `json:"detail"`
 }
 
-// FanOut turns waiting events into notifications and deliveries: a
-// batch of the order lane, then one of the bulk lane.
+// Digest writes each store's low-stock digest of the last interval that
+// ended (DigestInterval), once it has: this process asks once per
+// interval, and the database keeps one digest per store and interval
+// whichever process asks.
+func (d *Dispatcher) Digest(ctx context.Context) error {
+	end := d.c.Now().Add(-digestGrace).Truncate(d.c.DigestInterval)
+	d.mu.Lock()
+	done := !end.After(d.digested)
+	d.mu.Unlock()
+	if done {
+		return nil
+	}
+	n, err := d.c.DB.DigestLowStock(ctx, end.Add(-d.c.DigestInterval), end)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	d.digested = end
+	d.mu.Unlock()
+	if n > 0 {
+		d.c.Logger.InfoContext(ctx, "low-stock digests", "stores", n, "until", end)
+	}
+	return nil
+}
+
+// FanOut turns waiting events into notifications and deliveries: the
+// low-stock digests due, a batch of the order lane, then one of the bulk
+// lane.
 func (d *Dispatcher) FanOut(ctx context.Context) (int, error) {
+	if err := d.Digest(ctx); err != nil {
+		return 0, err
+	}
 	n, err := d.fanOut(ctx, storage.LaneOrders, batch)
 	if err != nil {
 		return n, err

@@ -2,6 +2,8 @@ package dispatch_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -10,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/dispatch"
 	"github.com/bopis/bopis/internal/seal"
 	"github.com/bopis/bopis/internal/storage"
+	"github.com/bopis/bopis/internal/storage/outbox"
 	"github.com/bopis/bopis/internal/storage/storagetest"
 )
 
@@ -20,11 +24,12 @@ var start = time.Date(2026, 11, 23, 20, 10, 0, 0, time.UTC)
 
 // bench is a database with webhooks, and dispatchers over it.
 type bench struct {
-	t   *testing.T
-	db  *storage.DB
-	url string
-	key *seal.Key
-	now func() time.Time
+	t     *testing.T
+	db    *storage.DB
+	url   string
+	key   *seal.Key
+	now   func() time.Time
+	clock *storagetest.Clock // nil: the real clock
 }
 
 // open makes a fresh database of backend on the clock now (nil: the
@@ -47,10 +52,20 @@ func open(t *testing.T, backend string, now func() time.Time) *bench {
 	return &bench{t: t, db: db, url: url, key: key, now: now}
 }
 
-// each runs fn on a fresh database of every backend.
-func each(t *testing.T, now func() time.Time, fn func(t *testing.T, b *bench)) {
+// each runs fn on a fresh database of every backend, on a settable
+// clock of its own starting at start if fake, else on the real one.
+func each(t *testing.T, fake bool, fn func(t *testing.T, b *bench)) {
 	for _, backend := range storagetest.Backends() {
-		t.Run(backend, func(t *testing.T) { fn(t, open(t, backend, now)) })
+		t.Run(backend, func(t *testing.T) {
+			if !fake {
+				fn(t, open(t, backend, nil))
+				return
+			}
+			clock := storagetest.NewClock(start)
+			b := open(t, backend, clock.Now)
+			b.clock = clock
+			fn(t, b)
+		})
 	}
 }
 
@@ -159,8 +174,7 @@ func (b *bench) deliveriesOf(id string) []storage.Delivery {
 // fanned out and delivered in the first pass; the backlog drains in
 // batches behind it.
 func TestOrderLaneOvertakesBulk(t *testing.T) {
-	clock := storagetest.NewClock(start)
-	each(t, clock.Now, func(t *testing.T, b *bench) {
+	each(t, true, func(t *testing.T, b *bench) {
 		hook := listen(t, 0, 200)
 		b.subscribe("wh-1", hook.srv.URL)
 		storagetest.AddEvents(t, b.url, storage.EventTypeLowStock, 2000)
@@ -184,8 +198,8 @@ func TestOrderLaneOvertakesBulk(t *testing.T) {
 // lease ends and another sender claims the delivery again, the first
 // sender's late result changes nothing.
 func TestFinishIsFencedByTheClaim(t *testing.T) {
-	clock := storagetest.NewClock(start)
-	each(t, clock.Now, func(t *testing.T, b *bench) {
+	each(t, true, func(t *testing.T, b *bench) {
+		clock := b.clock
 		ctx := context.Background()
 		b.subscribe("wh-1", "https://hooks.example.com/a")
 		storagetest.AddEvents(t, b.url, storage.EventTypeLowStock, 1)
@@ -227,8 +241,8 @@ func TestFinishIsFencedByTheClaim(t *testing.T) {
 // A failing endpoint is retried at 10 s, 20 s, 40 s … until the
 // delivery's maximum age, then the delivery is dead.
 func TestRetriesBackOffThenDie(t *testing.T) {
-	clock := storagetest.NewClock(start)
-	each(t, clock.Now, func(t *testing.T, b *bench) {
+	each(t, true, func(t *testing.T, b *bench) {
+		clock := b.clock
 		ctx := context.Background()
 		hook := listen(t, 0, 500)
 		b.subscribe("wh-1", hook.srv.URL)
@@ -269,7 +283,7 @@ func TestRetriesBackOffThenDie(t *testing.T) {
 // Each endpoint's deliveries proceed apart: an endpoint that answers in
 // 9 s does not hold up a fast one's by more than a second.
 func TestSlowWebhookDelaysNoOther(t *testing.T) {
-	each(t, nil, func(t *testing.T, b *bench) {
+	each(t, false, func(t *testing.T, b *bench) {
 		slow, fast := listen(t, 9*time.Second, 200), listen(t, 0, 200)
 		b.subscribe("wh-slow", slow.srv.URL)
 		b.subscribe("wh-fast", fast.srv.URL)
@@ -302,7 +316,7 @@ func TestSlowWebhookDelaysNoOther(t *testing.T) {
 // and retried only after its backoff), never again by the other
 // dispatcher when the lease ends.
 func TestTwoDispatchersSlowEndpointNoDuplicate(t *testing.T) {
-	each(t, nil, func(t *testing.T, b *bench) {
+	each(t, false, func(t *testing.T, b *bench) {
 		hook := listen(t, 5*time.Second, 200)
 		b.subscribe("wh-1", hook.srv.URL)
 		storagetest.AddEvents(t, b.url, storage.EventTypeLowStock, 12)
@@ -338,7 +352,7 @@ func TestTwoDispatchersSlowEndpointNoDuplicate(t *testing.T) {
 // Three dispatchers running at once over one database deliver every
 // event to every webhook exactly once.
 func TestConcurrentDispatchersDeliverExactlyOnce(t *testing.T) {
-	each(t, nil, func(t *testing.T, b *bench) {
+	each(t, false, func(t *testing.T, b *bench) {
 		a, c := listen(t, 0, 200), listen(t, 0, 200)
 		b.subscribe("wh-a", a.srv.URL)
 		b.subscribe("wh-c", c.srv.URL)
@@ -358,6 +372,84 @@ func TestConcurrentDispatchersDeliverExactlyOnce(t *testing.T) {
 			if n, most := e.distinct(); n != 300 || most != 1 || e.total.Load() != 300 {
 				t.Errorf("endpoint %s: %d deliveries, %d requests, one delivery %d times", name, n, e.total.Load(), most)
 			}
+		}
+	})
+}
+
+// A store's SKUs that went low in an interval are told in one digest a
+// webhook may subscribe to instead of one event per SKU; two processes
+// write it once.
+func TestLowStockDigest(t *testing.T) {
+	each(t, true, func(t *testing.T, b *bench) {
+		clock := b.clock // 20:10
+		ctx := context.Background()
+		digests, each := listen(t, 0, 200), listen(t, 0, 200)
+		b.subscribe("wh-digest", digests.srv.URL, outbox.EventTypeLowStockDigest)
+		b.subscribe("wh-each", each.srv.URL, storage.EventTypeLowStock)
+		for _, id := range []string{"s1", "s2"} {
+			if _, err := b.db.PutStore(ctx, storagetest.Store(id)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var skus []*bopis.SKU
+		for _, id := range []string{"A", "B", "C"} {
+			k := storagetest.SKU(id)
+			k.LowStockThreshold = 2
+			skus = append(skus, k)
+		}
+		if _, err := b.db.PutSKUs(ctx, skus); err != nil {
+			t.Fatal(err)
+		}
+		count := func(store string, onHand ...int64) {
+			var cs []storage.Count
+			for i, q := range onHand {
+				cs = append(cs, storage.Count{SKU: skus[i].SKU, OnHand: q})
+			}
+			if _, err := b.db.CountStore(ctx, store, clock.Now(), cs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		count("s1", 0, 1, 9) // A and B low
+		count("s2", 9, 9, 0) // C low
+		clock.Advance(time.Minute)
+		count("s1", 9, 9, 9) // all back up …
+		count("s1", 0, 9, 9) // … and A low again: still one SKU of the digest
+		d1, d2 := b.dispatcher(0), b.dispatcher(0)
+		once := func() {
+			for _, d := range []*dispatch.Dispatcher{d1, d2} {
+				if _, err := d.Once(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		once()
+		if n := digests.total.Load(); n != 0 {
+			t.Fatalf("%d digests before the hour ended", n)
+		}
+		clock.Advance(50*time.Minute + 5*time.Second) // 21:00:05
+		for range 3 {
+			once()
+		}
+		got := map[string]map[string]any{}
+		for _, ds := range b.deliveriesOf("wh-digest") {
+			var body struct{ Data map[string]any }
+			if err := json.Unmarshal(ds.Body, &body); err != nil {
+				t.Fatal(err)
+			}
+			got[body.Data["store_id"].(string)] = body.Data
+		}
+		if n, most := digests.distinct(); n != 2 || most != 1 || len(got) != 2 {
+			t.Fatalf("%d digests delivered (one %d times), %v; want one per store", n, most, got)
+		}
+		if s1 := got["s1"]; fmt.Sprint(s1["skus"]) != "[A B]" || s1["count"] != float64(2) ||
+			s1["from"] != "2026-11-23T20:00:00Z" || s1["to"] != "2026-11-23T21:00:00Z" {
+			t.Errorf("s1's digest: %v", s1)
+		}
+		if s2 := got["s2"]; fmt.Sprint(s2["skus"]) != "[C]" {
+			t.Errorf("s2's digest: %v", s2)
+		}
+		if n, _ := each.distinct(); n != 4 {
+			t.Errorf("%d low-stock events to the webhook of each SKU's, want 4", n)
 		}
 	})
 }

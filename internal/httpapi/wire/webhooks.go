@@ -11,7 +11,7 @@ import (
 // webhookEvents are the event types a webhook may subscribe to (API.md).
 var webhookEvents = []string{"order.placed", "order.accepted", "order.ready", "order.arrived", "order.picked_up",
 	"order.cancelled", "order.expired", "order.delayed", "order.substitution_proposed", "order.pickup_reminder",
-	"inventory.low_stock", "inventory.stale_feed", "payment.authorization_expiring"}
+	"inventory.low_stock", "inventory.low_stock_digest", "inventory.stale_feed", "payment.authorization_expiring"}
 
 // WebhookRequest subscribes an endpoint.
 type WebhookRequest struct {

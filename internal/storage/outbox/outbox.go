@@ -179,6 +179,79 @@ func (o *Outbox) UndispatchedEvents(ctx context.Context, lane Lane, limit int) (
 	return out, res.Err()
 }
 
+// EventTypeLowStockDigest is a store's low-stock events of one interval
+// told in one event (DigestLowStock), for those who act on a store's
+// shortages together rather than on each SKU's crossing.
+const EventTypeLowStockDigest = "inventory.low_stock_digest"
+
+// digestSKUs is the most SKUs a digest names; its count says how many
+// there were.
+const digestSKUs = 1000
+
+// DigestLowStock writes, for each store with inventory.low_stock events
+// created in [from, to), one inventory.low_stock_digest event naming the
+// SKUs that went low, and returns how many it wrote. Each store's digest
+// of an interval is written once, whichever process asks first (a unique
+// index on the store and the interval's start).
+func (o *Outbox) DigestLowStock(ctx context.Context, from, to time.Time) (int, error) {
+	res, err := o.db.Readers().QueryContext(ctx, `SELECT store_id, subject FROM events
+		WHERE type = 'inventory.low_stock' AND created_at >= $1 AND created_at < $2 ORDER BY store_id, subject`,
+		sqldb.Micros(from), sqldb.Micros(to))
+	if err != nil {
+		return 0, err
+	}
+	type digest struct {
+		StoreID string   `json:"store_id"`
+		From    string   `json:"from"`
+		To      string   `json:"to"`
+		SKUs    []string `json:"skus"`
+		Count   int      `json:"count"` // SKUs that went low; skus names the first 1,000
+		last    string
+	}
+	var digests []*digest
+	for res.Next() {
+		var store, sku string
+		if err := res.Scan(&store, &sku); err != nil {
+			res.Close()
+			return 0, err
+		}
+		if len(digests) == 0 || digests[len(digests)-1].StoreID != store {
+			digests = append(digests, &digest{StoreID: store, From: from.UTC().Format(time.RFC3339), To: to.UTC().Format(time.RFC3339)})
+		}
+		d := digests[len(digests)-1]
+		if d.Count > 0 && d.last == sku {
+			continue // it went low more than once in the interval
+		}
+		if d.Count, d.last = d.Count+1, sku; len(d.SKUs) < digestSKUs {
+			d.SKUs = append(d.SKUs, sku)
+		}
+	}
+	res.Close()
+	if err := res.Err(); err != nil || len(digests) == 0 {
+		return 0, err
+	}
+	_, now := o.db.NowMicros()
+	written := 0
+	err = o.db.Transact(ctx, func(tx *sql.Tx) error {
+		written = 0
+		for _, d := range digests {
+			payload, err := json.Marshal(d)
+			if err != nil {
+				return err
+			}
+			r, err := o.db.ExecTx(ctx, tx, `INSERT INTO events (type, store_id, subject, payload, created_at)
+				VALUES ('`+EventTypeLowStockDigest+`', $1, $2, $3, $4) ON CONFLICT DO NOTHING`, d.StoreID, d.From, string(payload), now)
+			if err != nil {
+				return err
+			}
+			n, _ := r.RowsAffected()
+			written += int(n)
+		}
+		return nil
+	})
+	return written, err
+}
+
 // Dispatch writes what events became and marks them dispatched, in one
 // transaction. Rows already written for an event (another process got
 // there first) are left as they are, so each is written once.

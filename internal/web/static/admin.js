@@ -6,7 +6,7 @@
   const DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
   const EVENTS = ["order.placed", "order.accepted", "order.ready", "order.arrived", "order.picked_up", "order.cancelled",
     "order.expired", "order.delayed", "order.substitution_proposed", "order.pickup_reminder", "inventory.low_stock",
-    "inventory.stale_feed", "payment.authorization_expiring"];
+    "inventory.low_stock_digest", "inventory.stale_feed", "payment.authorization_expiring"];
   const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
   const enc = encodeURIComponent;
 
