@@ -191,6 +191,16 @@ func TestOrderLaneOvertakesBulk(t *testing.T) {
 		if left := storagetest.Undispatched(t, b.url); left != 1500 {
 			t.Errorf("%d events left after one pass, want 1500 (a batch of 500 of the bulk lane)", left)
 		}
+		// The webhook has 496 inventory deliveries due; an order lane's
+		// event written now is delivered in the next pass all the same.
+		storagetest.AddEvents(t, b.url, "payment.authorization_expiring", 1)
+		b.clock.Advance(time.Second)
+		if _, err := d.Once(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if second := hook.types[4:]; !slices.Contains(second, "payment.authorization_expiring") {
+			t.Errorf("the second pass delivered %v, not the order lane's event behind the backlog", second)
+		}
 	})
 }
 

@@ -319,33 +319,34 @@ func scanNotification(r sqldb.Scanner) (Notification, error) {
 // attempt a notification comes back with is the claim's fence: only its
 // holder can record the send (FinishNotification).
 func (o *Outbox) ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]Notification, error) {
-	return claim(ctx, o, "notifications", NotificationPending, notificationColumns, scanNotification, "", limit, lease)
-}
-
-// claim leases up to limit rows of table that are pending and due (and
-// of the webhook named, if any), as ClaimNotifications describes, and
-// returns them.
-func claim[T any](ctx context.Context, o *Outbox, table, pending, columns string, scan func(sqldb.Scanner) (T, error),
-	webhookID string, limit int, lease time.Duration) ([]T, error) {
 	t, now := o.db.NowMicros()
-	args := []any{now, sqldb.Micros(t.Add(lease))}
-	of := ""
-	if webhookID != "" {
-		of, args = ` AND webhook_id = $3`, append(args, webhookID)
-	}
-	var out []T
+	var out []Notification
 	err := o.db.Transact(ctx, func(tx *sql.Tx) error {
-		res, err := tx.QueryContext(ctx, `UPDATE `+table+` SET next_attempt_at = $2, attempts = attempts + 1, updated_at = $1
-			WHERE id IN (SELECT id FROM `+table+` WHERE status = '`+pending+`' AND next_attempt_at <= $1`+of+`
-				ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+o.db.Dialect().SkipLocked()+`)
-			RETURNING `+columns, args...)
-		if err != nil {
-			return err
-		}
-		out, err = sqldb.Collect(res, scan)
+		var err error
+		out, err = claim(ctx, tx, o, "notifications", NotificationPending, notificationColumns, scanNotification, "", nil,
+			limit, now, sqldb.Micros(t.Add(lease)))
 		return err
 	})
 	return out, err
+}
+
+// claim leases, in tx, up to limit rows of table that are pending and
+// due at now (and meet the condition and, if any, its argument, $3) until
+// leased, as ClaimNotifications describes, and returns them.
+func claim[T any](ctx context.Context, tx *sql.Tx, o *Outbox, table, pending, columns string,
+	scan func(sqldb.Scanner) (T, error), cond string, arg any, limit int, now, leased int64) ([]T, error) {
+	args := []any{now, leased}
+	if arg != nil {
+		args = append(args, arg)
+	}
+	res, err := tx.QueryContext(ctx, `UPDATE `+table+` SET next_attempt_at = $2, attempts = attempts + 1, updated_at = $1
+		WHERE id IN (SELECT id FROM `+table+` WHERE status = '`+pending+`' AND next_attempt_at <= $1`+cond+`
+			ORDER BY next_attempt_at, id LIMIT `+strconv.Itoa(limit)+o.db.Dialect().SkipLocked()+`)
+		RETURNING `+columns, args...)
+	if err != nil {
+		return nil, err
+	}
+	return sqldb.Collect(res, scan)
 }
 
 // FinishNotification records the send of a notification claimed at
@@ -490,9 +491,25 @@ func scanDelivery(r sqldb.Scanner) (Delivery, error) {
 
 // ClaimDeliveries leases up to limit due deliveries to one webhook, as
 // ClaimNotifications does notifications: each webhook's deliveries are
-// claimed apart, so a slow endpoint holds up only its own.
+// claimed apart, so a slow endpoint holds up only its own, and the order
+// lane's first (by an index of their own), so an order's delivery does
+// not wait behind the webhook's backlog of inventory events.
 func (o *Outbox) ClaimDeliveries(ctx context.Context, webhookID string, limit int, lease time.Duration) ([]Delivery, error) {
-	return claim(ctx, o, "webhook_deliveries", DeliveryPending, deliveryColumns, scanDelivery, webhookID, limit, lease)
+	t, now := o.db.NowMicros()
+	var out []Delivery
+	err := o.db.Transact(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, err = claim(ctx, tx, o, "webhook_deliveries", DeliveryPending, deliveryColumns, scanDelivery,
+			` AND webhook_id = $3 AND event_type NOT LIKE 'inventory.%'`, webhookID, limit, now, sqldb.Micros(t.Add(lease)))
+		if err != nil || len(out) == limit {
+			return err
+		}
+		more, err := claim(ctx, tx, o, "webhook_deliveries", DeliveryPending, deliveryColumns, scanDelivery,
+			` AND webhook_id = $3`, webhookID, limit-len(out), now, sqldb.Micros(t.Add(lease)))
+		out = append(out, more...)
+		return err
+	})
+	return out, err
 }
 
 // FinishDelivery records the attempt of a delivery claimed at attempt:

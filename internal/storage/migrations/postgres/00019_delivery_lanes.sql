@@ -12,6 +12,10 @@ CREATE INDEX events_undispatched_bulk ON events (id) WHERE dispatched_at IS NULL
 -- slow or dead endpoint delays no other.
 DROP INDEX webhook_deliveries_due;
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (webhook_id, next_attempt_at) WHERE status = 'pending';
+-- A webhook's deliveries of the order lane are claimed first, found
+-- without reading its backlog of inventory events (outbox.ClaimDeliveries).
+CREATE INDEX webhook_deliveries_due_orders ON webhook_deliveries (webhook_id, next_attempt_at)
+    WHERE status = 'pending' AND event_type NOT LIKE 'inventory.%';
 -- A store's low-stock digest (inventory.low_stock_digest): the interval's
 -- low-stock events found by time, and one digest per store and interval
 -- (its subject, the interval's start), whichever process writes it first.
@@ -21,6 +25,7 @@ CREATE UNIQUE INDEX events_low_stock_digest ON events (store_id, subject) WHERE 
 -- +goose Down
 DROP INDEX events_low_stock_digest;
 DROP INDEX events_low_stock;
+DROP INDEX webhook_deliveries_due_orders;
 DROP INDEX webhook_deliveries_due;
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
 DROP INDEX events_undispatched_bulk;
