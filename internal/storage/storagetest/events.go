@@ -14,6 +14,7 @@ import (
 func AddEvents(t testing.TB, url, typ string, n int) {
 	t.Helper()
 	db, sqlite := raw(t, url)
+	defer db.Close()
 	payload := `'{}'::jsonb`
 	if sqlite {
 		payload = `'{}'`
@@ -30,6 +31,7 @@ func AddEvents(t testing.TB, url, typ string, n int) {
 func Undispatched(t testing.TB, url string) int {
 	t.Helper()
 	db, _ := raw(t, url)
+	defer db.Close()
 	var n int
 	if err := db.QueryRow(`SELECT count(*) FROM events WHERE dispatched_at IS NULL`).Scan(&n); err != nil {
 		t.Fatal(err)
@@ -37,8 +39,8 @@ func Undispatched(t testing.TB, url string) int {
 	return n
 }
 
-// raw opens a plain connection to the database at url, closed when the
-// test ends, and says whether it is SQLite.
+// raw opens a plain connection to the database at url, for the caller
+// to close, and says whether it is SQLite.
 func raw(t testing.TB, url string) (*sql.DB, bool) {
 	driver, dsn := "pgx", url
 	path, sqlite := strings.CutPrefix(url, "sqlite:")
@@ -50,6 +52,5 @@ func raw(t testing.TB, url string) (*sql.DB, bool) {
 		t.Fatal(err)
 	}
 	db.SetMaxOpenConns(1)
-	t.Cleanup(func() { db.Close() })
 	return db, sqlite
 }
