@@ -111,7 +111,7 @@ func (w *work) level(store, sku string) (onHand, reserved int64) {
 	return ls[0].OnHand, ls[0].Reserved
 }
 
-func (w *work) gatewayPayment(o map[string]any) payment.TestPayment {
+func (w *work) gatewayPayment(o map[string]any) bopis.TestPayment {
 	w.t.Helper()
 	p, err := w.db.TestPayment(context.Background(), o["payment"].(map[string]any)["authorization_id"].(string))
 	if err != nil {

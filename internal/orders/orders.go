@@ -212,7 +212,7 @@ func (s *Service) Place(ctx context.Context, req bopis.OrderRequest, placedBy st
 	if g, ok := s.gateway.(payment.Preparer); ok {
 		// The test gateway's authorization is written with the order, in
 		// its transaction: one durable commit per order (ADR 0031).
-		var row payment.TestPayment
+		var row bopis.TestPayment
 		if auth, row, err = g.Prepare(ar); err == nil {
 			p.TestPayment = &row
 		}

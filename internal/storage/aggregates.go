@@ -3,78 +3,75 @@ package storage
 import (
 	"context"
 
+	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/payment"
-	"github.com/bopis/bopis/internal/storage/catalog"
 	"github.com/bopis/bopis/internal/storage/changefeed"
 	"github.com/bopis/bopis/internal/storage/idempotency"
-	"github.com/bopis/bopis/internal/storage/orders"
-	"github.com/bopis/bopis/internal/storage/outbox"
-	"github.com/bopis/bopis/internal/storage/reports"
 	"github.com/bopis/bopis/internal/storage/stock"
 )
 
 // The types of the aggregates in packages of their own, under the names
 // DB's callers know them by.
 type (
-	StoreFilter  = catalog.StoreFilter
+	StoreFilter  = bopis.StoreFilter
 	Watermark    = changefeed.Watermark
-	ChangeSink   = changefeed.Sink
-	Notification = outbox.Notification
-	Webhook      = outbox.Webhook
-	Delivery     = outbox.Delivery
-	Fanout       = outbox.Fanout
+	ChangeSink   = bopis.ChangeSink
+	Notification = bopis.Notification
+	Webhook      = bopis.Webhook
+	Delivery     = bopis.Delivery
+	Fanout       = bopis.Fanout
 
-	ReportBound   = reports.ReportBound
-	ReportQuery   = reports.ReportQuery
-	PickupReport  = reports.PickupReport
-	StoreReport   = reports.StoreReport
-	DayFigures    = reports.DayFigures
-	Figures       = reports.Figures
-	ReadyFigures  = reports.ReadyFigures
-	WaitFigures   = reports.WaitFigures
-	NoShowFigures = reports.NoShowFigures
-	LineFigures   = reports.LineFigures
-	ReasonCount   = reports.ReasonCount
+	ReportBound   = bopis.ReportBound
+	ReportQuery   = bopis.ReportQuery
+	PickupReport  = bopis.PickupReport
+	StoreReport   = bopis.StoreReport
+	DayFigures    = bopis.DayFigures
+	Figures       = bopis.Figures
+	ReadyFigures  = bopis.ReadyFigures
+	WaitFigures   = bopis.WaitFigures
+	NoShowFigures = bopis.NoShowFigures
+	LineFigures   = bopis.LineFigures
+	ReasonCount   = bopis.ReasonCount
 
-	Idempotency = idempotency.Key
+	Idempotency = bopis.Idempotency
 
-	Count            = stock.Count
-	CountResult      = stock.CountResult
-	Level            = stock.Level
-	LedgerEntry      = stock.LedgerEntry
-	AdjustmentResult = stock.AdjustmentResult
-	EventResult      = stock.EventResult
-	BatchOptions     = stock.BatchOptions
-	ReserveLine      = stock.ReserveLine
-	Reservation      = stock.Reservation
-	ShortLine        = stock.ShortLine
-	Shortfall        = stock.Shortfall
-	Refusal          = stock.Refusal
-	RefusedLine      = stock.RefusedLine
-	Alert            = stock.Alert
-	AlertFilter      = stock.AlertFilter
-	OutboxEvent      = stock.OutboxEvent
-	FeedStatus       = stock.FeedStatus
-	Availability     = stock.Availability
+	Count            = bopis.Count
+	CountResult      = bopis.CountResult
+	Level            = bopis.Level
+	LedgerEntry      = bopis.LedgerEntry
+	AdjustmentResult = bopis.AdjustmentResult
+	EventResult      = bopis.EventResult
+	BatchOptions     = bopis.BatchOptions
+	ReserveLine      = bopis.ReserveLine
+	Reservation      = bopis.Reservation
+	ShortLine        = bopis.ShortLine
+	Shortfall        = bopis.Shortfall
+	Refusal          = bopis.Refusal
+	RefusedLine      = bopis.RefusedLine
+	Alert            = bopis.Alert
+	AlertFilter      = bopis.AlertFilter
+	OutboxEvent      = bopis.OutboxEvent
+	FeedStatus       = bopis.FeedStatus
+	Availability     = bopis.Availability
 
-	PickupAttempt    = orders.PickupAttempt
-	Placement        = orders.Placement
-	NoRoute          = orders.NoRoute
-	RouteFailure     = orders.RouteFailure
-	OrderScope       = orders.OrderScope
-	OrderFilter      = orders.OrderFilter
-	HoldPlacement    = orders.HoldPlacement
-	Reroute          = orders.Reroute
-	PickPlan         = orders.PickPlan
-	Closing          = orders.Closing
-	Settlement       = orders.Settlement
-	AuthorizationDue = orders.AuthorizationDue
-	Uncaptured       = orders.Uncaptured
+	PickupAttempt    = bopis.PickupAttempt
+	Placement        = bopis.Placement
+	NoRoute          = bopis.NoRoute
+	RouteFailure     = bopis.RouteFailure
+	OrderScope       = bopis.OrderScope
+	OrderFilter      = bopis.OrderFilter
+	HoldPlacement    = bopis.HoldPlacement
+	Reroute          = bopis.Reroute
+	PickPlan         = bopis.PickPlan
+	Closing          = bopis.Closing
+	Settlement       = bopis.Settlement
+	AuthorizationDue = bopis.AuthorizationDue
+	Uncaptured       = bopis.Uncaptured
 )
 
 // ErrKeyReused answers a request whose Idempotency-Key was already used
 // for a different request.
-var ErrKeyReused = idempotency.ErrKeyReused
+var ErrKeyReused = bopis.ErrKeyReused
 
 // Ledger causes: why on_hand or reserved changed (see internal/inventory).
 const (
@@ -99,9 +96,9 @@ const (
 
 // Reservation states.
 const (
-	ReservationOpen     = stock.ReservationOpen
-	ReservationReleased = stock.ReservationReleased
-	ReservationConsumed = stock.ReservationConsumed
+	ReservationOpen     = bopis.ReservationOpen
+	ReservationReleased = bopis.ReservationReleased
+	ReservationConsumed = bopis.ReservationConsumed
 )
 
 // Alert types, and the outbox events of the stock's.
@@ -117,17 +114,17 @@ const (
 
 // Notification statuses.
 const (
-	NotificationPending = outbox.NotificationPending
-	NotificationSent    = outbox.NotificationSent
-	NotificationFailed  = outbox.NotificationFailed
-	NotificationNotSent = outbox.NotificationNotSent
+	NotificationPending = bopis.NotificationPending
+	NotificationSent    = bopis.NotificationSent
+	NotificationFailed  = bopis.NotificationFailed
+	NotificationNotSent = bopis.NotificationNotSent
 )
 
 // Delivery statuses.
 const (
-	DeliveryPending   = outbox.DeliveryPending
-	DeliveryDelivered = outbox.DeliveryDelivered
-	DeliveryDead      = outbox.DeliveryDead
+	DeliveryPending   = bopis.DeliveryPending
+	DeliveryDelivered = bopis.DeliveryDelivered
+	DeliveryDead      = bopis.DeliveryDead
 )
 
 // The test gateway's authorizations: DB implements payment.TestStore.

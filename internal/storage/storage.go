@@ -126,10 +126,10 @@ func (db *DB) Close() error { return db.sql.Close() }
 func OpenSQL(ctx context.Context, url string) (*sql.DB, error) { return sqldb.OpenSQL(ctx, url) }
 
 // Page asks for one page of a list ordered by id.
-type Page = sqldb.Page
+type Page = bopis.Page
 
 // Page limits.
 const (
-	DefaultLimit = sqldb.DefaultLimit
-	MaxLimit     = sqldb.MaxLimit
+	DefaultLimit = bopis.DefaultLimit
+	MaxLimit     = bopis.MaxLimit
 )
