@@ -13,30 +13,6 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// Orders runs the order use cases (an *orders.Service).
-type Orders interface {
-	Place(ctx context.Context, req bopis.OrderRequest, placedBy string, idem *bopis.Idempotency) (*bopis.Order, bool, error)
-	Hold(ctx context.Context, req bopis.HoldRequest, createdBy string) (*bopis.Hold, error)
-	Accept(ctx context.Context, id string, scope bopis.OrderScope) (*bopis.Order, error)
-	Pick(ctx context.Context, id string, scope bopis.OrderScope, req bopis.PickRequest) (*bopis.Order, error)
-	Answer(ctx context.Context, id string, scope bopis.OrderScope, lineID string, approve bool) (*bopis.Order, error)
-	Ready(ctx context.Context, id string, scope bopis.OrderScope, staging string) (*bopis.Order, error)
-	Arrive(ctx context.Context, id string, scope bopis.OrderScope, a bopis.Arrival) (*bopis.Order, error)
-	Handoff(ctx context.Context, id string, scope bopis.OrderScope, code string) (*bopis.Order, error)
-	Cancel(ctx context.Context, id string, scope bopis.OrderScope, reason string) (*bopis.Order, error)
-	ShipToHome(ctx context.Context, id string, scope bopis.OrderScope, addr bopis.ShippingAddress) (*bopis.Order, bool, error)
-}
-
-// OrderReader reads orders and holds.
-type OrderReader interface {
-	GetOrder(ctx context.Context, id string, scope bopis.OrderScope) (*bopis.Order, error)
-	ListOrders(ctx context.Context, f bopis.OrderFilter, p bopis.Page) ([]bopis.Order, string, error)
-	OrderEvents(ctx context.Context, id string, scope bopis.OrderScope) ([]bopis.OrderEvent, error)
-	GetHold(ctx context.Context, id, createdBy string) (*bopis.Hold, error)
-	ReleaseHold(ctx context.Context, id, createdBy string) (*bopis.Hold, error)
-	UncapturedPayments(ctx context.Context, olderThan time.Duration) ([]bopis.Uncaptured, error)
-}
-
 // orderScope is what the request's key may read: admin everything, a
 // store key its stores' orders, a storefront key the orders it placed.
 func orderScope(ctx context.Context) bopis.OrderScope {

@@ -25,36 +25,12 @@ import (
 // Storage is what the API needs of the database.
 type Storage interface {
 	Ping(ctx context.Context) error
-	Authenticate(ctx context.Context, token string) (*bopis.APIKey, error)
-	CreateAPIKey(ctx context.Context, k *bopis.APIKey) (string, error)
-	ListAPIKeys(ctx context.Context, p bopis.Page) ([]bopis.APIKey, string, error)
-	RevokeAPIKey(ctx context.Context, id string) (*bopis.APIKey, error)
-
-	PutStore(ctx context.Context, s *bopis.Store) (bool, error)
-	GetStore(ctx context.Context, id string) (*bopis.Store, error)
-	ListStores(ctx context.Context, f bopis.StoreFilter, p bopis.Page) ([]bopis.Store, string, error)
-	DeactivateStore(ctx context.Context, id string) (*bopis.Store, error)
-
-	PutSKU(ctx context.Context, k *bopis.SKU) (bool, error)
-	GetSKU(ctx context.Context, sku string) (*bopis.SKU, error)
-	ListSKUs(ctx context.Context, p bopis.Page) ([]bopis.SKU, string, error)
-	DeactivateSKU(ctx context.Context, sku string) (*bopis.SKU, error)
-	PutStoreSKU(ctx context.Context, o *bopis.StoreSKU) error
-	GetStoreSKU(ctx context.Context, storeID, sku string) (*bopis.StoreSKU, error)
-	ListStoreSKUs(ctx context.Context, storeID string, p bopis.Page) ([]bopis.StoreSKU, string, error)
-	DeleteStoreSKU(ctx context.Context, storeID, sku string) error
-
-	Levels(ctx context.Context, storeID string, skus []string) ([]bopis.Level, error)
-	CountStore(ctx context.Context, storeID string, asOf time.Time, counts []bopis.Count) (bopis.CountResult, error)
-	ApplyInventoryEvents(ctx context.Context, events []bopis.InventoryEvent, opt bopis.BatchOptions) ([]bopis.EventResult, bool, error)
-	Adjust(ctx context.Context, storeID string, a bopis.Adjustment, idem *bopis.Idempotency) (*bopis.AdjustmentResult, bool, error)
-	Ledger(ctx context.Context, storeID, sku string, p bopis.Page) ([]bopis.LedgerEntry, string, error)
-	Alerts(ctx context.Context, f bopis.AlertFilter, p bopis.Page) ([]bopis.Alert, string, error)
-	PickupReport(ctx context.Context, q bopis.ReportQuery) (*bopis.PickupReport, error)
-
-	OrderReader
-	Notifier
-	OrderStreamer
+	bopis.CatalogService
+	bopis.InventoryService
+	bopis.ReportService
+	bopis.OrderReader
+	bopis.NotificationService
+	bopis.OrderStreamer
 }
 
 // Config wires a Server.
@@ -68,7 +44,7 @@ type Config struct {
 	// current from the change feed).
 	Checkout Checkout
 	// Orders places orders and holds.
-	Orders Orders
+	Orders bopis.OrderService
 	// PublicStorefront serves /api/storefront/pickup-options with no key
 	// (BigCommerce's checkout-sdk calls it from the shopper's browser).
 	PublicStorefront bool
@@ -110,9 +86,9 @@ type Server struct {
 	api     huma.API
 
 	checkout      Checkout
-	orders        Orders
-	orderReader   OrderReader
-	notifier      Notifier
+	orders        bopis.OrderService
+	orderReader   bopis.OrderReader
+	notifier      bopis.NotificationService
 	key           *seal.Key
 	webhookMaxAge time.Duration
 	allowPrivate  bool // webhooks may point at private destinations

@@ -6,24 +6,11 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/httpapi/wire"
 	"github.com/danielgtaylor/huma/v2"
 )
-
-// Notifier is what the webhook and notification routes need of the database.
-type Notifier interface {
-	CreateWebhook(ctx context.Context, w bopis.Webhook) (*bopis.Webhook, error)
-	Webhooks(ctx context.Context) ([]bopis.Webhook, error)
-	Webhook(ctx context.Context, id string) (*bopis.Webhook, error)
-	DeleteWebhook(ctx context.Context, id string) error
-	Deliveries(ctx context.Context, webhookID string, p bopis.Page) ([]bopis.Delivery, string, error)
-	ReplayDelivery(ctx context.Context, webhookID string, id int64, expiresAt time.Time) (*bopis.Delivery, error)
-	OrderNotifications(ctx context.Context, orderID string, scope bopis.OrderScope) ([]bopis.Notification, error)
-	RecentNotifications(ctx context.Context, limit int) ([]bopis.Notification, error)
-}
 
 func (s *Server) registerWebhooks() {
 	create := op("create-webhook", http.MethodPost, "/v1/webhooks", "Subscribe an endpoint to events", "Webhooks")

@@ -101,6 +101,8 @@ type Service struct {
 	closure    ClosurePolicy
 }
 
+var _ bopis.OrderService = (*Service)(nil)
+
 // New returns a Service.
 func New(c Config) *Service {
 	s := &Service{db: c.DB, model: c.Model, gateway: c.Gateway, now: c.Now, log: c.Logger, policy: c.ShortPick,

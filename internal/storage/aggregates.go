@@ -49,6 +49,10 @@ const (
 // The test gateway's authorizations: DB implements payment.TestStore.
 var _ payment.TestStore = (*DB)(nil)
 
+// The webhooks and notifications: the outbox's, with an order's
+// notifications read within the caller's scope.
+var _ bopis.NotificationService = (*DB)(nil)
+
 // OrderNotifications lists an order's notifications, oldest first, if
 // scope may see the order.
 func (db *DB) OrderNotifications(ctx context.Context, orderID string, scope bopis.OrderScope) ([]bopis.Notification, error) {

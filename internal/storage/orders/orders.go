@@ -34,6 +34,11 @@ type Orders struct {
 	stock   *stock.Stock
 }
 
+var (
+	_ bopis.OrderReader   = (*Orders)(nil)
+	_ bopis.OrderStreamer = (*Orders)(nil)
+)
+
 // New is the orders in db, reserving at st.
 func New(db *sqldb.DB, st *stock.Stock) *Orders {
 	return &Orders{sql: db, r: db.Readers(), dialect: db.Dialect(), stock: st}

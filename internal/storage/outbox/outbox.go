@@ -22,6 +22,8 @@ type Outbox struct {
 	db *sqldb.DB
 }
 
+var _ bopis.DeliveryService = (*Outbox)(nil)
+
 // New is the outbox in db.
 func New(db *sqldb.DB) *Outbox { return &Outbox{db: db} }
 

@@ -21,6 +21,8 @@ type Reports struct {
 	db *sqldb.DB
 }
 
+var _ bopis.ReportService = (*Reports)(nil)
+
 // New is the reports over db.
 func New(db *sqldb.DB) *Reports { return &Reports{db: db} }
 
