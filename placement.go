@@ -1,6 +1,9 @@
 package bopis
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // HoldPlacement is a checkout hold ready to be written; Hold holds all but
 // what the winning attempt decides (store, time zone, window).
@@ -79,3 +82,21 @@ func (e *NoRoute) Unwrap() error {
 	}
 	return &Error{Code: ECONFLICT, Message: msg}
 }
+
+// Alternative is a store that has everything a short order asked for.
+type Alternative struct {
+	StoreID         string    `json:"store_id"`
+	Name            string    `json:"name"`
+	DistanceKm      float64   `json:"distance_km"`
+	EarliestReadyAt time.Time `json:"earliest_ready_at"`
+}
+
+// ShortError is a shortfall with the stores that could take the order instead.
+type ShortError struct {
+	Err          error // the *NoRoute
+	Alternatives []Alternative
+}
+
+func (e *ShortError) Error() string { return e.Err.Error() }
+
+func (e *ShortError) Unwrap() error { return e.Err }

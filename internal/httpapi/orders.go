@@ -9,7 +9,6 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/httpapi/wire"
-	"github.com/bopis/bopis/internal/orders"
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -37,7 +36,7 @@ func holdOwner(ctx context.Context) string {
 // shortProblem is a 409 shortfall with the stores that have everything.
 type shortProblem struct {
 	*huma.ErrorModel
-	Alternatives []orders.Alternative `json:"alternatives"`
+	Alternatives []bopis.Alternative `json:"alternatives"`
 }
 
 // orderProblem maps a placement's error; a shortfall carries alternatives.
@@ -46,7 +45,7 @@ func (s *Server) orderProblem(ctx context.Context, err error) error {
 		return s.problem(ctx, "header", err)
 	}
 	p := s.problem(ctx, "body", err)
-	var short *orders.ShortError
+	var short *bopis.ShortError
 	if m, ok := p.(*huma.ErrorModel); ok && errors.As(err, &short) {
 		return &shortProblem{ErrorModel: m, Alternatives: short.Alternatives}
 	}

@@ -428,23 +428,6 @@ func (s *Service) origin(p bopis.PickupRequest, attempts []bopis.PickupAttempt) 
 	return bopis.Coordinates{}
 }
 
-// Alternative is a store that has everything a short order asked for.
-type Alternative struct {
-	StoreID         string    `json:"store_id"`
-	Name            string    `json:"name"`
-	DistanceKm      float64   `json:"distance_km"`
-	EarliestReadyAt time.Time `json:"earliest_ready_at"`
-}
-
-// ShortError is a shortfall with the stores that could take the order instead.
-type ShortError struct {
-	Err          error // the *bopis.NoRoute
-	Alternatives []Alternative
-}
-
-func (e *ShortError) Error() string { return e.Err.Error() }
-func (e *ShortError) Unwrap() error { return e.Err }
-
 // explain adds the nearest stores that have everything to a shortfall,
 // or to lines the store named may not hand over; a store that takes no
 // pickup orders at all is answered as it is.
@@ -468,13 +451,13 @@ func (s *Service) explain(err error, p bopis.PickupRequest, lines []readmodel.Li
 	for _, t := range nr.Tried {
 		tried[t.StoreID] = true
 	}
-	out := &ShortError{Err: err, Alternatives: []Alternative{}}
+	out := &bopis.ShortError{Err: err, Alternatives: []bopis.Alternative{}}
 	for _, o := range s.model.PickupOptions(readmodel.Query{Coordinates: origin, RadiusKm: bopis.DefaultRadiusKm, Lines: lines,
 		Method: p.Method, Days: promiseDays, Limit: alternatives + len(tried), Now: now}) {
 		if tried[o.Store.ID] || len(out.Alternatives) == alternatives {
 			continue
 		}
-		out.Alternatives = append(out.Alternatives, Alternative{StoreID: o.Store.ID, Name: o.Store.Name,
+		out.Alternatives = append(out.Alternatives, bopis.Alternative{StoreID: o.Store.ID, Name: o.Store.Name,
 			DistanceKm: o.DistanceKm, EarliestReadyAt: o.Promise.EarliestReadyAt})
 	}
 	return out
