@@ -41,7 +41,7 @@ type Placement struct {
 	// re-authorize before an authorization lapses and for ship-to-home.
 	PaymentToken string
 	// TestPayment, if set, is the test gateway's authorization of the
-	// order, written in the order's transaction (Preparer): if the
+	// order, written in the order's transaction (payment.Preparer): if the
 	// order is not placed, it never existed.
 	TestPayment *TestPayment
 }

@@ -17,7 +17,7 @@ const (
 // (EligibleForPickup: unknown, deactivated, or not pickup-eligible
 // globally or by the store's override). The transaction that reserves
 // decides it, on the rows as they stand when it reserves (see
-// reserveStatement), so a change acknowledged to an admin holds for
+// internal/storage/stock's reserveStatement), so a change acknowledged to an admin holds for
 // every order and hold after it, in every process. It unwraps to a
 // domain error: an inactive store is not found (404, pickup.store_id),
 // a warehouse invalid (422, pickup.store_id), ineligible lines a

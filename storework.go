@@ -4,7 +4,7 @@ import "time"
 
 // Reroute is where the rest of short lines may go under the reroute
 // policy: a linked order with this id and pickup code at the first of
-// Attempts that has it all (see PlaceOrder).
+// Attempts that has it all (see storage's PlaceOrder).
 type Reroute struct {
 	OrderID    string
 	PickupCode string
@@ -12,7 +12,7 @@ type Reroute struct {
 }
 
 // PickPlan is what a pick does, as the use case decides it on the order
-// locked for the pick (see Pick): each line's pick (PlanPick)
+// locked for the pick (see storage's Pick): each line's pick (orderstate.PlanPick)
 // and, under the reroute policy, where its short lines may go (nil: they
 // stay short).
 type PickPlan struct {
