@@ -25,20 +25,19 @@ import (
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/notify"
 	"github.com/bopis/bopis/internal/seal"
-	"github.com/bopis/bopis/internal/storage"
 	"github.com/bopis/bopis/internal/webhookurl"
 )
 
 // Storage is what dispatching needs of the database.
 type Storage interface {
-	UndispatchedEvents(ctx context.Context, limit int) ([]storage.OutboxEvent, error)
-	Dispatch(ctx context.Context, fans []storage.Fanout) error
-	ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]storage.Notification, error)
+	UndispatchedEvents(ctx context.Context, limit int) ([]bopis.OutboxEvent, error)
+	Dispatch(ctx context.Context, fans []bopis.Fanout) error
+	ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]bopis.Notification, error)
 	FinishNotification(ctx context.Context, id int64, sent bool, providerID, reason string, retryAt *time.Time) error
-	ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]storage.Delivery, error)
+	ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]bopis.Delivery, error)
 	FinishDelivery(ctx context.Context, id int64, delivered bool, status int, errText string, retryAt *time.Time) error
-	Webhooks(ctx context.Context) ([]storage.Webhook, error)
-	GetOrder(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error)
+	Webhooks(ctx context.Context) ([]bopis.Webhook, error)
+	GetOrder(ctx context.Context, id string, scope bopis.OrderScope) (*bopis.Order, error)
 	GetStore(ctx context.Context, id string) (*bopis.Store, error)
 }
 
@@ -151,9 +150,9 @@ func (d *Dispatcher) FanOut(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	now := d.c.Now()
-	fans := make([]storage.Fanout, 0, len(evs))
+	fans := make([]bopis.Fanout, 0, len(evs))
 	for _, ev := range evs {
-		f := storage.Fanout{EventID: ev.ID}
+		f := bopis.Fanout{EventID: ev.ID}
 		if f.Notifications, err = d.notifications(ctx, ev, now); err != nil {
 			return 0, fmt.Errorf("event %d: %w", ev.ID, err)
 		}
@@ -164,7 +163,7 @@ func (d *Dispatcher) FanOut(ctx context.Context) (int, error) {
 		}
 		for _, w := range hooks {
 			if w.Wants(ev.Type) {
-				f.Deliveries = append(f.Deliveries, storage.Delivery{WebhookID: w.ID, EventType: ev.Type, Body: body,
+				f.Deliveries = append(f.Deliveries, bopis.Delivery{WebhookID: w.ID, EventType: ev.Type, Body: body,
 					ExpiresAt: now.Add(d.c.WebhookMaxAge)})
 			}
 		}
@@ -175,7 +174,7 @@ func (d *Dispatcher) FanOut(ctx context.Context) (int, error) {
 
 // notifications renders the customer's messages for an order event, one
 // per channel they chose.
-func (d *Dispatcher) notifications(ctx context.Context, ev storage.OutboxEvent, now time.Time) ([]storage.Notification, error) {
+func (d *Dispatcher) notifications(ctx context.Context, ev bopis.OutboxEvent, now time.Time) ([]bopis.Notification, error) {
 	name, ok := notify.TemplateFor(ev.Type)
 	if !ok {
 		return nil, nil
@@ -184,7 +183,7 @@ func (d *Dispatcher) notifications(ctx context.Context, ev storage.OutboxEvent, 
 	if err := json.Unmarshal(ev.Payload, &p); err != nil || p.OrderID == "" {
 		return nil, err
 	}
-	o, err := d.c.DB.GetOrder(ctx, p.OrderID, storage.OrderScope{})
+	o, err := d.c.DB.GetOrder(ctx, p.OrderID, bopis.OrderScope{})
 	if err != nil {
 		return nil, err
 	}
@@ -205,27 +204,27 @@ func (d *Dispatcher) notifications(ctx context.Context, ev storage.OutboxEvent, 
 	if err != nil {
 		return nil, err
 	}
-	var out []storage.Notification
+	var out []bopis.Notification
 	for _, ch := range Channels(o.Customer) {
-		n := storage.Notification{OrderID: o.ID, EventType: ev.Type, Channel: ch, Template: name, Status: storage.NotificationPending}
+		n := bopis.Notification{OrderID: o.ID, EventType: ev.Type, Channel: ch, Template: name, Status: bopis.NotificationPending}
 		m, err := d.c.Templates.Render(name, ch, data)
 		if err != nil {
 			// A template that cannot render will not render later either:
 			// record the failure rather than hold up the outbox.
-			n.Status, n.Reason = storage.NotificationFailed, "rendering: "+err.Error()
+			n.Status, n.Reason = bopis.NotificationFailed, "rendering: "+err.Error()
 		}
 		n.Subject, n.Text, n.HTML = m.Subject, m.Text, m.HTML
 		at := now
 		switch ch {
 		case notify.Email:
 			n.Recipient = o.Customer.Email
-			if d.c.Email == nil && n.Status == storage.NotificationPending {
-				n.Status, n.Reason = storage.NotificationNotSent, "email is not configured (BOPIS_SMTP_URL)"
+			if d.c.Email == nil && n.Status == bopis.NotificationPending {
+				n.Status, n.Reason = bopis.NotificationNotSent, "email is not configured (BOPIS_SMTP_URL)"
 			}
 		case notify.SMS:
 			n.Recipient = o.Customer.Phone
-			if d.c.SMS == nil && n.Status == storage.NotificationPending {
-				n.Status, n.Reason = storage.NotificationNotSent, "SMS is not configured (BOPIS_SMS_URL)"
+			if d.c.SMS == nil && n.Status == bopis.NotificationPending {
+				n.Status, n.Reason = bopis.NotificationNotSent, "SMS is not configured (BOPIS_SMS_URL)"
 			}
 			// Quiet hours, except to say a same-day order is ready.
 			sameDay := o.CreatedAt.In(loc).Format(time.DateOnly) == now.In(loc).Format(time.DateOnly)
@@ -233,7 +232,7 @@ func (d *Dispatcher) notifications(ctx context.Context, ev storage.OutboxEvent, 
 				at = d.c.Quiet.Next(now, loc)
 			}
 		}
-		if n.Status == storage.NotificationPending {
+		if n.Status == bopis.NotificationPending {
 			n.NextAttemptAt = &at
 		}
 		out = append(out, n)
@@ -334,7 +333,7 @@ func (d *Dispatcher) DeliverWebhooks(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	byID := map[string]storage.Webhook{}
+	byID := map[string]bopis.Webhook{}
 	for _, w := range hooks {
 		byID[w.ID] = w
 	}
@@ -372,7 +371,7 @@ func (d *Dispatcher) DeliverWebhooks(ctx context.Context) (int, error) {
 // checked again (it may have been saved while private destinations were
 // allowed, or before they were refused), and the dialer checks the
 // address its name resolves to.
-func (d *Dispatcher) post(ctx context.Context, w storage.Webhook, del storage.Delivery) (int, error) {
+func (d *Dispatcher) post(ctx context.Context, w bopis.Webhook, del bopis.Delivery) (int, error) {
 	if err := webhookurl.Check(w.URL, d.c.AllowPrivate); err != nil {
 		return 0, err
 	}

@@ -12,12 +12,6 @@ import (
 	"github.com/danielgtaylor/huma/v2/sse"
 )
 
-// OrderStreamer reads what the store's live order stream sends.
-type OrderStreamer interface {
-	StoreOrderEvents(ctx context.Context, storeID string, afterID int64, limit int) ([]bopis.OrderEvent, error)
-	LastOrderEventID(ctx context.Context) (int64, error)
-}
-
 // The stream's pace. PostgreSQL hands out event ids at insert, not at
 // commit, so an id lower than one already sent may still appear: the
 // stream keeps looking back over what it sent in the last streamLookback
