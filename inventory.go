@@ -248,3 +248,84 @@ func TakesPickup(active bool, t StoreType) bool { return active && t == StoreTyp
 // LowStock reports whether available stock is at or below the low-stock
 // threshold.
 func LowStock(available, threshold int64) bool { return available <= threshold }
+
+// FeedStatus is what is known of a store's POS feed.
+type FeedStatus struct {
+	LastEventAt *time.Time // when the POS was last heard from; nil if never
+	Stale       bool       // silent longer than StaleAfter
+}
+
+// Availability is what checkout may promise of one SKU at one store.
+type Availability struct {
+	StoreID string
+	SKU     string
+	// Eligible: the SKU may be picked up at this store at all (active,
+	// and pickup-eligible unless the store's override says otherwise).
+	Eligible    bool
+	OnHand      int64
+	Reserved    int64
+	SafetyStock int64
+	Available   int64 // on_hand - reserved - safety_stock, never below 0
+	FeedStale   bool  // the store's POS has been silent longer than StaleAfter
+	// Promisable is what checkout may promise: Available less the stale
+	// buffer when the feed is stale, and 0 when not Eligible.
+	Promisable int64
+}
+
+// EventResult answers one event of a batch.
+type EventResult struct {
+	ID     string `json:"id"`
+	Status string `json:"status" enum:"applied,duplicate,stale,rejected"`
+	Error  string `json:"error,omitempty" doc:"Why a rejected event was rejected."`
+}
+
+// BatchOptions says who sends a batch.
+type BatchOptions struct {
+	// CanReach, if set, says which stores the sender may feed; an event
+	// for another store is rejected.
+	CanReach func(storeID string) bool
+	// Idempotency, if set, makes a repeat of the same batch under the same
+	// key answer the first results.
+	Idempotency *Idempotency
+}
+
+// Count is one SKU's counted on-hand quantity.
+type Count CountLine
+
+// CountResult is what a whole-store count did.
+type CountResult struct {
+	Changed int  `json:"changed" doc:"Levels whose on_hand changed (one ledger row each)."`
+	Stale   bool `json:"stale" doc:"The store already has a newer count: this one changed nothing."`
+}
+
+// Level is a store's stock of one SKU.
+type Level struct {
+	SKU         string    `json:"sku"`
+	OnHand      int64     `json:"on_hand"`
+	Reserved    int64     `json:"reserved"`
+	SafetyStock int64     `json:"safety_stock"`
+	Available   int64     `json:"available" doc:"on_hand - reserved - safety_stock, never below 0."`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// LedgerEntry is one change to a store's stock of a SKU.
+type LedgerEntry struct {
+	ID            int64     `json:"id"`
+	StoreID       string    `json:"store_id"`
+	SKU           string    `json:"sku"`
+	Cause         string    `json:"cause" enum:"pos_snapshot,pos_delta,count,adjustment,reservation,release,handoff,short_pick,no_show"`
+	Reference     string    `json:"reference" doc:"The POS event id, the order or hold, the adjustment's reference, or count@<as_of>."`
+	Reason        string    `json:"reason,omitempty"`
+	OnHandDelta   int64     `json:"on_hand_delta"`
+	ReservedDelta int64     `json:"reserved_delta"`
+	At            time.Time `json:"at"`
+}
+
+// AdjustmentResult is an adjustment as applied.
+type AdjustmentResult struct {
+	StoreID string `json:"store_id"`
+	Adjustment
+	Applied int64     `json:"applied_delta" doc:"The change made: the delta, unless on_hand would have gone below 0."`
+	At      time.Time `json:"at"`
+	Level   Level     `json:"level" doc:"The level after the adjustment."`
+}

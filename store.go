@@ -429,3 +429,9 @@ func Zone(name string) *time.Location {
 	zones.Store(name, l)
 	return l
 }
+
+// StoreFilter narrows ListStores.
+type StoreFilter struct {
+	IDs        []string // only these stores (a scoped key's); nil for all
+	ActiveOnly bool
+}

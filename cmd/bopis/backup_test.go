@@ -38,7 +38,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	if _, err := db.PutStore(ctx, storagetest.Store("s-1")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 100000}, {SKU: "B", OnHand: 100000}}); err != nil {
+	if _, err := db.CountStore(ctx, "s-1", time.Now(), []bopis.Count{{SKU: "A", OnHand: 100000}, {SKU: "B", OnHand: 100000}}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -61,7 +61,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 				if w == 2 { // the POS
 					d := int64(1)
 					_, _, err := db.ApplyInventoryEvents(ctx, []bopis.InventoryEvent{{ID: fmt.Sprintf("e-%d", n), StoreID: "s-1",
-						SKU: "B", Type: bopis.EventDelta, Delta: &d, Reason: "receipt", OccurredAt: time.Now()}}, storage.BatchOptions{})
+						SKU: "B", Type: bopis.EventDelta, Delta: &d, Reason: "receipt", OccurredAt: time.Now()}}, bopis.BatchOptions{})
 					if err != nil {
 						t.Error(err)
 						return
@@ -125,7 +125,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	}
 	defer back.Close()
 	for _, id := range before {
-		o, err := back.GetOrder(ctx, id, storage.OrderScope{})
+		o, err := back.GetOrder(ctx, id, bopis.OrderScope{})
 		if err != nil || len(o.Lines) != 1 {
 			t.Fatalf("order %s was acknowledged before the backup; restored: %v %v", id, o, err)
 		}
@@ -135,7 +135,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 }
 
 // backupOrder is a one-line pickup order at s-1, authorized.
-func backupOrder(id string) storage.Placement {
+func backupOrder(id string) bopis.Placement {
 	slot := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
 	usd := func(a int64) bopis.Money { return bopis.Money{Amount: a, Currency: "USD"} }
 	o := bopis.Order{ID: id, Method: bopis.PickupInStore, PickupCode: "123456",
@@ -144,6 +144,6 @@ func backupOrder(id string) storage.Placement {
 			Capture: bopis.CaptureAtPickup, Authorized: usd(1000), Captured: usd(0),
 			AuthorizationExpiresAt: time.Now().Add(7 * 24 * time.Hour)},
 		Lines: []bopis.OrderLine{{ID: "l1", SKU: "A", Quantity: 1, UnitPrice: usd(1000), Fulfillment: bopis.FulfillPickup}}}
-	return storage.Placement{Order: o, PlacedBy: "k-1", Attempts: []storage.PickupAttempt{{StoreID: "s-1",
+	return bopis.Placement{Order: o, PlacedBy: "k-1", Attempts: []bopis.PickupAttempt{{StoreID: "s-1",
 		TimeZone: "America/Chicago", Slots: []bopis.PickupWindow{{Start: slot, End: slot.Add(time.Hour)}}}}}
 }

@@ -75,13 +75,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	var b *benchFlags
 	var batch, stock, processes, pickupRate, orderRate, posRate int
-	var clientList string
+	var clientList, reuse string
+	var keep bool
 	switch args[0] {
 	case "feed":
 		b = newBenchFlags("bench feed", stderr, 4, 30*time.Second, "also run on PostgreSQL: a server URL where fresh databases may be created")
 		b.fs.IntVar(&batch, "batch", 5000, "events per batch")
 	case "pickup":
 		b = newBenchFlags("bench pickup", stderr, 8, 20*time.Second, "PostgreSQL server URL where a fresh database may be created")
+		b.fs.BoolVar(&keep, "keep", false, "keep the loaded database and print its URL for --reuse")
+		b.fs.StringVar(&reuse, "reuse", "", "URL of a database kept by an earlier run with the same sizes (skips the load)")
 	case "orders":
 		b = newBenchFlags("bench orders", stderr, 32, 20*time.Second, "also run on PostgreSQL: a server URL where fresh databases may be created")
 		b.fs.Lookup("skus").DefValue, b.skus = "200", 200
@@ -164,7 +167,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if args[0] == "pickup" {
 		res, err := bench.Pickup(ctx, bench.PickupConfig{Postgres: b.postgres, Stores: b.stores, SKUs: b.skus,
-			Assortment: b.assortment, Duration: b.duration, Clients: b.clients, Seed: 1, Progress: stderr})
+			Assortment: b.assortment, Duration: b.duration, Clients: b.clients, Seed: 1, Progress: stderr,
+			Keep: keep, Reuse: reuse})
 		if err != nil {
 			return err
 		}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/seal"
 	"github.com/bopis/bopis/internal/storage"
 	"github.com/bopis/bopis/internal/storage/storagetest"
@@ -298,7 +299,7 @@ func crashRun(t *testing.T, bin, backend string) {
 		}
 		mu.Unlock()
 		for _, id := range ids {
-			o, err := db.GetOrder(context.Background(), id, storage.OrderScope{})
+			o, err := db.GetOrder(context.Background(), id, bopis.OrderScope{})
 			if err != nil || len(o.Lines) != 1 {
 				t.Fatalf("round %d: order %s answered 201 but is %v %v", round, id, o, err)
 			}
@@ -348,17 +349,17 @@ func crashRun(t *testing.T, bin, backend string) {
 		}
 		for _, n := range notes {
 			switch {
-			case n.Status == storage.NotificationPending:
+			case n.Status == bopis.NotificationPending:
 				pending++
-			case n.Status == storage.NotificationSent && mail.count(n.ProviderID) == 0:
+			case n.Status == bopis.NotificationSent && mail.count(n.ProviderID) == 0:
 				lost = append(lost, n.ProviderID)
 			}
 		}
 		hookList, _ := db.Webhooks(context.Background())
-		var dels []storage.Delivery
+		var dels []bopis.Delivery
 		for _, h := range hookList {
 			for cursor := ""; ; {
-				page, next, err := db.Deliveries(context.Background(), h.ID, storage.Page{Limit: 500, Cursor: cursor})
+				page, next, err := db.Deliveries(context.Background(), h.ID, bopis.Page{Limit: 500, Cursor: cursor})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -370,9 +371,9 @@ func crashRun(t *testing.T, bin, backend string) {
 		}
 		for _, d := range dels {
 			switch {
-			case d.Status == storage.DeliveryPending:
+			case d.Status == bopis.DeliveryPending:
 				pending++
-			case d.Status == storage.DeliveryDelivered && hooks.count(fmt.Sprint(d.ID)) == 0:
+			case d.Status == bopis.DeliveryDelivered && hooks.count(fmt.Sprint(d.ID)) == 0:
 				lost = append(lost, fmt.Sprintf("delivery %d", d.ID))
 			}
 		}

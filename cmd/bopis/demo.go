@@ -112,7 +112,7 @@ func seedDemo(ctx context.Context, db *storage.DB, seed uint64, progress io.Writ
 	// one whole-store count, move on.
 	var (
 		current string
-		counts  []storage.Count
+		counts  []bopis.Count
 		done    int
 		levels  int
 		err     error
@@ -134,7 +134,7 @@ func seedDemo(ctx context.Context, db *storage.DB, seed uint64, progress io.Writ
 			flush()
 			current = storeID
 		}
-		counts = append(counts, storage.Count{SKU: sku, OnHand: int64(onHand)})
+		counts = append(counts, bopis.Count{SKU: sku, OnHand: int64(onHand)})
 	})
 	flush()
 	if err != nil {

@@ -356,7 +356,7 @@ func TestOrdersStopWhenTheirStoreIsDeactivated(t *testing.T) {
 				t.Fatalf("deactivating: %d %s", r.status, r.raw)
 			}
 			answered.Store(true)
-			then, err := a.db.Reservations(context.Background(), "s-1", "", storage.ReservationOpen)
+			then, err := a.db.Reservations(context.Background(), "s-1", "", bopis.ReservationOpen)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -364,7 +364,7 @@ func TestOrdersStopWhenTheirStoreIsDeactivated(t *testing.T) {
 			if n := late.Load(); n > 0 {
 				t.Errorf("%d orders taken after the DELETE answered", n)
 			}
-			final, err := a.db.Reservations(context.Background(), "s-1", "", storage.ReservationOpen)
+			final, err := a.db.Reservations(context.Background(), "s-1", "", bopis.ReservationOpen)
 			if err != nil {
 				t.Fatal(err)
 			}

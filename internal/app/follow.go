@@ -16,7 +16,7 @@ import (
 // read of the feed runs at a time; the watermark is its.
 type follower struct {
 	db   *storage.DB
-	sink storage.ChangeSink
+	sink bopis.ChangeSink
 	log  *slog.Logger
 	turn chan struct{} // held by the read under way
 	w    storage.Watermark
@@ -25,7 +25,7 @@ type follower struct {
 	begun, done atomic.Uint64
 }
 
-func newFollower(db *storage.DB, sink storage.ChangeSink, log *slog.Logger) *follower {
+func newFollower(db *storage.DB, sink bopis.ChangeSink, log *slog.Logger) *follower {
 	return &follower{db: db, sink: sink, log: log, turn: make(chan struct{}, 1)}
 }
 
@@ -106,7 +106,7 @@ const missWait = 2 * time.Second
 // admin, a script, the next request) finds it there: a new store's
 // calendar, orders at it, a deactivated store or SKU refused at once
 // (the database refuses those in every process anyway: see
-// storage.Refusal). Checkout's hot path is untouched; stock and slot
+// bopis.Refusal). Checkout's hot path is untouched; stock and slot
 // bookings still reach the model by the poll.
 type writes struct {
 	*storage.DB

@@ -26,21 +26,20 @@ import (
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/notify"
 	"github.com/bopis/bopis/internal/seal"
-	"github.com/bopis/bopis/internal/storage"
 	"github.com/bopis/bopis/internal/webhookurl"
 )
 
 // Storage is what dispatching needs of the database.
 type Storage interface {
-	UndispatchedEvents(ctx context.Context, lane storage.Lane, limit int) ([]storage.OutboxEvent, error)
-	Dispatch(ctx context.Context, fans []storage.Fanout) error
-	ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]storage.Notification, error)
+	UndispatchedEvents(ctx context.Context, lane bopis.Lane, limit int) ([]bopis.OutboxEvent, error)
+	Dispatch(ctx context.Context, fans []bopis.Fanout) error
+	ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]bopis.Notification, error)
 	FinishNotification(ctx context.Context, id int64, attempt int, sent bool, providerID, reason string, retryAt *time.Time) (bool, error)
-	ClaimDeliveries(ctx context.Context, webhookID string, limit int, lease time.Duration) ([]storage.Delivery, error)
+	ClaimDeliveries(ctx context.Context, webhookID string, limit int, lease time.Duration) ([]bopis.Delivery, error)
 	DigestLowStock(ctx context.Context, from, to time.Time) (int, error)
 	FinishDelivery(ctx context.Context, id int64, attempt int, delivered bool, status int, errText string, retryAt *time.Time) (bool, error)
-	Webhooks(ctx context.Context) ([]storage.Webhook, error)
-	GetOrder(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error)
+	Webhooks(ctx context.Context) ([]bopis.Webhook, error)
+	GetOrder(ctx context.Context, id string, scope bopis.OrderScope) (*bopis.Order, error)
 	GetStore(ctx context.Context, id string) (*bopis.Store, error)
 }
 
@@ -147,7 +146,7 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 	go func() {
 		defer wg.Done()
 		d.loop(ctx, interval, "the order lane", func(ctx context.Context) (bool, error) {
-			n, err := d.fanOut(ctx, storage.LaneOrders, batch)
+			n, err := d.fanOut(ctx, bopis.LaneOrders, batch)
 			if err != nil {
 				return false, err
 			}
@@ -161,7 +160,7 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 			if err := d.Digest(ctx); err != nil {
 				return false, err
 			}
-			n, err := d.fanOut(ctx, storage.LaneBulk, bulkBatch)
+			n, err := d.fanOut(ctx, bopis.LaneBulk, bulkBatch)
 			return n == bulkBatch, err
 		})
 	}()
@@ -301,16 +300,16 @@ func (d *Dispatcher) FanOut(ctx context.Context) (int, error) {
 	if err := d.Digest(ctx); err != nil {
 		return 0, err
 	}
-	n, err := d.fanOut(ctx, storage.LaneOrders, batch)
+	n, err := d.fanOut(ctx, bopis.LaneOrders, batch)
 	if err != nil {
 		return n, err
 	}
-	m, err := d.fanOut(ctx, storage.LaneBulk, bulkBatch)
+	m, err := d.fanOut(ctx, bopis.LaneBulk, bulkBatch)
 	return n + m, err
 }
 
 // fanOut fans out up to limit of a lane's waiting events.
-func (d *Dispatcher) fanOut(ctx context.Context, lane storage.Lane, limit int) (int, error) {
+func (d *Dispatcher) fanOut(ctx context.Context, lane bopis.Lane, limit int) (int, error) {
 	evs, err := d.c.DB.UndispatchedEvents(ctx, lane, limit)
 	if err != nil || len(evs) == 0 {
 		return 0, err
@@ -320,9 +319,9 @@ func (d *Dispatcher) fanOut(ctx context.Context, lane storage.Lane, limit int) (
 		return 0, err
 	}
 	now := d.c.Now()
-	fans := make([]storage.Fanout, 0, len(evs))
+	fans := make([]bopis.Fanout, 0, len(evs))
 	for _, ev := range evs {
-		f := storage.Fanout{EventID: ev.ID}
+		f := bopis.Fanout{EventID: ev.ID}
 		if f.Notifications, err = d.notifications(ctx, ev, now); err != nil {
 			return 0, fmt.Errorf("event %d: %w", ev.ID, err)
 		}
@@ -333,7 +332,7 @@ func (d *Dispatcher) fanOut(ctx context.Context, lane storage.Lane, limit int) (
 		}
 		for _, w := range hooks {
 			if w.Wants(ev.Type) {
-				f.Deliveries = append(f.Deliveries, storage.Delivery{WebhookID: w.ID, EventType: ev.Type, Body: body,
+				f.Deliveries = append(f.Deliveries, bopis.Delivery{WebhookID: w.ID, EventType: ev.Type, Body: body,
 					ExpiresAt: now.Add(d.c.WebhookMaxAge)})
 			}
 		}
@@ -344,7 +343,7 @@ func (d *Dispatcher) fanOut(ctx context.Context, lane storage.Lane, limit int) (
 
 // notifications renders the customer's messages for an order event, one
 // per channel they chose.
-func (d *Dispatcher) notifications(ctx context.Context, ev storage.OutboxEvent, now time.Time) ([]storage.Notification, error) {
+func (d *Dispatcher) notifications(ctx context.Context, ev bopis.OutboxEvent, now time.Time) ([]bopis.Notification, error) {
 	name, ok := notify.TemplateFor(ev.Type)
 	if !ok {
 		return nil, nil
@@ -353,7 +352,7 @@ func (d *Dispatcher) notifications(ctx context.Context, ev storage.OutboxEvent, 
 	if err := json.Unmarshal(ev.Payload, &p); err != nil || p.OrderID == "" {
 		return nil, err
 	}
-	o, err := d.c.DB.GetOrder(ctx, p.OrderID, storage.OrderScope{})
+	o, err := d.c.DB.GetOrder(ctx, p.OrderID, bopis.OrderScope{})
 	if err != nil {
 		return nil, err
 	}
@@ -374,27 +373,27 @@ func (d *Dispatcher) notifications(ctx context.Context, ev storage.OutboxEvent, 
 	if err != nil {
 		return nil, err
 	}
-	var out []storage.Notification
+	var out []bopis.Notification
 	for _, ch := range Channels(o.Customer) {
-		n := storage.Notification{OrderID: o.ID, EventType: ev.Type, Channel: ch, Template: name, Status: storage.NotificationPending}
+		n := bopis.Notification{OrderID: o.ID, EventType: ev.Type, Channel: ch, Template: name, Status: bopis.NotificationPending}
 		m, err := d.c.Templates.Render(name, ch, data)
 		if err != nil {
 			// A template that cannot render will not render later either:
 			// record the failure rather than hold up the outbox.
-			n.Status, n.Reason = storage.NotificationFailed, "rendering: "+err.Error()
+			n.Status, n.Reason = bopis.NotificationFailed, "rendering: "+err.Error()
 		}
 		n.Subject, n.Text, n.HTML = m.Subject, m.Text, m.HTML
 		at := now
 		switch ch {
 		case notify.Email:
 			n.Recipient = o.Customer.Email
-			if d.c.Email == nil && n.Status == storage.NotificationPending {
-				n.Status, n.Reason = storage.NotificationNotSent, "email is not configured (BOPIS_SMTP_URL)"
+			if d.c.Email == nil && n.Status == bopis.NotificationPending {
+				n.Status, n.Reason = bopis.NotificationNotSent, "email is not configured (BOPIS_SMTP_URL)"
 			}
 		case notify.SMS:
 			n.Recipient = o.Customer.Phone
-			if d.c.SMS == nil && n.Status == storage.NotificationPending {
-				n.Status, n.Reason = storage.NotificationNotSent, "SMS is not configured (BOPIS_SMS_URL)"
+			if d.c.SMS == nil && n.Status == bopis.NotificationPending {
+				n.Status, n.Reason = bopis.NotificationNotSent, "SMS is not configured (BOPIS_SMS_URL)"
 			}
 			// Quiet hours, except to say a same-day order is ready.
 			sameDay := o.CreatedAt.In(loc).Format(time.DateOnly) == now.In(loc).Format(time.DateOnly)
@@ -402,7 +401,7 @@ func (d *Dispatcher) notifications(ctx context.Context, ev storage.OutboxEvent, 
 				at = d.c.Quiet.Next(now, loc)
 			}
 		}
-		if n.Status == storage.NotificationPending {
+		if n.Status == bopis.NotificationPending {
 			n.NextAttemptAt = &at
 		}
 		out = append(out, n)
@@ -493,7 +492,7 @@ func each(n, limit int, fn func(int)) {
 // sendNotification sends one claimed notification and records how it
 // went, if the claim is still this sender's; it reports whether it was
 // sent.
-func (d *Dispatcher) sendNotification(ctx context.Context, n storage.Notification) (bool, error) {
+func (d *Dispatcher) sendNotification(ctx context.Context, n bopis.Notification) (bool, error) {
 	sender := d.c.Email
 	if n.Channel == notify.SMS {
 		sender = d.c.SMS
@@ -554,7 +553,7 @@ func (d *Dispatcher) DeliverWebhooks(ctx context.Context) (int, error) {
 // deliverTo claims up to PerWebhook of w's due deliveries, posts them side
 // by side and records each; it returns how many it claimed and how many
 // were delivered.
-func (d *Dispatcher) deliverTo(ctx context.Context, w storage.Webhook) (claimed, delivered int, err error) {
+func (d *Dispatcher) deliverTo(ctx context.Context, w bopis.Webhook) (claimed, delivered int, err error) {
 	ds, err := d.c.DB.ClaimDeliveries(ctx, w.ID, d.c.PerWebhook, d.c.Lease)
 	if err != nil || len(ds) == 0 {
 		return 0, 0, err
@@ -567,7 +566,7 @@ func (d *Dispatcher) deliverTo(ctx context.Context, w storage.Webhook) (claimed,
 
 // deliver posts one claimed delivery and records how it went, if the
 // claim is still this sender's; it reports whether it was delivered.
-func (d *Dispatcher) deliver(ctx context.Context, w storage.Webhook, del storage.Delivery) (bool, error) {
+func (d *Dispatcher) deliver(ctx context.Context, w bopis.Webhook, del bopis.Delivery) (bool, error) {
 	status, perr := d.post(ctx, w, del)
 	var retry *time.Time
 	errText := ""
@@ -592,7 +591,7 @@ func (d *Dispatcher) deliver(ctx context.Context, w storage.Webhook, del storage
 // checked again (it may have been saved while private destinations were
 // allowed, or before they were refused), and the dialer checks the
 // address its name resolves to.
-func (d *Dispatcher) post(ctx context.Context, w storage.Webhook, del storage.Delivery) (int, error) {
+func (d *Dispatcher) post(ctx context.Context, w bopis.Webhook, del bopis.Delivery) (int, error) {
 	if err := webhookurl.Check(w.URL, d.c.AllowPrivate); err != nil {
 		return 0, err
 	}

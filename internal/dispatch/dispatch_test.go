@@ -16,7 +16,6 @@ import (
 	"github.com/bopis/bopis/internal/dispatch"
 	"github.com/bopis/bopis/internal/seal"
 	"github.com/bopis/bopis/internal/storage"
-	"github.com/bopis/bopis/internal/storage/outbox"
 	"github.com/bopis/bopis/internal/storage/storagetest"
 )
 
@@ -72,7 +71,7 @@ func each(t *testing.T, fake bool, fn func(t *testing.T, b *bench)) {
 // subscribe adds a webhook to url for events (none: all).
 func (b *bench) subscribe(id, url string, events ...string) {
 	b.t.Helper()
-	if _, err := b.db.CreateWebhook(context.Background(), storage.Webhook{ID: id, URL: url, Events: events,
+	if _, err := b.db.CreateWebhook(context.Background(), bopis.Webhook{ID: id, URL: url, Events: events,
 		Sealed: b.key.Seal("whsec_0123456789abcdef")}); err != nil {
 		b.t.Fatal(err)
 	}
@@ -161,9 +160,9 @@ func await(t *testing.T, d time.Duration, what string, cond func() bool) {
 }
 
 // deliveriesOf lists a webhook's deliveries.
-func (b *bench) deliveriesOf(id string) []storage.Delivery {
+func (b *bench) deliveriesOf(id string) []bopis.Delivery {
 	b.t.Helper()
-	ds, _, err := b.db.Deliveries(context.Background(), id, storage.Page{Limit: 500})
+	ds, _, err := b.db.Deliveries(context.Background(), id, bopis.Page{Limit: 500})
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -234,7 +233,7 @@ func TestFinishIsFencedByTheClaim(t *testing.T) {
 		if ok, err := b.db.FinishDelivery(ctx, first[0].ID, first[0].Attempts, true, 200, "", nil); err != nil || ok {
 			t.Fatalf("the late finish of an ended claim was recorded: %v %v", ok, err)
 		}
-		if got := b.deliveriesOf("wh-1")[0]; got.Status != storage.DeliveryDead || got.LastError != "answered 503" {
+		if got := b.deliveriesOf("wh-1")[0]; got.Status != bopis.DeliveryDead || got.LastError != "answered 503" {
 			t.Errorf("the holder's result was overwritten: %+v", got)
 		}
 
@@ -277,9 +276,9 @@ func TestRetriesBackOffThenDie(t *testing.T) {
 				t.Fatalf("attempt %d: %d requests, %+v", i+1, hook.total.Load(), got)
 			}
 			switch {
-			case i < 2 && (got.Status != storage.DeliveryPending || !got.NextAttemptAt.Equal(clock.Now().Add(10*time.Second<<i))):
+			case i < 2 && (got.Status != bopis.DeliveryPending || !got.NextAttemptAt.Equal(clock.Now().Add(10*time.Second<<i))):
 				t.Fatalf("attempt %d: %s, next at %v", i+1, got.Status, got.NextAttemptAt)
-			case i == 2 && got.Status != storage.DeliveryDead: // the next, at 70 s, is past the minute
+			case i == 2 && got.Status != bopis.DeliveryDead: // the next, at 70 s, is past the minute
 				t.Fatalf("attempt %d: %s, want dead", i+1, got.Status)
 			}
 		}
@@ -352,7 +351,7 @@ func TestTwoDispatchersSlowEndpointNoDuplicate(t *testing.T) {
 			t.Errorf("%d deliveries reached the endpoint, one of them %d times; want 12, once each", n, most)
 		}
 		for _, d := range b.deliveriesOf("wh-1") {
-			if d.Attempts != 1 || d.Status != storage.DeliveryPending || d.LastError != "timed out" {
+			if d.Attempts != 1 || d.Status != bopis.DeliveryPending || d.LastError != "timed out" {
 				t.Errorf("delivery %d: %d attempts, %s, %q", d.ID, d.Attempts, d.Status, d.LastError)
 			}
 		}
@@ -394,7 +393,7 @@ func TestLowStockDigest(t *testing.T) {
 		clock := b.clock // 20:10
 		ctx := context.Background()
 		digests, each := listen(t, 0, 200), listen(t, 0, 200)
-		b.subscribe("wh-digest", digests.srv.URL, outbox.EventTypeLowStockDigest)
+		b.subscribe("wh-digest", digests.srv.URL, bopis.EventTypeLowStockDigest)
 		b.subscribe("wh-each", each.srv.URL, storage.EventTypeLowStock)
 		for _, id := range []string{"s1", "s2"} {
 			if _, err := b.db.PutStore(ctx, storagetest.Store(id)); err != nil {
@@ -411,9 +410,9 @@ func TestLowStockDigest(t *testing.T) {
 			t.Fatal(err)
 		}
 		count := func(store string, onHand ...int64) {
-			var cs []storage.Count
+			var cs []bopis.Count
 			for i, q := range onHand {
-				cs = append(cs, storage.Count{SKU: skus[i].SKU, OnHand: q})
+				cs = append(cs, bopis.Count{SKU: skus[i].SKU, OnHand: q})
 			}
 			if _, err := b.db.CountStore(ctx, store, clock.Now(), cs); err != nil {
 				t.Fatal(err)

@@ -20,8 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/seal"
-	"github.com/bopis/bopis/internal/storage"
 	"github.com/bopis/bopis/internal/webhookurl"
 )
 
@@ -29,7 +29,7 @@ import (
 // memory: one webhook with one delivery due, and how it finished.
 type hooksDB struct {
 	Storage // the rest: not called
-	hook    storage.Webhook
+	hook    bopis.Webhook
 	mu      sync.Mutex
 	due     bool
 	// What FinishDelivery was told.
@@ -39,19 +39,19 @@ type hooksDB struct {
 	errText   string
 }
 
-func (h *hooksDB) ClaimDeliveries(context.Context, string, int, time.Duration) ([]storage.Delivery, error) {
+func (h *hooksDB) ClaimDeliveries(context.Context, string, int, time.Duration) ([]bopis.Delivery, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !h.due {
 		return nil, nil
 	}
 	h.due = false
-	return []storage.Delivery{{ID: 1, WebhookID: h.hook.ID, EventType: "order.placed", Body: []byte(`{"type":"order.placed"}`),
+	return []bopis.Delivery{{ID: 1, WebhookID: h.hook.ID, EventType: "order.placed", Body: []byte(`{"type":"order.placed"}`),
 		ExpiresAt: time.Now().Add(time.Hour)}}, nil
 }
 
-func (h *hooksDB) Webhooks(context.Context) ([]storage.Webhook, error) {
-	return []storage.Webhook{h.hook}, nil
+func (h *hooksDB) Webhooks(context.Context) ([]bopis.Webhook, error) {
+	return []bopis.Webhook{h.hook}, nil
 }
 
 func (h *hooksDB) FinishDelivery(_ context.Context, _ int64, _ int, delivered bool, status int, errText string, _ *time.Time) (bool, error) {
@@ -69,7 +69,7 @@ func deliverOnce(t *testing.T, rawURL string, allowPrivate bool, resolver *net.R
 	if err != nil {
 		t.Fatal(err)
 	}
-	db := &hooksDB{hook: storage.Webhook{ID: "wh-1", URL: rawURL, Sealed: key.Seal("whsec_0123456789abcdef")}, due: true}
+	db := &hooksDB{hook: bopis.Webhook{ID: "wh-1", URL: rawURL, Sealed: key.Seal("whsec_0123456789abcdef")}, due: true}
 	d := New(Config{DB: db, Key: key, AllowPrivate: allowPrivate})
 	d.client = webhookClient(allowPrivate, resolver)
 	if _, err := d.DeliverWebhooks(context.Background()); err != nil {

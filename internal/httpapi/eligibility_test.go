@@ -34,7 +34,7 @@ func TestOrdersAndHoldsAtANamedStoreApplyEligibility(t *testing.T) {
 		if err := db.PutStoreSKU(ctx, &bopis.StoreSKU{StoreID: "mid", SKU: "LOCAL", PickupEligible: &no}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.CountStore(ctx, "mid", checkoutNow, []storage.Count{{SKU: "A", OnHand: 8}, {SKU: "B", OnHand: 5},
+		if _, err := db.CountStore(ctx, "mid", checkoutNow, []bopis.Count{{SKU: "A", OnHand: 8}, {SKU: "B", OnHand: 5},
 			{SKU: "C", OnHand: 3}, {SKU: "NOPE", OnHand: 9}, {SKU: "OFF", OnHand: 9}, {SKU: "LOCAL", OnHand: 9}}); err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +45,7 @@ func TestOrdersAndHoldsAtANamedStoreApplyEligibility(t *testing.T) {
 		if _, err := db.PutStore(ctx, s); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := db.CountStore(ctx, "closed", checkoutNow, []storage.Count{{SKU: "A", OnHand: 9}}); err != nil {
+		if _, err := db.CountStore(ctx, "closed", checkoutNow, []bopis.Count{{SKU: "A", OnHand: 9}}); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := db.DeactivateStore(ctx, "closed"); err != nil {
@@ -79,7 +79,7 @@ func TestOrdersAndHoldsAtANamedStoreApplyEligibility(t *testing.T) {
 					if n := e.booked(store); n != 0 {
 						t.Errorf("%s: %d slot bookings", store, n)
 					}
-					open, err := db.Reservations(ctx, store, "", storage.ReservationOpen)
+					open, err := db.Reservations(ctx, store, "", bopis.ReservationOpen)
 					if err != nil || len(open) > 0 {
 						t.Errorf("%s: reservations %v %v", store, open, err)
 					}

@@ -141,7 +141,7 @@ func fuzzServe(f testing.TB, backend string) (*fuzzServer, *huma.OpenAPI) {
 			f.Fatal(err)
 		}
 	}
-	if _, err := db.CountStore(ctx, "near", checkoutNow, []storage.Count{{SKU: "A", OnHand: 50}, {SKU: "B", OnHand: 50}}); err != nil {
+	if _, err := db.CountStore(ctx, "near", checkoutNow, []bopis.Count{{SKU: "A", OnHand: 50}, {SKU: "B", OnHand: 50}}); err != nil {
 		f.Fatal(err)
 	}
 	if _, err := db.ReadChanges(ctx, storage.Watermark{}, model.Feed()); err != nil {
@@ -206,12 +206,12 @@ func fuzzReadyOrder(f testing.TB, svc *orders.Service, placedBy string) string {
 	}
 	one := int64(1)
 	for _, step := range []func() error{
-		func() error { _, err := svc.Accept(ctx, o.ID, storage.OrderScope{}); return err },
+		func() error { _, err := svc.Accept(ctx, o.ID, bopis.OrderScope{}); return err },
 		func() error {
-			_, err := svc.Pick(ctx, o.ID, storage.OrderScope{}, bopis.PickRequest{Lines: []bopis.PickLine{{LineID: "l1", PickedQuantity: &one}}})
+			_, err := svc.Pick(ctx, o.ID, bopis.OrderScope{}, bopis.PickRequest{Lines: []bopis.PickLine{{LineID: "l1", PickedQuantity: &one}}})
 			return err
 		},
-		func() error { _, err := svc.Ready(ctx, o.ID, storage.OrderScope{}, "B3"); return err },
+		func() error { _, err := svc.Ready(ctx, o.ID, bopis.OrderScope{}, "B3"); return err },
 	} {
 		if err := step(); err != nil {
 			f.Fatal(err)
@@ -224,7 +224,7 @@ func fuzzReadyOrder(f testing.TB, svc *orders.Service, placedBy string) string {
 func fingerprint(t *testing.T, db *storage.DB) string {
 	t.Helper()
 	ctx := context.Background()
-	stores, _, err := db.ListStores(ctx, storage.StoreFilter{}, storage.Page{Limit: 500})
+	stores, _, err := db.ListStores(ctx, bopis.StoreFilter{}, bopis.Page{Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,15 +232,15 @@ func fingerprint(t *testing.T, db *storage.DB) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ledger, _, err := db.Ledger(ctx, "near", "", storage.Page{Limit: 500})
+	ledger, _, err := db.Ledger(ctx, "near", "", bopis.Page{Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, _, err := db.ListOrders(ctx, storage.OrderFilter{}, storage.Page{Limit: 500})
+	list, _, err := db.ListOrders(ctx, bopis.OrderFilter{}, bopis.Page{Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}
-	events, _, err := db.OutboxEvents(ctx, "", storage.Page{Limit: 500})
+	events, _, err := db.OutboxEvents(ctx, "", bopis.Page{Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/httpapi/wire"
-	"github.com/bopis/bopis/internal/storage"
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -23,16 +22,16 @@ const (
 
 // idempotency scopes the client's key to its API key and the operation,
 // and hashes what identifies the request.
-func idempotency(ctx context.Context, h wire.IdempotencyHeader, op string, request ...[]byte) *storage.Idempotency {
+func idempotency(ctx context.Context, h wire.IdempotencyHeader, op string, request ...[]byte) *bopis.Idempotency {
 	if h.IdempotencyKey == "" {
 		return nil
 	}
-	return &storage.Idempotency{Scope: keyFrom(ctx).ID + " " + op, Key: h.IdempotencyKey, Hash: bopis.IdempotencyHash(request...)}
+	return &bopis.Idempotency{Scope: keyFrom(ctx).ID + " " + op, Key: h.IdempotencyKey, Hash: bopis.IdempotencyHash(request...)}
 }
 
 // writeProblem maps a write's error; a reused Idempotency-Key names the header.
 func (s *Server) writeProblem(ctx context.Context, err error) error {
-	if errors.Is(err, storage.ErrKeyReused) {
+	if errors.Is(err, bopis.ErrKeyReused) {
 		return s.problem(ctx, "header", err)
 	}
 	return s.problem(ctx, "body", err)
@@ -53,7 +52,7 @@ func (s *Server) registerInventory() {
 		func(ctx context.Context, in *struct {
 			wire.StoreIDPath
 			SKUs []string `query:"sku,explode=false" maxItems:"500" doc:"Comma-separated SKUs; all when absent."`
-		}) (*struct{ Body List[storage.Level] }, error) {
+		}) (*struct{ Body List[bopis.Level] }, error) {
 			if err := checkID("store_id", in.StoreID); err != nil {
 				return nil, err
 			}
@@ -69,7 +68,7 @@ func (s *Server) registerInventory() {
 			if err != nil {
 				return nil, s.problem(ctx, "query", err)
 			}
-			return &struct{ Body List[storage.Level] }{List[storage.Level]{Data: levels}}, nil
+			return &struct{ Body List[bopis.Level] }{List[bopis.Level]{Data: levels}}, nil
 		})
 
 	events := op("post-inventory-events", http.MethodPost, "/v1/inventory/events",
@@ -99,7 +98,7 @@ func (s *Server) registerInventory() {
 		for i := range in.Body.Events {
 			evs[i] = in.Body.Events[i].Event()
 		}
-		var opt storage.BatchOptions
+		var opt bopis.BatchOptions
 		if in.IdempotencyKey != "" { // only a keyed batch is hashed (compacting 5,000 events is 2% of a feed's CPU)
 			opt.Idempotency = idempotency(ctx, in.IdempotencyHeader, "inventory-events", in.Body.Raws()...)
 		}
@@ -149,7 +148,7 @@ func (s *Server) registerInventory() {
 		Body wire.AdjustmentBody
 	}) (*struct {
 		Replayed string `header:"Idempotent-Replayed"`
-		Body     *storage.AdjustmentResult
+		Body     *bopis.AdjustmentResult
 	}, error) {
 		if err := checkID("store_id", in.StoreID); err != nil {
 			return nil, err
@@ -166,7 +165,7 @@ func (s *Server) registerInventory() {
 		}
 		return &struct {
 			Replayed string `header:"Idempotent-Replayed"`
-			Body     *storage.AdjustmentResult
+			Body     *bopis.AdjustmentResult
 		}{replayed(again), res}, nil
 	})
 
@@ -176,7 +175,7 @@ func (s *Server) registerInventory() {
 			StoreID string `query:"store_id" required:"true" doc:"The store (required)."`
 			SKU     string `query:"sku" doc:"One SKU; all when absent."`
 			Page
-		}) (*listOutput[storage.LedgerEntry], error) {
+		}) (*listOutput[bopis.LedgerEntry], error) {
 			if !bopis.ValidID(in.StoreID) {
 				return nil, invalid("query.store_id", bopis.IDRule)
 			}
@@ -202,8 +201,8 @@ func (s *Server) registerInventory() {
 			Type    string `query:"type" enum:"low_stock,stale_feed,handoff_locked,late_order,authorization_expiring" doc:"One type; all when absent."`
 			StoreID string `query:"store_id" doc:"One store; a store key sees only its stores."`
 			Page
-		}) (*listOutput[storage.Alert], error) {
-			f := storage.AlertFilter{Type: in.Type}
+		}) (*listOutput[bopis.Alert], error) {
+			f := bopis.AlertFilter{Type: in.Type}
 			k := keyFrom(ctx)
 			switch {
 			case in.StoreID != "" && !bopis.ValidID(in.StoreID):

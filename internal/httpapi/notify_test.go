@@ -20,7 +20,6 @@ import (
 	"github.com/bopis/bopis/internal/httpapi"
 	"github.com/bopis/bopis/internal/mailtest"
 	"github.com/bopis/bopis/internal/notify"
-	"github.com/bopis/bopis/internal/storage"
 )
 
 // smsServer speaks the Twilio Messages API and keeps the texts.
@@ -260,8 +259,8 @@ func TestQuietHoursAndUnconfiguredChannels(t *testing.T) {
 		// 22:30: the confirmation is dispatched during quiet hours.
 		w.clock.Advance(2 * time.Hour)
 		w.once(d)
-		ns, _ := w.db.OrderNotifications(context.Background(), id, storage.OrderScope{})
-		var email, text storage.Notification
+		ns, _ := w.db.OrderNotifications(context.Background(), id, bopis.OrderScope{})
+		var email, text bopis.Notification
 		for _, n := range ns {
 			if n.Channel == "email" {
 				email = n
@@ -269,11 +268,11 @@ func TestQuietHoursAndUnconfiguredChannels(t *testing.T) {
 				text = n
 			}
 		}
-		if email.Status != storage.NotificationNotSent || !strings.Contains(email.Reason, "BOPIS_SMTP_URL") {
+		if email.Status != bopis.NotificationNotSent || !strings.Contains(email.Reason, "BOPIS_SMTP_URL") {
 			t.Errorf("email without a server: %+v", email)
 		}
 		loc, _ := time.LoadLocation("America/Chicago")
-		if text.Status != storage.NotificationPending || text.NextAttemptAt == nil ||
+		if text.Status != bopis.NotificationPending || text.NextAttemptAt == nil ||
 			text.NextAttemptAt.In(loc).Format("2006-01-02 15:04") != "2026-11-24 08:00" || len(sms.received()) != 0 {
 			t.Fatalf("SMS in quiet hours: %+v, sent %d", text, len(sms.received()))
 		}
@@ -424,8 +423,8 @@ func TestDemoMailbox(t *testing.T) {
 			!strings.Contains(page, o["pickup_code"].(string)) || !strings.Contains(page, "ana@example.com") {
 			t.Fatalf("mailbox: %d %s", r.status, page)
 		}
-		ns, _ := w.db.OrderNotifications(context.Background(), id, storage.OrderScope{})
-		if len(ns) != 1 || ns[0].Status != storage.NotificationSent {
+		ns, _ := w.db.OrderNotifications(context.Background(), id, bopis.OrderScope{})
+		if len(ns) != 1 || ns[0].Status != bopis.NotificationSent {
 			t.Errorf("mailbox notifications: %+v", ns)
 		}
 	})

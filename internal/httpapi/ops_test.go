@@ -142,7 +142,7 @@ func TestAbuseLimits(t *testing.T) {
 	if r := e.doKey("POST", "/v1/orders", front, "big", huge); r.status != http.StatusRequestEntityTooLarge {
 		t.Errorf("a 2 MiB order: %d", r.status)
 	}
-	if list, _, _ := db.ListOrders(context.Background(), storage.OrderFilter{}, storage.Page{}); len(list) != 0 {
+	if list, _, _ := db.ListOrders(context.Background(), bopis.OrderFilter{}, bopis.Page{}); len(list) != 0 {
 		t.Errorf("the refused order left %d orders", len(list))
 	}
 }

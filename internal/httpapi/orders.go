@@ -9,46 +9,20 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/httpapi/wire"
-	"github.com/bopis/bopis/internal/orders"
-	"github.com/bopis/bopis/internal/storage"
 	"github.com/danielgtaylor/huma/v2"
 )
 
-// Orders runs the order use cases (an *orders.Service).
-type Orders interface {
-	Place(ctx context.Context, req bopis.OrderRequest, placedBy string, idem *storage.Idempotency) (*bopis.Order, bool, error)
-	Hold(ctx context.Context, req bopis.HoldRequest, createdBy string) (*bopis.Hold, error)
-	Accept(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error)
-	Pick(ctx context.Context, id string, scope storage.OrderScope, req bopis.PickRequest) (*bopis.Order, error)
-	Answer(ctx context.Context, id string, scope storage.OrderScope, lineID string, approve bool) (*bopis.Order, error)
-	Ready(ctx context.Context, id string, scope storage.OrderScope, staging string) (*bopis.Order, error)
-	Arrive(ctx context.Context, id string, scope storage.OrderScope, a bopis.Arrival) (*bopis.Order, error)
-	Handoff(ctx context.Context, id string, scope storage.OrderScope, code string) (*bopis.Order, error)
-	Cancel(ctx context.Context, id string, scope storage.OrderScope, reason string) (*bopis.Order, error)
-	ShipToHome(ctx context.Context, id string, scope storage.OrderScope, addr bopis.ShippingAddress) (*bopis.Order, bool, error)
-}
-
-// OrderReader reads orders and holds.
-type OrderReader interface {
-	GetOrder(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error)
-	ListOrders(ctx context.Context, f storage.OrderFilter, p storage.Page) ([]bopis.Order, string, error)
-	OrderEvents(ctx context.Context, id string, scope storage.OrderScope) ([]bopis.OrderEvent, error)
-	GetHold(ctx context.Context, id, createdBy string) (*bopis.Hold, error)
-	ReleaseHold(ctx context.Context, id, createdBy string) (*bopis.Hold, error)
-	UncapturedPayments(ctx context.Context, olderThan time.Duration) ([]storage.Uncaptured, error)
-}
-
 // orderScope is what the request's key may read: admin everything, a
 // store key its stores' orders, a storefront key the orders it placed.
-func orderScope(ctx context.Context) storage.OrderScope {
+func orderScope(ctx context.Context) bopis.OrderScope {
 	k := keyFrom(ctx)
 	switch k.Role {
 	case bopis.RoleStore:
-		return storage.OrderScope{StoreIDs: k.StoreIDs}
+		return bopis.OrderScope{StoreIDs: k.StoreIDs}
 	case bopis.RoleStorefront:
-		return storage.OrderScope{PlacedBy: k.ID}
+		return bopis.OrderScope{PlacedBy: k.ID}
 	}
-	return storage.OrderScope{}
+	return bopis.OrderScope{}
 }
 
 // holdOwner is whose holds the key may touch: its own, or any for admin.
@@ -62,16 +36,16 @@ func holdOwner(ctx context.Context) string {
 // shortProblem is a 409 shortfall with the stores that have everything.
 type shortProblem struct {
 	*huma.ErrorModel
-	Alternatives []orders.Alternative `json:"alternatives"`
+	Alternatives []bopis.Alternative `json:"alternatives"`
 }
 
 // orderProblem maps a placement's error; a shortfall carries alternatives.
 func (s *Server) orderProblem(ctx context.Context, err error) error {
-	if errors.Is(err, storage.ErrKeyReused) {
+	if errors.Is(err, bopis.ErrKeyReused) {
 		return s.problem(ctx, "header", err)
 	}
 	p := s.problem(ctx, "body", err)
-	var short *orders.ShortError
+	var short *bopis.ShortError
 	if m, ok := p.(*huma.ErrorModel); ok && errors.As(err, &short) {
 		return &shortProblem{ErrorModel: m, Alternatives: short.Alternatives}
 	}
@@ -150,7 +124,7 @@ func (s *Server) registerOrders() {
 			if in.StoreID != "" && !keyFrom(ctx).CanReachStore(in.StoreID) {
 				return nil, huma.Error403Forbidden("this key does not reach store " + in.StoreID)
 			}
-			list, next, err := s.orderReader.ListOrders(ctx, storage.OrderFilter{StoreID: in.StoreID,
+			list, next, err := s.orderReader.ListOrders(ctx, bopis.OrderFilter{StoreID: in.StoreID,
 				Status: bopis.OrderStatus(in.Status), Scope: orderScope(ctx)}, in.page())
 			if err != nil {
 				return nil, s.problem(ctx, "query", err)
@@ -331,12 +305,12 @@ func (s *Server) registerStoreWork() {
 	huma.Register(s.api, op("list-uncaptured", http.MethodGet, "/v1/payments/uncaptured",
 		"Authorizations neither captured nor voided", "Orders"), func(ctx context.Context, in *struct {
 		OlderThanHours float64 `query:"older_than_hours" minimum:"0" maximum:"8760" doc:"Only orders placed at least this long ago."`
-	}) (*struct{ Body List[storage.Uncaptured] }, error) {
+	}) (*struct{ Body List[bopis.Uncaptured] }, error) {
 		list, err := s.orderReader.UncapturedPayments(ctx, time.Duration(in.OlderThanHours*float64(time.Hour)))
 		if err != nil {
 			return nil, s.problem(ctx, "query", err)
 		}
-		return &struct{ Body List[storage.Uncaptured] }{List[storage.Uncaptured]{Data: list}}, nil
+		return &struct{ Body List[bopis.Uncaptured] }{List[bopis.Uncaptured]{Data: list}}, nil
 	})
 
 	huma.Register(s.api, action("cancel-order", "cancel", "Cancel an order",

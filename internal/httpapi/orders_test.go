@@ -48,7 +48,7 @@ func orderNetwork(t *testing.T, e *env) (admin string) {
 			t.Fatal(err)
 		}
 	}
-	for store, counts := range map[string][]storage.Count{
+	for store, counts := range map[string][]bopis.Count{
 		"near": {{SKU: "A", OnHand: 1}, {SKU: "B", OnHand: 5}},
 		"mid":  {{SKU: "A", OnHand: 8}, {SKU: "B", OnHand: 5}, {SKU: "C", OnHand: 3}},
 		"far":  {{SKU: "A", OnHand: 99}, {SKU: "B", OnHand: 99}, {SKU: "C", OnHand: 99}},
@@ -112,7 +112,7 @@ func (e *env) checkInvariants(stores ...string) {
 	e.t.Helper()
 	ctx := context.Background()
 	for _, s := range stores {
-		open, err := e.db.Reservations(ctx, s, "", storage.ReservationOpen)
+		open, err := e.db.Reservations(ctx, s, "", bopis.ReservationOpen)
 		if err != nil {
 			e.t.Fatal(err)
 		}
@@ -331,7 +331,7 @@ func TestRoutingSkipsAStoreTheReadModelOverrates(t *testing.T) {
 		e, front := orderEnv(t, db)
 		// mid sells out behind the read model's back (no sync).
 		if _, err := db.CountStore(context.Background(), "mid", checkoutNow.Add(time.Second),
-			[]storage.Count{{SKU: "A", OnHand: 0}, {SKU: "B", OnHand: 5}, {SKU: "C", OnHand: 3}}); err != nil {
+			[]bopis.Count{{SKU: "A", OnHand: 0}, {SKU: "B", OnHand: 5}, {SKU: "C", OnHand: 3}}); err != nil {
 			t.Fatal(err)
 		}
 		r := e.place(front, "s-1", orderBody(map[string]any{"coordinates": shopper, "method": "in_store", "radius_km": 500}, "A", 2))
@@ -605,7 +605,7 @@ func TestFlashSaleNeverOversells(t *testing.T) {
 		}
 		db.PutSKU(context.Background(), storagetest.SKU("HOT"))
 		const stock, clients, tries = 60, 32, 4
-		if _, err := db.CountStore(context.Background(), "hot", checkoutNow, []storage.Count{{SKU: "HOT", OnHand: stock}}); err != nil {
+		if _, err := db.CountStore(context.Background(), "hot", checkoutNow, []bopis.Count{{SKU: "HOT", OnHand: stock}}); err != nil {
 			t.Fatal(err)
 		}
 		e.sync()
@@ -651,7 +651,7 @@ func TestFlashSaleTwoServersOnePostgres(t *testing.T) {
 	}
 	db1.PutSKU(ctx, storagetest.SKU("HOT"))
 	const stock, clients, tries = 50, 32, 4
-	if _, err := db1.CountStore(ctx, "hot", checkoutNow, []storage.Count{{SKU: "HOT", OnHand: stock}}); err != nil {
+	if _, err := db1.CountStore(ctx, "hot", checkoutNow, []bopis.Count{{SKU: "HOT", OnHand: stock}}); err != nil {
 		t.Fatal(err)
 	}
 	e1.sync()

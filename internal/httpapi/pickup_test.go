@@ -43,7 +43,7 @@ func chicagoNetwork(t *testing.T, e *env) (admin string) {
 	e.do("PUT", "/v1/skus/A", admin, map[string]any{"name": "Drill", "variant_id": 101})
 	e.do("PUT", "/v1/skus/B", admin, map[string]any{"name": "TV", "variant_id": 102, "extra_prep_minutes": 30})
 	e.do("PUT", "/v1/skus/X", admin, map[string]any{"name": "Propane", "variant_id": 103, "pickup_eligible": false})
-	for store, counts := range map[string][]storage.Count{
+	for store, counts := range map[string][]bopis.Count{
 		"near": {{SKU: "A", OnHand: 1}, {SKU: "B", OnHand: 5}, {SKU: "X", OnHand: 9}},
 		"mid":  {{SKU: "A", OnHand: 8}, {SKU: "B", OnHand: 5}, {SKU: "X", OnHand: 9}},
 		"curb": {{SKU: "A", OnHand: 8}, {SKU: "B", OnHand: 1}},
@@ -145,8 +145,8 @@ func TestPickupOptionsStaysCurrentWithStock(t *testing.T) {
 		if got := ask(); got != "[mid curb]" {
 			t.Fatalf("before: %s", got)
 		}
-		db.CountStore(context.Background(), "near", checkoutNow, []storage.Count{{SKU: "A", OnHand: 5}})
-		db.CountStore(context.Background(), "mid", checkoutNow, []storage.Count{{SKU: "A", OnHand: 0}})
+		db.CountStore(context.Background(), "near", checkoutNow, []bopis.Count{{SKU: "A", OnHand: 5}})
+		db.CountStore(context.Background(), "mid", checkoutNow, []bopis.Count{{SKU: "A", OnHand: 0}})
 		e.sync()
 		if got := ask(); got != "[near curb]" {
 			t.Fatalf("after counts: %s, want [near curb]", got)

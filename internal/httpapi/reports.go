@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
-	"github.com/bopis/bopis/internal/storage"
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -15,18 +14,18 @@ const maxReportSpan = 366 * 24 * time.Hour
 
 // reportBound parses a report's from or to: an RFC 3339 instant or a
 // YYYY-MM-DD date; "" is the default.
-func reportBound(field, v string) (storage.ReportBound, error) {
+func reportBound(field, v string) (bopis.ReportBound, error) {
 	if v == "" {
-		return storage.ReportBound{}, nil
+		return bopis.ReportBound{}, nil
 	}
 	if _, err := time.Parse(time.DateOnly, v); err == nil {
-		return storage.ReportBound{Date: v}, nil
+		return bopis.ReportBound{Date: v}, nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, v)
 	if err != nil {
-		return storage.ReportBound{}, invalid("query."+field, "must be a date (2026-11-23) or an RFC 3339 time (2026-11-23T15:04:05-06:00)")
+		return bopis.ReportBound{}, invalid("query."+field, "must be a date (2026-11-23) or an RFC 3339 time (2026-11-23T15:04:05-06:00)")
 	}
-	return storage.ReportBound{At: t}, nil
+	return bopis.ReportBound{At: t}, nil
 }
 
 func (s *Server) registerReports() {
@@ -57,8 +56,8 @@ func (s *Server) registerReports() {
 		StoreID string `query:"store_id" maxLength:"64" doc:"One store; all the key reaches when absent."`
 		From    string `query:"from" doc:"Start: a date (its local midnight) or an RFC 3339 time. Default: 29 days before to."`
 		To      string `query:"to" doc:"End: a date (included) or an RFC 3339 time (excluded). Default: today."`
-	}) (*struct{ Body *storage.PickupReport }, error) {
-		q := storage.ReportQuery{}
+	}) (*struct{ Body *bopis.PickupReport }, error) {
+		q := bopis.ReportQuery{}
 		var err error
 		if q.From, err = reportBound("from", in.From); err != nil {
 			return nil, err
@@ -100,6 +99,6 @@ func (s *Server) registerReports() {
 		if err != nil {
 			return nil, s.problem(ctx, "query", err)
 		}
-		return &struct{ Body *storage.PickupReport }{rep}, nil
+		return &struct{ Body *bopis.PickupReport }{rep}, nil
 	})
 }

@@ -16,7 +16,6 @@ import (
 	"github.com/bopis/bopis/internal/httpapi/wire"
 	"github.com/bopis/bopis/internal/ratelimit"
 	"github.com/bopis/bopis/internal/seal"
-	"github.com/bopis/bopis/internal/storage"
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,36 +25,12 @@ import (
 // Storage is what the API needs of the database.
 type Storage interface {
 	Ping(ctx context.Context) error
-	Authenticate(ctx context.Context, token string) (*bopis.APIKey, error)
-	CreateAPIKey(ctx context.Context, k *bopis.APIKey) (string, error)
-	ListAPIKeys(ctx context.Context, p storage.Page) ([]bopis.APIKey, string, error)
-	RevokeAPIKey(ctx context.Context, id string) (*bopis.APIKey, error)
-
-	PutStore(ctx context.Context, s *bopis.Store) (bool, error)
-	GetStore(ctx context.Context, id string) (*bopis.Store, error)
-	ListStores(ctx context.Context, f storage.StoreFilter, p storage.Page) ([]bopis.Store, string, error)
-	DeactivateStore(ctx context.Context, id string) (*bopis.Store, error)
-
-	PutSKU(ctx context.Context, k *bopis.SKU) (bool, error)
-	GetSKU(ctx context.Context, sku string) (*bopis.SKU, error)
-	ListSKUs(ctx context.Context, p storage.Page) ([]bopis.SKU, string, error)
-	DeactivateSKU(ctx context.Context, sku string) (*bopis.SKU, error)
-	PutStoreSKU(ctx context.Context, o *bopis.StoreSKU) error
-	GetStoreSKU(ctx context.Context, storeID, sku string) (*bopis.StoreSKU, error)
-	ListStoreSKUs(ctx context.Context, storeID string, p storage.Page) ([]bopis.StoreSKU, string, error)
-	DeleteStoreSKU(ctx context.Context, storeID, sku string) error
-
-	Levels(ctx context.Context, storeID string, skus []string) ([]storage.Level, error)
-	CountStore(ctx context.Context, storeID string, asOf time.Time, counts []storage.Count) (storage.CountResult, error)
-	ApplyInventoryEvents(ctx context.Context, events []bopis.InventoryEvent, opt storage.BatchOptions) ([]storage.EventResult, bool, error)
-	Adjust(ctx context.Context, storeID string, a bopis.Adjustment, idem *storage.Idempotency) (*storage.AdjustmentResult, bool, error)
-	Ledger(ctx context.Context, storeID, sku string, p storage.Page) ([]storage.LedgerEntry, string, error)
-	Alerts(ctx context.Context, f storage.AlertFilter, p storage.Page) ([]storage.Alert, string, error)
-	PickupReport(ctx context.Context, q storage.ReportQuery) (*storage.PickupReport, error)
-
-	OrderReader
-	Notifier
-	OrderStreamer
+	bopis.CatalogService
+	bopis.InventoryService
+	bopis.ReportService
+	bopis.OrderReader
+	bopis.NotificationService
+	bopis.OrderStreamer
 }
 
 // Config wires a Server.
@@ -69,7 +44,7 @@ type Config struct {
 	// current from the change feed).
 	Checkout Checkout
 	// Orders places orders and holds.
-	Orders Orders
+	Orders bopis.OrderService
 	// PublicStorefront serves /api/storefront/pickup-options with no key
 	// (BigCommerce's checkout-sdk calls it from the shopper's browser).
 	PublicStorefront bool
@@ -111,9 +86,9 @@ type Server struct {
 	api     huma.API
 
 	checkout      Checkout
-	orders        Orders
-	orderReader   OrderReader
-	notifier      Notifier
+	orders        bopis.OrderService
+	orderReader   bopis.OrderReader
+	notifier      bopis.NotificationService
 	key           *seal.Key
 	webhookMaxAge time.Duration
 	allowPrivate  bool // webhooks may point at private destinations
@@ -291,7 +266,7 @@ type Page struct {
 	Cursor string `query:"cursor" doc:"The next_cursor of the previous page."`
 }
 
-func (p Page) page() storage.Page { return storage.Page{Limit: p.Limit, Cursor: p.Cursor} }
+func (p Page) page() bopis.Page { return bopis.Page{Limit: p.Limit, Cursor: p.Cursor} }
 
 // List is the body of a list answer.
 type List[T any] struct {

@@ -6,7 +6,6 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/httpapi/wire"
-	"github.com/bopis/bopis/internal/storage"
 	"github.com/danielgtaylor/huma/v2"
 )
 
@@ -60,7 +59,7 @@ func (s *Server) registerStores() {
 			Page
 			Active bool `query:"active" doc:"Only active stores."`
 		}) (*listOutput[bopis.Store], error) {
-			f := storage.StoreFilter{ActiveOnly: in.Active}
+			f := bopis.StoreFilter{ActiveOnly: in.Active}
 			if k := keyFrom(ctx); k.Scoped() {
 				f.IDs = k.StoreIDs // a store or pos key sees only its stores
 			}

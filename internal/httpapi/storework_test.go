@@ -13,7 +13,6 @@ import (
 	"github.com/bopis/bopis/internal/httpapi"
 	"github.com/bopis/bopis/internal/orders"
 	"github.com/bopis/bopis/internal/payment"
-	"github.com/bopis/bopis/internal/storage"
 	"github.com/bopis/bopis/internal/storage/storagetest"
 )
 
@@ -111,7 +110,7 @@ func (w *work) level(store, sku string) (onHand, reserved int64) {
 	return ls[0].OnHand, ls[0].Reserved
 }
 
-func (w *work) gatewayPayment(o map[string]any) payment.TestPayment {
+func (w *work) gatewayPayment(o map[string]any) bopis.TestPayment {
 	w.t.Helper()
 	p, err := w.db.TestPayment(context.Background(), o["payment"].(map[string]any)["authorization_id"].(string))
 	if err != nil {
@@ -203,7 +202,7 @@ func TestStoreWorkHappyPath(t *testing.T) {
 			t.Errorf("timeline %v\nwant     %v", got, want)
 		}
 		// Published events reach the outbox; timeline-only ones do not.
-		events, _, err := w.db.OutboxEvents(context.Background(), "", storage.Page{Limit: 100})
+		events, _, err := w.db.OutboxEvents(context.Background(), "", bopis.Page{Limit: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -545,7 +544,7 @@ func TestPendingSettlementIsRetried(t *testing.T) {
 		id := w.order("mid", "in_store", "A", 1)
 		// The process dies after the cancel commits, before the gateway call:
 		// the payment is left void_pending.
-		c, err := w.db.Cancel(ctx, id, storage.OrderScope{}, "crash test")
+		c, err := w.db.Cancel(ctx, id, bopis.OrderScope{}, "crash test")
 		if err != nil || c.Settlement == nil || c.Order.Payment.Status != bopis.PaymentVoidPending {
 			t.Fatalf("cancel: %+v %v", c, err)
 		}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/httpapi/wire"
-	"github.com/bopis/bopis/internal/storage"
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/sse"
 )
@@ -17,7 +16,7 @@ import (
 // OrderStreamer reads what the stores' live order streams send.
 type OrderStreamer interface {
 	StoreOrderEvents(ctx context.Context, storeID string, afterID int64, limit int) ([]bopis.OrderEvent, error)
-	OrderEventsAfter(ctx context.Context, afterID int64, limit int) ([]storage.StoreEvent, error)
+	OrderEventsAfter(ctx context.Context, afterID int64, limit int) ([]bopis.StoreEvent, error)
 	LastOrderEventID(ctx context.Context) (int64, error)
 }
 

@@ -149,7 +149,7 @@ type streamReads struct {
 	polls, catchUps atomic.Int64
 }
 
-func (c *streamReads) OrderEventsAfter(ctx context.Context, afterID int64, limit int) ([]storage.StoreEvent, error) {
+func (c *streamReads) OrderEventsAfter(ctx context.Context, afterID int64, limit int) ([]bopis.StoreEvent, error) {
 	c.polls.Add(1)
 	return c.DB.OrderEventsAfter(ctx, afterID, limit)
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/orders"
 	"github.com/bopis/bopis/internal/payment"
-	"github.com/bopis/bopis/internal/storage"
 	"github.com/bopis/bopis/internal/storage/storagetest"
 )
 
@@ -197,7 +196,7 @@ func TestLateOrdersAreReportedOnce(t *testing.T) {
 		if a := w.do("GET", "/v1/alerts?type=late_order", admin, nil).body["data"].([]any); len(a) != 1 {
 			t.Fatalf("late_order alerts %v", a)
 		}
-		events, _, _ := w.db.OutboxEvents(context.Background(), "order.delayed", storage.Page{})
+		events, _, _ := w.db.OutboxEvents(context.Background(), "order.delayed", bopis.Page{})
 		if len(events) != 1 {
 			t.Errorf("%d order.delayed in the outbox", len(events))
 		}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/httpapi"
-	"github.com/bopis/bopis/internal/storage"
 	"github.com/bopis/bopis/internal/webhookurl"
 )
 
@@ -85,7 +84,7 @@ func TestWebhookURLsRefused(t *testing.T) {
 
 // noAddress fails t if a delivery's last_error names the network: an
 // address, a port, a host name.
-func noAddress(t *testing.T, d storage.Delivery, leaks ...string) {
+func noAddress(t *testing.T, d bopis.Delivery, leaks ...string) {
 	t.Helper()
 	for _, leak := range append(leaks, "127.0.0.1", "::1", "localhost", "dial", "tcp") {
 		if strings.Contains(d.LastError, leak) {
@@ -95,9 +94,9 @@ func noAddress(t *testing.T, d storage.Delivery, leaks ...string) {
 }
 
 // onlyDelivery is the one delivery of webhook id.
-func (w *work) onlyDelivery(id string) storage.Delivery {
+func (w *work) onlyDelivery(id string) bopis.Delivery {
 	w.t.Helper()
-	ds, _, err := w.db.Deliveries(context.Background(), id, storage.Page{Limit: 10})
+	ds, _, err := w.db.Deliveries(context.Background(), id, bopis.Page{Limit: 10})
 	if err != nil || len(ds) != 1 {
 		w.t.Fatalf("deliveries of %s: %+v %v", id, ds, err)
 	}
@@ -144,7 +143,7 @@ func TestWebhookDeliveriesStayOutside(t *testing.T) {
 			t.Errorf("delivered to a name resolving to loopback: %d", n)
 		}
 		d := w.onlyDelivery(insideID)
-		if d.Status == storage.DeliveryDelivered || d.LastError != "destination not allowed" {
+		if d.Status == bopis.DeliveryDelivered || d.LastError != "destination not allowed" {
 			t.Errorf("to loopback by name: %+v", d)
 		}
 		noAddress(t, d, port)
@@ -161,14 +160,14 @@ func TestWebhookDeliveriesStayOutside(t *testing.T) {
 			t.Errorf("the redirect was followed: %d requests", n)
 		}
 		d = w.onlyDelivery(redirectID)
-		if d.Status == storage.DeliveryDelivered || d.LastStatus == nil || *d.LastStatus != 302 ||
+		if d.Status == bopis.DeliveryDelivered || d.LastStatus == nil || *d.LastStatus != 302 ||
 			!strings.Contains(d.LastError, "302") || d.NextAttemptAt == nil {
 			t.Errorf("after a 302: %+v", d)
 		}
 		_, redirectPort, _ := net.SplitHostPort(strings.TrimPrefix(target.URL, "http://"))
 		noAddress(t, d, redirectPort, "stolen")
 		d = w.onlyDelivery(refusedID)
-		if d.Status == storage.DeliveryDelivered || d.LastError != "connection refused" || d.NextAttemptAt == nil {
+		if d.Status == bopis.DeliveryDelivered || d.LastError != "connection refused" || d.NextAttemptAt == nil {
 			t.Errorf("to a closed port: %+v", d)
 		}
 		noAddress(t, d, closedPort)

@@ -6,25 +6,11 @@ import (
 	"html/template"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/httpapi/wire"
-	"github.com/bopis/bopis/internal/storage"
 	"github.com/danielgtaylor/huma/v2"
 )
-
-// Notifier is what the webhook and notification routes need of the database.
-type Notifier interface {
-	CreateWebhook(ctx context.Context, w storage.Webhook) (*storage.Webhook, error)
-	Webhooks(ctx context.Context) ([]storage.Webhook, error)
-	Webhook(ctx context.Context, id string) (*storage.Webhook, error)
-	DeleteWebhook(ctx context.Context, id string) error
-	Deliveries(ctx context.Context, webhookID string, p storage.Page) ([]storage.Delivery, string, error)
-	ReplayDelivery(ctx context.Context, webhookID string, id int64, expiresAt time.Time) (*storage.Delivery, error)
-	OrderNotifications(ctx context.Context, orderID string, scope storage.OrderScope) ([]storage.Notification, error)
-	RecentNotifications(ctx context.Context, limit int) ([]storage.Notification, error)
-}
 
 func (s *Server) registerWebhooks() {
 	create := op("create-webhook", http.MethodPost, "/v1/webhooks", "Subscribe an endpoint to events", "Webhooks")
@@ -36,7 +22,7 @@ func (s *Server) registerWebhooks() {
 		"saved, and a delivery whose name resolves to one then is not sent; a 3xx answer is a failed delivery " +
 		"(redirects are never followed). BOPIS_WEBHOOK_ALLOW_PRIVATE=true lifts the destination rule. A failed " +
 		"delivery's last_error says what happened without naming addresses or ports."
-	huma.Register(s.api, create, func(ctx context.Context, in *struct{ Body wire.WebhookRequest }) (*struct{ Body *storage.Webhook }, error) {
+	huma.Register(s.api, create, func(ctx context.Context, in *struct{ Body wire.WebhookRequest }) (*struct{ Body *bopis.Webhook }, error) {
 		if err := in.Body.Validate(s.allowPrivate); err != nil {
 			return nil, s.problem(ctx, "body", err)
 		}
@@ -44,21 +30,21 @@ func (s *Server) registerWebhooks() {
 		if events == nil {
 			events = []string{}
 		}
-		w, err := s.notifier.CreateWebhook(ctx, storage.Webhook{ID: "wh-" + strings.ToLower(rand.Text()), URL: in.Body.URL,
+		w, err := s.notifier.CreateWebhook(ctx, bopis.Webhook{ID: "wh-" + strings.ToLower(rand.Text()), URL: in.Body.URL,
 			Events: events, Sealed: s.key.Seal(in.Body.Secret)})
 		if err != nil {
 			return nil, s.problem(ctx, "body", err)
 		}
-		return &struct{ Body *storage.Webhook }{w}, nil
+		return &struct{ Body *bopis.Webhook }{w}, nil
 	})
 
 	huma.Register(s.api, op("list-webhooks", http.MethodGet, "/v1/webhooks", "Webhook subscriptions", "Webhooks"),
-		func(ctx context.Context, _ *struct{}) (*listOutput[storage.Webhook], error) {
+		func(ctx context.Context, _ *struct{}) (*listOutput[bopis.Webhook], error) {
 			list, err := s.notifier.Webhooks(ctx)
 			if err != nil {
 				return nil, s.problem(ctx, "query", err)
 			}
-			return &listOutput[storage.Webhook]{Body: List[storage.Webhook]{Data: list}}, nil
+			return &listOutput[bopis.Webhook]{Body: List[bopis.Webhook]{Data: list}}, nil
 		})
 
 	huma.Register(s.api, op("delete-webhook", http.MethodDelete, "/v1/webhooks/{id}", "End a subscription", "Webhooks"),
@@ -73,12 +59,12 @@ func (s *Server) registerWebhooks() {
 		"Webhooks"), func(ctx context.Context, in *struct {
 		wire.WebhookIDPath
 		Page
-	}) (*listOutput[storage.Delivery], error) {
+	}) (*listOutput[bopis.Delivery], error) {
 		list, next, err := s.notifier.Deliveries(ctx, in.ID, in.page())
 		if err != nil {
 			return nil, s.problem(ctx, "path", err)
 		}
-		return &listOutput[storage.Delivery]{Body: List[storage.Delivery]{Data: list, NextCursor: next}}, nil
+		return &listOutput[bopis.Delivery]{Body: List[bopis.Delivery]{Data: list, NextCursor: next}}, nil
 	})
 
 	replay := op("replay-delivery", http.MethodPost, "/v1/webhooks/{id}/deliveries/{delivery_id}/replay",
@@ -87,22 +73,22 @@ func (s *Server) registerWebhooks() {
 	huma.Register(s.api, replay, func(ctx context.Context, in *struct {
 		wire.WebhookIDPath
 		DeliveryID int64 `path:"delivery_id" doc:"The delivery's id."`
-	}) (*struct{ Body *storage.Delivery }, error) {
+	}) (*struct{ Body *bopis.Delivery }, error) {
 		d, err := s.notifier.ReplayDelivery(ctx, in.ID, in.DeliveryID, s.now().Add(s.webhookMaxAge))
 		if err != nil {
 			return nil, s.problem(ctx, "path", err)
 		}
-		return &struct{ Body *storage.Delivery }{d}, nil
+		return &struct{ Body *bopis.Delivery }{d}, nil
 	})
 
 	huma.Register(s.api, op("list-order-notifications", http.MethodGet, "/v1/orders/{id}/notifications",
 		"Every email and SMS for an order, with its delivery status", "Orders", bopis.RoleStorefront, bopis.RoleStore),
-		func(ctx context.Context, in *wire.OrderIDPath) (*struct{ Body List[storage.Notification] }, error) {
+		func(ctx context.Context, in *wire.OrderIDPath) (*struct{ Body List[bopis.Notification] }, error) {
 			list, err := s.notifier.OrderNotifications(ctx, in.ID, orderScope(ctx))
 			if err != nil {
 				return nil, s.problem(ctx, "path", err)
 			}
-			return &struct{ Body List[storage.Notification] }{List[storage.Notification]{Data: list}}, nil
+			return &struct{ Body List[bopis.Notification] }{List[bopis.Notification]{Data: list}}, nil
 		})
 }
 

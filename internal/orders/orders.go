@@ -25,16 +25,15 @@ import (
 	"github.com/bopis/bopis/internal/readmodel"
 	"github.com/bopis/bopis/internal/routing"
 	"github.com/bopis/bopis/internal/seal"
-	"github.com/bopis/bopis/internal/storage"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Storage is what order use cases need of the database.
 type Storage interface {
-	PlaceOrder(ctx context.Context, p storage.Placement) (*bopis.Order, bool, error)
-	PlaceHold(ctx context.Context, p storage.HoldPlacement) (*bopis.Hold, error)
+	PlaceOrder(ctx context.Context, p bopis.Placement) (*bopis.Order, bool, error)
+	PlaceHold(ctx context.Context, p bopis.HoldPlacement) (*bopis.Hold, error)
 	GetHold(ctx context.Context, id, createdBy string) (*bopis.Hold, error)
-	LookupKey(ctx context.Context, idem *storage.Idempotency, out any) (bool, error)
+	LookupKey(ctx context.Context, idem *bopis.Idempotency, out any) (bool, error)
 	SetPayment(ctx context.Context, orderID string, p bopis.Payment, event string) error
 	storeWork
 	timerStorage
@@ -102,6 +101,8 @@ type Service struct {
 	closure    ClosurePolicy
 }
 
+var _ bopis.OrderService = (*Service)(nil)
+
 // New returns a Service.
 func New(c Config) *Service {
 	s := &Service{db: c.DB, model: c.Model, gateway: c.Gateway, now: c.Now, log: c.Logger, policy: c.ShortPick,
@@ -153,7 +154,7 @@ const (
 // Place places an order (see storage.PlaceOrder): the payment is
 // authorized first, so a decline leaves nothing behind, and voided if the
 // order then cannot be written. placedBy is the API key's id.
-func (s *Service) Place(ctx context.Context, req bopis.OrderRequest, placedBy string, idem *storage.Idempotency) (*bopis.Order, bool, error) {
+func (s *Service) Place(ctx context.Context, req bopis.OrderRequest, placedBy string, idem *bopis.Idempotency) (*bopis.Order, bool, error) {
 	if err := req.Validate(); err != nil {
 		return nil, false, err
 	}
@@ -175,7 +176,7 @@ func (s *Service) Place(ctx context.Context, req bopis.OrderRequest, placedBy st
 		o.Lines = append(o.Lines, bopis.OrderLine{ID: fmt.Sprintf("l%d", i+1), SKU: l.SKU, Quantity: l.Quantity,
 			UnitPrice: l.UnitPrice, Fulfillment: f})
 	}
-	p := storage.Placement{PlacedBy: placedBy, Idempotency: idem}
+	p := bopis.Placement{PlacedBy: placedBy, Idempotency: idem}
 	var near bopis.Coordinates
 	if req.HoldID != "" {
 		h, err := s.db.GetHold(ctx, req.HoldID, placedBy)
@@ -212,7 +213,7 @@ func (s *Service) Place(ctx context.Context, req bopis.OrderRequest, placedBy st
 	if g, ok := s.gateway.(payment.Preparer); ok {
 		// The test gateway's authorization is written with the order, in
 		// its transaction: one durable commit per order (ADR 0031).
-		var row payment.TestPayment
+		var row bopis.TestPayment
 		if auth, row, err = g.Prepare(ar); err == nil {
 			p.TestPayment = &row
 		}
@@ -273,7 +274,7 @@ func (s *Service) Hold(ctx context.Context, req bopis.HoldRequest, createdBy str
 	for i := range h.Lines {
 		h.Lines[i].Fulfillment = bopis.FulfillPickup
 	}
-	out, err := s.db.PlaceHold(ctx, storage.HoldPlacement{Hold: h, CreatedBy: createdBy, Attempts: attempts})
+	out, err := s.db.PlaceHold(ctx, bopis.HoldPlacement{Hold: h, CreatedBy: createdBy, Attempts: attempts})
 	if err != nil {
 		return nil, s.explain(err, req.Pickup, lines, now)
 	}
@@ -303,13 +304,13 @@ func skusOf(lines []readmodel.Line) []string {
 
 // route turns the pickup request into the stores to try, in order, each
 // with its acceptable slots.
-func (s *Service) route(p bopis.PickupRequest, lines []readmodel.Line, now time.Time) ([]storage.PickupAttempt, bopis.Routing, error) {
+func (s *Service) route(p bopis.PickupRequest, lines []readmodel.Line, now time.Time) ([]bopis.PickupAttempt, bopis.Routing, error) {
 	if p.StoreID != "" {
 		a, err := s.attempt(p.StoreID, p, lines, now)
 		if err != nil {
 			return nil, bopis.Routing{}, err
 		}
-		return []storage.PickupAttempt{a}, bopis.Routing{Requested: true, Reason: "the store the shopper chose"}, nil
+		return []bopis.PickupAttempt{a}, bopis.Routing{Requested: true, Reason: "the store the shopper chose"}, nil
 	}
 	radius := p.RadiusKm
 	if radius == 0 {
@@ -329,11 +330,11 @@ func (s *Service) route(p bopis.PickupRequest, lines []readmodel.Line, now time.
 		cands = append(cands, routing.Candidate{StoreID: o.Store.ID, DistanceKm: o.DistanceKm, EarliestReadyAt: o.Promise.EarliestReadyAt})
 		byID[o.Store.ID] = o
 	}
-	var attempts []storage.PickupAttempt
+	var attempts []bopis.PickupAttempt
 	for _, c := range routing.Rank(cands) {
 		o := byID[c.StoreID]
 		d := o.DistanceKm
-		a := storage.PickupAttempt{StoreID: o.Store.ID, TimeZone: o.Store.TimeZone, Capacity: o.Store.SlotCapacity, DistanceKm: &d}
+		a := bopis.PickupAttempt{StoreID: o.Store.ID, TimeZone: o.Store.TimeZone, Capacity: o.Store.SlotCapacity, DistanceKm: &d}
 		if p.Slot != nil {
 			slot, _, _ := s.model.SlotAt(o.Store.ID, o.PrepMinutes, now, p.Slot.Start)
 			a.Slots = []bopis.PickupWindow{{Start: slot.Start, End: slot.End}}
@@ -353,9 +354,9 @@ func (s *Service) route(p bopis.PickupRequest, lines []readmodel.Line, now time.
 // attempt is the one store the shopper named, with the slot they chose
 // or the earliest ones. Whether the store may take the lines (active, a
 // store, each SKU eligible there) the reserving transaction decides, on
-// the rows as they stand (storage.Refusal): the read model may trail
+// the rows as they stand (bopis.Refusal): the read model may trail
 // them, and one rule decides for every path.
-func (s *Service) attempt(storeID string, p bopis.PickupRequest, lines []readmodel.Line, now time.Time) (storage.PickupAttempt, error) {
+func (s *Service) attempt(storeID string, p bopis.PickupRequest, lines []readmodel.Line, now time.Time) (bopis.PickupAttempt, error) {
 	skus := skusOf(lines)
 	sp, unknown, found := s.model.Calendar(storeID, skus, p.Method, now, promiseDays)
 	if found && len(unknown) > 0 {
@@ -370,10 +371,10 @@ func (s *Service) attempt(storeID string, p bopis.PickupRequest, lines []readmod
 		sp, _, found = s.model.Calendar(storeID, known, p.Method, now, promiseDays)
 	}
 	if !found || !sp.Store.Active {
-		return storage.PickupAttempt{}, &bopis.Error{Code: bopis.ENOTFOUND, Message: fmt.Sprintf("store %q not found", storeID),
+		return bopis.PickupAttempt{}, &bopis.Error{Code: bopis.ENOTFOUND, Message: fmt.Sprintf("store %q not found", storeID),
 			Fields: []bopis.FieldError{{Path: "pickup.store_id", Message: "no active store has this id"}}}
 	}
-	a := storage.PickupAttempt{StoreID: storeID, TimeZone: sp.Store.TimeZone, Capacity: sp.Store.SlotCapacity}
+	a := bopis.PickupAttempt{StoreID: storeID, TimeZone: sp.Store.TimeZone, Capacity: sp.Store.SlotCapacity}
 	if !bopis.TakesPickup(sp.Store.Active, sp.Store.Type) {
 		return a, &bopis.Error{Code: bopis.EINVALID, Message: fmt.Sprintf("store %s does not offer pickup", storeID),
 			Fields: []bopis.FieldError{{Path: "pickup.store_id", Message: "is a warehouse: it ships and offers no pickup"}}}
@@ -416,7 +417,7 @@ func windows(slots []calendar.Slot) []bopis.PickupWindow {
 }
 
 // origin is where the shopper is, for choosing warehouses and alternatives.
-func (s *Service) origin(p bopis.PickupRequest, attempts []storage.PickupAttempt) bopis.Coordinates {
+func (s *Service) origin(p bopis.PickupRequest, attempts []bopis.PickupAttempt) bopis.Coordinates {
 	if p.Coordinates != nil {
 		return *p.Coordinates
 	}
@@ -427,32 +428,15 @@ func (s *Service) origin(p bopis.PickupRequest, attempts []storage.PickupAttempt
 	return bopis.Coordinates{}
 }
 
-// Alternative is a store that has everything a short order asked for.
-type Alternative struct {
-	StoreID         string    `json:"store_id"`
-	Name            string    `json:"name"`
-	DistanceKm      float64   `json:"distance_km"`
-	EarliestReadyAt time.Time `json:"earliest_ready_at"`
-}
-
-// ShortError is a shortfall with the stores that could take the order instead.
-type ShortError struct {
-	Err          error // the *storage.NoRoute
-	Alternatives []Alternative
-}
-
-func (e *ShortError) Error() string { return e.Err.Error() }
-func (e *ShortError) Unwrap() error { return e.Err }
-
 // explain adds the nearest stores that have everything to a shortfall,
 // or to lines the store named may not hand over; a store that takes no
 // pickup orders at all is answered as it is.
 func (s *Service) explain(err error, p bopis.PickupRequest, lines []readmodel.Line, now time.Time) error {
-	var nr *storage.NoRoute
+	var nr *bopis.NoRoute
 	if !errors.As(err, &nr) {
 		return err
 	}
-	var r *storage.Refusal
+	var r *bopis.Refusal
 	if errors.As(err, &r) && r.Store != "" {
 		return err
 	}
@@ -467,13 +451,13 @@ func (s *Service) explain(err error, p bopis.PickupRequest, lines []readmodel.Li
 	for _, t := range nr.Tried {
 		tried[t.StoreID] = true
 	}
-	out := &ShortError{Err: err, Alternatives: []Alternative{}}
+	out := &bopis.ShortError{Err: err, Alternatives: []bopis.Alternative{}}
 	for _, o := range s.model.PickupOptions(readmodel.Query{Coordinates: origin, RadiusKm: bopis.DefaultRadiusKm, Lines: lines,
 		Method: p.Method, Days: promiseDays, Limit: alternatives + len(tried), Now: now}) {
 		if tried[o.Store.ID] || len(out.Alternatives) == alternatives {
 			continue
 		}
-		out.Alternatives = append(out.Alternatives, Alternative{StoreID: o.Store.ID, Name: o.Store.Name,
+		out.Alternatives = append(out.Alternatives, bopis.Alternative{StoreID: o.Store.ID, Name: o.Store.Name,
 			DistanceKm: o.DistanceKm, EarliestReadyAt: o.Promise.EarliestReadyAt})
 	}
 	return out

@@ -9,7 +9,6 @@ import (
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/payment"
 	"github.com/bopis/bopis/internal/readmodel"
-	"github.com/bopis/bopis/internal/storage"
 )
 
 // AuthPolicy is what happens when a ready order's hold would outlast its
@@ -46,19 +45,19 @@ var (
 // timerStorage is what the order timers need of the database.
 type timerStorage interface {
 	DueExpiries(ctx context.Context) ([]string, error)
-	Expire(ctx context.Context, id string) (*storage.Closing, error)
+	Expire(ctx context.Context, id string) (*bopis.Closing, error)
 	DueReminders(ctx context.Context, offsets []time.Duration) ([]string, error)
 	Remind(ctx context.Context, id string, offsets []time.Duration) (bool, error)
 	DueLate(ctx context.Context, grace time.Duration) ([]string, error)
 	Delay(ctx context.Context, id string, estimate time.Time, reason string) (bool, error)
 	DueAuthorizations(ctx context.Context, margin time.Duration) ([]string, error)
-	MarkAuthorizationExpiring(ctx context.Context, id string) (*storage.AuthorizationDue, error)
+	MarkAuthorizationExpiring(ctx context.Context, id string) (*bopis.AuthorizationDue, error)
 	ReplaceAuthorization(ctx context.Context, id, oldID string, auth bopis.Payment) (bool, error)
 	ShortenHold(ctx context.Context, id string, until time.Time) error
 	DueClosures(ctx context.Context, storeIDs []string, from, to time.Time) ([]*bopis.Order, error)
 	Reschedule(ctx context.Context, id, closedDate string, window bopis.PickupWindow, capacity int) (bool, error)
-	MoveOrder(ctx context.Context, id, closedDate string, attempts []storage.PickupAttempt) (bool, error)
-	ShipToHome(ctx context.Context, id string, scope storage.OrderScope, p storage.Placement) (*bopis.Order, bool, error)
+	MoveOrder(ctx context.Context, id, closedDate string, attempts []bopis.PickupAttempt) (bool, error)
+	ShipToHome(ctx context.Context, id string, scope bopis.OrderScope, p bopis.Placement) (*bopis.Order, bool, error)
 	PaymentToken(ctx context.Context, id string) (string, error)
 	ExpireHolds(ctx context.Context) (int, error)
 	ExpireSubstitutions(ctx context.Context) (int, error)
@@ -116,7 +115,7 @@ func (s *Service) expireNoShows(ctx context.Context) (int, error) {
 		if c.Acted {
 			n++
 		}
-		if _, err := s.settled(ctx, id, storage.OrderScope{}, c); err != nil {
+		if _, err := s.settled(ctx, id, bopis.OrderScope{}, c); err != nil {
 			return n, err
 		}
 	}
@@ -142,7 +141,7 @@ func (s *Service) reportLate(ctx context.Context) (int, error) {
 	ids, err := s.db.DueLate(ctx, s.lateGrace)
 	n := 0
 	for _, id := range ids {
-		o, err := s.db.GetOrder(ctx, id, storage.OrderScope{})
+		o, err := s.db.GetOrder(ctx, id, bopis.OrderScope{})
 		if err != nil {
 			return n, err
 		}
@@ -286,7 +285,7 @@ func (s *Service) moveOffClosures(ctx context.Context) (int, error) {
 // ship order reserved at the nearest warehouse that has them all, with a
 // new authorization from the order's payment token. Asking again answers
 // the order made the first time (made false).
-func (s *Service) ShipToHome(ctx context.Context, id string, scope storage.OrderScope, addr bopis.ShippingAddress) (*bopis.Order, bool, error) {
+func (s *Service) ShipToHome(ctx context.Context, id string, scope bopis.OrderScope, addr bopis.ShippingAddress) (*bopis.Order, bool, error) {
 	if err := addr.Validate("shipping_address"); err != nil {
 		return nil, false, err
 	}
@@ -318,7 +317,7 @@ func (s *Service) ShipToHome(ctx context.Context, id string, scope storage.Order
 	if len(whs) == 0 {
 		return nil, false, bopis.Errorf(bopis.ECONFLICT, "no warehouse has every line of order %s to ship", id)
 	}
-	p := storage.Placement{Routing: bopis.Routing{Reason: "ship-to-home for order " + id}}
+	p := bopis.Placement{Routing: bopis.Routing{Reason: "ship-to-home for order " + id}}
 	for _, w := range whs {
 		p.Warehouses = append(p.Warehouses, w.StoreID)
 	}
@@ -326,7 +325,7 @@ func (s *Service) ShipToHome(ctx context.Context, id string, scope storage.Order
 	if sp, _, found := s.model.Calendar(whs[0].StoreID, nil, "", s.now(), 1); found {
 		tz = sp.Store.TimeZone
 	}
-	p.Attempts = []storage.PickupAttempt{{StoreID: whs[0].StoreID, TimeZone: tz}}
+	p.Attempts = []bopis.PickupAttempt{{StoreID: whs[0].StoreID, TimeZone: tz}}
 	sealed, err := s.db.PaymentToken(ctx, id)
 	if err != nil {
 		return nil, false, err

@@ -7,26 +7,25 @@ import (
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/orderstate"
 	"github.com/bopis/bopis/internal/readmodel"
-	"github.com/bopis/bopis/internal/storage"
 )
 
 // storeWork is what the store's work on orders needs of the database.
 type storeWork interface {
-	GetOrder(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error)
-	Accept(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error)
-	Pick(ctx context.Context, id string, scope storage.OrderScope,
-		decide func(o *bopis.Order) (storage.PickPlan, error)) (*bopis.Order, error)
-	AnswerSubstitution(ctx context.Context, id string, scope storage.OrderScope, lineID string, approve bool) (*bopis.Order, error)
-	Ready(ctx context.Context, id string, scope storage.OrderScope, staging string, holdUntil time.Time, remindersPast int) (*bopis.Order, error)
-	Arrive(ctx context.Context, id string, scope storage.OrderScope, a bopis.Arrival) (*bopis.Order, error)
-	Handoff(ctx context.Context, id string, scope storage.OrderScope, code string) (*storage.Closing, error)
-	Cancel(ctx context.Context, id string, scope storage.OrderScope, reason string) (*storage.Closing, error)
-	SettlePayment(ctx context.Context, s storage.Settlement) error
-	PendingSettlements(ctx context.Context) ([]storage.Settlement, error)
+	GetOrder(ctx context.Context, id string, scope bopis.OrderScope) (*bopis.Order, error)
+	Accept(ctx context.Context, id string, scope bopis.OrderScope) (*bopis.Order, error)
+	Pick(ctx context.Context, id string, scope bopis.OrderScope,
+		decide func(o *bopis.Order) (bopis.PickPlan, error)) (*bopis.Order, error)
+	AnswerSubstitution(ctx context.Context, id string, scope bopis.OrderScope, lineID string, approve bool) (*bopis.Order, error)
+	Ready(ctx context.Context, id string, scope bopis.OrderScope, staging string, holdUntil time.Time, remindersPast int) (*bopis.Order, error)
+	Arrive(ctx context.Context, id string, scope bopis.OrderScope, a bopis.Arrival) (*bopis.Order, error)
+	Handoff(ctx context.Context, id string, scope bopis.OrderScope, code string) (*bopis.Closing, error)
+	Cancel(ctx context.Context, id string, scope bopis.OrderScope, reason string) (*bopis.Closing, error)
+	SettlePayment(ctx context.Context, s bopis.Settlement) error
+	PendingSettlements(ctx context.Context) ([]bopis.Settlement, error)
 }
 
 // Accept is the store taking an order.
-func (s *Service) Accept(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error) {
+func (s *Service) Accept(ctx context.Context, id string, scope bopis.OrderScope) (*bopis.Order, error) {
 	return s.db.Accept(ctx, id, scope)
 }
 
@@ -35,18 +34,18 @@ func (s *Service) Accept(ctx context.Context, id string, scope storage.OrderScop
 // reroute policy the stores that could take the short lines' rest are
 // found there too (the read model), for storage to place the linked
 // order in the pick's transaction.
-func (s *Service) Pick(ctx context.Context, id string, scope storage.OrderScope, req bopis.PickRequest) (*bopis.Order, error) {
+func (s *Service) Pick(ctx context.Context, id string, scope bopis.OrderScope, req bopis.PickRequest) (*bopis.Order, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
 	now := s.now()
 	answerBy := now.Add(s.answer).UTC()
-	return s.db.Pick(ctx, id, scope, func(o *bopis.Order) (storage.PickPlan, error) {
+	return s.db.Pick(ctx, id, scope, func(o *bopis.Order) (bopis.PickPlan, error) {
 		lines, err := orderstate.PlanPick(o, req, answerBy)
 		if err != nil || s.policy != bopis.ShortPickReroute {
-			return storage.PickPlan{Lines: lines}, err
+			return bopis.PickPlan{Lines: lines}, err
 		}
-		plan := storage.PickPlan{Lines: lines}
+		plan := bopis.PickPlan{Lines: lines}
 		var rest []readmodel.Line
 		for _, lp := range lines {
 			if !lp.Repeat && lp.Short > 0 && lp.Substitute == nil {
@@ -54,7 +53,7 @@ func (s *Service) Pick(ctx context.Context, id string, scope storage.OrderScope,
 			}
 		}
 		if attempts := s.rerouteAttempts(o, rest, now); len(attempts) > 0 {
-			plan.Reroute = &storage.Reroute{OrderID: newID("o"), PickupCode: pickupCode(), Attempts: attempts}
+			plan.Reroute = &bopis.Reroute{OrderID: newID("o"), PickupCode: pickupCode(), Attempts: attempts}
 		}
 		return plan, nil
 	})
@@ -62,7 +61,7 @@ func (s *Service) Pick(ctx context.Context, id string, scope storage.OrderScope,
 
 // rerouteAttempts are the stores nearest to o's that seem to have every
 // line of rest, for the same pickup method, o's own store left out.
-func (s *Service) rerouteAttempts(o *bopis.Order, rest []readmodel.Line, now time.Time) []storage.PickupAttempt {
+func (s *Service) rerouteAttempts(o *bopis.Order, rest []readmodel.Line, now time.Time) []bopis.PickupAttempt {
 	if len(rest) == 0 {
 		return nil
 	}
@@ -84,14 +83,14 @@ func (s *Service) rerouteAttempts(o *bopis.Order, rest []readmodel.Line, now tim
 }
 
 // Answer is the customer's answer to a proposed substitute.
-func (s *Service) Answer(ctx context.Context, id string, scope storage.OrderScope, lineID string, approve bool) (*bopis.Order, error) {
+func (s *Service) Answer(ctx context.Context, id string, scope bopis.OrderScope, lineID string, approve bool) (*bopis.Order, error) {
 	return s.db.AnswerSubstitution(ctx, id, scope, lineID, approve)
 }
 
 // Ready stages the order at staging and holds it until the store's
 // hold_until for an order ready now (the promise engine: HoldDays open
 // days, closing time of the last).
-func (s *Service) Ready(ctx context.Context, id string, scope storage.OrderScope, staging string) (*bopis.Order, error) {
+func (s *Service) Ready(ctx context.Context, id string, scope bopis.OrderScope, staging string) (*bopis.Order, error) {
 	if err := bopis.ValidateStagingLocation(staging); err != nil {
 		return nil, err
 	}
@@ -113,7 +112,7 @@ func (s *Service) Ready(ctx context.Context, id string, scope storage.OrderScope
 }
 
 // Arrive records a curbside customer's "I'm here".
-func (s *Service) Arrive(ctx context.Context, id string, scope storage.OrderScope, a bopis.Arrival) (*bopis.Order, error) {
+func (s *Service) Arrive(ctx context.Context, id string, scope bopis.OrderScope, a bopis.Arrival) (*bopis.Order, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
 	}
@@ -122,7 +121,7 @@ func (s *Service) Arrive(ctx context.Context, id string, scope storage.OrderScop
 
 // Handoff hands the order over against its pickup code, observes the
 // curbside wait, and settles the payment.
-func (s *Service) Handoff(ctx context.Context, id string, scope storage.OrderScope, code string) (*bopis.Order, error) {
+func (s *Service) Handoff(ctx context.Context, id string, scope bopis.OrderScope, code string) (*bopis.Order, error) {
 	if err := bopis.ValidatePickupCode(code); err != nil {
 		return nil, err
 	}
@@ -139,7 +138,7 @@ func (s *Service) Handoff(ctx context.Context, id string, scope storage.OrderSco
 // Cancel cancels an open order with its linked orders, releases what
 // they hold and settles the payment (a void, unless a linked order was
 // already handed over).
-func (s *Service) Cancel(ctx context.Context, id string, scope storage.OrderScope, reason string) (*bopis.Order, error) {
+func (s *Service) Cancel(ctx context.Context, id string, scope bopis.OrderScope, reason string) (*bopis.Order, error) {
 	if err := bopis.ValidateCancelReason(reason); err != nil {
 		return nil, err
 	}
@@ -152,7 +151,7 @@ func (s *Service) Cancel(ctx context.Context, id string, scope storage.OrderScop
 
 // settled carries out a closing's settlement and answers the order as it
 // then stands.
-func (s *Service) settled(ctx context.Context, id string, scope storage.OrderScope, c *storage.Closing) (*bopis.Order, error) {
+func (s *Service) settled(ctx context.Context, id string, scope bopis.OrderScope, c *bopis.Closing) (*bopis.Order, error) {
 	if c.Settlement == nil {
 		return c.Order, nil
 	}
@@ -166,7 +165,7 @@ func (s *Service) settled(ctx context.Context, id string, scope storage.OrderSco
 }
 
 // settle makes the gateway call of st and records it.
-func (s *Service) settle(ctx context.Context, st storage.Settlement) error {
+func (s *Service) settle(ctx context.Context, st bopis.Settlement) error {
 	ctx = context.WithoutCancel(ctx) // a client hanging up must not leave it half done
 	var err error
 	if st.Capture.Amount > 0 {

@@ -7,28 +7,13 @@ import (
 	"github.com/bopis/bopis"
 )
 
-// LinePick is what a pick does to one line of an order.
-type LinePick struct {
-	Request int   // in the pick request's lines
-	Index   int   // in the order's Lines
-	Picked  int64 // units picked
-	// Short is the units the store did not find: its on_hand was wrong, so
-	// it is corrected down by Short and their reservation released.
-	Short int64
-	// Substitute is proposed for the short units (reserved at the store,
-	// waiting for the customer), or nil.
-	Substitute *bopis.Substitute
-	// Repeat: the line already says this (a retried tap); nothing to do.
-	Repeat bool
-}
-
 // PlanPick checks a pick against the order and says what it does to each
 // line it names. Lines already picked may be reported again only with
 // the same result. A substitute replaces the short units of its line, is
 // another SKU, and costs at most what it replaces (the authorization
 // covers only that); without a price it is charged at the line's. It must
 // be answered by answerBy.
-func PlanPick(o *bopis.Order, req bopis.PickRequest, answerBy time.Time) ([]LinePick, error) {
+func PlanPick(o *bopis.Order, req bopis.PickRequest, answerBy time.Time) ([]bopis.LinePick, error) {
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
@@ -41,7 +26,7 @@ func PlanPick(o *bopis.Order, req bopis.PickRequest, answerBy time.Time) ([]Line
 		fields = append(fields, bopis.FieldError{Path: path, Message: fmt.Sprintf(format, args...)})
 	}
 	var conflict []bopis.FieldError
-	out := make([]LinePick, 0, len(req.Lines))
+	out := make([]bopis.LinePick, 0, len(req.Lines))
 	for i, p := range req.Lines {
 		path := fmt.Sprintf("lines[%d]", i)
 		idx, ok := byID[p.LineID]
@@ -59,7 +44,7 @@ func PlanPick(o *bopis.Order, req bopis.PickRequest, answerBy time.Time) ([]Line
 			bad(path+".picked_quantity", "line %s is for %d units; picked_quantity may not exceed it", l.ID, l.Quantity)
 			continue
 		}
-		lp := LinePick{Request: i, Index: idx, Picked: picked, Short: l.Quantity - picked}
+		lp := bopis.LinePick{Request: i, Index: idx, Picked: picked, Short: l.Quantity - picked}
 		if s := p.Substitute; s != nil {
 			price := l.UnitPrice
 			if s.UnitPrice != nil {
@@ -112,7 +97,7 @@ func sameSubstitute(have, again *bopis.Substitute) bool {
 
 // LineStatus is the status a line takes from its pick under policy
 // (before any reroute is known to have succeeded).
-func LineStatus(lp LinePick) string {
+func LineStatus(lp bopis.LinePick) string {
 	switch {
 	case lp.Short == 0:
 		return bopis.LinePicked

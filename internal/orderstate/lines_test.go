@@ -31,22 +31,22 @@ func TestPlanPick(t *testing.T) {
 		lines []bopis.PickLine
 		code  string // "" when allowed
 		path  string // the field at fault
-		check func(t *testing.T, p []LinePick)
+		check func(t *testing.T, p []bopis.LinePick)
 	}{
 		{name: "in full", lines: []bopis.PickLine{{LineID: "l1", PickedQuantity: n(3)}},
-			check: func(t *testing.T, p []LinePick) {
+			check: func(t *testing.T, p []bopis.LinePick) {
 				if p[0].Short != 0 || LineStatus(p[0]) != bopis.LinePicked {
 					t.Errorf("%+v", p[0])
 				}
 			}},
 		{name: "short", lines: []bopis.PickLine{{LineID: "l1", PickedQuantity: n(1)}},
-			check: func(t *testing.T, p []LinePick) {
+			check: func(t *testing.T, p []bopis.LinePick) {
 				if p[0].Short != 2 || LineStatus(p[0]) != bopis.LineShort {
 					t.Errorf("%+v", p[0])
 				}
 			}},
 		{name: "substitute at the line's price", lines: []bopis.PickLine{{LineID: "l1", PickedQuantity: n(1), Substitute: sub("D", 2, nil)}},
-			check: func(t *testing.T, p []LinePick) {
+			check: func(t *testing.T, p []bopis.LinePick) {
 				s := p[0].Substitute
 				if s == nil || s.UnitPrice != usd(1000) || s.Status != bopis.SubstituteProposed || !s.AnswerBy.Equal(by) ||
 					LineStatus(p[0]) != bopis.LineSubstitutionProposed {

@@ -9,8 +9,8 @@ import (
 // Unfilled is the part of a pick the store could not fill: the short
 // lines without a substitute. Under the reroute policy another store
 // may take it.
-func Unfilled(plan []LinePick) []LinePick {
-	var out []LinePick
+func Unfilled(plan []bopis.LinePick) []bopis.LinePick {
+	var out []bopis.LinePick
 	for _, lp := range plan {
 		if lp.Short > 0 && lp.Substitute == nil {
 			out = append(out, lp)
@@ -34,7 +34,7 @@ func Root(o *bopis.Order) string {
 // when the family's last order closes; so it is authorized for exactly
 // its own lines, and counts as paid when the root was captured at
 // placement. A reroute of a reroute hangs off the same root.
-func Reroute(o *bopis.Order, unfilled []LinePick, id, pickupCode string) bopis.Order {
+func Reroute(o *bopis.Order, unfilled []bopis.LinePick, id, pickupCode string) bopis.Order {
 	lines := make([]bopis.OrderLine, len(unfilled))
 	var value int64
 	for i, lp := range unfilled {

@@ -12,7 +12,7 @@ func TestReroute(t *testing.T) {
 	o.ID, o.ExternalID, o.PickupCode = "o1", "ext-1", "111111"
 	o.Payment = bopis.Payment{Status: bopis.PaymentAuthorized, Authorized: usd(4900), AuthorizationID: "auth-1",
 		RefundDue: &bopis.Money{Amount: 1, Currency: "USD"}}
-	plan := []LinePick{
+	plan := []bopis.LinePick{
 		{Index: 0, Picked: 1, Short: 2}, // 2×A at 1000 go elsewhere
 		{Index: 1, Picked: 0, Short: 1, Substitute: &bopis.Substitute{SKU: "D", Quantity: 1}}, // substituted: stays
 	}
@@ -44,7 +44,7 @@ func TestReroute(t *testing.T) {
 	if c := Reroute(o, unfilled, "o3", "333333"); c.ParentOrderID != "o1" || c.Payment.CoveredBy != "o1" {
 		t.Errorf("a reroute of a reroute hangs off the root: %q %q", c.ParentOrderID, c.Payment.CoveredBy)
 	}
-	if Unfilled([]LinePick{{Short: 0}, {Short: 2, Substitute: &bopis.Substitute{}}}) != nil {
+	if Unfilled([]bopis.LinePick{{Short: 0}, {Short: 2, Substitute: &bopis.Substitute{}}}) != nil {
 		t.Error("nothing unfilled")
 	}
 }
@@ -60,12 +60,12 @@ func TestRerouteProperties(t *testing.T) {
 		if rapid.Bool().Draw(t, "is a reroute itself") {
 			o.ParentOrderID = "o1"
 		}
-		var plan []LinePick
+		var plan []bopis.LinePick
 		for i := range rapid.IntRange(0, 6).Draw(t, "lines") {
 			q := rapid.Int64Range(1, 5).Draw(t, "quantity")
 			o.Lines = append(o.Lines, bopis.OrderLine{SKU: "S", Quantity: q, UnitPrice: usd(rapid.Int64Range(0, 3000).Draw(t, "price")),
 				Fulfillment: bopis.FulfillPickup})
-			lp := LinePick{Index: i, Picked: rapid.Int64Range(0, q).Draw(t, "picked")}
+			lp := bopis.LinePick{Index: i, Picked: rapid.Int64Range(0, q).Draw(t, "picked")}
 			lp.Short = q - lp.Picked
 			if lp.Short > 0 && rapid.Bool().Draw(t, "substitute") {
 				lp.Substitute = &bopis.Substitute{SKU: "T", Quantity: 1}

@@ -10,25 +10,16 @@ import (
 	"github.com/bopis/bopis"
 )
 
-// TestPayment is an authorization of the test gateway as stored.
-type TestPayment struct {
-	ID, Token, Reference            string
-	Amount                          bopis.Money
-	Captured                        int64  // minor units captured, in Amount's currency
-	Status                          string // bopis.PaymentAuthorized, PaymentCaptured, PaymentVoided
-	ExpiresAt, CreatedAt, UpdatedAt time.Time
-}
-
 // TestStore keeps the test gateway's authorizations (internal/storage
 // implements it on the database).
 type TestStore interface {
-	CreateTestPayment(ctx context.Context, p TestPayment) error
+	CreateTestPayment(ctx context.Context, p bopis.TestPayment) error
 	// UpdateTestPayment loads the payment inside one write transaction,
 	// locks it, calls fn, and saves what fn left in *p if fn returns nil
 	// (fn's error is returned as is). fn must not use the store. Unknown
 	// id: ENOTFOUND *bopis.Error.
-	UpdateTestPayment(ctx context.Context, id string, fn func(p *TestPayment) error) error
-	TestPayment(ctx context.Context, id string) (TestPayment, error)
+	UpdateTestPayment(ctx context.Context, id string, fn func(p *bopis.TestPayment) error) error
+	TestPayment(ctx context.Context, id string) (bopis.TestPayment, error)
 }
 
 // Test is the built-in test gateway: well-known tokens approve or decline,
@@ -86,7 +77,7 @@ func (g *Test) Authorize(ctx context.Context, r AuthorizeRequest) (Authorization
 // not two, and an order that is not placed leaves no authorization
 // behind (as if voided at once).
 type Preparer interface {
-	Prepare(r AuthorizeRequest) (Authorization, TestPayment, error)
+	Prepare(r AuthorizeRequest) (Authorization, bopis.TestPayment, error)
 }
 
 var _ Preparer = (*Test)(nil)
@@ -94,9 +85,9 @@ var _ Preparer = (*Test)(nil)
 // Prepare approves or declines by token, like Authorize, and returns the
 // approval's row for the caller to store (TestStore.CreateTestPayment or
 // its own transaction) instead of storing it.
-func (g *Test) Prepare(r AuthorizeRequest) (Authorization, TestPayment, error) {
+func (g *Test) Prepare(r AuthorizeRequest) (Authorization, bopis.TestPayment, error) {
 	if err := checkRequest(r); err != nil {
-		return Authorization{}, TestPayment{}, err
+		return Authorization{}, bopis.TestPayment{}, err
 	}
 	var hold time.Duration
 	switch r.Token {
@@ -105,11 +96,11 @@ func (g *Test) Prepare(r AuthorizeRequest) (Authorization, TestPayment, error) {
 	case "tok_expired_soon":
 		hold = TestShortHold
 	case "tok_declined":
-		return Authorization{}, TestPayment{}, decline("the card was declined", "declined by the card's issuer; try another card")
+		return Authorization{}, bopis.TestPayment{}, decline("the card was declined", "declined by the card's issuer; try another card")
 	case "tok_insufficient_funds":
-		return Authorization{}, TestPayment{}, decline("the card was declined: insufficient funds", "the card has insufficient funds; try another card")
+		return Authorization{}, bopis.TestPayment{}, decline("the card was declined: insufficient funds", "the card has insufficient funds; try another card")
 	default:
-		return Authorization{}, TestPayment{}, decline("the payment token was not accepted",
+		return Authorization{}, bopis.TestPayment{}, decline("the payment token was not accepted",
 			"unknown to the test gateway, which accepts tok_visa, tok_mastercard and tok_expired_soon (approve), tok_declined and tok_insufficient_funds (decline)")
 	}
 	// The id: the millisecond (48 bits), then 48 random bits. Ids made
@@ -119,7 +110,7 @@ func (g *Test) Prepare(r AuthorizeRequest) (Authorization, TestPayment, error) {
 	var b [12]byte
 	binary.BigEndian.PutUint64(b[:8], uint64(now.UnixMilli())<<16)
 	rand.Read(b[6:]) // never fails (Go 1.24+)
-	p := TestPayment{ID: "auth_" + hex.EncodeToString(b[:]), Token: r.Token, Reference: r.Reference,
+	p := bopis.TestPayment{ID: "auth_" + hex.EncodeToString(b[:]), Token: r.Token, Reference: r.Reference,
 		Amount: r.Amount, Status: bopis.PaymentAuthorized, ExpiresAt: now.Add(hold), CreatedAt: now, UpdatedAt: now}
 	return Authorization{Gateway: g.Name(), ID: p.ID, Amount: p.Amount, ExpiresAt: p.ExpiresAt}, p, nil
 }
@@ -129,7 +120,7 @@ func (g *Test) Capture(ctx context.Context, id string, amount bopis.Money) error
 	if err := checkAmount("amount", amount); err != nil {
 		return err
 	}
-	return g.store.UpdateTestPayment(ctx, id, func(p *TestPayment) error {
+	return g.store.UpdateTestPayment(ctx, id, func(p *bopis.TestPayment) error {
 		now := g.clock()
 		switch {
 		case p.Status == bopis.PaymentVoided:
@@ -153,7 +144,7 @@ func (g *Test) Capture(ctx context.Context, id string, amount bopis.Money) error
 // Void releases authorization id; see Gateway. An expired authorization
 // can still be voided.
 func (g *Test) Void(ctx context.Context, id string) error {
-	return g.store.UpdateTestPayment(ctx, id, func(p *TestPayment) error {
+	return g.store.UpdateTestPayment(ctx, id, func(p *bopis.TestPayment) error {
 		switch p.Status {
 		case bopis.PaymentVoided:
 			return nil

@@ -53,7 +53,7 @@ func TestTestGatewayAuthorize(t *testing.T) {
 				t.Errorf("%s: authorization = %+v, want test auth_… for 2599 USD expiring at %v", token, a, now.Add(hold))
 			}
 			p, err := db.TestPayment(ctx, a.ID)
-			want := payment.TestPayment{ID: a.ID, Token: token, Reference: "ord_1", Amount: usd(2599), Status: bopis.PaymentAuthorized,
+			want := bopis.TestPayment{ID: a.ID, Token: token, Reference: "ord_1", Amount: usd(2599), Status: bopis.PaymentAuthorized,
 				ExpiresAt: now.Add(hold), CreatedAt: now, UpdatedAt: now}
 			if err != nil || p != want {
 				t.Errorf("%s: stored %+v, %v; want %+v", token, p, err, want)
@@ -234,7 +234,7 @@ func TestUpdateTestPaymentRollsBack(t *testing.T) {
 		g, _ := newTest(db)
 		a := authorize(t, g, "tok_visa", 100)
 		boom := errors.New("boom")
-		err := db.UpdateTestPayment(ctx, a.ID, func(p *payment.TestPayment) error {
+		err := db.UpdateTestPayment(ctx, a.ID, func(p *bopis.TestPayment) error {
 			p.Status, p.Captured = bopis.PaymentCaptured, 100
 			return boom
 		})
@@ -244,7 +244,7 @@ func TestUpdateTestPaymentRollsBack(t *testing.T) {
 		if p, err := db.TestPayment(ctx, a.ID); err != nil || p.Status != bopis.PaymentAuthorized || p.Captured != 0 {
 			t.Errorf("after a failed fn: %+v, %v", p, err)
 		}
-		err = db.CreateTestPayment(ctx, payment.TestPayment{ID: a.ID, Token: "tok_visa", Amount: usd(1), Status: bopis.PaymentAuthorized})
+		err = db.CreateTestPayment(ctx, bopis.TestPayment{ID: a.ID, Token: "tok_visa", Amount: usd(1), Status: bopis.PaymentAuthorized})
 		wantCode(t, err, bopis.ECONFLICT)
 	})
 }

@@ -270,7 +270,7 @@ func (m *Model) putBooking(storeID string, slotStart int64, booked int) {
 }
 
 // Feed is the model's end of the storage change feed (a
-// storage.ChangeSink). Stores, SKUs and overrides, which are rare, go in
+// bopis.ChangeSink). Stores, SKUs and overrides, which are rare, go in
 // as they come. Stock levels, POS feed times and slot bookings, thousands
 // a second under a busy POS feed, are gathered and go in together at
 // Apply, under one hold of the model's lock per read of the feed: taken

@@ -9,45 +9,6 @@ import (
 	"github.com/bopis/bopis"
 )
 
-// Page asks for one page of a list ordered by a key.
-type Page struct {
-	Cursor string // opaque; empty for the first page
-	Limit  int
-}
-
-// Page limits.
-const (
-	DefaultLimit = 50
-	MaxLimit     = 500
-)
-
-// After decodes the cursor into the last key of the previous page.
-func (p Page) After() (string, error) {
-	if p.Cursor == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(p.Cursor)
-	if err != nil || len(b) == 0 {
-		return "", ErrBadCursor
-	}
-	return string(b), nil
-}
-
-// ErrBadCursor answers a cursor no page gave out.
-var ErrBadCursor = &bopis.Error{Code: bopis.EINVALID, Message: "bad cursor",
-	Fields: []bopis.FieldError{{Path: "cursor", Message: "is not a cursor this API gave out"}}}
-
-// Size is the page's limit within DefaultLimit and MaxLimit.
-func (p Page) Size() int {
-	switch {
-	case p.Limit <= 0:
-		return DefaultLimit
-	case p.Limit > MaxLimit:
-		return MaxLimit
-	}
-	return p.Limit
-}
-
 // NextCursor returns the cursor after lastID when the page came back full.
 func NextCursor(n, limit int, lastID string) string {
 	if n < limit {
@@ -67,7 +28,7 @@ type Querier interface {
 // List runs a page query whose first parameter is the previous page's
 // last key (the decoded cursor), scans each row, and returns the page with
 // the cursor of the next one. key gives a row's ordering key.
-func List[T any](ctx context.Context, q Querier, p Page, query string, args []any,
+func List[T any](ctx context.Context, q Querier, p bopis.Page, query string, args []any,
 	scan func(Scanner) (*T, error), key func(*T) string) ([]T, string, error) {
 	after, err := p.After()
 	if err != nil {

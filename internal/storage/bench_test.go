@@ -54,7 +54,7 @@ func BenchmarkApplyEvents(b *testing.B) {
 					return evs
 				}
 				// One batch first, so the levels exist as in steady state.
-				if _, _, err := db.ApplyInventoryEvents(ctx, makeBatch(-1), storage.BatchOptions{}); err != nil {
+				if _, _, err := db.ApplyInventoryEvents(ctx, makeBatch(-1), bopis.BatchOptions{}); err != nil {
 					b.Fatal(err)
 				}
 				b.ResetTimer()
@@ -62,7 +62,7 @@ func BenchmarkApplyEvents(b *testing.B) {
 					b.StopTimer()
 					evs := makeBatch(n)
 					b.StartTimer()
-					res, _, err := db.ApplyInventoryEvents(ctx, evs, storage.BatchOptions{})
+					res, _, err := db.ApplyInventoryEvents(ctx, evs, bopis.BatchOptions{})
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -90,9 +90,9 @@ func BenchmarkCountStore(b *testing.B) {
 			if _, err := db.PutSKUs(ctx, catalog); err != nil {
 				b.Fatal(err)
 			}
-			counts := make([]storage.Count, skus)
+			counts := make([]bopis.Count, skus)
 			for i := range counts {
-				counts[i] = storage.Count{SKU: catalog[i].SKU, OnHand: int64(i % 40)}
+				counts[i] = bopis.Count{SKU: catalog[i].SKU, OnHand: int64(i % 40)}
 			}
 			for _, again := range []bool{false, true} {
 				b.Run(map[bool]string{false: "new", true: "again"}[again], func(b *testing.B) {
@@ -135,10 +135,10 @@ func BenchmarkPlaceOrder(b *testing.B) {
 		b.Run(backend, func(b *testing.B) {
 			db := storagetest.Open(b, backend, nil)
 			catalog := make([]*bopis.SKU, skus)
-			counts := make([]storage.Count, skus)
+			counts := make([]bopis.Count, skus)
 			for i := range catalog {
 				catalog[i] = storagetest.SKU(fmt.Sprintf("K%05d", i))
-				counts[i] = storage.Count{SKU: catalog[i].SKU, OnHand: 1_000_000}
+				counts[i] = bopis.Count{SKU: catalog[i].SKU, OnHand: 1_000_000}
 			}
 			if _, err := db.PutSKUs(ctx, catalog); err != nil {
 				b.Fatal(err)
@@ -163,16 +163,16 @@ func BenchmarkPlaceOrder(b *testing.B) {
 				for pb.Next() {
 					n := seq.Add(1)
 					id := fmt.Sprintf("o-%013x%013x", time.Now().UnixMilli(), r.Uint64()>>12)
-					var lines []storage.ReserveLine
+					var lines []bopis.ReserveLine
 					for _, k := range r.Perm(skus)[:3] {
-						lines = append(lines, storage.ReserveLine{SKU: catalog[k].SKU, Quantity: 1})
+						lines = append(lines, bopis.ReserveLine{SKU: catalog[k].SKU, Quantity: 1})
 					}
 					store := fmt.Sprintf("s-%04d", r.IntN(stores))
-					_, _, err := db.PlaceOrder(ctx, storage.Placement{Order: pickupOrder(id, lines...), PlacedBy: "k-bench",
-						Attempts: []storage.PickupAttempt{{StoreID: store, TimeZone: "America/Chicago",
+					_, _, err := db.PlaceOrder(ctx, bopis.Placement{Order: pickupOrder(id, lines...), PlacedBy: "k-bench",
+						Attempts: []bopis.PickupAttempt{{StoreID: store, TimeZone: "America/Chicago",
 							Slots: []bopis.PickupWindow{{Start: slot, End: slot.Add(time.Hour)}}}},
 						Routing:     bopis.Routing{Requested: true, Reason: "bench"},
-						Idempotency: &storage.Idempotency{Scope: "k-bench/orders", Key: fmt.Sprintf("key-%d-%d", n, r.Uint64()), Hash: []byte{1}}})
+						Idempotency: &bopis.Idempotency{Scope: "k-bench/orders", Key: fmt.Sprintf("key-%d-%d", n, r.Uint64()), Hash: []byte{1}}})
 					if err != nil {
 						b.Error(err)
 						return

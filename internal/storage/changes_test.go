@@ -56,7 +56,7 @@ func TestChangeFeedCarriesEveryWrite(t *testing.T) {
 		db.PutStore(ctx, storagetest.Store("s-1"))
 		db.PutSKU(ctx, storagetest.SKU("A"))
 		db.PutSKU(ctx, storagetest.SKU("B"))
-		db.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 5}})
+		db.CountStore(ctx, "s-1", time.Now(), []bopis.Count{{SKU: "A", OnHand: 5}})
 
 		r := newRecorder()
 		w, err := db.ReadChanges(ctx, storage.Watermark{}, r)
@@ -80,7 +80,7 @@ func TestChangeFeedCarriesEveryWrite(t *testing.T) {
 		}
 
 		// Each kind of write shows up, and only it.
-		db.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 7}, {SKU: "B", OnHand: 1}})
+		db.CountStore(ctx, "s-1", time.Now(), []bopis.Count{{SKU: "A", OnHand: 7}, {SKU: "B", OnHand: 1}})
 		s := storagetest.Store("s-1")
 		s.Name = "Renamed"
 		db.PutStore(ctx, s)
@@ -131,9 +131,9 @@ func TestChangeFeedMissesNothingUnderConcurrentWrites(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				for n := 1; n <= 20; n++ {
-					var counts []storage.Count
+					var counts []bopis.Count
 					for _, k := range skus {
-						counts = append(counts, storage.Count{SKU: k.SKU, OnHand: int64(g*100 + n)})
+						counts = append(counts, bopis.Count{SKU: k.SKU, OnHand: int64(g*100 + n)})
 					}
 					mu.Lock()
 					asOf = asOf.Add(time.Second)
@@ -192,7 +192,7 @@ func TestChangeFeedAcrossProcesses(t *testing.T) {
 			}
 			a.PutStore(ctx, storagetest.Store("s-1"))
 			a.PutSKU(ctx, storagetest.SKU("A"))
-			a.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 4}})
+			a.CountStore(ctx, "s-1", time.Now(), []bopis.Count{{SKU: "A", OnHand: 4}})
 			if _, err := b.ReadChanges(ctx, w, r); err != nil {
 				t.Fatal(err)
 			}
@@ -212,7 +212,7 @@ func TestChangeFeedCarriesStampedWrites(t *testing.T) {
 		db.PutStore(ctx, storagetest.Store("s-1"))
 		db.PutSKU(ctx, storagetest.SKU("A"))
 		db.PutSKU(ctx, storagetest.SKU("B"))
-		db.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 5}})
+		db.CountStore(ctx, "s-1", time.Now(), []bopis.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 5}})
 		w, err := db.ReadChanges(ctx, storage.Watermark{}, newRecorder())
 		if err != nil {
 			t.Fatal(err)
@@ -220,10 +220,10 @@ func TestChangeFeedCarriesStampedWrites(t *testing.T) {
 		slot := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
 		hold := func(id string) {
 			t.Helper()
-			_, err := db.PlaceHold(ctx, storage.HoldPlacement{CreatedBy: "k",
+			_, err := db.PlaceHold(ctx, bopis.HoldPlacement{CreatedBy: "k",
 				Hold: bopis.Hold{ID: id, Method: bopis.PickupInStore, ExpiresAt: time.Now().Add(time.Hour),
 					Lines: []bopis.OrderLineRequest{{SKU: "B", Quantity: 1}}},
-				Attempts: []storage.PickupAttempt{{StoreID: "s-1", TimeZone: "America/Chicago", Capacity: 20,
+				Attempts: []bopis.PickupAttempt{{StoreID: "s-1", TimeZone: "America/Chicago", Capacity: 20,
 					Slots: []bopis.PickupWindow{{Start: slot, End: slot.Add(time.Hour)}}}}})
 			if err != nil {
 				t.Fatal(err)
@@ -241,7 +241,7 @@ func TestChangeFeedCarriesStampedWrites(t *testing.T) {
 
 		minus := int64(-2)
 		if res, _, err := db.ApplyInventoryEvents(ctx, []bopis.InventoryEvent{{ID: "e1", StoreID: "s-1", SKU: "A",
-			Type: bopis.EventDelta, Delta: &minus, OccurredAt: time.Now()}}, storage.BatchOptions{}); err != nil || res[0].Status != storage.EventApplied {
+			Type: bopis.EventDelta, Delta: &minus, OccurredAt: time.Now()}}, bopis.BatchOptions{}); err != nil || res[0].Status != storage.EventApplied {
 			t.Fatalf("POS delta: %v %v", res, err)
 		}
 		hold("h-1")
@@ -252,7 +252,7 @@ func TestChangeFeedCarriesStampedWrites(t *testing.T) {
 
 		// The same rows again, and a shortfall that reserves A then gives it back.
 		hold("h-2")
-		if _, err := db.Reserve(ctx, "s-1", "short", []storage.ReserveLine{{SKU: "A", Quantity: 1}, {SKU: "B", Quantity: 99}}); err == nil {
+		if _, err := db.Reserve(ctx, "s-1", "short", []bopis.ReserveLine{{SKU: "A", Quantity: 1}, {SKU: "B", Quantity: 99}}); err == nil {
 			t.Fatal("reserving more than the stock succeeded")
 		}
 		r = read()
@@ -262,7 +262,7 @@ func TestChangeFeedCarriesStampedWrites(t *testing.T) {
 		if got, told := r.levels["s-1/A"]; told && got != [2]int64{3, 0} {
 			t.Fatalf("the shortfall's undone reservation reads as %v", got)
 		}
-		if _, err := db.Reserve(ctx, "s-1", "r-1", []storage.ReserveLine{{SKU: "A", Quantity: 1}}); err != nil {
+		if _, err := db.Reserve(ctx, "s-1", "r-1", []bopis.ReserveLine{{SKU: "A", Quantity: 1}}); err != nil {
 			t.Fatal(err)
 		}
 		if r := read(); r.levels["s-1/A"] != [2]int64{3, 1} {

@@ -149,7 +149,7 @@ func checkpointChild(path string) {
 			events[i] = bopis.InventoryEvent{ID: fmt.Sprintf("e-%d-%d", n, i), StoreID: []string{"s-1", "s-2"}[i%2],
 				SKU: fmt.Sprintf("K%02d", i%50), Type: bopis.EventDelta, Delta: &one, OccurredAt: at}
 		}
-		if _, _, err := db.ApplyInventoryEvents(ctx, events, storage.BatchOptions{}); err != nil {
+		if _, _, err := db.ApplyInventoryEvents(ctx, events, bopis.BatchOptions{}); err != nil {
 			fmt.Println("error", err)
 			os.Exit(1)
 		}

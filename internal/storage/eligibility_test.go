@@ -35,14 +35,14 @@ func eligibilityNetwork(t *testing.T, db *storage.DB) {
 		}
 	}
 	no, yes := false, true
-	var counts []storage.Count
+	var counts []bopis.Count
 	for _, k := range []string{"A", "NOPE", "LOCAL", "OFF", "BIG"} {
 		sku := storagetest.SKU(k)
 		sku.PickupEligible = k != "NOPE" && k != "BIG"
 		if _, err := db.PutSKU(ctx, sku); err != nil {
 			t.Fatal(err)
 		}
-		counts = append(counts, storage.Count{SKU: k, OnHand: 100})
+		counts = append(counts, bopis.Count{SKU: k, OnHand: 100})
 	}
 	for _, o := range []bopis.StoreSKU{{StoreID: "s-1", SKU: "LOCAL", PickupEligible: &no},
 		{StoreID: "s-2", SKU: "LOCAL", PickupEligible: &no}, {StoreID: "s-1", SKU: "BIG", PickupEligible: &yes}} {
@@ -65,15 +65,15 @@ func eligibilityNetwork(t *testing.T, db *storage.DB) {
 
 var slot = time.Now().Add(24 * time.Hour).Truncate(time.Hour)
 
-func at(store string) storage.PickupAttempt {
-	return storage.PickupAttempt{StoreID: store, TimeZone: "America/Chicago", Capacity: map[string]int{"s-2": 20}[store],
+func at(store string) bopis.PickupAttempt {
+	return bopis.PickupAttempt{StoreID: store, TimeZone: "America/Chicago", Capacity: map[string]int{"s-2": 20}[store],
 		Slots: []bopis.PickupWindow{{Start: slot, End: slot.Add(time.Hour)}}}
 }
 
-func lines(skus ...string) []storage.ReserveLine {
-	var out []storage.ReserveLine
+func lines(skus ...string) []bopis.ReserveLine {
+	var out []bopis.ReserveLine
 	for _, s := range skus {
-		out = append(out, storage.ReserveLine{SKU: s, Quantity: 1})
+		out = append(out, bopis.ReserveLine{SKU: s, Quantity: 1})
 	}
 	return out
 }
@@ -81,8 +81,8 @@ func lines(skus ...string) []storage.ReserveLine {
 // placeAt places an order of one unit of each SKU at store, as a shopper
 // naming the store does.
 func placeAt(db *storage.DB, id, store string, skus ...string) (*bopis.Order, error) {
-	o, _, err := db.PlaceOrder(ctx, storage.Placement{Order: pickupOrder(id, lines(skus...)...), PlacedBy: "k-1",
-		Attempts: []storage.PickupAttempt{at(store)}, Routing: bopis.Routing{Requested: true}})
+	o, _, err := db.PlaceOrder(ctx, bopis.Placement{Order: pickupOrder(id, lines(skus...)...), PlacedBy: "k-1",
+		Attempts: []bopis.PickupAttempt{at(store)}, Routing: bopis.Routing{Requested: true}})
 	return o, err
 }
 
@@ -92,7 +92,7 @@ func holdAt(db *storage.DB, id, store string, skus ...string) (*bopis.Hold, erro
 		h.Lines = append(h.Lines, bopis.OrderLineRequest{SKU: l.SKU, Quantity: l.Quantity, Fulfillment: bopis.FulfillPickup,
 			UnitPrice: bopis.Money{Amount: 1000, Currency: "USD"}})
 	}
-	return db.PlaceHold(ctx, storage.HoldPlacement{Hold: h, CreatedBy: "k-1", Attempts: []storage.PickupAttempt{at(store)}})
+	return db.PlaceHold(ctx, bopis.HoldPlacement{Hold: h, CreatedBy: "k-1", Attempts: []bopis.PickupAttempt{at(store)}})
 }
 
 // problem is a domain error as code and "field: message" lines.
@@ -122,7 +122,7 @@ func nothingHeld(t *testing.T, db *storage.DB) {
 				t.Errorf("%s/%s: %d reserved", store, l.SKU, l.Reserved)
 			}
 		}
-		if open, _ := db.Reservations(ctx, store, "", storage.ReservationOpen); len(open) > 0 {
+		if open, _ := db.Reservations(ctx, store, "", bopis.ReservationOpen); len(open) > 0 {
 			t.Errorf("%s: open reservations %v", store, open)
 		}
 		bookings, err := db.SlotBookings(ctx, store, 0)
@@ -169,11 +169,11 @@ func TestPickupPlacementsApplyEligibility(t *testing.T) {
 				if code, fields := problem(err); code != c.code || !slices.Contains(fields, c.field) {
 					t.Errorf("order: %v (%s %q), want %s naming %q", err, code, fields, c.code, c.field)
 				}
-				var r *storage.Refusal
+				var r *bopis.Refusal
 				if !errors.As(err, &r) {
-					t.Errorf("order: %T is no *storage.Refusal", err)
+					t.Errorf("order: %T is no *bopis.Refusal", err)
 				}
-				if _, err := db.GetOrder(ctx, "o-"+c.name, storage.OrderScope{}); code(err) != bopis.ENOTFOUND {
+				if _, err := db.GetOrder(ctx, "o-"+c.name, bopis.OrderScope{}); code(err) != bopis.ENOTFOUND {
 					t.Errorf("the refused order was written: %v", err)
 				}
 				_, err = holdAt(db, "h-"+c.name, c.store, c.skus...)
@@ -190,7 +190,7 @@ func TestPickupPlacementsApplyEligibility(t *testing.T) {
 		// pickup line's place among the pickup lines.
 		o := pickupOrder("o-mixed", lines("A", "NOPE")...)
 		o.Lines[0].Fulfillment = bopis.FulfillShip
-		_, _, err := db.PlaceOrder(ctx, storage.Placement{Order: o, PlacedBy: "k-1", Attempts: []storage.PickupAttempt{at("s-1")},
+		_, _, err := db.PlaceOrder(ctx, bopis.Placement{Order: o, PlacedBy: "k-1", Attempts: []bopis.PickupAttempt{at("s-1")},
 			Warehouses: []string{"wh"}})
 		if code, fields := problem(err); code != bopis.ECONFLICT || !slices.Equal(fields, []string{"lines[1].sku: NOPE is not eligible for pickup"}) {
 			t.Errorf("mixed cart: %v (%s %q)", err, code, fields)
@@ -220,7 +220,7 @@ func TestEligibilityInSQLIsTheRule(t *testing.T) {
 		}
 		no, yes := false, true
 		var skus []skuCase
-		var counts []storage.Count
+		var counts []bopis.Count
 		for _, active := range []bool{true, false} {
 			for _, eligible := range []bool{true, false} {
 				for _, override := range []*bool{nil, &yes, &no} {
@@ -235,7 +235,7 @@ func TestEligibilityInSQLIsTheRule(t *testing.T) {
 					if _, err := db.PutSKU(ctx, k); err != nil {
 						t.Fatal(err)
 					}
-					counts = append(counts, storage.Count{SKU: c.id, OnHand: 10})
+					counts = append(counts, bopis.Count{SKU: c.id, OnHand: 10})
 				}
 			}
 		}
@@ -287,7 +287,7 @@ func TestEligibilityInSQLIsTheRule(t *testing.T) {
 				if placed := err == nil; placed != want {
 					t.Errorf("%s at %s: reserved %v (%v), the rule says %v", k.id, s.id, placed, err, want)
 				}
-				var r *storage.Refusal
+				var r *bopis.Refusal
 				if err != nil && !errors.As(err, &r) {
 					t.Errorf("%s at %s: %v", k.id, s.id, err)
 				}
@@ -305,15 +305,15 @@ func TestEligibilityInSQLIsTheRule(t *testing.T) {
 func TestRoutingPassesOverAStoreThatTakesNoPickupNow(t *testing.T) {
 	storagetest.Each(t, func(t *testing.T, db *storage.DB) {
 		eligibilityNetwork(t, db)
-		o, _, err := db.PlaceOrder(ctx, storage.Placement{Order: pickupOrder("o-1", lines("A")...), PlacedBy: "k-1",
-			Attempts: []storage.PickupAttempt{at("gone"), at("wh"), at("s-2")}})
+		o, _, err := db.PlaceOrder(ctx, bopis.Placement{Order: pickupOrder("o-1", lines("A")...), PlacedBy: "k-1",
+			Attempts: []bopis.PickupAttempt{at("gone"), at("wh"), at("s-2")}})
 		if err != nil || o.StoreID != "s-2" || !slices.Equal(o.Routing.Tried, []string{"gone", "wh"}) {
 			t.Fatalf("placed %+v, %v; want at s-2 after trying gone and wh", o, err)
 		}
 		// A SKU ineligible at the first store only.
-		o, _, err = db.PlaceOrder(ctx, storage.Placement{Order: pickupOrder("o-2", lines("A", "LOCAL")...), PlacedBy: "k-1",
-			Attempts: []storage.PickupAttempt{at("s-1"), at("gone"), at("s-2")}})
-		var nr *storage.NoRoute
+		o, _, err = db.PlaceOrder(ctx, bopis.Placement{Order: pickupOrder("o-2", lines("A", "LOCAL")...), PlacedBy: "k-1",
+			Attempts: []bopis.PickupAttempt{at("s-1"), at("gone"), at("s-2")}})
+		var nr *bopis.NoRoute
 		if !errors.As(err, &nr) || len(nr.Tried) != 3 {
 			t.Fatalf("LOCAL is eligible nowhere active: %+v, %v", o, err)
 		}
@@ -332,7 +332,7 @@ func TestHoldConvertsOnlyWhileItsStoreAndSKUsTakePickup(t *testing.T) {
 		convert := func(hold, id string, skus ...string) error {
 			o := pickupOrder(id, lines(skus...)...)
 			o.HoldID = hold
-			_, _, err := db.PlaceOrder(ctx, storage.Placement{Order: o, PlacedBy: "k-1"})
+			_, _, err := db.PlaceOrder(ctx, bopis.Placement{Order: o, PlacedBy: "k-1"})
 			return err
 		}
 		if _, err := holdAt(db, "h-1", "s-1", "A", "BIG"); err != nil {
@@ -387,7 +387,7 @@ func TestDeactivationStopsPlacementsAtOnce(t *testing.T) {
 				if _, err := db.PutSKU(ctx, storagetest.SKU("A")); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := db.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 1_000_000}}); err != nil {
+				if _, err := db.CountStore(ctx, "s-1", time.Now(), []bopis.Count{{SKU: "A", OnHand: 1_000_000}}); err != nil {
 					t.Fatal(err)
 				}
 				const workers, afterwards = 16, 3
@@ -415,7 +415,7 @@ func TestDeactivationStopsPlacementsAtOnce(t *testing.T) {
 								if placed.Add(1) >= 2*workers {
 									once.Do(func() { close(deactivate) })
 								}
-							case errors.As(err, new(*storage.Refusal)):
+							case errors.As(err, new(*bopis.Refusal)):
 							default:
 								t.Error(err)
 								return
@@ -443,7 +443,7 @@ func TestDeactivationStopsPlacementsAtOnce(t *testing.T) {
 					t.Fatal(err)
 				}
 				done.Store(true)
-				then, err := db.Reservations(ctx, "s-1", "", storage.ReservationOpen)
+				then, err := db.Reservations(ctx, "s-1", "", bopis.ReservationOpen)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -451,7 +451,7 @@ func TestDeactivationStopsPlacementsAtOnce(t *testing.T) {
 				if n := late.Load(); n > 0 {
 					t.Errorf("%d orders placed after the deactivation returned", n)
 				}
-				now, err := db.Reservations(ctx, "s-1", "", storage.ReservationOpen)
+				now, err := db.Reservations(ctx, "s-1", "", bopis.ReservationOpen)
 				if err != nil {
 					t.Fatal(err)
 				}

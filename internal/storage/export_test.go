@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"testing"
+
+	"github.com/bopis/bopis"
 )
 
 // Tx exposes the write transaction to the tests of package storage_test.
@@ -30,7 +32,7 @@ func MigratedTo(cfg Config, version int64) Config {
 
 // PickupRefusal exposes the rules of pickup as the Go side applies them
 // (see stock.Stock.PickupRefusalTx), in a transaction of its own.
-func (db *DB) PickupRefusal(ctx context.Context, storeID string, lines []ReserveLine) (err error) {
+func (db *DB) PickupRefusal(ctx context.Context, storeID string, lines []bopis.ReserveLine) (err error) {
 	terr := db.sql.Transact(ctx, func(tx *sql.Tx) error {
 		err = db.Stock.PickupRefusalTx(ctx, tx, storeID, lines, true)
 		return nil

@@ -69,14 +69,14 @@ func (x *inv) sku(sku string, threshold int) {
 // apply sends one batch and returns each event's status, failing on an error.
 func (x *inv) apply(evs ...bopis.InventoryEvent) []string {
 	x.t.Helper()
-	res, _, err := x.db.ApplyInventoryEvents(ctx, evs, storage.BatchOptions{})
+	res, _, err := x.db.ApplyInventoryEvents(ctx, evs, bopis.BatchOptions{})
 	if err != nil {
 		x.t.Fatal(err)
 	}
 	return statuses(res)
 }
 
-func statuses(res []storage.EventResult) []string {
+func statuses(res []bopis.EventResult) []string {
 	out := make([]string, len(res))
 	for i, r := range res {
 		out[i] = r.Status
@@ -92,26 +92,26 @@ func repeat(status string, n int) []string {
 	return out
 }
 
-func (x *inv) level(store, sku string) storage.Level {
+func (x *inv) level(store, sku string) bopis.Level {
 	x.t.Helper()
 	ls, err := x.db.Levels(ctx, store, []string{sku})
 	if err != nil {
 		x.t.Fatal(err)
 	}
 	if len(ls) == 0 {
-		return storage.Level{SKU: sku}
+		return bopis.Level{SKU: sku}
 	}
 	return ls[0]
 }
 
 func (x *inv) onHand(store, sku string) int64 { x.t.Helper(); return x.level(store, sku).OnHand }
 
-func (x *inv) ledger(store string) []storage.LedgerEntry {
+func (x *inv) ledger(store string) []bopis.LedgerEntry {
 	x.t.Helper()
-	var all []storage.LedgerEntry
+	var all []bopis.LedgerEntry
 	cursor := ""
 	for {
-		page, next, err := x.db.Ledger(ctx, store, "", storage.Page{Cursor: cursor, Limit: storage.MaxLimit})
+		page, next, err := x.db.Ledger(ctx, store, "", bopis.Page{Cursor: cursor, Limit: bopis.MaxLimit})
 		if err != nil {
 			x.t.Fatal(err)
 		}
@@ -123,7 +123,7 @@ func (x *inv) ledger(store string) []storage.LedgerEntry {
 	}
 }
 
-func (x *inv) levels(store string) []storage.Level {
+func (x *inv) levels(store string) []bopis.Level {
 	x.t.Helper()
 	ls, err := x.db.Levels(ctx, store, nil)
 	if err != nil {
@@ -214,7 +214,7 @@ func TestAFailedBatchLeavesNothing(t *testing.T) {
 		}
 		batch = append(batch, delta("low", "s-1", "L", -8, ago(30)), // 2 left: a low-stock alert
 			delta("boom", "s-2", "C", 1, ago(1))) // the ledger's last row
-		idem := &storage.Idempotency{Scope: "key_1 events", Key: "failing", Hash: []byte("h")}
+		idem := &bopis.Idempotency{Scope: "key_1 events", Key: "failing", Hash: []byte("h")}
 
 		state := func() string {
 			t.Helper()
@@ -254,7 +254,7 @@ func TestAFailedBatchLeavesNothing(t *testing.T) {
 			} else {
 				exec(`CREATE TRIGGER boom ` + f.trigger + ` WHEN ` + when[f.table] + ` BEGIN SELECT RAISE(ABORT, 'boom'); END`)
 			}
-			_, _, err := x.db.ApplyInventoryEvents(ctx, batch, storage.BatchOptions{Idempotency: idem})
+			_, _, err := x.db.ApplyInventoryEvents(ctx, batch, bopis.BatchOptions{Idempotency: idem})
 			if err == nil || !strings.Contains(err.Error(), "boom") {
 				t.Fatalf("failing at %s: %v, want the trigger's error", f.name, err)
 			}
@@ -273,7 +273,7 @@ func TestAFailedBatchLeavesNothing(t *testing.T) {
 				exec(`DROP TRIGGER boom`)
 			}
 		}
-		res, replayed, err := x.db.ApplyInventoryEvents(ctx, batch, storage.BatchOptions{Idempotency: idem})
+		res, replayed, err := x.db.ApplyInventoryEvents(ctx, batch, bopis.BatchOptions{Idempotency: idem})
 		if err != nil || replayed || !reflect.DeepEqual(statuses(res), repeat("applied", len(batch))) {
 			t.Fatalf("sent again: %v, replayed %v, %v; want all applied", statuses(res), replayed, err)
 		}
@@ -357,7 +357,7 @@ func TestABatchAcrossManyStoresReachesEachOne(t *testing.T) {
 				t.Fatalf("%s: feed %+v (%v), want heard from now", id(i), f, err)
 			}
 		}
-		as, _, err := x.db.Alerts(ctx, storage.AlertFilter{Type: storage.AlertStaleFeed}, storage.Page{Limit: storage.MaxLimit})
+		as, _, err := x.db.Alerts(ctx, bopis.AlertFilter{Type: storage.AlertStaleFeed}, bopis.Page{Limit: bopis.MaxLimit})
 		if err != nil || len(as) != 0 {
 			t.Fatalf("stale_feed alerts still open: %d (%v)", len(as), err)
 		}
@@ -466,7 +466,7 @@ func TestBadEventsAreRejectedOneByOne(t *testing.T) {
 			delta("far", "s-2", "A", 1, ago(5)),    // a store the key does not reach
 			delta("ok2", "s-1", "B", 2, ago(5)),
 		}
-		res, _, err := x.db.ApplyInventoryEvents(ctx, batch, storage.BatchOptions{CanReach: func(id string) bool { return id != "s-2" }})
+		res, _, err := x.db.ApplyInventoryEvents(ctx, batch, bopis.BatchOptions{CanReach: func(id string) bool { return id != "s-2" }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -499,17 +499,17 @@ func TestBadEventsAreRejectedOneByOne(t *testing.T) {
 func TestEventBatchWithIdempotencyKeyAnswersTheFirstResults(t *testing.T) {
 	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
 		batch := []bopis.InventoryEvent{snap("e1", "s-1", "A", 10, ago(5)), delta("e2", "s-1", "A", -1, ago(1))}
-		idem := &storage.Idempotency{Scope: "key_1 events", Key: "batch-1", Hash: []byte("h1")}
-		first, replayed, err := x.db.ApplyInventoryEvents(ctx, batch, storage.BatchOptions{Idempotency: idem})
+		idem := &bopis.Idempotency{Scope: "key_1 events", Key: "batch-1", Hash: []byte("h1")}
+		first, replayed, err := x.db.ApplyInventoryEvents(ctx, batch, bopis.BatchOptions{Idempotency: idem})
 		if err != nil || replayed {
 			t.Fatal(err, replayed)
 		}
-		again, replayed, err := x.db.ApplyInventoryEvents(ctx, batch, storage.BatchOptions{Idempotency: idem})
+		again, replayed, err := x.db.ApplyInventoryEvents(ctx, batch, bopis.BatchOptions{Idempotency: idem})
 		if err != nil || !replayed || !reflect.DeepEqual(again, first) {
 			t.Fatalf("repeat: %v %v %v; want the first answer %v", again, replayed, err, first)
 		}
-		other := &storage.Idempotency{Scope: idem.Scope, Key: idem.Key, Hash: []byte("h2")}
-		if _, _, err := x.db.ApplyInventoryEvents(ctx, batch[:1], storage.BatchOptions{Idempotency: other}); !errors.Is(err, storage.ErrKeyReused) {
+		other := &bopis.Idempotency{Scope: idem.Scope, Key: idem.Key, Hash: []byte("h2")}
+		if _, _, err := x.db.ApplyInventoryEvents(ctx, batch[:1], bopis.BatchOptions{Idempotency: other}); !errors.Is(err, bopis.ErrKeyReused) {
 			t.Fatalf("same key, other batch: %v", err)
 		}
 		if n := x.onHand("s-1", "A"); n != 9 || len(x.ledger("s-1")) != 2 {
@@ -520,13 +520,13 @@ func TestEventBatchWithIdempotencyKeyAnswersTheFirstResults(t *testing.T) {
 
 func TestWholeStoreCount(t *testing.T) {
 	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
-		r, err := x.db.CountStore(ctx, "s-1", ago(60), []storage.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 2}})
+		r, err := x.db.CountStore(ctx, "s-1", ago(60), []bopis.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 2}})
 		if err != nil || r.Changed != 2 || r.Stale {
 			t.Fatalf("first count: %+v %v", r, err)
 		}
 		rows := len(x.ledger("s-1"))
 		// A unchanged, B omitted: B goes to zero and only B reaches the ledger.
-		if r, err = x.db.CountStore(ctx, "s-1", ago(30), []storage.Count{{SKU: "A", OnHand: 5}}); err != nil || r.Changed != 1 {
+		if r, err = x.db.CountStore(ctx, "s-1", ago(30), []bopis.Count{{SKU: "A", OnHand: 5}}); err != nil || r.Changed != 1 {
 			t.Fatalf("second count: %+v %v", r, err)
 		}
 		l := x.ledger("s-1")[rows:]
@@ -540,13 +540,13 @@ func TestWholeStoreCount(t *testing.T) {
 			t.Fatalf("events around the count: %v A=%d", got, x.onHand("s-1", "A"))
 		}
 		// An older count than the last changes nothing.
-		if r, err = x.db.CountStore(ctx, "s-1", ago(50), []storage.Count{{SKU: "A", OnHand: 99}}); err != nil || !r.Stale || x.onHand("s-1", "A") != 4 {
+		if r, err = x.db.CountStore(ctx, "s-1", ago(50), []bopis.Count{{SKU: "A", OnHand: 99}}); err != nil || !r.Stale || x.onHand("s-1", "A") != 4 {
 			t.Fatalf("older count: %+v %v A=%d", r, err, x.onHand("s-1", "A"))
 		}
 		// A count adds back what happened after it (the -1 at 14:40)
 		// and leaves a SKU whose POS snapshot is newer.
 		x.apply(snap("b-snap", "s-1", "B", 7, ago(10)))
-		if _, err = x.db.CountStore(ctx, "s-1", ago(25), []storage.Count{{SKU: "A", OnHand: 8}, {SKU: "B", OnHand: 1}}); err != nil {
+		if _, err = x.db.CountStore(ctx, "s-1", ago(25), []bopis.Count{{SKU: "A", OnHand: 8}, {SKU: "B", OnHand: 1}}); err != nil {
 			t.Fatal(err)
 		}
 		if a, b := x.onHand("s-1", "A"), x.onHand("s-1", "B"); a != 7 || b != 7 {
@@ -554,12 +554,12 @@ func TestWholeStoreCount(t *testing.T) {
 		}
 		for _, c := range []struct {
 			asOf   time.Time
-			counts []storage.Count
+			counts []bopis.Count
 			path   string
 		}{
-			{ago(1), []storage.Count{{SKU: "A", OnHand: -1}}, "levels[0].on_hand"},
-			{ago(1), []storage.Count{{SKU: "A", OnHand: 1}, {SKU: "A", OnHand: 2}}, "levels[1].sku"},
-			{ago(1), []storage.Count{{SKU: "ZZ", OnHand: 1}}, "levels[0].sku"},
+			{ago(1), []bopis.Count{{SKU: "A", OnHand: -1}}, "levels[0].on_hand"},
+			{ago(1), []bopis.Count{{SKU: "A", OnHand: 1}, {SKU: "A", OnHand: 2}}, "levels[1].sku"},
+			{ago(1), []bopis.Count{{SKU: "ZZ", OnHand: 1}}, "levels[0].sku"},
 			{t0.Add(time.Hour), nil, "as_of"},
 			{time.Time{}, nil, "as_of"},
 		} {
@@ -590,7 +590,7 @@ func fields(err error) []string {
 func TestAdjustments(t *testing.T) {
 	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
 		x.apply(snap("s", "s-1", "A", 3, ago(5)))
-		idem := &storage.Idempotency{Scope: "key_1 adjust", Key: "k1", Hash: []byte("h1")}
+		idem := &bopis.Idempotency{Scope: "key_1 adjust", Key: "k1", Hash: []byte("h1")}
 		a := bopis.Adjustment{SKU: "A", Delta: -5, Reason: "damaged", Reference: "ticket-9"}
 		res, replayed, err := x.db.Adjust(ctx, "s-1", a, idem)
 		if err != nil || replayed || res.Applied != -3 || res.Level.OnHand != 0 {
@@ -601,12 +601,12 @@ func TestAdjustments(t *testing.T) {
 		if err != nil || !replayed || !reflect.DeepEqual(again, res) || len(x.ledger("s-1")) != rows {
 			t.Fatalf("repeat: %+v %v %v; want the first answer and no new ledger row", again, replayed, err)
 		}
-		other := &storage.Idempotency{Scope: idem.Scope, Key: idem.Key, Hash: []byte("h2")}
-		if _, _, err := x.db.Adjust(ctx, "s-1", bopis.Adjustment{SKU: "A", Delta: 1, Reason: "found"}, other); !errors.Is(err, storage.ErrKeyReused) {
+		other := &bopis.Idempotency{Scope: idem.Scope, Key: idem.Key, Hash: []byte("h2")}
+		if _, _, err := x.db.Adjust(ctx, "s-1", bopis.Adjustment{SKU: "A", Delta: 1, Reason: "found"}, other); !errors.Is(err, bopis.ErrKeyReused) {
 			t.Fatalf("same key, other request: %v", err)
 		}
 		// The same key in another scope (another API key) is another request.
-		mine := &storage.Idempotency{Scope: "key_2 adjust", Key: "k1", Hash: []byte("h3")}
+		mine := &bopis.Idempotency{Scope: "key_2 adjust", Key: "k1", Hash: []byte("h3")}
 		if res, _, err := x.db.Adjust(ctx, "s-1", bopis.Adjustment{SKU: "A", Delta: 4, Reason: "found"}, mine); err != nil || res.Level.OnHand != 4 {
 			t.Fatalf("other scope: %+v %v", res, err)
 		}
@@ -640,15 +640,15 @@ func TestReservationsAllOrNothingReleaseAndHandoff(t *testing.T) {
 			t.Fatal(err)
 		}
 		rows := len(x.ledger("s-1"))
-		_, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{SKU: "A", Quantity: 3}, {SKU: "B", Quantity: 2}, {SKU: "A", Quantity: 3}, {SKU: "C", Quantity: 2}})
-		var short *storage.Shortfall
+		_, err := x.db.Reserve(ctx, "s-1", "o-1", []bopis.ReserveLine{{SKU: "A", Quantity: 3}, {SKU: "B", Quantity: 2}, {SKU: "A", Quantity: 3}, {SKU: "C", Quantity: 2}})
+		var short *bopis.Shortfall
 		if !errors.As(err, &short) || code(err) != bopis.ECONFLICT {
 			t.Fatalf("short reservation: %v", err)
 		}
 		if got := fields(err); !reflect.DeepEqual(got, []string{"lines[1]", "lines[2]", "lines[3]"}) {
 			t.Fatalf("short lines %v, want lines[1] (B), lines[2] (A twice), lines[3] (C behind safety stock)", got)
 		}
-		if short.Lines[0] != (storage.ShortLine{Line: 1, SKU: "B", Requested: 2, Available: 1}) || short.Lines[2].Available != 1 {
+		if short.Lines[0] != (bopis.ShortLine{Line: 1, SKU: "B", Requested: 2, Available: 1}) || short.Lines[2].Available != 1 {
 			t.Fatalf("shortfall %+v", short.Lines)
 		}
 		if l := x.level("s-1", "A"); l.Reserved != 0 || len(x.ledger("s-1")) != rows {
@@ -658,14 +658,14 @@ func TestReservationsAllOrNothingReleaseAndHandoff(t *testing.T) {
 			t.Fatalf("failed reservation left %v", rs)
 		}
 
-		rs, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{SKU: "A", Quantity: 3}, {SKU: "B", Quantity: 1}})
-		if err != nil || len(rs) != 2 || rs[0].Status != storage.ReservationOpen {
+		rs, err := x.db.Reserve(ctx, "s-1", "o-1", []bopis.ReserveLine{{SKU: "A", Quantity: 3}, {SKU: "B", Quantity: 1}})
+		if err != nil || len(rs) != 2 || rs[0].Status != bopis.ReservationOpen {
 			t.Fatalf("reserve: %v %v", rs, err)
 		}
 		if l := x.level("s-1", "A"); l.Reserved != 3 || l.Available != 2 || l.OnHand != 5 {
 			t.Fatalf("A after reserving 3: %+v", l)
 		}
-		if _, err := x.db.Reserve(ctx, "s-1", "o-2", []storage.ReserveLine{{SKU: "A", Quantity: 2}}); err != nil {
+		if _, err := x.db.Reserve(ctx, "s-1", "o-2", []bopis.ReserveLine{{SKU: "A", Quantity: 2}}); err != nil {
 			t.Fatal(err)
 		}
 		// A snapshot or count sets on_hand and leaves reserved alone.
@@ -680,7 +680,7 @@ func TestReservationsAllOrNothingReleaseAndHandoff(t *testing.T) {
 		}
 		before := len(x.ledger("s-1"))
 		done, err := x.db.Consume(ctx, "o-1", map[string]int64{"A": 2})
-		if err != nil || len(done) != 2 || done[0].Status != storage.ReservationConsumed {
+		if err != nil || len(done) != 2 || done[0].Status != bopis.ReservationConsumed {
 			t.Fatalf("consume: %v %v", done, err)
 		}
 		if a, b := x.level("s-1", "A"), x.level("s-1", "B"); a.OnHand != 4 || a.Reserved != 2 || b.OnHand != 1 || b.Reserved != 0 {
@@ -706,13 +706,13 @@ func TestReservationsAllOrNothingReleaseAndHandoff(t *testing.T) {
 		if l := x.level("s-1", "A"); l.Reserved != 0 || l.OnHand != 4 {
 			t.Fatalf("after release: %+v", l)
 		}
-		if _, err := x.db.Reserve(ctx, "s-9", "o-3", []storage.ReserveLine{{SKU: "A", Quantity: 1}}); code(err) != bopis.ENOTFOUND {
+		if _, err := x.db.Reserve(ctx, "s-9", "o-3", []bopis.ReserveLine{{SKU: "A", Quantity: 1}}); code(err) != bopis.ENOTFOUND {
 			t.Fatalf("unknown store: %v", err)
 		}
-		if _, err := x.db.Reserve(ctx, "s-1", "o-3", []storage.ReserveLine{{SKU: "A", Quantity: 0}}); !reflect.DeepEqual(fields(err), []string{"lines[0].quantity"}) {
+		if _, err := x.db.Reserve(ctx, "s-1", "o-3", []bopis.ReserveLine{{SKU: "A", Quantity: 0}}); !reflect.DeepEqual(fields(err), []string{"lines[0].quantity"}) {
 			t.Fatalf("zero quantity: %v", err)
 		}
-		if _, err := x.db.Reserve(ctx, "s-1", "o-3", []storage.ReserveLine{{SKU: "ZZ", Quantity: 1}}); code(err) != bopis.ECONFLICT {
+		if _, err := x.db.Reserve(ctx, "s-1", "o-3", []bopis.ReserveLine{{SKU: "ZZ", Quantity: 1}}); code(err) != bopis.ECONFLICT {
 			t.Fatalf("a SKU the store does not carry: %v", err)
 		}
 		storagetest.CheckReplay(t, x.db, "s-1")
@@ -737,8 +737,8 @@ func TestConcurrentReservationsNeverOversell(t *testing.T) {
 				var o outcome
 				for n := 0; ; n++ {
 					ref := fmt.Sprintf("g%02d-%d", g, n)
-					_, err := x.db.Reserve(ctx, "s-1", ref, []storage.ReserveLine{{SKU: "A", Quantity: 1}})
-					var short *storage.Shortfall
+					_, err := x.db.Reserve(ctx, "s-1", ref, []bopis.ReserveLine{{SKU: "A", Quantity: 1}})
+					var short *bopis.Shortfall
 					if errors.As(err, &short) {
 						break
 					}
@@ -805,7 +805,7 @@ func TestConcurrentReservationsNeverOversell(t *testing.T) {
 func TestConcurrentCartsOfSeveralSKUsQueueWithoutDeadlock(t *testing.T) {
 	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
 		x.apply(snap("a", "s-1", "A", 60, ago(5)), snap("b", "s-1", "B", 60, ago(5)), snap("c", "s-1", "C", 60, ago(5)))
-		carts := [][]storage.ReserveLine{{{SKU: "A", Quantity: 1}, {SKU: "B", Quantity: 1}, {SKU: "C", Quantity: 1}}, {{SKU: "C", Quantity: 1}, {SKU: "B", Quantity: 1}, {SKU: "A", Quantity: 1}}, {{SKU: "B", Quantity: 2}, {SKU: "A", Quantity: 1}}}
+		carts := [][]bopis.ReserveLine{{{SKU: "A", Quantity: 1}, {SKU: "B", Quantity: 1}, {SKU: "C", Quantity: 1}}, {{SKU: "C", Quantity: 1}, {SKU: "B", Quantity: 1}, {SKU: "A", Quantity: 1}}, {{SKU: "B", Quantity: 2}, {SKU: "A", Quantity: 1}}}
 		const workers = 48
 		errs := make(chan error, workers)
 		reserved := make(chan map[string]int64, workers)
@@ -815,7 +815,7 @@ func TestConcurrentCartsOfSeveralSKUsQueueWithoutDeadlock(t *testing.T) {
 				for n := 0; n < 20; n++ {
 					cart := carts[(g+n)%len(carts)]
 					_, err := x.db.Reserve(ctx, "s-1", fmt.Sprintf("g%02d-%d", g, n), cart)
-					var short *storage.Shortfall
+					var short *bopis.Shortfall
 					if errors.As(err, &short) {
 						continue
 					}
@@ -857,17 +857,17 @@ func TestLowStockAlertOpensOncePerEpisode(t *testing.T) {
 		if err := x.db.PutStoreSKU(ctx, &bopis.StoreSKU{StoreID: "s-2", SKU: "L", LowStockThreshold: &zero}); err != nil {
 			t.Fatal(err)
 		}
-		open := func() []storage.Alert {
+		open := func() []bopis.Alert {
 			t.Helper()
-			as, _, err := x.db.Alerts(ctx, storage.AlertFilter{Type: storage.AlertLowStock}, storage.Page{})
+			as, _, err := x.db.Alerts(ctx, bopis.AlertFilter{Type: storage.AlertLowStock}, bopis.Page{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			return as
 		}
-		events := func() []storage.OutboxEvent {
+		events := func() []bopis.OutboxEvent {
 			t.Helper()
-			es, _, err := x.db.OutboxEvents(ctx, storage.EventTypeLowStock, storage.Page{})
+			es, _, err := x.db.OutboxEvents(ctx, storage.EventTypeLowStock, bopis.Page{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -880,7 +880,7 @@ func TestLowStockAlertOpensOncePerEpisode(t *testing.T) {
 		x.apply(delta("d2", "s-1", "L", -4, ago(28))) // 3: at the threshold
 		x.apply(delta("d3", "s-1", "L", -1, ago(27))) // 2
 		x.apply(delta("d4", "s-1", "L", -1, ago(26)), delta("d5", "s-1", "L", 0+1, ago(25)), delta("d6", "s-1", "L", -1, ago(24)))
-		if _, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{SKU: "L", Quantity: 1}}); err != nil { // available 0
+		if _, err := x.db.Reserve(ctx, "s-1", "o-1", []bopis.ReserveLine{{SKU: "L", Quantity: 1}}); err != nil { // available 0
 			t.Fatal(err)
 		}
 		as, es := open(), events()
@@ -917,7 +917,7 @@ func TestLowStockAlertOpensOncePerEpisode(t *testing.T) {
 			t.Fatalf("s-2 at 1 with threshold 0 alerted: %v", open())
 		}
 		x.apply(delta("t2", "s-2", "L", -1, ago(4)))
-		as, _, err := x.db.Alerts(ctx, storage.AlertFilter{StoreIDs: []string{"s-2"}}, storage.Page{})
+		as, _, err := x.db.Alerts(ctx, bopis.AlertFilter{StoreIDs: []string{"s-2"}}, bopis.Page{})
 		if err != nil || len(as) != 1 || as[0].SKU != "L" || as[0].Detail["threshold"] != 0.0 {
 			t.Fatalf("s-2 alerts %v %v", as, err)
 		}
@@ -926,10 +926,10 @@ func TestLowStockAlertOpensOncePerEpisode(t *testing.T) {
 		x.sku("M", 3)
 		x.apply(snap("m1", "s-1", "M", 5, ago(3)))
 		for i := range 2 { // 5 - 2 = 3 available, at the threshold; then 2
-			if _, err := x.db.Reserve(ctx, "s-1", fmt.Sprintf("m-%d", i), []storage.ReserveLine{{SKU: "M", Quantity: int64(2 - i)}}); err != nil {
+			if _, err := x.db.Reserve(ctx, "s-1", fmt.Sprintf("m-%d", i), []bopis.ReserveLine{{SKU: "M", Quantity: int64(2 - i)}}); err != nil {
 				t.Fatal(err)
 			}
-			as, _, err := x.db.Alerts(ctx, storage.AlertFilter{StoreIDs: []string{"s-1"}, Type: storage.AlertLowStock}, storage.Page{})
+			as, _, err := x.db.Alerts(ctx, bopis.AlertFilter{StoreIDs: []string{"s-1"}, Type: storage.AlertLowStock}, bopis.Page{})
 			n := 0
 			for _, a := range as {
 				if a.SKU == "M" {
@@ -952,7 +952,7 @@ func TestStaleFeedSweepAndBuffer(t *testing.T) {
 		}
 		x.apply(snap("a", "s-1", "A", 2, ago(1)), snap("w", "w-1", "A", 50, ago(1)))
 		// s-2 never sent an event: it has no feed to go silent.
-		x.db.CountStore(ctx, "s-2", ago(1), []storage.Count{{SKU: "A", OnHand: 2}})
+		x.db.CountStore(ctx, "s-2", ago(1), []bopis.Count{{SKU: "A", OnHand: 2}})
 		sweep := func() (int, int) {
 			t.Helper()
 			o, c, err := x.db.SweepFeeds(ctx)
@@ -963,7 +963,7 @@ func TestStaleFeedSweepAndBuffer(t *testing.T) {
 		}
 		staleStores := func() []string {
 			t.Helper()
-			as, _, err := x.db.Alerts(ctx, storage.AlertFilter{Type: storage.AlertStaleFeed}, storage.Page{})
+			as, _, err := x.db.Alerts(ctx, bopis.AlertFilter{Type: storage.AlertStaleFeed}, bopis.Page{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -992,7 +992,7 @@ func TestStaleFeedSweepAndBuffer(t *testing.T) {
 			t.Fatalf("promisable at the silent store %d (want 1: one unit kept back), at the store without a feed %d", p, p2)
 		}
 		// The reservation primitive keeps the buffer too: the last unit is not promised.
-		if _, err := x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{SKU: "A", Quantity: 2}}); code(err) != bopis.ECONFLICT {
+		if _, err := x.db.Reserve(ctx, "s-1", "o-1", []bopis.ReserveLine{{SKU: "A", Quantity: 2}}); code(err) != bopis.ECONFLICT {
 			t.Fatalf("reserving the last unit at a silent store: %v", err)
 		}
 		if o, _ := sweep(); o != 1 || !reflect.DeepEqual(staleStores(), []string{"s-1"}) {
@@ -1001,7 +1001,7 @@ func TestStaleFeedSweepAndBuffer(t *testing.T) {
 		if o, _ := sweep(); o != 0 {
 			t.Fatalf("second sweep opened %d more", o)
 		}
-		es, _, _ := x.db.OutboxEvents(ctx, storage.EventTypeStaleFeed, storage.Page{})
+		es, _, _ := x.db.OutboxEvents(ctx, storage.EventTypeStaleFeed, bopis.Page{})
 		if len(es) != 1 || es[0].StoreID != "s-1" {
 			t.Fatalf("stale feed events %v", es)
 		}
@@ -1074,10 +1074,10 @@ func TestStaleAfterAndBufferAreConfigurable(t *testing.T) {
 		if !av[0].FeedStale || av[0].Promisable != 4 {
 			t.Fatalf("stale with buffer 0: %+v", av[0])
 		}
-		if _, err := x.db.Reserve(ctx, "s-1", "o", []storage.ReserveLine{{SKU: "A", Quantity: 4}}); err != nil {
+		if _, err := x.db.Reserve(ctx, "s-1", "o", []bopis.ReserveLine{{SKU: "A", Quantity: 4}}); err != nil {
 			t.Fatalf("reserving all available with buffer 0 and safety 1: %v", err)
 		}
-		if _, err := x.db.Reserve(ctx, "s-1", "o2", []storage.ReserveLine{{SKU: "A", Quantity: 1}}); code(err) != bopis.ECONFLICT {
+		if _, err := x.db.Reserve(ctx, "s-1", "o2", []bopis.ReserveLine{{SKU: "A", Quantity: 1}}); code(err) != bopis.ECONFLICT {
 			t.Fatalf("reserving into the safety stock: %v", err)
 		}
 	})
@@ -1093,7 +1093,7 @@ func TestPickupEligibilityGlobalAndPerStore(t *testing.T) {
 		x.db.PutStoreSKU(ctx, &bopis.StoreSKU{StoreID: "s-1", SKU: "A", PickupEligible: &no})
 		x.db.DeactivateSKU(ctx, "C")
 		for _, s := range []string{"s-1", "s-2"} {
-			x.db.CountStore(ctx, s, ago(1), []storage.Count{{SKU: "A", OnHand: 3}, {SKU: "B", OnHand: 3}, {SKU: "C", OnHand: 3}, {SKU: "BIG", OnHand: 3}})
+			x.db.CountStore(ctx, s, ago(1), []bopis.Count{{SKU: "A", OnHand: 3}, {SKU: "B", OnHand: 3}, {SKU: "C", OnHand: 3}, {SKU: "BIG", OnHand: 3}})
 		}
 		av, err := x.db.Availability(ctx, []string{"s-1", "s-2", "s-9"}, []string{"A", "B", "C", "BIG", "ZZ"})
 		if err != nil {
@@ -1117,18 +1117,18 @@ func TestPickupEligibilityGlobalAndPerStore(t *testing.T) {
 func TestLedgerReplaysToTheLevels(t *testing.T) {
 	eachInv(t, storage.Config{}, func(t *testing.T, x *inv) {
 		x.sku("L", 2)
-		x.db.CountStore(ctx, "s-1", ago(120), []storage.Count{{SKU: "A", OnHand: 20}, {SKU: "B", OnHand: 5}, {SKU: "L", OnHand: 4}})
+		x.db.CountStore(ctx, "s-1", ago(120), []bopis.Count{{SKU: "A", OnHand: 20}, {SKU: "B", OnHand: 5}, {SKU: "L", OnHand: 4}})
 		x.apply(delta("1", "s-1", "A", -3, ago(100)), delta("2", "s-1", "B", -9, ago(90)), snap("3", "s-2", "A", 7, ago(90)),
 			delta("4", "s-1", "L", -2, ago(80)), delta("1", "s-2", "A", 2, ago(85)), delta("5", "s-1", "A", -1, ago(130)))
 		x.db.Adjust(ctx, "s-1", bopis.Adjustment{SKU: "A", Delta: -2, Reason: "damaged"}, nil)
 		x.db.Adjust(ctx, "s-2", bopis.Adjustment{SKU: "B", Delta: -2, Reason: "theft"}, nil)
-		x.db.Reserve(ctx, "s-1", "o-1", []storage.ReserveLine{{SKU: "A", Quantity: 4}, {SKU: "L", Quantity: 1}})
-		x.db.Reserve(ctx, "s-1", "o-2", []storage.ReserveLine{{SKU: "A", Quantity: 2}})
-		x.db.Reserve(ctx, "s-2", "o-3", []storage.ReserveLine{{SKU: "A", Quantity: 5}})
+		x.db.Reserve(ctx, "s-1", "o-1", []bopis.ReserveLine{{SKU: "A", Quantity: 4}, {SKU: "L", Quantity: 1}})
+		x.db.Reserve(ctx, "s-1", "o-2", []bopis.ReserveLine{{SKU: "A", Quantity: 2}})
+		x.db.Reserve(ctx, "s-2", "o-3", []bopis.ReserveLine{{SKU: "A", Quantity: 5}})
 		x.apply(snap("6", "s-1", "A", 15, ago(60)), delta("7", "s-1", "A", -20, ago(50)))
 		x.db.Consume(ctx, "o-1", map[string]int64{"A": 3, "L": 1})
 		x.db.Release(ctx, "o-3")
-		x.db.CountStore(ctx, "s-2", ago(30), []storage.Count{{SKU: "B", OnHand: 8}})
+		x.db.CountStore(ctx, "s-2", ago(30), []bopis.Count{{SKU: "B", OnHand: 8}})
 		x.apply(snap("8", "s-2", "A", 1, ago(40)), delta("9", "s-2", "B", -1, ago(20)))
 		causes := map[string]bool{}
 		for _, s := range []string{"s-1", "s-2"} {
@@ -1177,7 +1177,7 @@ func TestConcurrentBatchesAndAdjustmentsCreatingLevelsLoseNothing(t *testing.T) 
 							evs = append(evs, delta(fmt.Sprintf("g%d-%d-%s", g, n, k), store, k, 1, ago(1)))
 						}
 					}
-					res, _, err := x.db.ApplyInventoryEvents(ctx, evs, storage.BatchOptions{})
+					res, _, err := x.db.ApplyInventoryEvents(ctx, evs, bopis.BatchOptions{})
 					if err == nil && !reflect.DeepEqual(statuses(res), repeat("applied", len(evs))) {
 						err = fmt.Errorf("batch %d of worker %d: %v", n, g, statuses(res))
 					}
@@ -1233,10 +1233,10 @@ func TestCountAmidBatchesCountsOverEveryEarlierEvent(t *testing.T) {
 			first = append(first, snap("first-"+k, "s-1", k, 3, ago(60)))
 		}
 		x.apply(first...)
-		var counts []storage.Count
+		var counts []bopis.Count
 		for i, k := range skus {
 			if i%2 == 0 {
-				counts = append(counts, storage.Count{SKU: k, OnHand: 5})
+				counts = append(counts, bopis.Count{SKU: k, OnHand: 5})
 			}
 		}
 		const workers, batches = 6, 5
@@ -1250,7 +1250,7 @@ func TestCountAmidBatchesCountsOverEveryEarlierEvent(t *testing.T) {
 						evs = append(evs, delta(fmt.Sprintf("before-%d-%d-%s", g, n, k), "s-1", k, 1, asOf.Add(-time.Minute)),
 							delta(fmt.Sprintf("after-%d-%d-%s", g, n, k), "s-1", k, 2, asOf.Add(time.Minute)))
 					}
-					_, _, err := x.db.ApplyInventoryEvents(ctx, evs, storage.BatchOptions{})
+					_, _, err := x.db.ApplyInventoryEvents(ctx, evs, bopis.BatchOptions{})
 					if err != nil {
 						errs <- err
 						return

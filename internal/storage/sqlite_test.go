@@ -130,7 +130,7 @@ func TestSQLiteAnsweredWritesAreInTheFiles(t *testing.T) {
 			id, store, sku := fmt.Sprintf("b%d-%d", b, i), fmt.Sprintf("s-%02d", i%stores), fmt.Sprintf("K%04d", (i*7+b)%skus)
 			evs = append(evs, snap(id, store, sku, int64(i%50), at.Add(time.Duration(b*bopis.MaxEventBatch+i)*time.Microsecond)))
 		}
-		if _, _, err := db.ApplyInventoryEvents(ctx, evs, storage.BatchOptions{}); err != nil {
+		if _, _, err := db.ApplyInventoryEvents(ctx, evs, bopis.BatchOptions{}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -124,12 +124,3 @@ func (db *DB) Close() error { return db.sql.Close() }
 // migrations. It is for benchmarks that measure the database itself beside
 // bopis; application code goes through DB.
 func OpenSQL(ctx context.Context, url string) (*sql.DB, error) { return sqldb.OpenSQL(ctx, url) }
-
-// Page asks for one page of a list ordered by id.
-type Page = sqldb.Page
-
-// Page limits.
-const (
-	DefaultLimit = sqldb.DefaultLimit
-	MaxLimit     = sqldb.MaxLimit
-)

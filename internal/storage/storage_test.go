@@ -103,7 +103,7 @@ func TestListStoresPages(t *testing.T) {
 		var seen []string
 		cursor, pages := "", 0
 		for {
-			list, next, err := db.ListStores(ctx, storage.StoreFilter{}, storage.Page{Cursor: cursor, Limit: 3})
+			list, next, err := db.ListStores(ctx, bopis.StoreFilter{}, bopis.Page{Cursor: cursor, Limit: 3})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -121,11 +121,11 @@ func TestListStoresPages(t *testing.T) {
 			t.Fatalf("paged through %v in %d pages, want %v in 3", seen, pages, want)
 		}
 
-		list, _, err := db.ListStores(ctx, storage.StoreFilter{IDs: []string{"s-2", "s-6", "nope"}}, storage.Page{})
+		list, _, err := db.ListStores(ctx, bopis.StoreFilter{IDs: []string{"s-2", "s-6", "nope"}}, bopis.Page{})
 		if err != nil || len(list) != 2 || list[0].ID != "s-2" || list[1].ID != "s-6" {
 			t.Fatalf("filtered list = %v, %v; want s-2, s-6", list, err)
 		}
-		if _, _, err := db.ListStores(ctx, storage.StoreFilter{}, storage.Page{Cursor: "%%%"}); code(err) != bopis.EINVALID {
+		if _, _, err := db.ListStores(ctx, bopis.StoreFilter{}, bopis.Page{Cursor: "%%%"}); code(err) != bopis.EINVALID {
 			t.Fatalf("bad cursor: %v, want invalid", err)
 		}
 	})
@@ -144,7 +144,7 @@ func TestDeactivateStore(t *testing.T) {
 		if _, err := db.DeactivateStore(ctx, "nope"); code(err) != bopis.ENOTFOUND {
 			t.Fatalf("unknown store: %v", err)
 		}
-		active, _, _ := db.ListStores(ctx, storage.StoreFilter{ActiveOnly: true}, storage.Page{})
+		active, _, _ := db.ListStores(ctx, bopis.StoreFilter{ActiveOnly: true}, bopis.Page{})
 		if len(active) != 1 || active[0].ID != "s-2" {
 			t.Fatalf("active stores = %v, want s-2 only", active)
 		}
@@ -173,7 +173,7 @@ func TestSKUs(t *testing.T) {
 		if _, err := db.PutSKU(ctx, bad); code(err) != bopis.EINVALID {
 			t.Fatalf("negative prep: %v", err)
 		}
-		list, next, err := db.ListSKUs(ctx, storage.Page{})
+		list, next, err := db.ListSKUs(ctx, bopis.Page{})
 		if err != nil || len(list) != 1 || next != "" {
 			t.Fatalf("ListSKUs = %v, %q, %v; want only A1", list, next, err)
 		}
@@ -208,7 +208,7 @@ func TestStoreSKUOverrides(t *testing.T) {
 				t.Errorf("override of %s at %s: %v, want not found", c.sku, c.store, err)
 			}
 		}
-		list, _, err := db.ListStoreSKUs(ctx, "s-1", storage.Page{})
+		list, _, err := db.ListStoreSKUs(ctx, "s-1", bopis.Page{})
 		if err != nil || len(list) != 1 {
 			t.Fatalf("ListStoreSKUs = %v, %v", list, err)
 		}
@@ -264,7 +264,7 @@ func TestBootstrapAdminKey(t *testing.T) {
 		if k, err := db.Authenticate(ctx, secret); err != nil || k.Role != bopis.RoleAdmin {
 			t.Fatalf("bootstrap key: %+v, %v", k, err)
 		}
-		keys, _, _ := db.ListAPIKeys(ctx, storage.Page{})
+		keys, _, _ := db.ListAPIKeys(ctx, bopis.Page{})
 		if len(keys) != 1 {
 			t.Fatalf("%d keys, want 1", len(keys))
 		}
@@ -279,17 +279,17 @@ func TestStoreCountAndLedgerReplay(t *testing.T) {
 		}
 		at := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 		// C is counted at 0: its level exists, but nothing changed.
-		r, err := db.CountStore(ctx, "s-1", at, []storage.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 2}, {SKU: "C", OnHand: 0}})
+		r, err := db.CountStore(ctx, "s-1", at, []bopis.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 2}, {SKU: "C", OnHand: 0}})
 		if err != nil || r.Changed != 2 {
 			t.Fatalf("first count changed %d, %v; want 2", r.Changed, err)
 		}
 		// B unchanged, A changes, C omitted (already 0): one change.
-		r, err = db.CountStore(ctx, "s-1", at.Add(time.Hour), []storage.Count{{SKU: "A", OnHand: 9}, {SKU: "B", OnHand: 2}})
+		r, err = db.CountStore(ctx, "s-1", at.Add(time.Hour), []bopis.Count{{SKU: "A", OnHand: 9}, {SKU: "B", OnHand: 2}})
 		if err != nil || r.Changed != 1 {
 			t.Fatalf("second count changed %d, %v; want 1", r.Changed, err)
 		}
 		// Everything omitted goes to zero.
-		if _, err := db.CountStore(ctx, "s-1", at.Add(2*time.Hour), []storage.Count{{SKU: "B", OnHand: 4}}); err != nil {
+		if _, err := db.CountStore(ctx, "s-1", at.Add(2*time.Hour), []bopis.Count{{SKU: "B", OnHand: 4}}); err != nil {
 			t.Fatal(err)
 		}
 		levels, err := db.Levels(ctx, "s-1", nil)
@@ -309,7 +309,7 @@ func TestStoreCountAndLedgerReplay(t *testing.T) {
 			t.Fatalf("ledger replays to %v, levels are %v", replay, got)
 		}
 		storagetest.CheckReplay(t, db, "s-1")
-		if _, err := db.CountStore(ctx, "s-1", at.Add(3*time.Hour), []storage.Count{{SKU: "nope", OnHand: 1}}); code(err) != bopis.EINVALID {
+		if _, err := db.CountStore(ctx, "s-1", at.Add(3*time.Hour), []bopis.Count{{SKU: "nope", OnHand: 1}}); code(err) != bopis.EINVALID {
 			t.Fatalf("count of an unknown SKU: %v", err)
 		}
 		if l, _ := db.Levels(ctx, "s-1", []string{"B"}); len(l) != 1 || l[0].OnHand != 4 {
@@ -392,7 +392,7 @@ func TestOrdersKeptAcrossMigrations(t *testing.T) {
 			if _, err := old.PutStore(ctx, storagetest.Store("s-1")); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := old.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 5}}); err != nil {
+			if _, err := old.CountStore(ctx, "s-1", time.Now(), []bopis.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 5}}); err != nil {
 				t.Fatal(err)
 			}
 			placeTwoLines(t, old, "o-before")
@@ -404,14 +404,14 @@ func TestOrdersKeptAcrossMigrations(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			o, err := db.GetOrder(ctx, "o-before", storage.OrderScope{})
+			o, err := db.GetOrder(ctx, "o-before", bopis.OrderScope{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if o.StoreID != "s-1" || len(o.Lines) != 2 || o.Lines[0].SKU != "A" || o.Lines[1].Quantity != 2 {
 				t.Fatalf("order after the migration: store %q, lines %+v", o.StoreID, o.Lines)
 			}
-			if _, err := db.Cancel(ctx, "o-before", storage.OrderScope{}, "customer asked"); err != nil {
+			if _, err := db.Cancel(ctx, "o-before", bopis.OrderScope{}, "customer asked"); err != nil {
 				t.Fatal(err)
 			}
 			placeTwoLines(t, db, "o-after")
@@ -484,9 +484,9 @@ func TestTheDatabaseRefusesOrphans(t *testing.T) {
 func placeTwoLines(t *testing.T, db *storage.DB, id string) {
 	t.Helper()
 	slot := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
-	if _, _, err := db.PlaceOrder(ctx, storage.Placement{Order: pickupOrder(id, storage.ReserveLine{SKU: "A", Quantity: 1},
-		storage.ReserveLine{SKU: "B", Quantity: 2}), PlacedBy: "k-1",
-		Attempts: []storage.PickupAttempt{{StoreID: "s-1", TimeZone: "America/Chicago",
+	if _, _, err := db.PlaceOrder(ctx, bopis.Placement{Order: pickupOrder(id, bopis.ReserveLine{SKU: "A", Quantity: 1},
+		bopis.ReserveLine{SKU: "B", Quantity: 2}), PlacedBy: "k-1",
+		Attempts: []bopis.PickupAttempt{{StoreID: "s-1", TimeZone: "America/Chicago",
 			Slots: []bopis.PickupWindow{{Start: slot, End: slot.Add(time.Hour)}}}}}); err != nil {
 		t.Fatalf("placing %s: %v", id, err)
 	}
@@ -495,7 +495,7 @@ func placeTwoLines(t *testing.T, db *storage.DB, id string) {
 // pickupOrder is in-store pickup order id of lines l1, l2, … at 10.00 USD
 // a unit, its payment authorized by the test gateway: what placement
 // writes before routing fills in the store.
-func pickupOrder(id string, lines ...storage.ReserveLine) bopis.Order {
+func pickupOrder(id string, lines ...bopis.ReserveLine) bopis.Order {
 	o := bopis.Order{ID: id, Method: bopis.PickupInStore, PickupCode: "123456",
 		Customer: bopis.Customer{Name: "Ann", Email: "ann@example.com"},
 		Payment: bopis.Payment{Gateway: "test", AuthorizationID: "pay-" + id, Status: bopis.PaymentAuthorized,

@@ -130,7 +130,7 @@ func TestTestGatewayAuthorizationIsWrittenWithItsOrder(t *testing.T) {
 			if _, err := db.PutStore(ctx, storagetest.Store("s-1")); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := db.CountStore(ctx, "s-1", time.Now(), []storage.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 5}}); err != nil {
+			if _, err := db.CountStore(ctx, "s-1", time.Now(), []bopis.Count{{SKU: "A", OnHand: 5}, {SKU: "B", OnHand: 5}}); err != nil {
 				t.Fatal(err)
 			}
 			g := payment.NewTest(db, nil)
@@ -141,11 +141,11 @@ func TestTestGatewayAuthorizationIsWrittenWithItsOrder(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				o := pickupOrder(id, storage.ReserveLine{SKU: "A", Quantity: quantity})
+				o := pickupOrder(id, bopis.ReserveLine{SKU: "A", Quantity: quantity})
 				o.Payment.AuthorizationID = auth.ID
 				slot := time.Now().Add(24 * time.Hour).Truncate(time.Hour)
-				_, _, err = db.PlaceOrder(ctx, storage.Placement{Order: o, PlacedBy: "k-1", TestPayment: &row,
-					Attempts: []storage.PickupAttempt{{StoreID: "s-1", TimeZone: "America/Chicago",
+				_, _, err = db.PlaceOrder(ctx, bopis.Placement{Order: o, PlacedBy: "k-1", TestPayment: &row,
+					Attempts: []bopis.PickupAttempt{{StoreID: "s-1", TimeZone: "America/Chicago",
 						Slots: []bopis.PickupWindow{{Start: slot, End: slot.Add(time.Hour)}}}}})
 				return auth, err
 			}

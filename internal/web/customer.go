@@ -16,13 +16,12 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
-	"github.com/bopis/bopis/internal/storage"
 )
 
 // Orders reads what the customer page shows (a *storage.DB).
 type Orders interface {
-	GetOrder(ctx context.Context, id string, scope storage.OrderScope) (*bopis.Order, error)
-	OrderEvents(ctx context.Context, id string, scope storage.OrderScope) ([]bopis.OrderEvent, error)
+	GetOrder(ctx context.Context, id string, scope bopis.OrderScope) (*bopis.Order, error)
+	OrderEvents(ctx context.Context, id string, scope bopis.OrderScope) ([]bopis.OrderEvent, error)
 	GetStore(ctx context.Context, id string) (*bopis.Store, error)
 	GetSKU(ctx context.Context, sku string) (*bopis.SKU, error)
 }
@@ -30,10 +29,10 @@ type Orders interface {
 // Actions are the customer's actions, and placing the demo storefront's
 // orders (an *orders.Service).
 type Actions interface {
-	Place(ctx context.Context, req bopis.OrderRequest, placedBy string, idem *storage.Idempotency) (*bopis.Order, bool, error)
-	Arrive(ctx context.Context, id string, scope storage.OrderScope, a bopis.Arrival) (*bopis.Order, error)
-	Answer(ctx context.Context, id string, scope storage.OrderScope, lineID string, approve bool) (*bopis.Order, error)
-	ShipToHome(ctx context.Context, id string, scope storage.OrderScope, addr bopis.ShippingAddress) (*bopis.Order, bool, error)
+	Place(ctx context.Context, req bopis.OrderRequest, placedBy string, idem *bopis.Idempotency) (*bopis.Order, bool, error)
+	Arrive(ctx context.Context, id string, scope bopis.OrderScope, a bopis.Arrival) (*bopis.Order, error)
+	Answer(ctx context.Context, id string, scope bopis.OrderScope, lineID string, approve bool) (*bopis.Order, error)
+	ShipToHome(ctx context.Context, id string, scope bopis.OrderScope, addr bopis.ShippingAddress) (*bopis.Order, bool, error)
 }
 
 // maxForm bounds a customer form's body.
@@ -78,7 +77,7 @@ func (h *Handler) customer(fn func(v *visit)) http.HandlerFunc {
 			h.missing(w)
 			return
 		}
-		o, err := h.cfg.Orders.GetOrder(r.Context(), id, storage.OrderScope{})
+		o, err := h.cfg.Orders.GetOrder(r.Context(), id, bopis.OrderScope{})
 		if err != nil {
 			if bopis.ErrorCode(err) == bopis.ENOTFOUND {
 				h.missing(w)
@@ -255,7 +254,7 @@ func (h *Handler) view(ctx context.Context, link string, o *bopis.Order) *orderV
 		}
 	}
 	v.CanShip = v.Pickup && (o.Status == bopis.OrderCancelled || o.Status == bopis.OrderExpired)
-	evs, err := h.cfg.Orders.OrderEvents(ctx, o.ID, storage.OrderScope{})
+	evs, err := h.cfg.Orders.OrderEvents(ctx, o.ID, bopis.OrderScope{})
 	if err != nil {
 		h.log.WarnContext(ctx, "reading an order's timeline", "order", o.ID, "error", err)
 	}
@@ -321,7 +320,7 @@ func (h *Handler) failed(v *visit, err error, fill func(*orderView)) {
 	ctx := v.r.Context()
 	status, msg := h.problem(ctx, err)
 	o := v.order
-	if again, err := h.cfg.Orders.GetOrder(ctx, o.ID, storage.OrderScope{}); err == nil {
+	if again, err := h.cfg.Orders.GetOrder(ctx, o.ID, bopis.OrderScope{}); err == nil {
 		o = again
 	}
 	view := h.view(ctx, v.link, o)
@@ -349,7 +348,7 @@ func (h *Handler) arrive(v *visit) {
 	}
 	a := bopis.Arrival{ParkingSpot: strings.TrimSpace(v.r.PostFormValue("parking_spot")),
 		Vehicle: strings.TrimSpace(v.r.PostFormValue("vehicle"))}
-	if _, err := h.cfg.Actions.Arrive(v.r.Context(), v.order.ID, storage.OrderScope{}, a); err != nil {
+	if _, err := h.cfg.Actions.Arrive(v.r.Context(), v.order.ID, bopis.OrderScope{}, a); err != nil {
 		h.failed(v, err, func(o *orderView) { o.Spot, o.Vehicle = a.ParkingSpot, a.Vehicle })
 		return
 	}
@@ -406,7 +405,7 @@ func (h *Handler) answer(v *visit) {
 		h.missing(v.w)
 		return
 	}
-	if _, err := h.cfg.Actions.Answer(v.r.Context(), v.order.ID, storage.OrderScope{}, v.r.PathValue("line"), approve); err != nil {
+	if _, err := h.cfg.Actions.Answer(v.r.Context(), v.order.ID, bopis.OrderScope{}, v.r.PathValue("line"), approve); err != nil {
 		h.failed(v, err, nil)
 		return
 	}
@@ -440,7 +439,7 @@ func (h *Handler) ship(v *visit) {
 	f := func(k string) string { return strings.TrimSpace(v.r.PostFormValue(k)) }
 	addr := bopis.ShippingAddress{Name: f("name"), Address: bopis.Address{Line1: f("line1"), Line2: f("line2"),
 		City: f("city"), Region: f("region"), PostalCode: f("postal_code"), Country: strings.ToUpper(f("country"))}}
-	o, _, err := h.cfg.Actions.ShipToHome(v.r.Context(), v.order.ID, storage.OrderScope{}, addr)
+	o, _, err := h.cfg.Actions.ShipToHome(v.r.Context(), v.order.ID, bopis.OrderScope{}, addr)
 	if err != nil {
 		status, msg := h.problem(v.r.Context(), err)
 		h.renderStatus(v.w, status, "customer_ship", shipView{Title: "Ship to home", Link: v.link, Offered: true,

@@ -14,7 +14,6 @@ import (
 	"strconv"
 
 	"github.com/bopis/bopis"
-	"github.com/bopis/bopis/internal/storage"
 )
 
 // DemoItem is one line of the demo storefront's cart.
@@ -106,7 +105,7 @@ func (h *Handler) storefrontOrder(w http.ResponseWriter, r *http.Request) {
 			UnitPrice: bopis.Money{Amount: it.UnitPrice, Currency: "USD"}, Fulfillment: bopis.FulfillPickup})
 	}
 	body, _ := json.Marshal(req)
-	idem := &storage.Idempotency{Scope: demoPlacedBy + " place-order", Key: in.IdempotencyKey, Hash: bopis.IdempotencyHash(body)}
+	idem := &bopis.Idempotency{Scope: demoPlacedBy + " place-order", Key: in.IdempotencyKey, Hash: bopis.IdempotencyHash(body)}
 	o, _, err := h.cfg.Actions.Place(r.Context(), req, demoPlacedBy, idem)
 	if err != nil {
 		status, msg := h.problem(r.Context(), err)

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/bopis/bopis"
-	"github.com/bopis/bopis/internal/storage"
 )
 
 // EventBody is one POS event as sent. It is decoded leniently: a field of
@@ -116,20 +115,20 @@ func (b *EventsBody) Raws() [][]byte {
 
 // EventsAnswer answers a batch, one result per event in the request's order.
 type EventsAnswer struct {
-	Results []storage.EventResult `json:"results"`
+	Results []bopis.EventResult `json:"results"`
 }
 
 // CountBody is a whole-store count.
 type CountBody struct {
-	AsOf   time.Time       `json:"as_of" doc:"When the count was taken (RFC 3339)."`
-	Levels []storage.Count `json:"levels" maxItems:"200000" doc:"Every SKU counted; SKUs left out go to zero."`
+	AsOf   time.Time     `json:"as_of" doc:"When the count was taken (RFC 3339)."`
+	Levels []bopis.Count `json:"levels" maxItems:"200000" doc:"Every SKU counted; SKUs left out go to zero."`
 }
 
 // CountAnswer says what a count did.
 type CountAnswer struct {
 	StoreID string    `json:"store_id"`
 	AsOf    time.Time `json:"as_of"`
-	storage.CountResult
+	bopis.CountResult
 }
 
 // AdjustmentBody corrects a store's on-hand of a SKU by hand.

@@ -117,7 +117,7 @@ func (c *Catalog) Authenticate(ctx context.Context, token string) (*bopis.APIKey
 }
 
 // ListAPIKeys returns one page of keys (never their secrets) ordered by id.
-func (c *Catalog) ListAPIKeys(ctx context.Context, p sqldb.Page) ([]bopis.APIKey, string, error) {
+func (c *Catalog) ListAPIKeys(ctx context.Context, p bopis.Page) ([]bopis.APIKey, string, error) {
 	return sqldb.List(ctx, c.db.Readers(), p, `SELECT `+keyColumns+` FROM api_keys WHERE id > $1 ORDER BY id`, nil,
 		scanKey, func(k *bopis.APIKey) string { return k.ID })
 }

@@ -105,7 +105,7 @@ func (c *Catalog) getSKU(ctx context.Context, q interface {
 }
 
 // ListSKUs returns one page of SKUs ordered by SKU, and the next cursor.
-func (c *Catalog) ListSKUs(ctx context.Context, p sqldb.Page) ([]bopis.SKU, string, error) {
+func (c *Catalog) ListSKUs(ctx context.Context, p bopis.Page) ([]bopis.SKU, string, error) {
 	return sqldb.List(ctx, c.db.Readers(), p, `SELECT `+SKUColumns+` FROM skus WHERE sku > $1 ORDER BY sku`, nil,
 		ScanSKU, func(k *bopis.SKU) string { return k.SKU })
 }
@@ -186,7 +186,7 @@ func (c *Catalog) GetStoreSKU(ctx context.Context, storeID, sku string) (*bopis.
 }
 
 // ListStoreSKUs returns one page of a store's overrides ordered by SKU.
-func (c *Catalog) ListStoreSKUs(ctx context.Context, storeID string, p sqldb.Page) ([]bopis.StoreSKU, string, error) {
+func (c *Catalog) ListStoreSKUs(ctx context.Context, storeID string, p bopis.Page) ([]bopis.StoreSKU, string, error) {
 	return sqldb.List(ctx, c.db.Readers(), p, `SELECT `+StoreSKUColumns+` FROM store_skus WHERE sku > $1 AND store_id = $2 ORDER BY sku`,
 		[]any{storeID}, ScanStoreSKU, func(o *bopis.StoreSKU) string { return o.SKU })
 }

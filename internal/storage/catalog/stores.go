@@ -73,14 +73,8 @@ func (c *Catalog) GetStore(ctx context.Context, id string) (*bopis.Store, error)
 	return s, err
 }
 
-// StoreFilter narrows ListStores.
-type StoreFilter struct {
-	IDs        []string // only these stores (a scoped key's); nil for all
-	ActiveOnly bool
-}
-
 // ListStores returns one page of stores ordered by id, and the cursor of the next page.
-func (c *Catalog) ListStores(ctx context.Context, f StoreFilter, p sqldb.Page) ([]bopis.Store, string, error) {
+func (c *Catalog) ListStores(ctx context.Context, f bopis.StoreFilter, p bopis.Page) ([]bopis.Store, string, error) {
 	q := `SELECT ` + StoreColumns + ` FROM stores WHERE id > $1`
 	var args []any
 	if f.ActiveOnly {

@@ -30,19 +30,6 @@ type Watermark struct {
 	ledger  int64 // where levels are found by the ledger: its rows up to this id were read
 }
 
-// Sink receives what changed: the read model implements it.
-type Sink interface {
-	PutStore(s bopis.Store)
-	PutSKU(k bopis.SKU)
-	PutOverride(storeID, sku string, eligible *bool, safetyStock *int64)
-	PutLevel(storeID, sku string, onHand, reserved int64)
-	PutFeed(storeID string, lastEventAt time.Time)
-	PutBooking(storeID string, slotStart int64, booked int)
-	// Apply ends each read of the feed, once it has handed over all it
-	// read: a sink may gather rows and apply them together.
-	Apply()
-}
-
 // ReadChanges hands sink every store, SKU, override, stock level and feed
 // time written since the watermark, from one consistent snapshot, and
 // returns the watermark to read from next: the horizon below which every
@@ -56,7 +43,7 @@ type Sink interface {
 // ledger rows written since name (every change of on_hand or reserved
 // writes one, in the same transaction), and the next watermark holds the
 // last ledger row read (ADR 0020).
-func (c *Changes) ReadChanges(ctx context.Context, since Watermark, sink Sink) (Watermark, error) {
+func (c *Changes) ReadChanges(ctx context.Context, since Watermark, sink bopis.ChangeSink) (Watermark, error) {
 	tx, err := c.db.Readers().BeginTx(ctx, c.db.Dialect().SnapshotTx())
 	if err != nil {
 		return since, err

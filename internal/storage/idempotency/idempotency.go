@@ -17,20 +17,6 @@ import (
 	"github.com/bopis/bopis/internal/sqldb"
 )
 
-// Key ties a write to the client's Idempotency-Key: the first request's
-// answer is stored in the transaction of its write, so a repeat (a retry
-// after a timeout) gets that answer and changes nothing.
-type Key struct {
-	Scope string // whose key and for what: the API key id and the operation
-	Key   string // the client's Idempotency-Key
-	Hash  []byte // of the request: the same key with another request is refused
-}
-
-// ErrKeyReused answers a request whose Idempotency-Key was already used
-// for a different request.
-var ErrKeyReused = &bopis.Error{Code: bopis.EINVALID, Message: "this Idempotency-Key was already used with a different request",
-	Fields: []bopis.FieldError{{Path: "Idempotency-Key", Message: "was already used with a different request; use a new key for a new request"}}}
-
 // Keyed runs write in a write transaction of kind and keeps write's
 // answer under idem's key (none with idem nil), inserted last, with
 // write's batch, and returns the answer. The key is taken only when the
@@ -42,7 +28,7 @@ var ErrKeyReused = &bopis.Error{Code: bopis.EINVALID, Message: "this Idempotency
 // answer before doing any work (Lookup). Taking the key last rather
 // than first spares every write a statement and a second write of the
 // row (ADR 0012).
-func Keyed[T any](ctx context.Context, db *sqldb.DB, kind sqldb.Kind, idem *Key,
+func Keyed[T any](ctx context.Context, db *sqldb.DB, kind sqldb.Kind, idem *bopis.Idempotency,
 	write func(tx *sql.Tx, later *sqldb.Batch) (T, error)) (answer T, replayed bool, err error) {
 	var zero T
 	err = db.Write(ctx, kind, func(tx *sql.Tx) error {
@@ -90,7 +76,7 @@ func Keyed[T any](ctx context.Context, db *sqldb.DB, kind sqldb.Kind, idem *Key,
 // so a retry costs nothing (no payment authorization either): found is
 // true with the answer decoded into out; a different request under the
 // key is ErrKeyReused. The key is taken for real by the write (Keyed).
-func Lookup(ctx context.Context, db *sqldb.DB, idem *Key, out any) (found bool, err error) {
+func Lookup(ctx context.Context, db *sqldb.DB, idem *bopis.Idempotency, out any) (found bool, err error) {
 	var hash, response string
 	err = db.Readers().QueryRowContext(ctx, `SELECT request_hash, response FROM idempotency_keys WHERE scope = $1 AND key = $2`,
 		idem.Scope, idem.Key).Scan(&hash, &response)
@@ -101,7 +87,7 @@ func Lookup(ctx context.Context, db *sqldb.DB, idem *Key, out any) (found bool, 
 		return false, err
 	}
 	if stored, err := hex.DecodeString(hash); err != nil || !bytes.Equal(stored, idem.Hash) {
-		return false, ErrKeyReused
+		return false, bopis.ErrKeyReused
 	}
 	return true, json.Unmarshal([]byte(response), out)
 }

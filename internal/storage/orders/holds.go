@@ -13,24 +13,16 @@ import (
 	"github.com/bopis/bopis/internal/storage/stock"
 )
 
-// HoldPlacement is a checkout hold ready to be written; Hold holds all but
-// what the winning attempt decides (store, time zone, window).
-type HoldPlacement struct {
-	Hold      bopis.Hold
-	CreatedBy string // the API key: only it may convert or release the hold
-	Attempts  []PickupAttempt
-}
-
 // PlaceHold reserves the hold's lines and books a slot at the first
 // attempt that can take them, and writes the hold, in one transaction.
-func (db *Orders) PlaceHold(ctx context.Context, p HoldPlacement) (*bopis.Hold, error) {
+func (db *Orders) PlaceHold(ctx context.Context, p bopis.HoldPlacement) (*bopis.Hold, error) {
 	t, now := db.sql.NowMicros()
 	h := p.Hold
 	h.Status, h.CreatedAt = bopis.HoldActive, t
 	err := db.sql.Transact(ctx, func(tx *sql.Tx) error {
-		lines := make([]stock.ReserveLine, len(h.Lines))
+		lines := make([]bopis.ReserveLine, len(h.Lines))
 		for i, l := range h.Lines {
-			lines[i] = stock.ReserveLine{SKU: l.SKU, Quantity: l.Quantity}
+			lines[i] = bopis.ReserveLine{SKU: l.SKU, Quantity: l.Quantity}
 		}
 		a, w, err := db.tryAttempts(ctx, tx, p.Attempts, h.ID, lines, now, nil)
 		if err != nil {
@@ -101,7 +93,7 @@ func (db *Orders) lockHold(ctx context.Context, tx *sql.Tx, id, createdBy string
 // convertHold turns an active hold into order orderID's reservation and
 // slot, inside the order's transaction. The order's pickup lines must be
 // the hold's.
-func (db *Orders) convertHold(ctx context.Context, tx *sql.Tx, id, orderID, by string, pickup []stock.ReserveLine, now int64) (*bopis.Hold, error) {
+func (db *Orders) convertHold(ctx context.Context, tx *sql.Tx, id, orderID, by string, pickup []bopis.ReserveLine, now int64) (*bopis.Hold, error) {
 	h, err := db.lockHold(ctx, tx, id, by)
 	if err != nil {
 		return nil, err
@@ -116,9 +108,9 @@ func (db *Orders) convertHold(ctx context.Context, tx *sql.Tx, id, orderID, by s
 		return nil, &bopis.Error{Code: bopis.ECONFLICT, Message: "the hold is " + h.Status + "; place the order without hold_id",
 			Fields: []bopis.FieldError{{Path: "hold_id", Message: "is " + h.Status}}}
 	}
-	held := make([]stock.ReserveLine, len(h.Lines))
+	held := make([]bopis.ReserveLine, len(h.Lines))
 	for i, l := range h.Lines {
-		held[i] = stock.ReserveLine{SKU: l.SKU, Quantity: l.Quantity}
+		held[i] = bopis.ReserveLine{SKU: l.SKU, Quantity: l.Quantity}
 	}
 	if !sameLines(held, pickup) {
 		return nil, &bopis.Error{Code: bopis.EINVALID, Message: "the order's pickup lines differ from the hold's",
@@ -129,7 +121,7 @@ func (db *Orders) convertHold(ctx context.Context, tx *sql.Tx, id, orderID, by s
 	// as it would an order without the hold. The rows are locked as the
 	// reserving statement locks them (see reserveStatement).
 	if err := db.stock.PickupRefusalTx(ctx, tx, h.StoreID, pickup, true); err != nil {
-		var r *stock.Refusal
+		var r *bopis.Refusal
 		if errors.As(err, &r) && r.Store != "" {
 			return nil, &bopis.Error{Code: bopis.ECONFLICT, Message: fmt.Sprintf("store %s of the hold takes no pickup orders now", h.StoreID),
 				Fields: []bopis.FieldError{{Path: "hold_id", Message: "its store " + h.StoreID + " takes no pickup orders now; place the order without hold_id"}}}
@@ -137,7 +129,7 @@ func (db *Orders) convertHold(ctx context.Context, tx *sql.Tx, id, orderID, by s
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE reservations SET reference = $1, updated_at = $3
-		WHERE reference = $2 AND status = '`+stock.ReservationOpen+`'`, orderID, id, now); err != nil {
+		WHERE reference = $2 AND status = '`+bopis.ReservationOpen+`'`, orderID, id, now); err != nil {
 		return nil, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE holds SET status = $2, order_id = $3, updated_at = $4 WHERE id = $1`,

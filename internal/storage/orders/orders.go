@@ -12,14 +12,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/orderstate"
-	"github.com/bopis/bopis/internal/payment"
 	"github.com/bopis/bopis/internal/sqldb"
 	"github.com/bopis/bopis/internal/storage/changefeed"
 	"github.com/bopis/bopis/internal/storage/idempotency"
@@ -36,79 +34,14 @@ type Orders struct {
 	stock   *stock.Stock
 }
 
+var (
+	_ bopis.OrderReader   = (*Orders)(nil)
+	_ bopis.OrderStreamer = (*Orders)(nil)
+)
+
 // New is the orders in db, reserving at st.
 func New(db *sqldb.DB, st *stock.Stock) *Orders {
 	return &Orders{sql: db, r: db.Readers(), dialect: db.Dialect(), stock: st}
-}
-
-// PickupAttempt is one store routing may place the pickup lines at, with
-// the slots acceptable there in order of preference.
-type PickupAttempt struct {
-	StoreID    string
-	TimeZone   string
-	Capacity   int // bookings a slot takes; 0 for unlimited
-	Slots      []bopis.PickupWindow
-	DistanceKm *float64
-}
-
-// Placement is an order ready to be written. Order holds everything but
-// what the winning attempt decides (store, time zone, window, promised
-// time, where the lines are reserved, routing).
-type Placement struct {
-	Order    bopis.Order
-	PlacedBy string // the API key that places it: only it may read it later (storefront keys)
-	// Attempts are tried in order until one has the stock and a slot;
-	// with HoldID set they are ignored and the hold's store and slot used.
-	Attempts []PickupAttempt
-	// Warehouses hold the ship lines, nearest first; the first that has
-	// them all does.
-	Warehouses  []string
-	Routing     bopis.Routing // Reason and Requested; the rest is filled in
-	Idempotency *idempotency.Key
-	// PaymentToken is the shopper's payment token, sealed: kept to
-	// re-authorize before an authorization lapses and for ship-to-home.
-	PaymentToken string
-	// TestPayment, if set, is the test gateway's authorization of the
-	// order, written in the order's transaction (payment.Preparer): if the
-	// order is not placed, it never existed.
-	TestPayment *payment.TestPayment
-}
-
-// NoRoute is the error of a placement that no attempt could take: each
-// store's reason, nearest first.
-type NoRoute struct {
-	Tried []RouteFailure
-}
-
-// RouteFailure is why one store could not take the order.
-type RouteFailure struct {
-	StoreID   string
-	Shortfall *stock.Shortfall // nil when the stock was there but no slot, or it was refused
-	Refusal   *stock.Refusal   // the rules of pickup refused it there; nil if not
-	Reason    string
-}
-
-func (e *NoRoute) Error() string { return e.Unwrap().Error() }
-
-// Unwrap returns the failure as a domain error: the only store's own
-// shortfall or refusal when one store was asked for, else a conflict
-// naming each.
-func (e *NoRoute) Unwrap() error {
-	if len(e.Tried) == 1 && e.Tried[0].Shortfall != nil {
-		return e.Tried[0].Shortfall.Unwrap()
-	}
-	if len(e.Tried) == 1 && e.Tried[0].Refusal != nil {
-		return e.Tried[0].Refusal
-	}
-	if len(e.Tried) == 1 {
-		return &bopis.Error{Code: bopis.ECONFLICT, Message: e.Tried[0].Reason,
-			Fields: []bopis.FieldError{{Path: "pickup.slot", Message: e.Tried[0].Reason}}}
-	}
-	msg := "no store within reach can take the order"
-	if len(e.Tried) > 0 {
-		msg = fmt.Sprintf("none of the %d nearest stores that seemed to have everything could take the order", len(e.Tried))
-	}
-	return &bopis.Error{Code: bopis.ECONFLICT, Message: msg}
 }
 
 // reasonSlotsFull is why a store that has the stock could not take an order.
@@ -121,7 +54,7 @@ const reasonSlotsFull = "no pickup slot with room was left at the store"
 // lines, its first timeline event, its outbox event and its answer under
 // the Idempotency-Key. If another request took the key first, it returns
 // that request's answer and replayed, having written nothing.
-func (db *Orders) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order, replayed bool, err error) {
+func (db *Orders) PlaceOrder(ctx context.Context, p bopis.Placement) (out *bopis.Order, replayed bool, err error) {
 	t, now := db.sql.NowMicros()
 	return idempotency.Keyed(ctx, db.sql, sqldb.Shared, p.Idempotency, func(tx *sql.Tx, later *sqldb.Batch) (*bopis.Order, error) {
 		o, err := db.placeOrder(ctx, tx, p, t, now, later)
@@ -137,7 +70,7 @@ func (db *Orders) PlaceOrder(ctx context.Context, p Placement) (out *bopis.Order
 // of a reroute takes this path too. The rows only appended (the order,
 // its lines, reservations, ledger, timeline and outbox rows) are added to
 // later if set, for the caller to run with its own; else written here.
-func (db *Orders) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t time.Time, now int64, later *sqldb.Batch) (*bopis.Order, error) {
+func (db *Orders) placeOrder(ctx context.Context, tx *sql.Tx, p bopis.Placement, t time.Time, now int64, later *sqldb.Batch) (*bopis.Order, error) {
 	b := sqldb.Own(later)
 	o := p.Order
 	o.Status, o.CreatedAt, o.UpdatedAt = bopis.OrderPlaced, t, t
@@ -215,7 +148,7 @@ func (db *Orders) placeOrder(ctx context.Context, tx *sql.Tx, p Placement, t tim
 // store's shortfall or refusal, by their index among the pickup lines)
 // the order's lines, among which ship lines may come first.
 func linesOfOrder(err error, lines []bopis.OrderLine) error {
-	var nr *NoRoute
+	var nr *bopis.NoRoute
 	if !errors.As(err, &nr) {
 		return err
 	}
@@ -261,9 +194,9 @@ func placedDetail(o *bopis.Order) map[string]any {
 }
 
 // splitLines returns the pickup and ship lines as reservation lines.
-func splitLines(lines []bopis.OrderLine) (pickup, ship []stock.ReserveLine) {
+func splitLines(lines []bopis.OrderLine) (pickup, ship []bopis.ReserveLine) {
 	for _, l := range lines {
-		r := stock.ReserveLine{SKU: l.SKU, Quantity: l.Quantity}
+		r := bopis.ReserveLine{SKU: l.SKU, Quantity: l.Quantity}
 		if l.Fulfillment == bopis.FulfillShip {
 			ship = append(ship, r)
 		} else {
@@ -275,15 +208,15 @@ func splitLines(lines []bopis.OrderLine) (pickup, ship []stock.ReserveLine) {
 
 // tryAttempts reserves lines for reference at the first attempt that has
 // the stock and a slot with room, and books that slot; an attempt at a
-// store the rules of pickup refuse (a *stock.Refusal: the read model that
+// store the rules of pickup refuse (a *bopis.Refusal: the read model that
 // routed there may not know yet) fails like a short one. A failed attempt
 // leaves nothing behind: ReserveTx undoes itself on a shortfall, and a
 // savepoint undoes the reservations of a store whose slots are full (only
 // a store with a slot capacity can be full, so only those pay for it),
 // taking back what they added to later (see stock.Stock.ReserveTx).
-func (db *Orders) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []PickupAttempt, reference string,
-	lines []stock.ReserveLine, now int64, later *sqldb.Batch) (PickupAttempt, bopis.PickupWindow, error) {
-	fail := &NoRoute{}
+func (db *Orders) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []bopis.PickupAttempt, reference string,
+	lines []bopis.ReserveLine, now int64, later *sqldb.Batch) (bopis.PickupAttempt, bopis.PickupWindow, error) {
+	fail := &bopis.NoRoute{}
 	for _, a := range attempts {
 		added := 0
 		if later != nil {
@@ -296,13 +229,13 @@ func (db *Orders) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []Pickup
 			}
 		}
 		_, err := db.stock.ReserveTx(ctx, tx, a.StoreID, reference, lines, true, now, later)
-		var short *stock.Shortfall
-		var refused *stock.Refusal
+		var short *bopis.Shortfall
+		var refused *bopis.Refusal
 		switch {
 		case errors.As(err, &short):
-			fail.Tried = append(fail.Tried, RouteFailure{StoreID: a.StoreID, Shortfall: short, Reason: short.Error()})
+			fail.Tried = append(fail.Tried, bopis.RouteFailure{StoreID: a.StoreID, Shortfall: short, Reason: short.Error()})
 		case errors.As(err, &refused):
-			fail.Tried = append(fail.Tried, RouteFailure{StoreID: a.StoreID, Refusal: refused, Reason: refused.Error()})
+			fail.Tried = append(fail.Tried, bopis.RouteFailure{StoreID: a.StoreID, Refusal: refused, Reason: refused.Error()})
 		case err != nil:
 			return a, bopis.PickupWindow{}, err
 		default:
@@ -316,7 +249,7 @@ func (db *Orders) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []Pickup
 			if ok {
 				return a, w, err
 			}
-			fail.Tried = append(fail.Tried, RouteFailure{StoreID: a.StoreID, Reason: reasonSlotsFull})
+			fail.Tried = append(fail.Tried, bopis.RouteFailure{StoreID: a.StoreID, Reason: reasonSlotsFull})
 		}
 		if !savepoint {
 			continue
@@ -331,13 +264,13 @@ func (db *Orders) tryAttempts(ctx context.Context, tx *sql.Tx, attempts []Pickup
 			return a, bopis.PickupWindow{}, err
 		}
 	}
-	return PickupAttempt{}, bopis.PickupWindow{}, fail
+	return bopis.PickupAttempt{}, bopis.PickupWindow{}, fail
 }
 
 // bookFirst books the first of a's slots that has room. A store without
 // a slot capacity has room in every slot, so its booking cannot fail and
 // joins later if set: on PostgreSQL one round trip fewer.
-func (db *Orders) bookFirst(ctx context.Context, tx *sql.Tx, a PickupAttempt, later *sqldb.Batch) (bopis.PickupWindow, bool, error) {
+func (db *Orders) bookFirst(ctx context.Context, tx *sql.Tx, a bopis.PickupAttempt, later *sqldb.Batch) (bopis.PickupWindow, bool, error) {
 	if a.Capacity == 0 && later != nil && len(a.Slots) > 0 {
 		w := a.Slots[0]
 		later.Add(bookSlotStatement(db.dialect, `true`), a.StoreID, w.Start.Unix())
@@ -387,11 +320,11 @@ func unbookSlot(ctx context.Context, tx *sql.Tx, storeID string, start int64) er
 // reserveShipLines reserves every ship line at the first warehouse that
 // has them all; "" when none does (the lines go to the retailer's OMS
 // unreserved).
-func (db *Orders) reserveShipLines(ctx context.Context, tx *sql.Tx, warehouses []string, reference string, lines []stock.ReserveLine,
+func (db *Orders) reserveShipLines(ctx context.Context, tx *sql.Tx, warehouses []string, reference string, lines []bopis.ReserveLine,
 	now int64, later *sqldb.Batch) (string, error) {
 	for _, wh := range warehouses {
 		_, err := db.stock.ReserveTx(ctx, tx, wh, reference, lines, false, now, later)
-		var short *stock.Shortfall
+		var short *bopis.Shortfall
 		switch {
 		case errors.As(err, &short):
 			continue
@@ -527,27 +460,9 @@ func localOrder(o *bopis.Order) *bopis.Order {
 	return o
 }
 
-// OrderScope limits what a caller may read: a store key its stores, a
-// storefront key the orders it placed. The zero scope sees everything.
-type OrderScope struct {
-	StoreIDs []string // non-nil: only these stores
-	PlacedBy string   // non-empty: only orders this key placed
-}
-
-// where is the scope as SQL over parameters $n and $n+1, with their values.
-func (s OrderScope) where(db *Orders, n int) (string, []any) {
-	p1, p2 := "$"+strconv.Itoa(n), "$"+strconv.Itoa(n+1)
-	stores := ""
-	if s.StoreIDs != nil {
-		stores = sqldb.JSONList(s.StoreIDs)
-	}
-	return `(` + p1 + ` = '' OR placed_by = ` + p1 + `) AND (` + p2 + ` = '' OR store_id IN (SELECT value FROM ` +
-		db.dialect.JSONTextArray(p2) + `))`, []any{s.PlacedBy, stores}
-}
-
 // GetOrder returns an order with its lines, if scope may see it (else not found).
-func (db *Orders) GetOrder(ctx context.Context, id string, scope OrderScope) (*bopis.Order, error) {
-	cond, args := scope.where(db, 2)
+func (db *Orders) GetOrder(ctx context.Context, id string, scope bopis.OrderScope) (*bopis.Order, error) {
+	cond, args := scopeWhere(scope, db, 2)
 	o, err := scanOrder(db.r.QueryRowContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE id = $1 AND `+cond,
 		append([]any{id}, args...)...))
 	if errors.Is(err, sql.ErrNoRows) {
@@ -616,16 +531,20 @@ func (db *Orders) loadLines(ctx context.Context, q sqldb.Querier, orders []*bopi
 	return res.Err()
 }
 
-// OrderFilter narrows a list of orders.
-type OrderFilter struct {
-	StoreID string
-	Status  bopis.OrderStatus
-	Scope   OrderScope
+// scopeWhere is the scope s as SQL over parameters $n and $n+1, with their values.
+func scopeWhere(s bopis.OrderScope, db *Orders, n int) (string, []any) {
+	p1, p2 := "$"+strconv.Itoa(n), "$"+strconv.Itoa(n+1)
+	stores := ""
+	if s.StoreIDs != nil {
+		stores = sqldb.JSONList(s.StoreIDs)
+	}
+	return `(` + p1 + ` = '' OR placed_by = ` + p1 + `) AND (` + p2 + ` = '' OR store_id IN (SELECT value FROM ` +
+		db.dialect.JSONTextArray(p2) + `))`, []any{s.PlacedBy, stores}
 }
 
 // ListOrders lists orders by promised ready time (the store's queue
 // order), then id, a page at a time.
-func (db *Orders) ListOrders(ctx context.Context, f OrderFilter, p sqldb.Page) ([]bopis.Order, string, error) {
+func (db *Orders) ListOrders(ctx context.Context, f bopis.OrderFilter, p bopis.Page) ([]bopis.Order, string, error) {
 	after, err := p.After()
 	if err != nil {
 		return nil, "", err
@@ -635,11 +554,11 @@ func (db *Orders) ListOrders(ctx context.Context, f OrderFilter, p sqldb.Page) (
 	if after != "" {
 		at, id, ok := cutCursor(after)
 		if !ok {
-			return nil, "", sqldb.ErrBadCursor
+			return nil, "", bopis.ErrBadCursor
 		}
 		afterAt, afterID = at, id
 	}
-	cond, scope := f.Scope.where(db, 5)
+	cond, scope := scopeWhere(f.Scope, db, 5)
 	limit := p.Size()
 	res, err := db.r.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders
 		WHERE (promised_ready_at > $1 OR (promised_ready_at = $1 AND id > $2))
@@ -685,7 +604,7 @@ func cutCursor(s string) (int64, string, bool) {
 }
 
 // OrderEvents is an order's timeline, oldest first.
-func (db *Orders) OrderEvents(ctx context.Context, id string, scope OrderScope) ([]bopis.OrderEvent, error) {
+func (db *Orders) OrderEvents(ctx context.Context, id string, scope bopis.OrderScope) ([]bopis.OrderEvent, error) {
 	o, err := db.GetOrder(ctx, id, scope)
 	if err != nil {
 		return nil, err
@@ -736,8 +655,8 @@ func (db *Orders) SlotBookings(ctx context.Context, storeID string, since int64)
 }
 
 // sameLines reports whether two carts ask for the same units of each SKU.
-func sameLines(a, b []stock.ReserveLine) bool {
-	count := func(ls []stock.ReserveLine) map[string]int64 {
+func sameLines(a, b []bopis.ReserveLine) bool {
+	count := func(ls []bopis.ReserveLine) map[string]int64 {
 		m := map[string]int64{}
 		for _, l := range ls {
 			m[l.SKU] += l.Quantity

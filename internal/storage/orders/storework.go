@@ -44,7 +44,7 @@ type work struct {
 	// wrote (a wrong pickup code counts even though it is refused).
 	refuse error
 	// settlement is the gateway call due once the transaction commits.
-	settlement *Settlement
+	settlement *bopis.Settlement
 	acted      bool // the order moved (not a repeat)
 }
 
@@ -57,8 +57,8 @@ type extraScan struct {
 func (e extraScan) Scan(dest ...any) error { return e.r.Scan(append(dest, e.extra...)...) }
 
 // lockWork locks order id (if scope may see it) for an action.
-func (db *Orders) lockWork(ctx context.Context, tx *sql.Tx, id string, scope OrderScope, t time.Time, now int64) (*work, error) {
-	cond, args := scope.where(db, 2)
+func (db *Orders) lockWork(ctx context.Context, tx *sql.Tx, id string, scope bopis.OrderScope, t time.Time, now int64) (*work, error) {
+	cond, args := scopeWhere(scope, db, 2)
 	w := &work{db: db, ctx: ctx, tx: tx, t: t, now: now, dirty: map[int]bool{}}
 	o, err := scanOrder(extraScan{tx.QueryRowContext(ctx, `SELECT `+orderColumns+`, placed_by, handoff_failures, handed_amount,
 		settle_amount, reminders_sent, delayed_at, auth_checked, payment_token, rescheduled_for, ship_order_id
@@ -81,7 +81,7 @@ func (db *Orders) lockWork(ctx context.Context, tx *sql.Tx, id string, scope Ord
 // orderWork runs fn on order id in one transaction and returns the work
 // done (its order as it then stands, the settlement to carry out), and
 // the action's refusal if it committed one.
-func (db *Orders) orderWork(ctx context.Context, id string, scope OrderScope, fn func(w *work) error) (*work, error) {
+func (db *Orders) orderWork(ctx context.Context, id string, scope bopis.OrderScope, fn func(w *work) error) (*work, error) {
 	t, now := db.sql.NowMicros()
 	var w *work
 	err := db.sql.Transact(ctx, func(tx *sql.Tx) error {
@@ -202,7 +202,7 @@ func (w *work) answer(i int, approve bool, by string) error {
 }
 
 // Accept is the store taking an order (POST /v1/orders/{id}/accept).
-func (db *Orders) Accept(ctx context.Context, id string, scope OrderScope) (*bopis.Order, error) {
+func (db *Orders) Accept(ctx context.Context, id string, scope bopis.OrderScope) (*bopis.Order, error) {
 	return order(db.orderWork(ctx, id, scope, func(w *work) error {
 		step, err := orderstate.Next(w.o.Status, orderstate.Accept)
 		if err != nil || step.Repeat {
@@ -212,24 +212,6 @@ func (db *Orders) Accept(ctx context.Context, id string, scope OrderScope) (*bop
 	}))
 }
 
-// Reroute is where the rest of short lines may go under the reroute
-// policy: a linked order with this id and pickup code at the first of
-// Attempts that has it all (see PlaceOrder).
-type Reroute struct {
-	OrderID    string
-	PickupCode string
-	Attempts   []PickupAttempt
-}
-
-// PickPlan is what a pick does, as the use case decides it on the order
-// locked for the pick (see Pick): each line's pick (orderstate.PlanPick)
-// and, under the reroute policy, where its short lines may go (nil: they
-// stay short).
-type PickPlan struct {
-	Lines   []orderstate.LinePick
-	Reroute *Reroute
-}
-
 // Pick records what the store picked, as decide plans it on the order as
 // it stands, locked (decide reads the order, never changes it). A short
 // line's missing units leave on_hand (cause short_pick) and its
@@ -237,8 +219,8 @@ type PickPlan struct {
 // it is not there) and waits for the customer. With a reroute, short
 // lines without a substitute are placed as one linked order at another
 // store when one has them all; else they stay short.
-func (db *Orders) Pick(ctx context.Context, id string, scope OrderScope,
-	decide func(o *bopis.Order) (PickPlan, error)) (*bopis.Order, error) {
+func (db *Orders) Pick(ctx context.Context, id string, scope bopis.OrderScope,
+	decide func(o *bopis.Order) (bopis.PickPlan, error)) (*bopis.Order, error) {
 	return order(db.orderWork(ctx, id, scope, func(w *work) error {
 		plan, err := decide(w.o)
 		if err != nil {
@@ -261,7 +243,7 @@ func (db *Orders) Pick(ctx context.Context, id string, scope OrderScope,
 	}))
 }
 
-func (w *work) pick(plan []orderstate.LinePick, step orderstate.Step, reroute *Reroute) error {
+func (w *work) pick(plan []bopis.LinePick, step orderstate.Step, reroute *bopis.Reroute) error {
 	o := w.o
 	var report []map[string]any
 	for _, lp := range plan {
@@ -276,8 +258,8 @@ func (w *work) pick(plan []orderstate.LinePick, step orderstate.Step, reroute *R
 			}
 		}
 		if s := lp.Substitute; s != nil {
-			_, err := w.db.stock.ReserveTx(w.ctx, w.tx, o.StoreID, o.ID, []stock.ReserveLine{{SKU: s.SKU, Quantity: s.Quantity}}, false, w.now, nil)
-			var short *stock.Shortfall
+			_, err := w.db.stock.ReserveTx(w.ctx, w.tx, o.StoreID, o.ID, []bopis.ReserveLine{{SKU: s.SKU, Quantity: s.Quantity}}, false, w.now, nil)
+			var short *bopis.Shortfall
 			if errors.As(err, &short) {
 				msg := fmt.Sprintf("%d of %s available at store %s", short.Lines[0].Available, s.SKU, o.StoreID)
 				return &bopis.Error{Code: bopis.ECONFLICT, Message: "the substitute is not in stock",
@@ -316,12 +298,12 @@ func (w *work) pick(plan []orderstate.LinePick, step orderstate.Step, reroute *R
 
 // reroute places the unfilled lines as a linked order (orderstate.Reroute)
 // at the first of r's attempts that has them all.
-func (w *work) reroute(unfilled []orderstate.LinePick, r *Reroute) error {
+func (w *work) reroute(unfilled []bopis.LinePick, r *bopis.Reroute) error {
 	o := w.o
 	child := orderstate.Reroute(o, unfilled, r.OrderID, r.PickupCode)
-	placed, err := w.db.placeOrder(w.ctx, w.tx, Placement{Order: child, PlacedBy: w.placedBy, Attempts: r.Attempts,
+	placed, err := w.db.placeOrder(w.ctx, w.tx, bopis.Placement{Order: child, PlacedBy: w.placedBy, Attempts: r.Attempts,
 		Routing: bopis.Routing{Reason: orderstate.RerouteReason(o.StoreID)}}, w.t, w.now, nil)
-	var nr *NoRoute
+	var nr *bopis.NoRoute
 	if errors.As(err, &nr) {
 		return w.note(orderstate.EventRerouted, map[string]any{"linked_order_id": nil, "reason": "no other store nearby has it all"})
 	}
@@ -337,7 +319,7 @@ func (w *work) reroute(unfilled []orderstate.LinePick, r *Reroute) error {
 }
 
 // AnswerSubstitution is the customer's answer to a proposed substitute.
-func (db *Orders) AnswerSubstitution(ctx context.Context, id string, scope OrderScope, lineID string, approve bool) (*bopis.Order, error) {
+func (db *Orders) AnswerSubstitution(ctx context.Context, id string, scope bopis.OrderScope, lineID string, approve bool) (*bopis.Order, error) {
 	return order(db.orderWork(ctx, id, scope, func(w *work) error {
 		i, repeat, err := orderstate.PlanAnswer(w.o, lineID, approve)
 		if err != nil || repeat {
@@ -380,7 +362,7 @@ func (db *Orders) ExpireSubstitutions(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for _, id := range ids {
-		if _, err := db.orderWork(ctx, id, OrderScope{}, func(*work) error { return nil }); err != nil {
+		if _, err := db.orderWork(ctx, id, bopis.OrderScope{}, func(*work) error { return nil }); err != nil {
 			return 0, err
 		}
 	}
@@ -389,7 +371,7 @@ func (db *Orders) ExpireSubstitutions(ctx context.Context) (int, error) {
 
 // Ready stages an order for the customer: every pickup line resolved and
 // something to hand over; it is held until holdUntil.
-func (db *Orders) Ready(ctx context.Context, id string, scope OrderScope, staging string, holdUntil time.Time, remindersPast int) (*bopis.Order, error) {
+func (db *Orders) Ready(ctx context.Context, id string, scope bopis.OrderScope, staging string, holdUntil time.Time, remindersPast int) (*bopis.Order, error) {
 	return order(db.orderWork(ctx, id, scope, func(w *work) error {
 		step, err := orderstate.Next(w.o.Status, orderstate.Ready)
 		if err != nil || step.Repeat {
@@ -416,7 +398,7 @@ func (db *Orders) Ready(ctx context.Context, id string, scope OrderScope, stagin
 
 // Arrive records a curbside customer's "I'm here". The first arrival
 // raises order.arrived; a later one only updates the spot and vehicle.
-func (db *Orders) Arrive(ctx context.Context, id string, scope OrderScope, a bopis.Arrival) (*bopis.Order, error) {
+func (db *Orders) Arrive(ctx context.Context, id string, scope bopis.OrderScope, a bopis.Arrival) (*bopis.Order, error) {
 	return order(db.orderWork(ctx, id, scope, func(w *work) error {
 		step, err := orderstate.Next(w.o.Status, orderstate.Arrive)
 		if err != nil {
@@ -442,7 +424,7 @@ func (db *Orders) Arrive(ctx context.Context, id string, scope OrderScope, a bop
 // reserved (ship lines leave their warehouse), anything else held is
 // released, the order is picked_up, and if it was the last open order of
 // its family the payment is settled for what was handed over.
-func (db *Orders) Handoff(ctx context.Context, id string, scope OrderScope, code string) (*Closing, error) {
+func (db *Orders) Handoff(ctx context.Context, id string, scope bopis.OrderScope, code string) (*bopis.Closing, error) {
 	return closing(db.orderWork(ctx, id, scope, func(w *work) error {
 		o := w.o
 		h, err := orderstate.PlanHandoff(o, w.failures, code, w.t, bopis.Zone(o.TimeZone))
@@ -475,20 +457,11 @@ func (db *Orders) Handoff(ctx context.Context, id string, scope OrderScope, code
 	}))
 }
 
-// Closing is what an action that may close an order did.
-type Closing struct {
-	Order *bopis.Order
-	// Settlement is the payment call to make now that it committed, if any.
-	Settlement *Settlement
-	// Acted is false for a repeat of an action that already happened.
-	Acted bool
-}
-
-func closing(w *work, err error) (*Closing, error) {
+func closing(w *work, err error) (*bopis.Closing, error) {
 	if w == nil {
 		return nil, err
 	}
-	return &Closing{Order: w.o, Settlement: w.settlement, Acted: w.acted}, err
+	return &bopis.Closing{Order: w.o, Settlement: w.settlement, Acted: w.acted}, err
 }
 
 // wrongCode writes what a refused handoff h counted: the wrong code in a
@@ -544,7 +517,7 @@ func (db *Orders) closeOrderAlert(ctx context.Context, tx *sql.Tx, typ string, o
 // holds is released, its slot given back, its linked orders cancelled
 // too, and the payment voided (or captured for what a linked order
 // already handed over) once the family is closed.
-func (db *Orders) Cancel(ctx context.Context, id string, scope OrderScope, reason string) (*Closing, error) {
+func (db *Orders) Cancel(ctx context.Context, id string, scope bopis.OrderScope, reason string) (*bopis.Closing, error) {
 	return closing(db.orderWork(ctx, id, scope, func(w *work) error {
 		repeat, err := w.cancel(reason)
 		if err != nil || repeat {
@@ -595,7 +568,7 @@ func (w *work) cancelLinked() error {
 		if f.id == w.o.ID || !f.status.Open() {
 			continue
 		}
-		c, err := w.db.lockWork(w.ctx, w.tx, f.id, OrderScope{}, w.t, w.now)
+		c, err := w.db.lockWork(w.ctx, w.tx, f.id, bopis.OrderScope{}, w.t, w.now)
 		if err != nil {
 			return err
 		}
@@ -639,16 +612,6 @@ func (w *work) family() ([]member, error) {
 	return out, res.Err()
 }
 
-// Settlement is the gateway call that settles a family's payment: a
-// capture of Capture (partial: the rest is released), or a void when its
-// amount is 0.
-type Settlement struct {
-	OrderID         string // the root order, whose authorization it is
-	Gateway         string
-	AuthorizationID string
-	Capture         bopis.Money
-}
-
 // settleFamily settles the payment once the family's last open order has
 // closed (orderstate.Settle). An authorization becomes capture_pending or
 // void_pending, for the caller to carry out after commit (and the sweep
@@ -671,7 +634,7 @@ func (w *work) settleFamily() error {
 	}
 	r := w
 	if w.o.ParentOrderID != "" {
-		if r, err = w.db.lockWork(w.ctx, w.tx, w.o.ParentOrderID, OrderScope{}, w.t, w.now); err != nil {
+		if r, err = w.db.lockWork(w.ctx, w.tx, w.o.ParentOrderID, bopis.OrderScope{}, w.t, w.now); err != nil {
 			return err
 		}
 	}
@@ -690,7 +653,7 @@ func (w *work) settleFamily() error {
 			o.Payment.Status, r.settle = bopis.PaymentCapturePending, s.Capture
 		}
 		r.touch()
-		w.settlement = &Settlement{OrderID: o.ID, Gateway: o.Payment.Gateway, AuthorizationID: o.Payment.AuthorizationID,
+		w.settlement = &bopis.Settlement{OrderID: o.ID, Gateway: o.Payment.Gateway, AuthorizationID: o.Payment.AuthorizationID,
 			Capture: bopis.Money{Amount: s.Capture, Currency: cur}}
 	}
 	return r.save()
@@ -699,7 +662,7 @@ func (w *work) settleFamily() error {
 // SettlePayment records that the gateway carried out s: the root order's
 // payment is captured (for the family's total) or voided, and each
 // linked order's shows its own share. Recording it twice does nothing.
-func (db *Orders) SettlePayment(ctx context.Context, s Settlement) error {
+func (db *Orders) SettlePayment(ctx context.Context, s bopis.Settlement) error {
 	_, now := db.sql.NowMicros()
 	status, pending, event := bopis.PaymentCaptured, bopis.PaymentCapturePending, "payment.captured"
 	if s.Capture.Amount == 0 {
@@ -729,7 +692,7 @@ func (db *Orders) SettlePayment(ctx context.Context, s Settlement) error {
 
 // PendingSettlements lists the payments a crash or a gateway failure left
 // pending, oldest first, for the sweep to carry out.
-func (db *Orders) PendingSettlements(ctx context.Context) ([]Settlement, error) {
+func (db *Orders) PendingSettlements(ctx context.Context) ([]bopis.Settlement, error) {
 	res, err := db.r.QueryContext(ctx, `SELECT id, payment_gateway, payment_id, payment_status, settle_amount, currency
 		FROM orders WHERE payment_status IN ($1, $2) ORDER BY updated_at LIMIT 100`,
 		bopis.PaymentCapturePending, bopis.PaymentVoidPending)
@@ -737,9 +700,9 @@ func (db *Orders) PendingSettlements(ctx context.Context) ([]Settlement, error) 
 		return nil, err
 	}
 	defer res.Close()
-	var out []Settlement
+	var out []bopis.Settlement
 	for res.Next() {
-		var s Settlement
+		var s bopis.Settlement
 		var status string
 		if err := res.Scan(&s.OrderID, &s.Gateway, &s.AuthorizationID, &status, &s.Capture.Amount, &s.Capture.Currency); err != nil {
 			return nil, err

@@ -29,17 +29,11 @@ func (db *Orders) StoreOrderEvents(ctx context.Context, storeID string, afterID 
 	return out, err
 }
 
-// StoreEvent is a timeline entry with the store of its order.
-type StoreEvent struct {
-	StoreID string
-	bopis.OrderEvent
-}
-
 // OrderEventsAfter is the timeline entries of every store's orders with an
 // id above afterID, oldest first, at most limit: what one poller per
 // process reads for all the live feeds it serves (ids as StoreOrderEvents
 // says).
-func (db *Orders) OrderEventsAfter(ctx context.Context, afterID int64, limit int) ([]StoreEvent, error) {
+func (db *Orders) OrderEventsAfter(ctx context.Context, afterID int64, limit int) ([]bopis.StoreEvent, error) {
 	res, err := db.r.QueryContext(ctx, `SELECT e.id, e.order_id, e.type, e.from_status, e.to_status, e.detail, e.created_at,
 		o.time_zone, o.store_id FROM order_events e JOIN orders o ON o.id = e.order_id
 		WHERE e.id > $1 ORDER BY e.id LIMIT $2`, afterID, limit)
@@ -49,11 +43,11 @@ func (db *Orders) OrderEventsAfter(ctx context.Context, afterID int64, limit int
 	return scanStoreEvents(res)
 }
 
-func scanStoreEvents(res *sql.Rows) ([]StoreEvent, error) {
+func scanStoreEvents(res *sql.Rows) ([]bopis.StoreEvent, error) {
 	defer res.Close()
-	out := []StoreEvent{}
+	out := []bopis.StoreEvent{}
 	for res.Next() {
-		var e StoreEvent
+		var e bopis.StoreEvent
 		var detail, tz string
 		var at int64
 		if err := res.Scan(&e.ID, &e.OrderID, &e.Type, &e.FromStatus, &e.ToStatus, &detail, &at, &tz, &e.StoreID); err != nil {

@@ -42,8 +42,8 @@ func (db *Orders) DueExpiries(ctx context.Context) ([]string, error) {
 // order was handed over) and order.expired raised, which offers the
 // customer ship-to-home. An order that is no longer ready, or not yet
 // past hold_until, is left alone (acted false).
-func (db *Orders) Expire(ctx context.Context, id string) (*Closing, error) {
-	return closing(db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+func (db *Orders) Expire(ctx context.Context, id string) (*bopis.Closing, error) {
+	return closing(db.orderWork(ctx, id, bopis.OrderScope{}, func(w *work) error {
 		o := w.o
 		if !orderstate.ExpiryDue(o, w.t) {
 			return nil
@@ -84,7 +84,7 @@ func (db *Orders) DueReminders(ctx context.Context, offsets []time.Duration) ([]
 // Remind raises order.pickup_reminder for a ready order whose reminder is
 // due; if several are due (the sweep was down), only the latest is sent.
 func (db *Orders) Remind(ctx context.Context, id string, offsets []time.Duration) (bool, error) {
-	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+	w, err := db.orderWork(ctx, id, bopis.OrderScope{}, func(w *work) error {
 		o := w.o
 		due, ok := orderstate.ReminderDue(o, w.reminders, offsets, w.t)
 		if !ok {
@@ -109,7 +109,7 @@ func (db *Orders) DueLate(ctx context.Context, grace time.Duration) ([]string, e
 // Delay reports an order late, once: order.delayed with the new estimate
 // (for the customer) and a late_order alert for the store.
 func (db *Orders) Delay(ctx context.Context, id string, estimate time.Time, reason string) (bool, error) {
-	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+	w, err := db.orderWork(ctx, id, bopis.OrderScope{}, func(w *work) error {
 		o := w.o
 		if !orderstate.LateToReport(o, w.delayed.Valid) {
 			return nil
@@ -141,17 +141,11 @@ func (db *Orders) DueAuthorizations(ctx context.Context, margin time.Duration) (
 		ORDER BY authorization_expires_at, id`, bopis.PaymentAuthorized, margin.Microseconds(), now)
 }
 
-// AuthorizationDue is an order whose authorization needs attention.
-type AuthorizationDue struct {
-	Order        *bopis.Order
-	PaymentToken string // sealed; "" when not kept
-}
-
 // MarkAuthorizationExpiring raises payment.authorization_expiring for an
 // order once per authorization, with an authorization_expiring alert, and
 // returns the order for the caller to re-authorize or shorten its hold.
-func (db *Orders) MarkAuthorizationExpiring(ctx context.Context, id string) (*AuthorizationDue, error) {
-	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+func (db *Orders) MarkAuthorizationExpiring(ctx context.Context, id string) (*bopis.AuthorizationDue, error) {
+	w, err := db.orderWork(ctx, id, bopis.OrderScope{}, func(w *work) error {
 		o := w.o
 		var warned *time.Time
 		if w.authChecked.Valid {
@@ -176,7 +170,7 @@ func (db *Orders) MarkAuthorizationExpiring(ctx context.Context, id string) (*Au
 	if err != nil || w == nil || !w.acted {
 		return nil, err
 	}
-	return &AuthorizationDue{Order: w.o, PaymentToken: w.paymentToken}, nil
+	return &bopis.AuthorizationDue{Order: w.o, PaymentToken: w.paymentToken}, nil
 }
 
 // ReplaceAuthorization records a new authorization in place of oldID
@@ -184,7 +178,7 @@ func (db *Orders) MarkAuthorizationExpiring(ctx context.Context, id string) (*Au
 // reports false when the order moved on meanwhile (the caller voids the
 // new one).
 func (db *Orders) ReplaceAuthorization(ctx context.Context, id, oldID string, auth bopis.Payment) (bool, error) {
-	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+	w, err := db.orderWork(ctx, id, bopis.OrderScope{}, func(w *work) error {
 		o := w.o
 		if !orderstate.Reauthorizes(o.Payment, oldID) {
 			return nil
@@ -212,7 +206,7 @@ func (db *Orders) ReplaceAuthorization(ctx context.Context, id, oldID string, au
 // ShortenHold brings a ready order's hold_until forward to until (the
 // authorization would lapse first), when it is later.
 func (db *Orders) ShortenHold(ctx context.Context, id string, until time.Time) error {
-	_, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+	_, err := db.orderWork(ctx, id, bopis.OrderScope{}, func(w *work) error {
 		o := w.o
 		u, ok := orderstate.ShortenedHold(o, until)
 		if !ok {
@@ -226,20 +220,10 @@ func (db *Orders) ShortenHold(ctx context.Context, id string, until time.Time) e
 	return err
 }
 
-// Uncaptured is an authorization neither captured nor voided.
-type Uncaptured struct {
-	OrderID    string            `json:"order_id"`
-	StoreID    string            `json:"store_id"`
-	Status     bopis.OrderStatus `json:"order_status"`
-	Payment    bopis.Payment     `json:"payment"`
-	AgeSeconds int64             `json:"age_seconds" doc:"Since the order was placed."`
-	CreatedAt  time.Time         `json:"created_at"`
-}
-
 // UncapturedPayments lists every authorization neither captured nor
 // voided (pending settlements included) on orders placed at least
 // olderThan ago, oldest first: the audit for abandoned ones.
-func (db *Orders) UncapturedPayments(ctx context.Context, olderThan time.Duration) ([]Uncaptured, error) {
+func (db *Orders) UncapturedPayments(ctx context.Context, olderThan time.Duration) ([]bopis.Uncaptured, error) {
 	t, now := db.sql.NowMicros()
 	res, err := db.r.QueryContext(ctx, `SELECT `+orderColumns+` FROM orders WHERE parent_order_id = ''
 		AND payment_status IN ($1, $2, $3) AND created_at <= $4 ORDER BY created_at, id LIMIT 1000`,
@@ -247,13 +231,13 @@ func (db *Orders) UncapturedPayments(ctx context.Context, olderThan time.Duratio
 	if err != nil {
 		return nil, err
 	}
-	return sqldb.Collect(res, func(r sqldb.Scanner) (Uncaptured, error) {
+	return sqldb.Collect(res, func(r sqldb.Scanner) (bopis.Uncaptured, error) {
 		o, err := scanOrder(r)
 		if err != nil {
-			return Uncaptured{}, err
+			return bopis.Uncaptured{}, err
 		}
 		localOrder(o)
-		return Uncaptured{OrderID: o.ID, StoreID: o.StoreID, Status: o.Status, Payment: o.Payment,
+		return bopis.Uncaptured{OrderID: o.ID, StoreID: o.StoreID, Status: o.Status, Payment: o.Payment,
 			AgeSeconds: int64(t.Sub(o.CreatedAt) / time.Second), CreatedAt: o.CreatedAt}, nil
 	})
 }
@@ -288,7 +272,7 @@ func (db *Orders) DueClosures(ctx context.Context, storeIDs []string, from, to t
 // it has room, else the order keeps no slot booking), once per date, and
 // raises order.delayed with the new time for the customer.
 func (db *Orders) Reschedule(ctx context.Context, id, closedDate string, window bopis.PickupWindow, capacity int) (bool, error) {
-	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+	w, err := db.orderWork(ctx, id, bopis.OrderScope{}, func(w *work) error {
 		o := w.o
 		if !orderstate.RescheduleDue(o, w.rescheduledFor, closedDate) {
 			return nil
@@ -316,7 +300,7 @@ func (db *Orders) Reschedule(ctx context.Context, id, closedDate string, window 
 // ShipToHome places order's ship-to-home order p (its lines shipped from
 // a warehouse), once: the order must be cancelled or expired, and asking
 // again answers the order made the first time.
-func (db *Orders) ShipToHome(ctx context.Context, id string, scope OrderScope, p Placement) (*bopis.Order, bool, error) {
+func (db *Orders) ShipToHome(ctx context.Context, id string, scope bopis.OrderScope, p bopis.Placement) (*bopis.Order, bool, error) {
 	t, now := db.sql.NowMicros()
 	var out *bopis.Order
 	var made bool
@@ -382,18 +366,18 @@ func (db *Orders) PaymentToken(ctx context.Context, id string) (string, error) {
 // released at the closed store, the slot moves, the pickup code stays,
 // and order.delayed tells the customer the new store and time. false when
 // no attempt can take it (the caller reschedules at the same store).
-func (db *Orders) MoveOrder(ctx context.Context, id, closedDate string, attempts []PickupAttempt) (bool, error) {
-	w, err := db.orderWork(ctx, id, OrderScope{}, func(w *work) error {
+func (db *Orders) MoveOrder(ctx context.Context, id, closedDate string, attempts []bopis.PickupAttempt) (bool, error) {
+	w, err := db.orderWork(ctx, id, bopis.OrderScope{}, func(w *work) error {
 		o := w.o
 		if !orderstate.MovableOffClosure(o, w.rescheduledFor, closedDate) {
 			return nil
 		}
-		var pickup []stock.ReserveLine
+		var pickup []bopis.ReserveLine
 		for _, l := range orderstate.PickupLines(o) {
-			pickup = append(pickup, stock.ReserveLine{SKU: l.SKU, Quantity: l.Quantity})
+			pickup = append(pickup, bopis.ReserveLine{SKU: l.SKU, Quantity: l.Quantity})
 		}
 		a, window, err := w.db.tryAttempts(w.ctx, w.tx, attempts, o.ID, pickup, w.now, nil)
-		var nr *NoRoute
+		var nr *bopis.NoRoute
 		if errors.As(err, &nr) {
 			return nil
 		}

@@ -14,22 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/sqldb"
-)
-
-// Notification statuses.
-const (
-	NotificationPending = "pending"  // to be sent at next_attempt_at
-	NotificationSent    = "sent"     // the provider took it
-	NotificationFailed  = "failed"   // refused for good, or out of attempts
-	NotificationNotSent = "not_sent" // the channel is not configured (reason says so)
-)
-
-// Delivery statuses.
-const (
-	DeliveryPending   = "pending"
-	DeliveryDelivered = "delivered" // the endpoint answered 2xx
-	DeliveryDead      = "dead"      // not delivered within the maximum age
 )
 
 // Outbox is the outbox's tables in db.
@@ -37,18 +23,10 @@ type Outbox struct {
 	db *sqldb.DB
 }
 
+var _ bopis.DeliveryService = (*Outbox)(nil)
+
 // New is the outbox in db.
 func New(db *sqldb.DB) *Outbox { return &Outbox{db: db} }
-
-// Event is an event recorded for delivery.
-type Event struct {
-	ID        int64           `json:"id"`
-	Type      string          `json:"type"`
-	StoreID   string          `json:"store_id"`
-	Subject   string          `json:"subject"`
-	Payload   json.RawMessage `json:"payload"`
-	CreatedAt time.Time       `json:"created_at"`
-}
 
 // Enqueue adds an event to b, the writes of the transaction that makes
 // it happen: it is told once, if and when that transaction commits.
@@ -57,117 +35,26 @@ func Enqueue(b *sqldb.Batch, typ, storeID, subject, payload string, at int64) {
 		typ, storeID, subject, payload, at)
 }
 
-// Notification is one email or SMS to a customer about an order, as
-// rendered when its event was dispatched.
-type Notification struct {
-	ID            int64      `json:"id"`
-	OrderID       string     `json:"order_id"`
-	EventID       int64      `json:"event_id"`
-	EventType     string     `json:"event_type"`
-	Channel       string     `json:"channel" enum:"email,sms"`
-	Template      string     `json:"template"`
-	Recipient     string     `json:"recipient"`
-	Subject       string     `json:"subject,omitempty"`
-	Text          string     `json:"text"`
-	HTML          string     `json:"html,omitempty"`
-	Status        string     `json:"status" enum:"pending,sent,failed,not_sent"`
-	Reason        string     `json:"reason,omitempty" doc:"Why it was not sent, or the last error."`
-	Attempts      int        `json:"attempts"`
-	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
-	ProviderID    string     `json:"provider_id,omitempty" doc:"The email's Message-ID or the SMS's sid."`
-	SentAt        *time.Time `json:"sent_at,omitempty"`
-	CreatedAt     time.Time  `json:"created_at"`
-}
-
-// Webhook is a subscription of an endpoint to events.
-type Webhook struct {
-	ID        string    `json:"id"`
-	URL       string    `json:"url"`
-	Events    []string  `json:"events" doc:"The event types delivered; empty for all."`
-	CreatedAt time.Time `json:"created_at"`
-	// Sealed is the signing secret, sealed; it never leaves bopis.
-	Sealed string `json:"-"`
-}
-
-// Wants reports whether the webhook subscribes to an event type.
-func (w *Webhook) Wants(typ string) bool {
-	if len(w.Events) == 0 {
-		return true
-	}
-	for _, e := range w.Events {
-		if e == typ {
-			return true
-		}
-	}
-	return false
-}
-
-// Delivery is one event's delivery to one webhook.
-type Delivery struct {
-	ID            int64           `json:"id"`
-	WebhookID     string          `json:"webhook_id"`
-	EventID       int64           `json:"event_id"`
-	EventType     string          `json:"event_type"`
-	Body          json.RawMessage `json:"body" doc:"The exact JSON posted."`
-	Status        string          `json:"status" enum:"pending,delivered,dead"`
-	Attempts      int             `json:"attempts"`
-	NextAttemptAt *time.Time      `json:"next_attempt_at,omitempty"`
-	ExpiresAt     time.Time       `json:"expires_at" doc:"Retried until then, then dead."`
-	LastStatus    *int64          `json:"last_status,omitempty" doc:"The endpoint's last HTTP status."`
-	LastError     string          `json:"last_error,omitempty"`
-	DeliveredAt   *time.Time      `json:"delivered_at,omitempty"`
-	CreatedAt     time.Time       `json:"created_at"`
-}
-
-// Fanout is what one outbox event becomes.
-type Fanout struct {
-	EventID       int64
-	Notifications []Notification
-	Deliveries    []Delivery
-}
-
-// Lane is a queue of events dispatched apart from the other, so that a
-// customer's order messages never wait behind bulk inventory events.
-type Lane int
-
-// The lanes.
-const (
-	// LaneOrders: order and payment events, the customer's messages and
-	// the order systems' webhooks; few, and each awaited by someone.
-	LaneOrders Lane = iota
-	// LaneBulk: inventory events (low stock, stale feed); many at once
-	// after a large POS batch or count.
-	LaneBulk
-)
-
 // lanes are the conditions that pick each lane's events, written as the
 // partial indexes of migration 00019 write them (both planners use such
 // an index only for a query that states its condition).
 var lanes = [...]string{
-	LaneOrders: `dispatched_at IS NULL AND type NOT LIKE 'inventory.%'`,
-	LaneBulk:   `dispatched_at IS NULL AND type LIKE 'inventory.%'`,
-}
-
-// LaneOf is the lane of an event type.
-func LaneOf(typ string) Lane {
-	if strings.HasPrefix(typ, "inventory.") {
-		return LaneBulk
-	}
-	return LaneOrders
+	bopis.LaneOrders: `dispatched_at IS NULL AND type NOT LIKE 'inventory.%'`,
+	bopis.LaneBulk:   `dispatched_at IS NULL AND type LIKE 'inventory.%'`,
 }
 
 // UndispatchedEvents returns up to limit of a lane's events not yet
 // fanned out, oldest first.
-func (o *Outbox) UndispatchedEvents(ctx context.Context, lane Lane, limit int) ([]Event, error) {
+func (o *Outbox) UndispatchedEvents(ctx context.Context, lane bopis.Lane, limit int) ([]bopis.OutboxEvent, error) {
 	res, err := o.db.Readers().QueryContext(ctx, `SELECT id, type, store_id, subject, payload, created_at FROM events
 		WHERE `+lanes[lane]+` ORDER BY id LIMIT `+strconv.Itoa(limit))
 	if err != nil {
 		return nil, err
 	}
 	defer res.Close()
-	var out []Event
+	var out []bopis.OutboxEvent
 	for res.Next() {
-		var e Event
+		var e bopis.OutboxEvent
 		var payload string
 		var created int64
 		if err := res.Scan(&e.ID, &e.Type, &e.StoreID, &e.Subject, &payload, &created); err != nil {
@@ -178,11 +65,6 @@ func (o *Outbox) UndispatchedEvents(ctx context.Context, lane Lane, limit int) (
 	}
 	return out, res.Err()
 }
-
-// EventTypeLowStockDigest is a store's low-stock events of one interval
-// told in one event (DigestLowStock), for those who act on a store's
-// shortages together rather than on each SKU's crossing.
-const EventTypeLowStockDigest = "inventory.low_stock_digest"
 
 // digestSKUs is the most SKUs a digest names; its count says how many
 // there were.
@@ -240,7 +122,7 @@ func (o *Outbox) DigestLowStock(ctx context.Context, from, to time.Time) (int, e
 				return err
 			}
 			r, err := o.db.ExecTx(ctx, tx, `INSERT INTO events (type, store_id, subject, payload, created_at)
-				VALUES ('`+EventTypeLowStockDigest+`', $1, $2, $3, $4) ON CONFLICT DO NOTHING`, d.StoreID, d.From, string(payload), now)
+				VALUES ('`+bopis.EventTypeLowStockDigest+`', $1, $2, $3, $4) ON CONFLICT DO NOTHING`, d.StoreID, d.From, string(payload), now)
 			if err != nil {
 				return err
 			}
@@ -255,7 +137,7 @@ func (o *Outbox) DigestLowStock(ctx context.Context, from, to time.Time) (int, e
 // Dispatch writes what events became and marks them dispatched, in one
 // transaction. Rows already written for an event (another process got
 // there first) are left as they are, so each is written once.
-func (o *Outbox) Dispatch(ctx context.Context, fans []Fanout) error {
+func (o *Outbox) Dispatch(ctx context.Context, fans []bopis.Fanout) error {
 	if len(fans) == 0 {
 		return nil
 	}
@@ -275,7 +157,7 @@ func (o *Outbox) Dispatch(ctx context.Context, fans []Fanout) error {
 			for _, d := range f.Deliveries {
 				if _, err := o.db.ExecTx(ctx, tx, `INSERT INTO webhook_deliveries (webhook_id, event_id, event_type, body, status,
 					attempts, next_attempt_at, expires_at, last_error, created_at, updated_at)
-					VALUES ($1, $2, $3, $4, '`+DeliveryPending+`', 0, $5, $6, '', $5, $5)
+					VALUES ($1, $2, $3, $4, '`+bopis.DeliveryPending+`', 0, $5, $6, '', $5, $5)
 					ON CONFLICT (webhook_id, event_id) DO NOTHING`,
 					d.WebhookID, f.EventID, d.EventType, string(d.Body), now, sqldb.Micros(d.ExpiresAt)); err != nil {
 					return err
@@ -302,8 +184,8 @@ func (o *Outbox) Dispatch(ctx context.Context, fans []Fanout) error {
 const notificationColumns = `id, order_id, event_id, event_type, channel, template, recipient, subject, body_text, body_html,
 	status, reason, attempts, next_attempt_at, provider_id, sent_at, created_at`
 
-func scanNotification(r sqldb.Scanner) (Notification, error) {
-	var n Notification
+func scanNotification(r sqldb.Scanner) (bopis.Notification, error) {
+	var n bopis.Notification
 	var next, sent sql.NullInt64
 	var created int64
 	err := r.Scan(&n.ID, &n.OrderID, &n.EventID, &n.EventType, &n.Channel, &n.Template, &n.Recipient, &n.Subject, &n.Text,
@@ -318,12 +200,12 @@ func scanNotification(r sqldb.Scanner) (Notification, error) {
 // one, and one whose sender died is taken again when the lease ends. The
 // attempt a notification comes back with is the claim's fence: only its
 // holder can record the send (FinishNotification).
-func (o *Outbox) ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]Notification, error) {
+func (o *Outbox) ClaimNotifications(ctx context.Context, limit int, lease time.Duration) ([]bopis.Notification, error) {
 	t, now := o.db.NowMicros()
-	var out []Notification
+	var out []bopis.Notification
 	err := o.db.Transact(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = claim(ctx, tx, o, "notifications", NotificationPending, notificationColumns, scanNotification, "", nil,
+		out, err = claim(ctx, tx, o, "notifications", bopis.NotificationPending, notificationColumns, scanNotification, "", nil,
 			limit, now, sqldb.Micros(t.Add(lease)))
 		return err
 	})
@@ -358,16 +240,16 @@ func claim[T any](ctx context.Context, tx *sql.Tx, o *Outbox, table, pending, co
 func (o *Outbox) FinishNotification(ctx context.Context, id int64, attempt int, sent bool, providerID, reason string,
 	retryAt *time.Time) (bool, error) {
 	_, now := o.db.NowMicros()
-	status := NotificationSent
+	status := bopis.NotificationSent
 	var sentAt any = now
 	switch {
 	case !sent && retryAt != nil:
-		status, sentAt = NotificationPending, nil
+		status, sentAt = bopis.NotificationPending, nil
 	case !sent:
-		status, sentAt = NotificationFailed, nil
+		status, sentAt = bopis.NotificationFailed, nil
 	}
 	return o.fenced(ctx, `UPDATE notifications SET status = $3, provider_id = $4, reason = $5, next_attempt_at = $6,
-		sent_at = $7, updated_at = $8 WHERE id = $1 AND attempts = $2 AND status = '`+NotificationPending+`'`,
+		sent_at = $7, updated_at = $8 WHERE id = $1 AND attempts = $2 AND status = '`+bopis.NotificationPending+`'`,
 		id, attempt, status, providerID, reason, sqldb.MicrosOrNull(retryAt), sentAt, now)
 }
 
@@ -388,7 +270,7 @@ func (o *Outbox) fenced(ctx context.Context, query string, args ...any) (bool, e
 
 // OrderNotifications lists an order's notifications, oldest first; who
 // may see the order is the caller's to check.
-func (o *Outbox) OrderNotifications(ctx context.Context, orderID string) ([]Notification, error) {
+func (o *Outbox) OrderNotifications(ctx context.Context, orderID string) ([]bopis.Notification, error) {
 	res, err := o.db.Readers().QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE order_id = $1 ORDER BY id`, orderID)
 	if err != nil {
 		return nil, err
@@ -398,7 +280,7 @@ func (o *Outbox) OrderNotifications(ctx context.Context, orderID string) ([]Noti
 
 // RecentNotifications lists the newest notifications of every order (the
 // demo mailbox).
-func (o *Outbox) RecentNotifications(ctx context.Context, limit int) ([]Notification, error) {
+func (o *Outbox) RecentNotifications(ctx context.Context, limit int) ([]bopis.Notification, error) {
 	res, err := o.db.Readers().QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications ORDER BY id DESC LIMIT `+strconv.Itoa(limit))
 	if err != nil {
 		return nil, err
@@ -407,7 +289,7 @@ func (o *Outbox) RecentNotifications(ctx context.Context, limit int) ([]Notifica
 }
 
 // CreateWebhook stores a subscription with its sealed secret.
-func (o *Outbox) CreateWebhook(ctx context.Context, w Webhook) (*Webhook, error) {
+func (o *Outbox) CreateWebhook(ctx context.Context, w bopis.Webhook) (*bopis.Webhook, error) {
 	t, now := o.db.NowMicros()
 	events, _ := json.Marshal(w.Events)
 	w.CreatedAt = t
@@ -424,10 +306,10 @@ func (o *Outbox) CreateWebhook(ctx context.Context, w Webhook) (*Webhook, error)
 
 // Webhooks lists the subscriptions that are not deleted, with their
 // sealed secrets (for the dispatcher; never answered).
-func (o *Outbox) Webhooks(ctx context.Context) ([]Webhook, error) { return o.webhooks(ctx, "") }
+func (o *Outbox) Webhooks(ctx context.Context) ([]bopis.Webhook, error) { return o.webhooks(ctx, "") }
 
 // Webhook returns one subscription that is not deleted.
-func (o *Outbox) Webhook(ctx context.Context, id string) (*Webhook, error) {
+func (o *Outbox) Webhook(ctx context.Context, id string) (*bopis.Webhook, error) {
 	list, err := o.webhooks(ctx, id)
 	if err != nil {
 		return nil, err
@@ -439,14 +321,14 @@ func (o *Outbox) Webhook(ctx context.Context, id string) (*Webhook, error) {
 }
 
 // webhooks lists the live subscriptions, or the one with id.
-func (o *Outbox) webhooks(ctx context.Context, id string) ([]Webhook, error) {
+func (o *Outbox) webhooks(ctx context.Context, id string) ([]bopis.Webhook, error) {
 	res, err := o.db.Readers().QueryContext(ctx, `SELECT id, url, events, secret, created_at FROM webhooks
 		WHERE deleted_at IS NULL AND ($1 = '' OR id = $1) ORDER BY id`, id)
 	if err != nil {
 		return nil, err
 	}
-	return sqldb.Collect(res, func(r sqldb.Scanner) (Webhook, error) {
-		var w Webhook
+	return sqldb.Collect(res, func(r sqldb.Scanner) (bopis.Webhook, error) {
+		var w bopis.Webhook
 		var events string
 		var created int64
 		if err := r.Scan(&w.ID, &w.URL, &events, &w.Sealed, &created); err != nil {
@@ -468,8 +350,8 @@ func (o *Outbox) DeleteWebhook(ctx context.Context, id string) error {
 		if n, _ := res.RowsAffected(); n == 0 {
 			return sqldb.NotFound("webhook", id)
 		}
-		_, err = o.db.ExecTx(ctx, tx, `UPDATE webhook_deliveries SET status = '`+DeliveryDead+`', next_attempt_at = NULL,
-			last_error = 'the webhook was deleted', updated_at = $2 WHERE webhook_id = $1 AND status = '`+DeliveryPending+`'`, id, now)
+		_, err = o.db.ExecTx(ctx, tx, `UPDATE webhook_deliveries SET status = '`+bopis.DeliveryDead+`', next_attempt_at = NULL,
+			last_error = 'the webhook was deleted', updated_at = $2 WHERE webhook_id = $1 AND status = '`+bopis.DeliveryPending+`'`, id, now)
 		return err
 	})
 }
@@ -477,8 +359,8 @@ func (o *Outbox) DeleteWebhook(ctx context.Context, id string) error {
 const deliveryColumns = `id, webhook_id, event_id, event_type, body, status, attempts, next_attempt_at, expires_at, last_status,
 	last_error, delivered_at, created_at`
 
-func scanDelivery(r sqldb.Scanner) (Delivery, error) {
-	var d Delivery
+func scanDelivery(r sqldb.Scanner) (bopis.Delivery, error) {
+	var d bopis.Delivery
 	var body string
 	var next, delivered, last sql.NullInt64
 	var expires, created int64
@@ -494,17 +376,17 @@ func scanDelivery(r sqldb.Scanner) (Delivery, error) {
 // claimed apart, so a slow endpoint holds up only its own, and the order
 // lane's first (by an index of their own), so an order's delivery does
 // not wait behind the webhook's backlog of inventory events.
-func (o *Outbox) ClaimDeliveries(ctx context.Context, webhookID string, limit int, lease time.Duration) ([]Delivery, error) {
+func (o *Outbox) ClaimDeliveries(ctx context.Context, webhookID string, limit int, lease time.Duration) ([]bopis.Delivery, error) {
 	t, now := o.db.NowMicros()
-	var out []Delivery
+	var out []bopis.Delivery
 	err := o.db.Transact(ctx, func(tx *sql.Tx) error {
 		var err error
-		out, err = claim(ctx, tx, o, "webhook_deliveries", DeliveryPending, deliveryColumns, scanDelivery,
+		out, err = claim(ctx, tx, o, "webhook_deliveries", bopis.DeliveryPending, deliveryColumns, scanDelivery,
 			` AND webhook_id = $3 AND event_type NOT LIKE 'inventory.%'`, webhookID, limit, now, sqldb.Micros(t.Add(lease)))
 		if err != nil || len(out) == limit {
 			return err
 		}
-		more, err := claim(ctx, tx, o, "webhook_deliveries", DeliveryPending, deliveryColumns, scanDelivery,
+		more, err := claim(ctx, tx, o, "webhook_deliveries", bopis.DeliveryPending, deliveryColumns, scanDelivery,
 			` AND webhook_id = $3`, webhookID, limit-len(out), now, sqldb.Micros(t.Add(lease)))
 		out = append(out, more...)
 		return err
@@ -519,25 +401,25 @@ func (o *Outbox) ClaimDeliveries(ctx context.Context, webhookID string, limit in
 func (o *Outbox) FinishDelivery(ctx context.Context, id int64, attempt int, delivered bool, status int, errText string,
 	retryAt *time.Time) (bool, error) {
 	_, now := o.db.NowMicros()
-	state := DeliveryDelivered
+	state := bopis.DeliveryDelivered
 	var at any = now
 	switch {
 	case !delivered && retryAt != nil:
-		state, at = DeliveryPending, nil
+		state, at = bopis.DeliveryPending, nil
 	case !delivered:
-		state, at = DeliveryDead, nil
+		state, at = bopis.DeliveryDead, nil
 	}
 	var code any
 	if status > 0 {
 		code = status
 	}
 	return o.fenced(ctx, `UPDATE webhook_deliveries SET status = $3, last_status = $4, last_error = $5,
-		next_attempt_at = $6, delivered_at = $7, updated_at = $8 WHERE id = $1 AND attempts = $2 AND status = '`+DeliveryPending+`'`,
+		next_attempt_at = $6, delivered_at = $7, updated_at = $8 WHERE id = $1 AND attempts = $2 AND status = '`+bopis.DeliveryPending+`'`,
 		id, attempt, state, code, errText, sqldb.MicrosOrNull(retryAt), at, now)
 }
 
 // Deliveries lists a webhook's deliveries, newest first, a page at a time.
-func (o *Outbox) Deliveries(ctx context.Context, webhookID string, p sqldb.Page) ([]Delivery, string, error) {
+func (o *Outbox) Deliveries(ctx context.Context, webhookID string, p bopis.Page) ([]bopis.Delivery, string, error) {
 	if _, err := o.Webhook(ctx, webhookID); err != nil {
 		return nil, "", err
 	}
@@ -548,7 +430,7 @@ func (o *Outbox) Deliveries(ctx context.Context, webhookID string, p sqldb.Page)
 	var before int64 = 1 << 62
 	if after != "" {
 		if before, err = strconv.ParseInt(after, 10, 64); err != nil {
-			return nil, "", sqldb.ErrBadCursor
+			return nil, "", bopis.ErrBadCursor
 		}
 	}
 	res, err := o.db.Readers().QueryContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries WHERE webhook_id = $1 AND id < $2
@@ -565,15 +447,15 @@ func (o *Outbox) Deliveries(ctx context.Context, webhookID string, p sqldb.Page)
 
 // ReplayDelivery sends a delivery again, whatever its status: it is
 // pending now and retried until expiresAt.
-func (o *Outbox) ReplayDelivery(ctx context.Context, webhookID string, id int64, expiresAt time.Time) (*Delivery, error) {
+func (o *Outbox) ReplayDelivery(ctx context.Context, webhookID string, id int64, expiresAt time.Time) (*bopis.Delivery, error) {
 	if _, err := o.Webhook(ctx, webhookID); err != nil {
 		return nil, err
 	}
 	_, now := o.db.NowMicros()
-	var d Delivery
+	var d bopis.Delivery
 	err := o.db.Transact(ctx, func(tx *sql.Tx) error {
 		var err error
-		d, err = scanDelivery(tx.QueryRowContext(ctx, `UPDATE webhook_deliveries SET status = '`+DeliveryPending+`',
+		d, err = scanDelivery(tx.QueryRowContext(ctx, `UPDATE webhook_deliveries SET status = '`+bopis.DeliveryPending+`',
 			next_attempt_at = $3, expires_at = $4, delivered_at = NULL, updated_at = $3
 			WHERE id = $1 AND webhook_id = $2 RETURNING `+deliveryColumns, id, webhookID, now, sqldb.Micros(expiresAt)))
 		return err

@@ -21,137 +21,10 @@ type Reports struct {
 	db *sqldb.DB
 }
 
+var _ bopis.ReportService = (*Reports)(nil)
+
 // New is the reports over db.
 func New(db *sqldb.DB) *Reports { return &Reports{db: db} }
-
-// ReportBound is one end of a report's range: an instant, or a calendar
-// date taken at each store's local midnight. The zero bound is the
-// default (see ReportQuery).
-type ReportBound struct {
-	At   time.Time // an instant, when Date is empty
-	Date string    // YYYY-MM-DD
-}
-
-func (b ReportBound) zero() bool { return b.Date == "" && b.At.IsZero() }
-
-// ReportQuery asks for a pickup report.
-type ReportQuery struct {
-	// StoreIDs are the stores to report on (ids of no store are left
-	// out); nil: every store (warehouses aside).
-	StoreIDs []string
-	// From is where the range starts (a date: its local midnight); To is
-	// where it ends, exclusive for an instant, and including the whole day
-	// for a date. Defaults: To today (local), From 29 days before a To
-	// date or 30 days before a To instant: the last 30 days.
-	From, To ReportBound
-}
-
-// Span is the query's range at a store in loc, now being the clock's time.
-func (q ReportQuery) Span(loc *time.Location, now time.Time) (lo, hi time.Time) {
-	day := func(date string, plus int) time.Time {
-		d, _ := time.Parse(time.DateOnly, date)
-		return time.Date(d.Year(), d.Month(), d.Day()+plus, 0, 0, 0, 0, loc)
-	}
-	to := q.To
-	if to.zero() {
-		to.Date = now.In(loc).Format(time.DateOnly)
-	}
-	if to.Date != "" {
-		hi = day(to.Date, 1)
-	} else {
-		hi = to.At
-	}
-	switch {
-	case q.From.Date != "":
-		lo = day(q.From.Date, 0)
-	case !q.From.At.IsZero():
-		lo = q.From.At
-	case to.Date != "":
-		lo = day(to.Date, -29)
-	default:
-		lo = hi.AddDate(0, 0, -30)
-	}
-	return lo, hi
-}
-
-// PickupReport is how stores did over a range: per store, per local day
-// of the store and in total, and over all the stores (days merged by
-// their local date).
-type PickupReport struct {
-	GeneratedAt time.Time     `json:"generated_at"`
-	Stores      []StoreReport `json:"stores"`
-	Totals      Figures       `json:"totals" doc:"Every store together."`
-	Days        []DayFigures  `json:"days" doc:"Every store together, each store's local days merged by date."`
-}
-
-// StoreReport is one store's figures.
-type StoreReport struct {
-	StoreID  string       `json:"store_id"`
-	Name     string       `json:"name"`
-	TimeZone string       `json:"time_zone"`
-	From     time.Time    `json:"from" doc:"The range at this store, local: from (inclusive)."`
-	To       time.Time    `json:"to" doc:"The range at this store, local: to (exclusive)."`
-	Totals   Figures      `json:"totals"`
-	Days     []DayFigures `json:"days" doc:"Every local day of the range, oldest first, empty ones too."`
-}
-
-// DayFigures are one local day's figures.
-type DayFigures struct {
-	Date string `json:"date" doc:"YYYY-MM-DD, the store's local date."`
-	Figures
-}
-
-// Figures are the measures of a report; a rate is null when nothing
-// counted toward it.
-type Figures struct {
-	OrdersPlaced  int64            `json:"orders_placed"`
-	Ready         ReadyFigures     `json:"ready"`
-	CurbsideWait  WaitFigures      `json:"curbside_wait_seconds"`
-	NoShow        NoShowFigures    `json:"no_show"`
-	Lines         LineFigures      `json:"lines"`
-	Cancellations []ReasonCount    `json:"cancellations" doc:"Orders cancelled, by reason, most first."`
-	ByStatus      map[string]int64 `json:"by_status" doc:"Orders placed in the range, by their status now."`
-}
-
-// ReadyFigures: orders that became ready, and how many on time.
-type ReadyFigures struct {
-	Orders     int64    `json:"orders"`
-	OnTime     int64    `json:"on_time"`
-	OnTimeRate *float64 `json:"on_time_rate"`
-}
-
-// WaitFigures: curbside arrival to handoff, in seconds.
-type WaitFigures struct {
-	Count   int64    `json:"count"`
-	Average *float64 `json:"average"`
-	P50     *float64 `json:"p50"`
-	P90     *float64 `json:"p90"`
-}
-
-// NoShowFigures: orders collected and orders that expired.
-type NoShowFigures struct {
-	PickedUp int64    `json:"picked_up"`
-	Expired  int64    `json:"expired"`
-	Rate     *float64 `json:"rate"`
-}
-
-// LineFigures: pickup lines picked, short, and substituted.
-type LineFigures struct {
-	Picked              int64    `json:"picked"`
-	Short               int64    `json:"short"`
-	ShortPickRate       *float64 `json:"short_pick_rate"`
-	SubstitutesProposed int64    `json:"substitutes_proposed"`
-	SubstitutionRate    *float64 `json:"substitution_rate"`
-	SubstitutesApproved int64    `json:"substitutes_approved"`
-	SubstitutesRejected int64    `json:"substitutes_rejected"`
-	ApprovalRate        *float64 `json:"approval_rate"`
-}
-
-// ReasonCount is how many orders were cancelled for a reason.
-type ReasonCount struct {
-	Reason string `json:"reason"`
-	Count  int64  `json:"count"`
-}
 
 // tally accumulates one store-day (or a sum of them).
 type tally struct {
@@ -204,11 +77,11 @@ func percentile(sorted []float64, p float64) *float64 {
 var orderStatuses = []bopis.OrderStatus{bopis.OrderPlaced, bopis.OrderAccepted, bopis.OrderPicking, bopis.OrderReady,
 	bopis.OrderPickedUp, bopis.OrderCancelled, bopis.OrderExpired}
 
-func (t *tally) figures() Figures {
-	f := Figures{OrdersPlaced: t.placed, ByStatus: map[string]int64{}, Cancellations: []ReasonCount{},
-		Ready:  ReadyFigures{Orders: t.ready, OnTime: t.onTime, OnTimeRate: rate(t.onTime, t.ready)},
-		NoShow: NoShowFigures{PickedUp: t.pickedUp, Expired: t.expired, Rate: rate(t.expired, t.pickedUp+t.expired)},
-		Lines: LineFigures{Picked: t.picked, Short: t.short, ShortPickRate: rate(t.short, t.picked),
+func (t *tally) figures() bopis.Figures {
+	f := bopis.Figures{OrdersPlaced: t.placed, ByStatus: map[string]int64{}, Cancellations: []bopis.ReasonCount{},
+		Ready:  bopis.ReadyFigures{Orders: t.ready, OnTime: t.onTime, OnTimeRate: rate(t.onTime, t.ready)},
+		NoShow: bopis.NoShowFigures{PickedUp: t.pickedUp, Expired: t.expired, Rate: rate(t.expired, t.pickedUp+t.expired)},
+		Lines: bopis.LineFigures{Picked: t.picked, Short: t.short, ShortPickRate: rate(t.short, t.picked),
 			SubstitutesProposed: t.subs, SubstitutionRate: rate(t.subs, t.picked), SubstitutesApproved: t.approved,
 			SubstitutesRejected: t.rejected, ApprovalRate: rate(t.approved, t.approved+t.rejected)},
 	}
@@ -216,9 +89,9 @@ func (t *tally) figures() Figures {
 		f.ByStatus[string(s)] = t.byStatus[string(s)]
 	}
 	for r, n := range t.cancels {
-		f.Cancellations = append(f.Cancellations, ReasonCount{r, n})
+		f.Cancellations = append(f.Cancellations, bopis.ReasonCount{Reason: r, Count: n})
 	}
-	slices.SortFunc(f.Cancellations, func(a, b ReasonCount) int {
+	slices.SortFunc(f.Cancellations, func(a, b bopis.ReasonCount) int {
 		if a.Count != b.Count {
 			return int(b.Count - a.Count)
 		}
@@ -232,7 +105,7 @@ func (t *tally) figures() Figures {
 			sum += v
 		}
 		avg := math.Round(sum/float64(n)*10) / 10
-		f.CurbsideWait = WaitFigures{Count: int64(n), Average: &avg, P50: percentile(w, 50), P90: percentile(w, 90)}
+		f.CurbsideWait = bopis.WaitFigures{Count: int64(n), Average: &avg, P50: percentile(w, 50), P90: percentile(w, 90)}
 	}
 	return f
 }
@@ -268,13 +141,13 @@ func (s *reportStore) day(b int64) *tally {
 // pickup lines on the order's first pick; cancellations on the
 // cancellation, by the reason given; by_status counts the orders placed
 // in the range by their status now.
-func (r *Reports) PickupReport(ctx context.Context, q ReportQuery) (*PickupReport, error) {
+func (r *Reports) PickupReport(ctx context.Context, q bopis.ReportQuery) (*bopis.PickupReport, error) {
 	now := r.db.Now()
 	stores, err := r.reportStores(ctx, q, now)
 	if err != nil {
 		return nil, err
 	}
-	rep := &PickupReport{GeneratedAt: now.UTC(), Stores: []StoreReport{}, Days: []DayFigures{}}
+	rep := &bopis.PickupReport{GeneratedAt: now.UTC(), Stores: []bopis.StoreReport{}, Days: []bopis.DayFigures{}}
 	if len(stores) > 0 {
 		if err := r.tallyReport(ctx, stores); err != nil {
 			return nil, err
@@ -282,7 +155,7 @@ func (r *Reports) PickupReport(ctx context.Context, q ReportQuery) (*PickupRepor
 	}
 	total, byDate := newTally(), map[string]*tally{}
 	for _, s := range stores {
-		sr := StoreReport{StoreID: s.id, Name: s.name, TimeZone: s.loc.String(), From: s.lo, To: s.hi, Days: []DayFigures{}}
+		sr := bopis.StoreReport{StoreID: s.id, Name: s.name, TimeZone: s.loc.String(), From: s.lo, To: s.hi, Days: []bopis.DayFigures{}}
 		st := newTally()
 		for _, d := range sortedKeys(s.days) {
 			t := s.days[d]
@@ -291,14 +164,14 @@ func (r *Reports) PickupReport(ctx context.Context, q ReportQuery) (*PickupRepor
 				byDate[d] = newTally()
 			}
 			byDate[d].add(t)
-			sr.Days = append(sr.Days, DayFigures{d, t.figures()})
+			sr.Days = append(sr.Days, bopis.DayFigures{Date: d, Figures: t.figures()})
 		}
 		total.add(st)
 		sr.Totals = st.figures()
 		rep.Stores = append(rep.Stores, sr)
 	}
 	for _, d := range sortedKeys(byDate) {
-		rep.Days = append(rep.Days, DayFigures{d, byDate[d].figures()})
+		rep.Days = append(rep.Days, bopis.DayFigures{Date: d, Figures: byDate[d].figures()})
 	}
 	rep.Totals = total.figures()
 	return rep, nil
@@ -315,7 +188,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // reportStores reads the stores asked for with their range and an empty
 // tally for every local day of it; ids of no store are left out.
-func (r *Reports) reportStores(ctx context.Context, q ReportQuery, now time.Time) ([]*reportStore, error) {
+func (r *Reports) reportStores(ctx context.Context, q bopis.ReportQuery, now time.Time) ([]*reportStore, error) {
 	all := q.StoreIDs == nil
 	rows, err := r.db.Readers().QueryContext(ctx, `SELECT id, name, time_zone FROM stores
 		WHERE ($1 AND type = 'store') OR id `+r.db.Dialect().InList("$2")+` ORDER BY id`,

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
-	"time"
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/inventory"
@@ -35,28 +34,6 @@ const (
 	EventTypeLowStock  = "inventory.low_stock"
 	EventTypeStaleFeed = "inventory.stale_feed"
 )
-
-// Alert is a condition someone should look at. It stays open while the
-// condition holds; at most one is open per type, store and subject.
-type Alert struct {
-	ID       int64          `json:"id"`
-	Type     string         `json:"type" enum:"low_stock,stale_feed,handoff_locked,late_order,authorization_expiring"`
-	StoreID  string         `json:"store_id"`
-	SKU      string         `json:"sku,omitempty" doc:"The SKU of a low_stock alert."`
-	OrderID  string         `json:"order_id,omitempty" doc:"The order of a handoff_locked alert."`
-	Detail   map[string]any `json:"detail" doc:"low_stock: available, threshold, on_hand, reserved, safety_stock; stale_feed: last_event_at, stale_after_seconds; handoff_locked: order_id, locked_until."`
-	OpenedAt time.Time      `json:"opened_at"`
-}
-
-// OutboxEvent is an event recorded for delivery (webhooks come later).
-type OutboxEvent struct {
-	ID        int64           `json:"id"`
-	Type      string          `json:"type"`
-	StoreID   string          `json:"store_id"`
-	Subject   string          `json:"subject"`
-	Payload   json.RawMessage `json:"payload"`
-	CreatedAt time.Time       `json:"created_at"`
-}
 
 // settleLowStock opens a low_stock alert, with its inventory.low_stock
 // event, for each level that is now low and has none open, and closes the
@@ -242,29 +219,23 @@ func (db *Stock) staleDetail(lastEventAt int64) map[string]any {
 	return map[string]any{"last_event_at": sqldb.FromMicros(lastEventAt), "stale_after_seconds": int64(db.staleAfter.Seconds())}
 }
 
-// FeedStatus is what is known of a store's POS feed.
-type FeedStatus struct {
-	LastEventAt *time.Time // when the POS was last heard from; nil if never
-	Stale       bool       // silent longer than StaleAfter
-}
-
 // Feed tells whether a store's POS feed is stale, by the clock now (the
 // stale_feed alert may lag by a sweep).
-func (db *Stock) Feed(ctx context.Context, storeID string) (FeedStatus, error) {
+func (db *Stock) Feed(ctx context.Context, storeID string) (bopis.FeedStatus, error) {
 	var last sql.NullInt64
 	err := db.r.QueryRowContext(ctx, `SELECT last_event_at FROM store_feeds WHERE store_id = $1`, storeID).Scan(&last)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return FeedStatus{}, err
+		return bopis.FeedStatus{}, err
 	}
 	return db.feedStatus(sqldb.NullInt(last)), nil
 }
 
-func (db *Stock) feedStatus(last *int64) FeedStatus {
+func (db *Stock) feedStatus(last *int64) bopis.FeedStatus {
 	if last == nil {
-		return FeedStatus{}
+		return bopis.FeedStatus{}
 	}
 	t := sqldb.FromMicros(*last)
-	return FeedStatus{LastEventAt: &t, Stale: *last < db.staleBefore()}
+	return bopis.FeedStatus{LastEventAt: &t, Stale: *last < db.staleBefore()}
 }
 
 // staleBefore is the time (unix microseconds) a store's last POS event
@@ -272,14 +243,8 @@ func (db *Stock) feedStatus(last *int64) FeedStatus {
 // and handed to SQL (the reservation statement) as a parameter.
 func (db *Stock) staleBefore() int64 { return sqldb.Micros(db.sql.Now().Add(-db.staleAfter)) }
 
-// AlertFilter narrows Alerts.
-type AlertFilter struct {
-	Type     string   // one type, or "" for all
-	StoreIDs []string // only these stores (a scoped key's, or the one asked for); nil for all
-}
-
 // Alerts returns one page of open alerts, oldest first.
-func (db *Stock) Alerts(ctx context.Context, f AlertFilter, p sqldb.Page) ([]Alert, string, error) {
+func (db *Stock) Alerts(ctx context.Context, f bopis.AlertFilter, p bopis.Page) ([]bopis.Alert, string, error) {
 	after, err := p.After()
 	if err != nil {
 		return nil, "", err
@@ -297,9 +262,9 @@ func (db *Stock) Alerts(ctx context.Context, f AlertFilter, p sqldb.Page) ([]Ale
 		return nil, "", err
 	}
 	defer res.Close()
-	out := []Alert{}
+	out := []bopis.Alert{}
 	for res.Next() {
-		var a Alert
+		var a bopis.Alert
 		var detail string
 		var opened int64
 		var subject string
@@ -326,7 +291,7 @@ func (db *Stock) Alerts(ctx context.Context, f AlertFilter, p sqldb.Page) ([]Ale
 
 // OutboxEvents returns one page of recorded events of a type ("" for
 // all), oldest first: what the delivery of a later issue will send.
-func (db *Stock) OutboxEvents(ctx context.Context, typ string, p sqldb.Page) ([]OutboxEvent, string, error) {
+func (db *Stock) OutboxEvents(ctx context.Context, typ string, p bopis.Page) ([]bopis.OutboxEvent, string, error) {
 	after, err := p.After()
 	if err != nil {
 		return nil, "", err
@@ -338,9 +303,9 @@ func (db *Stock) OutboxEvents(ctx context.Context, typ string, p sqldb.Page) ([]
 		return nil, "", err
 	}
 	defer res.Close()
-	out := []OutboxEvent{}
+	out := []bopis.OutboxEvent{}
 	for res.Next() {
-		var e OutboxEvent
+		var e bopis.OutboxEvent
 		var payload string
 		var created int64
 		if err := res.Scan(&e.ID, &e.Type, &e.StoreID, &e.Subject, &payload, &created); err != nil {

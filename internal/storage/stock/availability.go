@@ -8,29 +8,12 @@ import (
 	"github.com/bopis/bopis/internal/sqldb"
 )
 
-// Availability is what checkout may promise of one SKU at one store.
-type Availability struct {
-	StoreID string
-	SKU     string
-	// Eligible: the SKU may be picked up at this store at all (active,
-	// and pickup-eligible unless the store's override says otherwise).
-	Eligible    bool
-	OnHand      int64
-	Reserved    int64
-	SafetyStock int64
-	Available   int64 // on_hand - reserved - safety_stock, never below 0
-	FeedStale   bool  // the store's POS has been silent longer than StaleAfter
-	// Promisable is what checkout may promise: Available less the stale
-	// buffer when the feed is stale, and 0 when not Eligible.
-	Promisable int64
-}
-
 // Availability returns, for every existing store of storeIDs and SKU of
 // skus, what may be promised there, ordered by store and SKU. A store
 // that has no level of a SKU has none available. Whether a store offers
 // pickup at all (active, type store) is the caller's to check with the
 // store.
-func (db *Stock) Availability(ctx context.Context, storeIDs, skus []string) ([]Availability, error) {
+func (db *Stock) Availability(ctx context.Context, storeIDs, skus []string) ([]bopis.Availability, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT s.id, k.sku, k.pickup_eligible, k.active, o.pickup_eligible,
 			COALESCE(o.safety_stock, $3), COALESCE(l.on_hand, 0), COALESCE(l.reserved, 0), f.last_event_at
 		FROM stores s CROSS JOIN skus k
@@ -44,11 +27,11 @@ func (db *Stock) Availability(ctx context.Context, storeIDs, skus []string) ([]A
 		return nil, err
 	}
 	defer rows.Close()
-	out := []Availability{}
-	feeds := map[string]FeedStatus{}
+	out := []bopis.Availability{}
+	feeds := map[string]bopis.FeedStatus{}
 	for rows.Next() {
 		var (
-			a        Availability
+			a        bopis.Availability
 			k        bopis.SKU
 			override sql.NullBool
 			last     sql.NullInt64

@@ -4,66 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/bopis/bopis"
 )
-
-// Why a store cannot take pickup orders (Refusal.Store).
-const (
-	storeInactive  = "inactive"  // unknown, or deactivated
-	storeWarehouse = "warehouse" // ships only
-)
-
-// Refusal is the error of a reservation for pickup at a store that may
-// not take it, whatever its stock: the store is not an active store
-// (bopis.TakesPickup), or lines' SKUs may not be picked up there
-// (bopis.EligibleForPickup: unknown, deactivated, or not pickup-eligible
-// globally or by the store's override). The transaction that reserves
-// decides it, on the rows as they stand when it reserves (see
-// reserveStatement), so a change acknowledged to an admin holds for
-// every order and hold after it, in every process. It unwraps to a
-// domain error: an inactive store is not found (404, pickup.store_id),
-// a warehouse invalid (422, pickup.store_id), ineligible lines a
-// conflict (409) naming each line's lines[i].sku.
-type Refusal struct {
-	StoreID string
-	Store   string // why the store takes no pickup orders; "" when it does
-	Lines   []RefusedLine
-}
-
-// RefusedLine is a line whose SKU may not be picked up at the store.
-type RefusedLine struct {
-	Line   int // its index among the lines reserved; a failed placement renumbers it among the order's lines
-	SKU    string
-	Reason string
-}
-
-func (e *Refusal) Error() string { return e.Unwrap().Error() }
-
-// Unwrap returns the refusal as a domain error.
-func (e *Refusal) Unwrap() error {
-	switch e.Store {
-	case storeInactive:
-		return &bopis.Error{Code: bopis.ENOTFOUND, Message: fmt.Sprintf("store %q not found", e.StoreID),
-			Fields: []bopis.FieldError{{Path: "pickup.store_id", Message: "no active store has this id"}}}
-	case storeWarehouse:
-		return &bopis.Error{Code: bopis.EINVALID, Message: fmt.Sprintf("store %s does not offer pickup", e.StoreID),
-			Fields: []bopis.FieldError{{Path: "pickup.store_id", Message: "is a warehouse: it ships and offers no pickup"}}}
-	}
-	fields := make([]bopis.FieldError, len(e.Lines))
-	for i, l := range e.Lines {
-		fields[i] = bopis.FieldError{Path: fmt.Sprintf("lines[%d].sku", l.Line), Message: l.Reason}
-	}
-	msg := "a line cannot be picked up at store " + e.StoreID
-	if len(e.Lines) > 1 {
-		msg = fmt.Sprintf("%d lines cannot be picked up at store %s", len(e.Lines), e.StoreID)
-	}
-	return &bopis.Error{Code: bopis.ECONFLICT, Message: msg, Fields: fields}
-}
 
 // pickupEligible is bopis.TakesPickup of store row s and
 // bopis.EligibleForPickup of SKU row k with the override of (store, sku)
@@ -85,7 +31,7 @@ func pickupEligible(s, k, store, sku string) string {
 // statement does the same for orders and holds, and runs this only to
 // say why it reserved nothing. Exported for converting a hold, whose
 // stock is reserved already, in the order's transaction.
-func (db *Stock) PickupRefusalTx(ctx context.Context, tx *sql.Tx, storeID string, lines []ReserveLine, lock bool) error {
+func (db *Stock) PickupRefusalTx(ctx context.Context, tx *sql.Tx, storeID string, lines []bopis.ReserveLine, lock bool) error {
 	var skus []string
 	seen := map[string]bool{}
 	for _, l := range lines {
@@ -143,7 +89,7 @@ func (db *Stock) PickupRefusalTx(ctx context.Context, tx *sql.Tx, storeID string
 		}
 		err := db.sql.QueryRowTx(ctx, tx, `SELECT active, type FROM stores WHERE id = $1`+share, storeID).Scan(&storeActive, &storeType)
 		if errors.Is(err, sql.ErrNoRows) {
-			return &Refusal{StoreID: storeID, Store: storeInactive}
+			return &bopis.Refusal{StoreID: storeID, Store: bopis.RefusalInactive}
 		}
 		if err != nil {
 			return err
@@ -151,11 +97,11 @@ func (db *Stock) PickupRefusalTx(ctx context.Context, tx *sql.Tx, storeID string
 	}
 	switch {
 	case !storeActive:
-		return &Refusal{StoreID: storeID, Store: storeInactive}
+		return &bopis.Refusal{StoreID: storeID, Store: bopis.RefusalInactive}
 	case !bopis.TakesPickup(storeActive, storeType):
-		return &Refusal{StoreID: storeID, Store: storeWarehouse}
+		return &bopis.Refusal{StoreID: storeID, Store: bopis.RefusalWarehouse}
 	}
-	out := &Refusal{StoreID: storeID}
+	out := &bopis.Refusal{StoreID: storeID}
 	for i, l := range lines {
 		k, ok := found[l.SKU]
 		reason := ""
@@ -171,7 +117,7 @@ func (db *Stock) PickupRefusalTx(ctx context.Context, tx *sql.Tx, storeID string
 		default:
 			reason = l.SKU + " is not eligible for pickup"
 		}
-		out.Lines = append(out.Lines, RefusedLine{Line: i, SKU: l.SKU, Reason: reason})
+		out.Lines = append(out.Lines, bopis.RefusedLine{Line: i, SKU: l.SKU, Reason: reason})
 	}
 	if len(out.Lines) == 0 {
 		return nil

@@ -24,23 +24,6 @@ const (
 	EventRejected  = inventory.Rejected  // invalid, or for a store or SKU that does not exist or the key does not reach
 )
 
-// EventResult answers one event of a batch.
-type EventResult struct {
-	ID     string `json:"id"`
-	Status string `json:"status" enum:"applied,duplicate,stale,rejected"`
-	Error  string `json:"error,omitempty" doc:"Why a rejected event was rejected."`
-}
-
-// BatchOptions says who sends a batch.
-type BatchOptions struct {
-	// CanReach, if set, says which stores the sender may feed; an event
-	// for another store is rejected.
-	CanReach func(storeID string) bool
-	// Idempotency, if set, makes a repeat of the same batch under the same
-	// key answer the first results.
-	Idempotency *idempotency.Key
-}
-
 // ApplyInventoryEvents applies a batch of POS events in one transaction
 // and answers each on its own, in the request's order:
 //
@@ -69,9 +52,9 @@ type BatchOptions struct {
 //
 // These are the rules of internal/inventory (Sequence, Apply): this
 // loads what they read and writes what they decide, in one transaction.
-func (db *Stock) ApplyInventoryEvents(ctx context.Context, events []bopis.InventoryEvent, opt BatchOptions) (results []EventResult, replayed bool, err error) {
+func (db *Stock) ApplyInventoryEvents(ctx context.Context, events []bopis.InventoryEvent, opt bopis.BatchOptions) (results []bopis.EventResult, replayed bool, err error) {
 	now, us := db.sql.NowMicros()
-	results = make([]EventResult, len(events))
+	results = make([]bopis.EventResult, len(events))
 	todo := make([]inventory.Event, 0, len(events))
 	for i := range events {
 		e := &events[i]
@@ -92,7 +75,7 @@ func (db *Stock) ApplyInventoryEvents(ctx context.Context, events []bopis.Invent
 	for _, d := range dups {
 		results[d.Index].Status = EventDuplicate
 	}
-	var first []EventResult
+	var first []bopis.EventResult
 	if idem := opt.Idempotency; idem != nil {
 		// A resend after a timeout is answered without redoing the batch.
 		if found, err := idempotency.Lookup(ctx, db.sql, idem, &first); err != nil || found {
@@ -104,12 +87,12 @@ func (db *Stock) ApplyInventoryEvents(ctx context.Context, events []bopis.Invent
 	// so the batch looks each id up only when that happens (seenEvent).
 	askSeen := false
 	for {
-		answer, replayed, err := idempotency.Keyed(ctx, db.sql, sqldb.Alone, opt.Idempotency, func(tx *sql.Tx, _ *sqldb.Batch) ([]EventResult, error) {
+		answer, replayed, err := idempotency.Keyed(ctx, db.sql, sqldb.Alone, opt.Idempotency, func(tx *sql.Tx, _ *sqldb.Batch) ([]bopis.EventResult, error) {
 			if len(todo) == 0 {
 				return results, nil
 			}
 			for _, e := range todo { // a transaction run again starts again
-				results[e.Index] = EventResult{ID: e.ID}
+				results[e.Index] = bopis.EventResult{ID: e.ID}
 			}
 			r, err := db.readBatch(ctx, tx, todo, us, askSeen)
 			if err != nil {
@@ -312,7 +295,7 @@ func (db *Stock) readSeen(ctx context.Context, tx *sql.Tx, ids []levelKey) (map[
 // (inventory.Apply), filling in results, and writes what they did: the
 // levels, the ledger and the low-stock alerts as a few multi-row
 // statements, then the feed clocks.
-func (db *Stock) applyEvents(ctx context.Context, tx *sql.Tx, todo []inventory.Event, read *batchReads, results []EventResult, now int64) error {
+func (db *Stock) applyEvents(ctx context.Context, tx *sql.Tx, todo []inventory.Event, read *batchReads, results []bopis.EventResult, now int64) error {
 	levels := read.levels
 	b := inventory.Batch{Events: todo, Feeds: read.feeds, Seen: read.seen, Now: now, FeedClockStep: db.feedClockStep(),
 		Levels: func(k inventory.Key) (inventory.Level, bool) {

@@ -18,9 +18,6 @@ import (
 	"github.com/bopis/bopis/internal/storage/idempotency"
 )
 
-// Count is one SKU's counted on-hand quantity.
-type Count bopis.CountLine
-
 // Ledger causes: why on_hand or reserved changed (see internal/inventory).
 const (
 	CauseSnapshot    = inventory.CauseSnapshot    // a POS snapshot set on_hand
@@ -509,12 +506,6 @@ func (db *Stock) lockStores(ctx context.Context, tx *sql.Tx, storeIDs []string, 
 	return err
 }
 
-// CountResult is what a whole-store count did.
-type CountResult struct {
-	Changed int  `json:"changed" doc:"Levels whose on_hand changed (one ledger row each)."`
-	Stale   bool `json:"stale" doc:"The store already has a newer count: this one changed nothing."`
-}
-
 // CountStore sets a store's on-hand to a whole-store count taken at asOf,
 // in one transaction: listed SKUs take their counted quantity, SKUs it
 // leaves out go to zero, and only levels that change are written, each
@@ -525,7 +516,7 @@ type CountResult struct {
 // with a POS snapshot newer than asOf keeps it, and POS events older than
 // asOf arriving later are stale. A count older than the store's last
 // count is stale itself and changes nothing.
-func (db *Stock) CountStore(ctx context.Context, storeID string, asOf time.Time, counts []Count) (res CountResult, err error) {
+func (db *Stock) CountStore(ctx context.Context, storeID string, asOf time.Time, counts []bopis.Count) (res bopis.CountResult, err error) {
 	now, us := db.sql.NowMicros()
 	lines := make([]bopis.CountLine, len(counts))
 	for i, c := range counts {
@@ -539,7 +530,7 @@ func (db *Stock) CountStore(ctx context.Context, storeID string, asOf time.Time,
 		keys[i] = levelKey{storeID, c.SKU}
 	}
 	err = db.sql.TransactAlone(ctx, func(tx *sql.Tx) error {
-		res = CountResult{} // a retried transaction starts again
+		res = bopis.CountResult{} // a retried transaction starts again
 		if err := db.storeExists(ctx, tx, storeID); err != nil {
 			return err
 		}
@@ -602,30 +593,20 @@ func (db *Stock) CountStore(ctx context.Context, storeID string, asOf time.Time,
 		return db.writeLowStock(ctx, tx, opening, closing, us)
 	})
 	if err != nil {
-		return CountResult{}, err
+		return bopis.CountResult{}, err
 	}
 	return res, nil
 }
 
-// Level is a store's stock of one SKU.
-type Level struct {
-	SKU         string    `json:"sku"`
-	OnHand      int64     `json:"on_hand"`
-	Reserved    int64     `json:"reserved"`
-	SafetyStock int64     `json:"safety_stock"`
-	Available   int64     `json:"available" doc:"on_hand - reserved - safety_stock, never below 0."`
-	UpdatedAt   time.Time `json:"updated_at"`
-}
-
-func (l *level) public() Level {
-	return Level{SKU: l.sku, OnHand: l.onHand, Reserved: l.reserved, SafetyStock: l.safety,
+func (l *level) public() bopis.Level {
+	return bopis.Level{SKU: l.sku, OnHand: l.onHand, Reserved: l.reserved, SafetyStock: l.safety,
 		Available: l.available(), UpdatedAt: sqldb.FromMicros(l.updatedAt)}
 }
 
 // Levels returns a store's stock of the given SKUs (all SKUs when skus is
 // empty), ordered by SKU. Safety stock is the store's override, else the
 // configured default.
-func (db *Stock) Levels(ctx context.Context, storeID string, skus []string) ([]Level, error) {
+func (db *Stock) Levels(ctx context.Context, storeID string, skus []string) ([]bopis.Level, error) {
 	q := `SELECT l.sku, l.on_hand, l.reserved, COALESCE(o.safety_stock, $2), l.updated_at
 		FROM inventory_levels l LEFT JOIN store_skus o ON o.store_id = l.store_id AND o.sku = l.sku
 		WHERE l.store_id = $1`
@@ -639,9 +620,9 @@ func (db *Stock) Levels(ctx context.Context, storeID string, skus []string) ([]L
 		return nil, err
 	}
 	defer rows.Close()
-	out := []Level{}
+	out := []bopis.Level{}
 	for rows.Next() {
-		var l Level
+		var l bopis.Level
 		var updated int64
 		if err := rows.Scan(&l.SKU, &l.OnHand, &l.Reserved, &l.SafetyStock, &updated); err != nil {
 			return nil, err
@@ -653,24 +634,11 @@ func (db *Stock) Levels(ctx context.Context, storeID string, skus []string) ([]L
 	return out, rows.Err()
 }
 
-// LedgerEntry is one change to a store's stock of a SKU.
-type LedgerEntry struct {
-	ID            int64     `json:"id"`
-	StoreID       string    `json:"store_id"`
-	SKU           string    `json:"sku"`
-	Cause         string    `json:"cause" enum:"pos_snapshot,pos_delta,count,adjustment,reservation,release,handoff,short_pick,no_show"`
-	Reference     string    `json:"reference" doc:"The POS event id, the order or hold, the adjustment's reference, or count@<as_of>."`
-	Reason        string    `json:"reason,omitempty"`
-	OnHandDelta   int64     `json:"on_hand_delta"`
-	ReservedDelta int64     `json:"reserved_delta"`
-	At            time.Time `json:"at"`
-}
-
 // Ledger returns one page of a store's ledger in the order it was written,
 // for one SKU or (sku "") all. The rows of remembered POS events that
 // changed nothing (stale, or a snapshot that confirmed the level) are
 // left out.
-func (db *Stock) Ledger(ctx context.Context, storeID, sku string, p sqldb.Page) ([]LedgerEntry, string, error) {
+func (db *Stock) Ledger(ctx context.Context, storeID, sku string, p bopis.Page) ([]bopis.LedgerEntry, string, error) {
 	after, err := p.After()
 	if err != nil {
 		return nil, "", err
@@ -684,9 +652,9 @@ func (db *Stock) Ledger(ctx context.Context, storeID, sku string, p sqldb.Page) 
 		return nil, "", err
 	}
 	defer rows.Close()
-	out := []LedgerEntry{}
+	out := []bopis.LedgerEntry{}
 	for rows.Next() {
-		var e LedgerEntry
+		var e bopis.LedgerEntry
 		var at int64
 		if err := rows.Scan(&e.ID, &e.StoreID, &e.SKU, &e.Cause, &e.Reference, &e.Reason, &e.OnHandDelta, &e.ReservedDelta, &at); err != nil {
 			return nil, "", err
@@ -700,30 +668,21 @@ func (db *Stock) Ledger(ctx context.Context, storeID, sku string, p sqldb.Page) 
 	return out, sqldb.NextCursor(len(out), p.Size(), strconv.FormatInt(out[len(out)-1].ID, 10)), nil
 }
 
-// AdjustmentResult is an adjustment as applied.
-type AdjustmentResult struct {
-	StoreID string `json:"store_id"`
-	bopis.Adjustment
-	Applied int64     `json:"applied_delta" doc:"The change made: the delta, unless on_hand would have gone below 0."`
-	At      time.Time `json:"at"`
-	Level   Level     `json:"level" doc:"The level after the adjustment."`
-}
-
 // Adjust corrects a store's on-hand of a SKU by a.Delta (never below 0),
 // with its ledger row. With idem, a repeat of the same request answers
 // the first result (replayed true) and changes nothing.
-func (db *Stock) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, idem *idempotency.Key) (res *AdjustmentResult, replayed bool, err error) {
+func (db *Stock) Adjust(ctx context.Context, storeID string, a bopis.Adjustment, idem *bopis.Idempotency) (res *bopis.AdjustmentResult, replayed bool, err error) {
 	if err := a.Validate(); err != nil {
 		return nil, false, err
 	}
 	now, us := db.sql.NowMicros()
-	first := &AdjustmentResult{}
+	first := &bopis.AdjustmentResult{}
 	if idem != nil {
 		if found, err := idempotency.Lookup(ctx, db.sql, idem, first); err != nil || found {
 			return first, found, err
 		}
 	}
-	return idempotency.Keyed(ctx, db.sql, sqldb.Shared, idem, func(tx *sql.Tx, _ *sqldb.Batch) (*AdjustmentResult, error) {
+	return idempotency.Keyed(ctx, db.sql, sqldb.Shared, idem, func(tx *sql.Tx, _ *sqldb.Batch) (*bopis.AdjustmentResult, error) {
 		if err := db.storeExists(ctx, tx, storeID); err != nil {
 			return nil, err
 		}
@@ -746,6 +705,6 @@ func (db *Stock) Adjust(ctx context.Context, storeID string, a bopis.Adjustment,
 		if err := s.flush(ctx); err != nil {
 			return nil, err
 		}
-		return &AdjustmentResult{StoreID: storeID, Adjustment: a, Applied: l.onHand - before, At: now, Level: l.public()}, nil
+		return &bopis.AdjustmentResult{StoreID: storeID, Adjustment: a, Applied: l.onHand - before, At: now, Level: l.public()}, nil
 	})
 }

@@ -9,70 +9,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/sqldb"
 )
 
-// Reservation states.
-const (
-	ReservationOpen     = "open"     // units held
-	ReservationReleased = "released" // let go (cancel, expiry)
-	ReservationConsumed = "consumed" // handed off: what was picked left the store
-)
-
-// ReserveLine asks for quantity units of a SKU.
-type ReserveLine struct {
-	SKU      string `json:"sku"`
-	Quantity int64  `json:"quantity"`
-}
-
-// Reservation is units of a SKU held at a store for a reference (an order
-// or a hold).
-type Reservation struct {
-	ID        int64     `json:"id"`
-	StoreID   string    `json:"store_id"`
-	SKU       string    `json:"sku"`
-	Quantity  int64     `json:"quantity"`
-	Status    string    `json:"status"`
-	Reference string    `json:"reference"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
-// ShortLine is a line that cannot be reserved.
-type ShortLine struct {
-	Line      int    // index in the request
-	SKU       string //
-	Requested int64  //
-	Available int64  // what the store can promise of the SKU now
-}
-
-// Shortfall is the error of a reservation that failed for want of stock.
-// It unwraps to an ECONFLICT *bopis.Error naming each short line
-// (lines[i]), so the HTTP layer answers 409 as it is, and its Lines let a
-// caller build a richer answer (alternative stores).
-type Shortfall struct {
-	StoreID string
-	Lines   []ShortLine
-}
-
-func (e *Shortfall) Error() string { return e.Unwrap().Error() }
-
-// Unwrap returns the shortfall as a domain error.
-func (e *Shortfall) Unwrap() error {
-	fields := make([]bopis.FieldError, len(e.Lines))
-	for i, l := range e.Lines {
-		fields[i] = bopis.FieldError{Path: fmt.Sprintf("lines[%d]", l.Line),
-			Message: fmt.Sprintf("%d of %s requested, %d available at store %s", l.Requested, l.SKU, l.Available, e.StoreID)}
-	}
-	return &bopis.Error{Code: bopis.ECONFLICT, Message: "not enough stock at store " + e.StoreID, Fields: fields}
-}
-
 // Reserve holds every line at a store for reference, all or nothing; see
 // ReserveTx.
-func (db *Stock) Reserve(ctx context.Context, storeID, reference string, lines []ReserveLine) (out []Reservation, err error) {
+func (db *Stock) Reserve(ctx context.Context, storeID, reference string, lines []bopis.ReserveLine) (out []bopis.Reservation, err error) {
 	_, us := db.sql.NowMicros()
 	err = db.sql.Transact(ctx, func(tx *sql.Tx) error {
 		out, err = db.ReserveTx(ctx, tx, storeID, reference, lines, false, us, nil)
@@ -82,7 +26,7 @@ func (db *Stock) Reserve(ctx context.Context, storeID, reference string, lines [
 }
 
 // Release lets go of every open reservation of reference; see release.
-func (db *Stock) Release(ctx context.Context, reference string) (out []Reservation, err error) {
+func (db *Stock) Release(ctx context.Context, reference string) (out []bopis.Reservation, err error) {
 	_, us := db.sql.NowMicros()
 	err = db.sql.Transact(ctx, func(tx *sql.Tx) error {
 		out, err = db.release(ctx, tx, reference, CauseRelease, us)
@@ -92,7 +36,7 @@ func (db *Stock) Release(ctx context.Context, reference string) (out []Reservati
 }
 
 // Consume hands off reference's reservations; see ConsumeTx.
-func (db *Stock) Consume(ctx context.Context, reference string, picked map[string]int64) (out []Reservation, err error) {
+func (db *Stock) Consume(ctx context.Context, reference string, picked map[string]int64) (out []bopis.Reservation, err error) {
 	_, us := db.sql.NowMicros()
 	err = db.sql.Transact(ctx, func(tx *sql.Tx) error {
 		out, err = db.ConsumeTx(ctx, tx, reference, "", picked, us)
@@ -104,7 +48,7 @@ func (db *Stock) Consume(ctx context.Context, reference string, picked map[strin
 	return out, err
 }
 
-func validateReserve(storeID, reference string, lines []ReserveLine) error {
+func validateReserve(storeID, reference string, lines []bopis.ReserveLine) error {
 	var fields []bopis.FieldError
 	add := func(path, msg string) { fields = append(fields, bopis.FieldError{Path: path, Message: msg}) }
 	if !bopis.ValidID(storeID) {
@@ -152,8 +96,8 @@ func validateReserve(storeID, reference string, lines []ReserveLine) error {
 // With later, the reservation rows and their ledger rows are added to it
 // for the caller to run with its own writes, and the reservations
 // returned carry no id; without, they are written here.
-func (db *Stock) ReserveTx(ctx context.Context, tx *sql.Tx, storeID, reference string, lines []ReserveLine, forPickup bool,
-	now int64, later *sqldb.Batch) ([]Reservation, error) {
+func (db *Stock) ReserveTx(ctx context.Context, tx *sql.Tx, storeID, reference string, lines []bopis.ReserveLine, forPickup bool,
+	now int64, later *sqldb.Batch) ([]bopis.Reservation, error) {
 	if err := validateReserve(storeID, reference, lines); err != nil {
 		return nil, err
 	}
@@ -215,7 +159,7 @@ func (db *Stock) ReserveTx(ctx context.Context, tx *sql.Tx, storeID, reference s
 
 	ins := sqldb.Rows{Cols: 7}
 	for _, l := range lines {
-		ins.Add(storeID, l.SKU, l.Quantity, ReservationOpen, reference, now, now)
+		ins.Add(storeID, l.SKU, l.Quantity, bopis.ReservationOpen, reference, now, now)
 	}
 	const insert = `INSERT INTO reservations (store_id, sku, quantity, status, reference, created_at, updated_at)`
 	ids := make([]int64, 0, len(lines))
@@ -234,9 +178,9 @@ func (db *Stock) ReserveTx(ctx context.Context, tx *sql.Tx, storeID, reference s
 	slices.Sort(ids)
 	s := db.stockTx(tx, now)
 	s.later = later
-	out := make([]Reservation, len(lines))
+	out := make([]bopis.Reservation, len(lines))
 	for i, l := range lines {
-		out[i] = Reservation{StoreID: storeID, SKU: l.SKU, Quantity: l.Quantity, Status: ReservationOpen,
+		out[i] = bopis.Reservation{StoreID: storeID, SKU: l.SKU, Quantity: l.Quantity, Status: bopis.ReservationOpen,
 			Reference: reference, CreatedAt: sqldb.FromMicros(now), UpdatedAt: sqldb.FromMicros(now)}
 		if i < len(ids) {
 			out[i].ID = ids[i]
@@ -333,7 +277,7 @@ func (db *Stock) storeBuffer(ctx context.Context, tx *sql.Tx, storeID string) (i
 
 // shortfall names every line the store cannot cover (several lines of
 // one SKU are counted together), as the store stands now.
-func (db *Stock) shortfall(ctx context.Context, tx *sql.Tx, storeID string, lines []ReserveLine, failed int, buffer int64) error {
+func (db *Stock) shortfall(ctx context.Context, tx *sql.Tx, storeID string, lines []bopis.ReserveLine, failed int, buffer int64) error {
 	skus := make([]string, len(lines))
 	for i, l := range lines {
 		skus[i] = l.SKU
@@ -359,26 +303,26 @@ func (db *Stock) shortfall(ctx context.Context, tx *sql.Tx, storeID string, line
 	if err := res.Err(); err != nil {
 		return err
 	}
-	short := &Shortfall{StoreID: storeID}
+	short := &bopis.Shortfall{StoreID: storeID}
 	asked := map[string]int64{}
 	for i, l := range lines {
 		asked[l.SKU] += l.Quantity
 		if asked[l.SKU] > promisable[l.SKU] {
-			short.Lines = append(short.Lines, ShortLine{Line: i, SKU: l.SKU, Requested: l.Quantity, Available: promisable[l.SKU]})
+			short.Lines = append(short.Lines, bopis.ShortLine{Line: i, SKU: l.SKU, Requested: l.Quantity, Available: promisable[l.SKU]})
 		}
 	}
 	if len(short.Lines) == 0 { // stock came back between the update and this read
 		l := lines[failed]
-		short.Lines = []ShortLine{{Line: failed, SKU: l.SKU, Requested: l.Quantity, Available: promisable[l.SKU]}}
+		short.Lines = []bopis.ShortLine{{Line: failed, SKU: l.SKU, Requested: l.Quantity, Available: promisable[l.SKU]}}
 	}
 	return short
 }
 
 // openReservations reads (and on PostgreSQL locks, so that two releases
 // cannot both let go of the same units) reference's open reservations.
-func (db *Stock) openReservations(ctx context.Context, tx *sql.Tx, reference, storeID, sku string) ([]Reservation, error) {
+func (db *Stock) openReservations(ctx context.Context, tx *sql.Tx, reference, storeID, sku string) ([]bopis.Reservation, error) {
 	res, err := tx.QueryContext(ctx, `SELECT `+reservationColumns+` FROM reservations
-		WHERE reference = $1 AND status = '`+ReservationOpen+`' AND ($2 = '' OR store_id = $2) AND ($3 = '' OR sku = $3)
+		WHERE reference = $1 AND status = '`+bopis.ReservationOpen+`' AND ($2 = '' OR store_id = $2) AND ($3 = '' OR sku = $3)
 		ORDER BY store_id, sku, id`+db.dialect.LockRows("reservations"), reference, storeID, sku)
 	if err != nil {
 		return nil, err
@@ -389,10 +333,10 @@ func (db *Stock) openReservations(ctx context.Context, tx *sql.Tx, reference, st
 
 const reservationColumns = `id, store_id, sku, quantity, status, reference, created_at, updated_at`
 
-func scanReservations(res *sql.Rows) ([]Reservation, error) {
-	out := []Reservation{}
+func scanReservations(res *sql.Rows) ([]bopis.Reservation, error) {
+	out := []bopis.Reservation{}
 	for res.Next() {
-		var r Reservation
+		var r bopis.Reservation
 		var created, updated int64
 		if err := res.Scan(&r.ID, &r.StoreID, &r.SKU, &r.Quantity, &r.Status, &r.Reference, &created, &updated); err != nil {
 			return nil, err
@@ -405,7 +349,7 @@ func scanReservations(res *sql.Rows) ([]Reservation, error) {
 
 // eachLevel runs fn on each of rs (sorted by store and SKU) with its
 // level, loaded and locked.
-func (db *Stock) eachLevel(ctx context.Context, s *stockTx, rs []Reservation, fn func(r *Reservation, l *level)) error {
+func (db *Stock) eachLevel(ctx context.Context, s *stockTx, rs []bopis.Reservation, fn func(r *bopis.Reservation, l *level)) error {
 	keys := make([]levelKey, len(rs))
 	for i, r := range rs {
 		keys[i] = levelKey{r.StoreID, r.SKU}
@@ -426,7 +370,7 @@ func (db *Stock) eachLevel(ctx context.Context, s *stockTx, rs []Reservation, fn
 }
 
 // setStatus moves reservations to status.
-func setStatus(ctx context.Context, tx *sql.Tx, rs []Reservation, status string, now int64) error {
+func setStatus(ctx context.Context, tx *sql.Tx, rs []bopis.Reservation, status string, now int64) error {
 	ids := make([]string, len(rs))
 	for i := range rs {
 		ids[i] = strconv.FormatInt(rs[i].ID, 10)
@@ -440,25 +384,25 @@ func setStatus(ctx context.Context, tx *sql.Tx, rs []Reservation, status string,
 // release lets go of every open reservation of reference inside tx: each
 // store's reserved drops by what was held, with a ledger row of cause
 // (release, no_show). Releasing a reference with nothing open does nothing.
-func (db *Stock) release(ctx context.Context, tx *sql.Tx, reference, cause string, now int64) ([]Reservation, error) {
+func (db *Stock) release(ctx context.Context, tx *sql.Tx, reference, cause string, now int64) ([]bopis.Reservation, error) {
 	return db.ReleaseTx(ctx, tx, reference, "", cause, now)
 }
 
 // ReleaseTx is release of reference's reservations at one store ("" for
 // all): exported for orders, which release in their own transaction.
-func (db *Stock) ReleaseTx(ctx context.Context, tx *sql.Tx, reference, storeID, cause string, now int64) ([]Reservation, error) {
+func (db *Stock) ReleaseTx(ctx context.Context, tx *sql.Tx, reference, storeID, cause string, now int64) ([]bopis.Reservation, error) {
 	rs, err := db.openReservations(ctx, tx, reference, storeID, "")
 	if err != nil || len(rs) == 0 {
 		return rs, err
 	}
 	s := db.stockTx(tx, now)
-	err = db.eachLevel(ctx, s, rs, func(r *Reservation, l *level) {
+	err = db.eachLevel(ctx, s, rs, func(r *bopis.Reservation, l *level) {
 		s.set(l, l.onHand, l.reserved-r.Quantity, cause, reference, "")
 	})
 	if err != nil {
 		return nil, err
 	}
-	if err := setStatus(ctx, tx, rs, ReservationReleased, now); err != nil {
+	if err := setStatus(ctx, tx, rs, bopis.ReservationReleased, now); err != nil {
 		return nil, err
 	}
 	return rs, s.flush(ctx)
@@ -469,7 +413,7 @@ func (db *Stock) ReleaseTx(ctx context.Context, tx *sql.Tx, reference, storeID, 
 // leaves on_hand and reserved with a handoff ledger row, and whatever was
 // held but not picked is released. On error the caller must roll back.
 // Exported for the handoff, which consumes in the order's transaction.
-func (db *Stock) ConsumeTx(ctx context.Context, tx *sql.Tx, reference, storeID string, picked map[string]int64, now int64) ([]Reservation, error) {
+func (db *Stock) ConsumeTx(ctx context.Context, tx *sql.Tx, reference, storeID string, picked map[string]int64, now int64) ([]bopis.Reservation, error) {
 	rs, err := db.openReservations(ctx, tx, reference, storeID, "")
 	if err != nil || len(rs) == 0 {
 		return rs, err
@@ -494,7 +438,7 @@ func (db *Stock) ConsumeTx(ctx context.Context, tx *sql.Tx, reference, storeID s
 		left[sku] = n
 	}
 	s := db.stockTx(tx, now)
-	err = db.eachLevel(ctx, s, rs, func(r *Reservation, l *level) {
+	err = db.eachLevel(ctx, s, rs, func(r *bopis.Reservation, l *level) {
 		p := min(left[r.SKU], r.Quantity)
 		left[r.SKU] -= p
 		if p > 0 {
@@ -508,7 +452,7 @@ func (db *Stock) ConsumeTx(ctx context.Context, tx *sql.Tx, reference, storeID s
 	if err != nil {
 		return nil, err
 	}
-	if err := setStatus(ctx, tx, rs, ReservationConsumed, now); err != nil {
+	if err := setStatus(ctx, tx, rs, bopis.ReservationConsumed, now); err != nil {
 		return nil, err
 	}
 	return rs, s.flush(ctx)
@@ -536,9 +480,9 @@ func (db *Stock) UnreserveTx(ctx context.Context, tx *sql.Tx, reference, storeID
 	for i := len(rs) - 1; i >= 0 && left > 0; i-- {
 		take := min(left, rs[i].Quantity)
 		left -= take
-		status := ReservationOpen
+		status := bopis.ReservationOpen
 		if take == rs[i].Quantity {
-			status = ReservationReleased
+			status = bopis.ReservationReleased
 		}
 		if _, err := db.sql.ExecTx(ctx, tx, `UPDATE reservations SET quantity = quantity - $2, status = $3, updated_at = $4 WHERE id = $1`,
 			rs[i].ID, take, status, now); err != nil {
@@ -566,7 +510,7 @@ func (db *Stock) UnreserveTx(ctx context.Context, tx *sql.Tx, reference, storeID
 
 // Reservations lists reservations, by store and reference when given
 // ("" for any) and status ("" for any), in the order they were made.
-func (db *Stock) Reservations(ctx context.Context, storeID, reference, status string) ([]Reservation, error) {
+func (db *Stock) Reservations(ctx context.Context, storeID, reference, status string) ([]bopis.Reservation, error) {
 	res, err := db.r.QueryContext(ctx, `SELECT `+reservationColumns+` FROM reservations
 		WHERE ($1 = '' OR store_id = $1) AND ($2 = '' OR reference = $2) AND ($3 = '' OR status = $3) ORDER BY id`,
 		storeID, reference, status)

@@ -10,6 +10,7 @@ package stock
 import (
 	"time"
 
+	"github.com/bopis/bopis"
 	"github.com/bopis/bopis/internal/sqldb"
 )
 
@@ -30,6 +31,8 @@ type Stock struct {
 	staleAfter  time.Duration
 	staleBuffer int64
 }
+
+var _ bopis.InventoryService = (*Stock)(nil)
 
 // New is the stock in db, under cfg's rules.
 func New(db *sqldb.DB, cfg Config) *Stock {

@@ -147,7 +147,7 @@ func ReplayLedger(t testing.TB, db *storage.DB, storeID string) map[string]Total
 	sum := map[string]Totals{}
 	cursor := ""
 	for {
-		page, next, err := db.Ledger(context.Background(), storeID, "", storage.Page{Cursor: cursor, Limit: storage.MaxLimit})
+		page, next, err := db.Ledger(context.Background(), storeID, "", bopis.Page{Cursor: cursor, Limit: bopis.MaxLimit})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,7 +175,7 @@ func CheckReplay(t testing.TB, db *storage.DB, storeID string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	open, err := db.Reservations(ctx, storeID, "", storage.ReservationOpen)
+	open, err := db.Reservations(ctx, storeID, "", bopis.ReservationOpen)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ const testPaymentColumns = `id, token, reference, amount, currency, captured, st
 // wait for no disk and ride on the order's later commit.) An order's
 // authorization is written in the order's transaction instead
 // (Placement.TestPayment).
-func (t *TestPayments) CreateTestPayment(ctx context.Context, p payment.TestPayment) error {
+func (t *TestPayments) CreateTestPayment(ctx context.Context, p bopis.TestPayment) error {
 	q, args := Insert(p)
 	err := t.db.Exec(ctx, q, args...)
 	if _, ok := t.db.Dialect().UniqueViolation(err); ok {
@@ -44,7 +44,7 @@ func (t *TestPayments) CreateTestPayment(ctx context.Context, p payment.TestPaym
 
 // Insert is the statement that stores p, and its parameters: for the
 // transaction of the order p authorizes (Placement.TestPayment).
-func Insert(p payment.TestPayment) (string, []any) {
+func Insert(p bopis.TestPayment) (string, []any) {
 	return `INSERT INTO test_payments (` + testPaymentColumns + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		[]any{p.ID, p.Token, p.Reference, p.Amount.Amount, p.Amount.Currency, p.Captured, p.Status,
@@ -54,7 +54,7 @@ func Insert(p payment.TestPayment) (string, []any) {
 // UpdateTestPayment loads payment id in a write transaction with its row
 // locked, calls fn, and saves what fn left in *p when fn returns nil. fn
 // runs inside the transaction: it must not call the database.
-func (t *TestPayments) UpdateTestPayment(ctx context.Context, id string, fn func(p *payment.TestPayment) error) error {
+func (t *TestPayments) UpdateTestPayment(ctx context.Context, id string, fn func(p *bopis.TestPayment) error) error {
 	return t.db.Transact(ctx, func(tx *sql.Tx) error {
 		p, err := scanTestPayment(tx.QueryRowContext(ctx, `SELECT `+testPaymentColumns+` FROM test_payments
 			WHERE id = $1`+t.db.Dialect().LockRows("test_payments"), id), id)
@@ -73,12 +73,12 @@ func (t *TestPayments) UpdateTestPayment(ctx context.Context, id string, fn func
 }
 
 // TestPayment returns payment id of the test gateway.
-func (t *TestPayments) TestPayment(ctx context.Context, id string) (payment.TestPayment, error) {
+func (t *TestPayments) TestPayment(ctx context.Context, id string) (bopis.TestPayment, error) {
 	return scanTestPayment(t.db.Readers().QueryRowContext(ctx, `SELECT `+testPaymentColumns+` FROM test_payments WHERE id = $1`, id), id)
 }
 
-func scanTestPayment(row *sql.Row, id string) (payment.TestPayment, error) {
-	var p payment.TestPayment
+func scanTestPayment(row *sql.Row, id string) (bopis.TestPayment, error) {
+	var p bopis.TestPayment
 	var expires, created, updated int64
 	err := row.Scan(&p.ID, &p.Token, &p.Reference, &p.Amount.Amount, &p.Amount.Currency, &p.Captured, &p.Status,
 		&expires, &created, &updated)

@@ -148,7 +148,7 @@ func Mixed(ctx context.Context, cfg MixedConfig) (*MixedResult, error) {
 		if err != nil {
 			return nil, err
 		}
-		open, err := db.Reservations(ctx, storeID(i), "", storage.ReservationOpen)
+		open, err := db.Reservations(ctx, storeID(i), "", bopis.ReservationOpen)
 		if err != nil {
 			return nil, err
 		}

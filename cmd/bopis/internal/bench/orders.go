@@ -71,10 +71,10 @@ func orderJSON(storeID string, lines ...any) []byte {
 // measure placement, not full slots), and returns a storefront key.
 func seedNetwork(ctx context.Context, db *storage.DB, stores, skus int) (string, error) {
 	catalog := make([]*bopis.SKU, skus)
-	counts := make([]storage.Count, skus)
+	counts := make([]bopis.Count, skus)
 	for i := range catalog {
 		catalog[i] = &bopis.SKU{SKU: skuID(i), Name: "Item " + skuID(i), PickupEligible: true, Active: true}
-		counts[i] = storage.Count{SKU: skuID(i), OnHand: 1_000_000}
+		counts[i] = bopis.Count{SKU: skuID(i), OnHand: 1_000_000}
 	}
 	if _, err := db.PutSKUs(ctx, catalog); err != nil {
 		return "", err
@@ -287,7 +287,7 @@ func flashOnce(ctx context.Context, cfg FlashConfig, clients int) (*FlashRun, st
 		db.Close()
 		return nil, "", err
 	}
-	if _, err := db.CountStore(ctx, "flash", time.Now(), []storage.Count{{SKU: "HOT", OnHand: int64(cfg.Stock)}}); err != nil {
+	if _, err := db.CountStore(ctx, "flash", time.Now(), []bopis.Count{{SKU: "HOT", OnHand: int64(cfg.Stock)}}); err != nil {
 		db.Close()
 		return nil, "", err
 	}
@@ -375,7 +375,7 @@ func flashOnce(ctx context.Context, cfg FlashConfig, clients int) (*FlashRun, st
 		return nil, "", fmt.Errorf("reading the level: %v", err)
 	}
 	run.Reserved, run.OnHand = levels[0].Reserved, levels[0].OnHand
-	open, err := db.Reservations(ctx, "flash", "", storage.ReservationOpen)
+	open, err := db.Reservations(ctx, "flash", "", bopis.ReservationOpen)
 	if err != nil {
 		return nil, "", err
 	}

@@ -30,6 +30,12 @@ type PickupConfig struct {
 	Clients    int
 	Seed       uint64
 	Progress   io.Writer
+	// Keep leaves the loaded database in place (its URL is reported) and
+	// Reuse names one kept by an earlier run with the same sizes and seed:
+	// the load takes 20-40 minutes, the measurement under a minute, and
+	// the measurement wants a quiet machine.
+	Keep  bool
+	Reuse string
 }
 
 // PickupResult is what a checkout run measured.
@@ -62,11 +68,18 @@ func Pickup(ctx context.Context, cfg PickupConfig) (*PickupResult, error) {
 	if cfg.Postgres == "" {
 		return nil, fmt.Errorf("bench pickup compares bopis with SQL on PostgreSQL: give --postgres")
 	}
-	d, err := NewDatabase(cfg.Postgres)
-	if err != nil {
-		return nil, err
+	d := &Database{URL: cfg.Reuse, Dialect: "postgres", cleanup: func() {}}
+	if cfg.Reuse == "" {
+		var err error
+		if d, err = NewDatabase(cfg.Postgres); err != nil {
+			return nil, err
+		}
 	}
-	defer d.Close()
+	if cfg.Keep {
+		say("keeping the database: reuse it with --reuse '%s'", d.URL)
+	} else {
+		defer d.Close()
+	}
 	res := &PickupResult{Config: cfg}
 	start := time.Now()
 	db, err := storage.Open(ctx, benchSettings.Storage(d.URL))
@@ -80,6 +93,9 @@ func Pickup(ctx context.Context, cfg PickupConfig) (*PickupResult, error) {
 		st := benchStore(storeID(i), i)
 		st.TimeZone = m.TimeZone
 		st.Coordinates = scatter(r, m.Center, 35)
+		if cfg.Reuse != "" {
+			continue // the same seed placed it there before
+		}
 		if _, err := db.PutStore(ctx, st); err != nil {
 			db.Close()
 			return nil, err
@@ -89,16 +105,20 @@ func Pickup(ctx context.Context, cfg PickupConfig) (*PickupResult, error) {
 	for i := range catalog {
 		catalog[i] = &bopis.SKU{SKU: skuID(i), Name: "Item " + skuID(i), PickupEligible: true, Active: true}
 	}
-	if _, err := db.PutSKUs(ctx, catalog); err != nil {
-		db.Close()
-		return nil, err
+	switch {
+	case cfg.Reuse != "":
+		res.Levels, err = keptLevels(ctx, d.URL)
+	default:
+		if _, err = db.PutSKUs(ctx, catalog); err == nil {
+			res.Levels, err = copyLevels(ctx, d.URL, cfg)
+		}
 	}
-	if res.Levels, err = copyLevels(ctx, d.URL, cfg); err != nil {
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	res.Load = time.Since(start)
-	say("%d stores, %d SKUs, %d levels loaded into PostgreSQL in %s", cfg.Stores, cfg.SKUs, res.Levels, res.Load.Round(time.Second))
+	say("%d stores, %d SKUs, %d levels %s", cfg.Stores, cfg.SKUs, res.Levels, res.loaded())
 
 	// bopis, as `bopis serve` starts it: the read model loads first.
 	var before runtime.MemStats
@@ -114,7 +134,7 @@ func Pickup(ctx context.Context, cfg PickupConfig) (*PickupResult, error) {
 	var after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&after)
-	res.ModelBytes = after.HeapInuse - before.HeapInuse
+	res.ModelBytes = max(after.HeapInuse, before.HeapInuse) - before.HeapInuse // a tiny dataset can end below
 	say("read model loaded in %s, %.0f MiB", res.ModelLoad.Round(time.Second), float64(res.ModelBytes)/(1<<20))
 	token, err := db.CreateAPIKey(ctx, &bopis.APIKey{Role: bopis.RoleStorefront, Name: "bench"})
 	if err != nil {
@@ -189,6 +209,26 @@ func Pickup(ctx context.Context, cfg PickupConfig) (*PickupResult, error) {
 	say("SQL baseline: %d answers in %s: %.0f/s, p50 %s p99 %s", n, elapsed.Round(time.Millisecond),
 		float64(n)/elapsed.Seconds(), res.BaselineP50.Round(time.Microsecond), res.BaselineP99.Round(time.Microsecond))
 	return res, nil
+}
+
+// loaded says how the levels came to be in the database.
+func (r *PickupResult) loaded() string {
+	if r.Config.Reuse != "" {
+		return "kept from an earlier run (--reuse)"
+	}
+	return "loaded in " + r.Load.Round(time.Second).String()
+}
+
+// keptLevels counts the stock levels of a database kept by an earlier run.
+func keptLevels(ctx context.Context, url string) (int64, error) {
+	raw, err := storage.OpenSQL(ctx, url)
+	if err != nil {
+		return 0, err
+	}
+	defer raw.Close()
+	var n int64
+	err = raw.QueryRowContext(ctx, `SELECT count(*) FROM inventory_levels`).Scan(&n)
+	return n, err
 }
 
 // bopisPickup asks bopis for pickup options and returns the store ids.
@@ -371,10 +411,10 @@ func (r *PickupResult) Markdown(command string) string {
 	fmt.Fprintf(&b, "### Checkout: pickup options\n\n")
 	fmt.Fprintf(&b, "Command: `%s` (%s). Machine: %s.\n\n", command, time.Now().UTC().Format("2006-01-02"), Machine())
 	fmt.Fprintf(&b, "Dataset: %d stores scattered within 35 km of 52 US metro centres, %d SKUs, %.0f%% assortment: "+
-		"%d stock levels (on hand 0–39, 10%% zero) in PostgreSQL, loaded in %s. Requests: 20,000 pre-generated carts of "+
+		"%d stock levels (on hand 0–39, 10%% zero) in PostgreSQL, %s. Requests: 20,000 pre-generated carts of "+
 		"1–5 random SKUs (quantity 1–2) at random points within 30 km of a metro centre, radius 50 km, limit 5; %d concurrent "+
 		"clients on the same machine for %s per side. %d of bopis's answers named at least one store.\n\n",
-		c.Stores, c.SKUs, c.Assortment*100, r.Levels, r.Load.Round(time.Second), c.Clients, c.Duration, r.NonEmpty)
+		c.Stores, c.SKUs, c.Assortment*100, r.Levels, r.loaded(), c.Clients, c.Duration, r.NonEmpty)
 	fmt.Fprintf(&b, "| what | answers/s | p50 | p99 |\n|---|---|---|---|\n")
 	fmt.Fprintf(&b, "| **bopis** `POST /v1/pickup-options` over HTTP (read model, with earliest ready time and 7 days of slots) | **%.0f** | %s | %s |\n",
 		rate, r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond))
