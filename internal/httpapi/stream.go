@@ -248,12 +248,14 @@ func (h *streamHub) poll(low int64) {
 	defer t.Stop()
 	read := map[int64]int{} // ids above low already handed out → the poll that read them
 	for n := 0; ; n++ {
+		stopping := false
 		select {
 		case <-t.C:
-		case <-h.stop():
+		case <-h.stop(): // the server shuts down: its streams end
+			stopping = true
 		}
 		h.mu.Lock()
-		if h.open == 0 {
+		if h.open == 0 || stopping {
 			h.running = false
 			h.mu.Unlock()
 			return
