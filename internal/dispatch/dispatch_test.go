@@ -462,3 +462,46 @@ func TestLowStockDigest(t *testing.T) {
 		}
 	})
 }
+
+// A sender that outlives its lease (a paused process) loses its claim:
+// another dispatcher sends the delivery once more, and the first one's
+// late result is not recorded over the second's.
+func TestLateSenderIsFencedOff(t *testing.T) {
+	each(t, true, func(t *testing.T, b *bench) {
+		ctx := context.Background()
+		release := make(chan struct{})
+		var calls atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if calls.Add(1) == 1 {
+				<-release // the first sender's request hangs until the test lets it go …
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			w.WriteHeader(http.StatusOK)
+		}))
+		t.Cleanup(srv.Close)
+		b.subscribe("wh-1", srv.URL)
+		storagetest.AddEvents(t, b.url, "payment.authorization_expiring", 1)
+		first, second := b.dispatcher(time.Minute), b.dispatcher(time.Minute)
+		if _, err := first.FanOut(ctx); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { _, err := first.DeliverWebhooks(ctx); done <- err }()
+		await(t, 5*time.Second, "the first send", func() bool { return calls.Load() == 1 })
+		b.clock.Advance(time.Minute) // … past its lease
+		if n, err := second.DeliverWebhooks(ctx); err != nil || n != 1 {
+			t.Fatalf("the second dispatcher after the lease: %d delivered, %v", n, err)
+		}
+		close(release) // … and answers 503 at last
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		got := b.deliveriesOf("wh-1")[0]
+		if calls.Load() != 2 || got.Status != bopis.DeliveryDelivered || got.Attempts != 2 || got.LastStatus == nil ||
+			*got.LastStatus != 200 {
+			t.Errorf("%d requests; the delivery %s after %d attempts, %+v; want 2, delivered by the second",
+				calls.Load(), got.Status, got.Attempts, got)
+		}
+	})
+}
