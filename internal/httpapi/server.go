@@ -38,7 +38,7 @@ type Storage interface {
 
 	PutSKU(ctx context.Context, k *bopis.SKU) (bool, error)
 	GetSKU(ctx context.Context, sku string) (*bopis.SKU, error)
-	ListSKUs(ctx context.Context, p storage.Page) ([]bopis.SKU, string, error)
+	SearchSKUs(ctx context.Context, q string, p storage.Page) ([]bopis.SKU, string, error)
 	DeactivateSKU(ctx context.Context, sku string) (*bopis.SKU, error)
 	PutStoreSKU(ctx context.Context, o *bopis.StoreSKU) error
 	GetStoreSKU(ctx context.Context, storeID, sku string) (*bopis.StoreSKU, error)
