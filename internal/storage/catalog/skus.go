@@ -165,27 +165,54 @@ func (c *Catalog) DeactivateSKU(ctx context.Context, sku string) (*bopis.SKU, er
 // PutStoreSKU creates or replaces a store's override of a SKU's rules.
 // The store and the SKU must exist.
 func (c *Catalog) PutStoreSKU(ctx context.Context, o *bopis.StoreSKU) error {
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	now, us := c.db.NowMicros()
-	_, err := c.db.Writer().ExecContext(ctx, `
-		INSERT INTO store_skus (store_id, sku, pickup_eligible, safety_stock, low_stock_threshold, updated_at, location)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (store_id, sku) DO UPDATE SET pickup_eligible = excluded.pickup_eligible,
-			safety_stock = excluded.safety_stock, low_stock_threshold = excluded.low_stock_threshold,
-			updated_at = excluded.updated_at, location = excluded.location`,
-		o.StoreID, o.SKU, o.PickupEligible, o.SafetyStock, o.LowStockThreshold, us, o.Location)
-	if c.db.Dialect().ForeignKeyViolation(err) {
-		if _, err := c.getStoreFromWriter(ctx, o.StoreID); err != nil {
+	return c.PutStoreSKUs(ctx, []*bopis.StoreSKU{o})
+}
+
+// PutStoreSKUs creates or replaces many overrides in one transaction
+// (the demo places every SKU of a store): all are checked first, and
+// either all are written or none. Their stores and SKUs must exist.
+func (c *Catalog) PutStoreSKUs(ctx context.Context, list []*bopis.StoreSKU) error {
+	for _, o := range list {
+		if err := o.Validate(); err != nil {
 			return err
 		}
-		return sqldb.NotFound("SKU", o.SKU)
+	}
+	now, us := c.db.NowMicros()
+	var missing *bopis.StoreSKU
+	err := c.db.Transact(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `
+			INSERT INTO store_skus (store_id, sku, pickup_eligible, safety_stock, low_stock_threshold, updated_at, location)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (store_id, sku) DO UPDATE SET pickup_eligible = excluded.pickup_eligible,
+				safety_stock = excluded.safety_stock, low_stock_threshold = excluded.low_stock_threshold,
+				updated_at = excluded.updated_at, location = excluded.location`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, o := range list {
+			_, err := stmt.ExecContext(ctx, o.StoreID, o.SKU, o.PickupEligible, o.SafetyStock, o.LowStockThreshold, us, o.Location)
+			if c.db.Dialect().ForeignKeyViolation(err) {
+				missing = o
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if missing != nil {
+		if _, err := c.getStoreFromWriter(ctx, missing.StoreID); err != nil {
+			return err
+		}
+		return sqldb.NotFound("SKU", missing.SKU)
 	}
 	if err != nil {
 		return err
 	}
-	o.UpdatedAt = now
+	for _, o := range list {
+		o.UpdatedAt = now
+	}
 	return nil
 }
 
