@@ -146,7 +146,11 @@ func TestDemoPagesNameProducts(t *testing.T) {
 	db := storagetest.Open(t, "sqlite", clock.Now)
 	cart := []web.DemoItem{{SKU: plain[0], Name: names[plain[0]], Quantity: 1, UnitPrice: 1299},
 		{SKU: plain[1], Name: names[plain[1]], Quantity: 2, UnitPrice: 499}}
-	e := newEnvPages(t, db, httpapi.Config{Now: clock.Now, Mailbox: true}, web.Config{DemoCart: cart,
+	public, err := db.CreateAPIKey(context.Background(), &bopis.APIKey{Role: bopis.RolePublic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnvPages(t, db, httpapi.Config{Now: clock.Now, Mailbox: true}, web.Config{DemoCart: cart, DemoPublicKey: public,
 		DemoNear: &bopis.Coordinates{Latitude: store.Coordinates.Latitude + 0.01, Longitude: store.Coordinates.Longitude}})
 	bg := context.Background()
 	if _, err := db.PutSKUs(bg, skus); err != nil {
@@ -249,8 +253,12 @@ func TestDemoPagesNameProducts(t *testing.T) {
 
 	// The demo storefront and mailbox.
 	w.once(w.dispatcher(dispatch.Mailbox{}, dispatch.Mailbox{}))
-	within(t, ctx, 20*time.Second, chromedp.Navigate(e.url+"/demo/storefront"), drawn("#shop"))
+	within(t, ctx, 20*time.Second, chromedp.Navigate(e.url+"/demo/storefront"), drawn(".bopis-option label"))
+	wantText(t, ctx, ".bopis-option label", store.Name, names[plain[0]]+" × 1", names[plain[1]]+" × 2")
 	look(t, ctx, axe, "storefront", names)
+	within(t, ctx, 20*time.Second, chromedp.Click(chromedp.CSS(".bopis-stores input[type=radio]")),
+		drawn(".bopis-slots input[type=radio]:not([disabled])"))
+	look(t, ctx, axe, "storefront-slots", names)
 	within(t, ctx, 20*time.Second, chromedp.Navigate(e.url+"/demo/mailbox"), drawn("article"))
 	wantText(t, ctx, "body", names[aged], names[plain[2]])
 	look(t, ctx, axe, "mailbox", names)

@@ -122,3 +122,49 @@ func TestSKUProductsOverHTTP(t *testing.T) {
 		}
 	})
 }
+
+// TestOrderLinesNameProducts: an order's lines carry their products'
+// names, pictures and age rules, and their shelves in the store, in the
+// answer of placing it (and of its replay) as in every read, on both
+// databases.
+func TestOrderLinesNameProducts(t *testing.T) {
+	eachWork(t, func(t *testing.T, w *work) {
+		admin := w.key(bopis.RoleAdmin)
+		img := "https://cdn.example/a.png"
+		if r := w.do("PUT", "/v1/skus/A", admin, map[string]any{"name": "Cordless Drill", "image_url": img, "minimum_age": 18}); r.status != 200 && r.status != 201 {
+			t.Fatalf("SKU: %d %s", r.status, r.raw)
+		}
+		if r := w.do("PUT", "/v1/stores/mid/skus/A", admin, map[string]any{"location": "Aisle 3 · Bay 2"}); r.status != 200 {
+			t.Fatalf("location: %d %s", r.status, r.raw)
+		}
+		w.sync()
+		body := orderBody(atStore("mid"), "A", 1, "B", 1)
+		for _, try := range []string{"first", "replay"} {
+			r := w.place(w.front, "names-1", body)
+			if r.status != 201 && r.status != 200 {
+				t.Fatalf("%s: %d %s", try, r.status, r.raw)
+			}
+			if l := line(r.body, 0); l["name"] != "Cordless Drill" || l["image_url"] != img {
+				t.Errorf("%s answer's line: %v", try, l)
+			}
+			if l := line(r.body, 1); l["name"] != "Item B" {
+				t.Errorf("%s answer's second line: %v", try, l)
+			}
+		}
+		id := w.place(w.front, "names-1", body).body["id"].(string)
+		o := w.do("GET", "/v1/orders/"+id, w.mid, nil).body
+		if l := line(o, 0); l["name"] != "Cordless Drill" || l["image_url"] != img || l["minimum_age"] != 18.0 || l["shelf"] != "Aisle 3 · Bay 2" {
+			t.Errorf("the order's line as read: %v", l)
+		}
+		list := w.do("GET", "/v1/orders?store_id=mid", w.mid, nil).body["data"].([]any)
+		for _, x := range list {
+			if x.(map[string]any)["id"] == id && line(x.(map[string]any), 1)["name"] != "Item B" {
+				t.Errorf("the listed order's line: %v", line(x.(map[string]any), 1))
+			}
+		}
+		a := w.must(w.mid, id, "accept", nil, "accepted")
+		if line(a, 0)["name"] != "Cordless Drill" {
+			t.Errorf("a store action's answer: %v", line(a, 0))
+		}
+	})
+}
