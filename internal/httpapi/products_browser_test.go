@@ -289,6 +289,9 @@ func TestDemoPagesNameProducts(t *testing.T) {
 	look(t, ctx, axe, "admin-order", names)
 
 	// The dashboard.
-	within(t, ctx, 20*time.Second, chromedp.Navigate(e.url+"/dashboard"))
+	within(t, ctx, 20*time.Second, chromedp.Navigate(e.url+"/dashboard"), drawn("#show"),
+		chromedp.SetValue(chromedp.CSS("#from"), "2026-11-20"), chromedp.SetValue(chromedp.CSS("#to"), "2026-11-24"),
+		chromedp.Click(chromedp.CSS("#show")))
+	until(t, ctx, `document.querySelectorAll("#charts svg").length > 0`)
 	look(t, ctx, axe, "dashboard", names)
 }
