@@ -105,6 +105,23 @@ func look(t *testing.T, ctx context.Context, axe, page string, names map[string]
 	within(t, ctx, 10*time.Second, chromedp.EmulateViewport(screens[0].w, screens[0].h))
 }
 
+// visit loads url and waits for an element matching css; a wait that
+// starts in the page left behind ("Cannot find context") is tried again.
+func visit(t *testing.T, ctx context.Context, url, css string) {
+	t.Helper()
+	within(t, ctx, 20*time.Second, chromedp.Navigate(url))
+	var err error
+	for try := 0; try < 3; try++ {
+		c, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err = chromedp.Do(c, drawn(css))
+		cancel()
+		if err == nil {
+			return
+		}
+	}
+	t.Fatalf("%s never showed %s: %v", url, css, err)
+}
+
 // TestDemoPagesNameProducts walks every page of the demo over the demo's
 // own catalogue (names, pictures, barcodes, an age-restricted product,
 // shelf locations) with a day's orders at its first store: no screen
@@ -247,19 +264,19 @@ func TestDemoPagesNameProducts(t *testing.T) {
 	look(t, ctx, axe, "app-order", names)
 
 	// The customer's page of that order: the substitute to answer, by name.
-	within(t, ctx, 20*time.Second, chromedp.Navigate(e.url+w.customerLink(accepted)), drawn("#substitutes"))
+	visit(t, ctx, e.url+w.customerLink(accepted), "#substitutes")
 	wantText(t, ctx, "#substitutes", names[plain[3]], names[sub])
 	look(t, ctx, axe, "customer", names)
 
 	// The demo storefront and mailbox.
 	w.once(w.dispatcher(dispatch.Mailbox{}, dispatch.Mailbox{}))
-	within(t, ctx, 20*time.Second, chromedp.Navigate(e.url+"/demo/storefront"), drawn(".bopis-option label"))
+	visit(t, ctx, e.url+"/demo/storefront", ".bopis-option label")
 	wantText(t, ctx, ".bopis-option label", store.Name, names[plain[0]]+" × 1", names[plain[1]]+" × 2")
 	look(t, ctx, axe, "storefront", names)
 	within(t, ctx, 20*time.Second, chromedp.Click(chromedp.CSS(".bopis-stores input[type=radio]")),
 		drawn(".bopis-slots input[type=radio]:not([disabled])"))
 	look(t, ctx, axe, "storefront-slots", names)
-	within(t, ctx, 20*time.Second, chromedp.Navigate(e.url+"/demo/mailbox"), drawn("article"))
+	visit(t, ctx, e.url+"/demo/mailbox", "article")
 	wantText(t, ctx, "body", names[aged], names[plain[2]])
 	look(t, ctx, axe, "mailbox", names)
 
@@ -289,8 +306,8 @@ func TestDemoPagesNameProducts(t *testing.T) {
 	look(t, ctx, axe, "admin-order", names)
 
 	// The dashboard.
-	within(t, ctx, 20*time.Second, chromedp.Navigate(e.url+"/dashboard"), drawn("#show"),
-		chromedp.SetValue(chromedp.CSS("#from"), "2026-11-20"), chromedp.SetValue(chromedp.CSS("#to"), "2026-11-24"),
+	visit(t, ctx, e.url+"/dashboard", "#show")
+	within(t, ctx, 20*time.Second, chromedp.SetValue(chromedp.CSS("#from"), "2026-11-20"), chromedp.SetValue(chromedp.CSS("#to"), "2026-11-24"),
 		chromedp.Click(chromedp.CSS("#show")))
 	until(t, ctx, `document.querySelectorAll("#charts svg").length > 0`)
 	look(t, ctx, axe, "dashboard", names)
