@@ -414,6 +414,7 @@ type PickupWindow struct {
 // AnswerBy.
 type Substitute struct {
 	SKU        string     `json:"sku"`
+	Name       string     `json:"name,omitempty"` // the SKU's, read with the line
 	Quantity   int64      `json:"quantity"`
 	UnitPrice  Money      `json:"unit_price"`
 	Status     string     `json:"status"` // proposed, approved, rejected
@@ -427,8 +428,15 @@ func (s *Substitute) Value() int64 { return s.Quantity * s.UnitPrice.Amount }
 
 // OrderLine is one line of a placed order.
 type OrderLine struct {
-	ID             string      `json:"id"`
-	SKU            string      `json:"sku"`
+	ID  string `json:"id"`
+	SKU string `json:"sku"`
+	// Name and ImageURL are the SKU's as it is now, read with the line,
+	// so a person reads a product, not a code; Shelf is where the SKU
+	// sits in the line's store (StoreSKU.Location), for the pick list.
+	Name           string      `json:"name"`
+	ImageURL       string      `json:"image_url,omitempty"`
+	Shelf          string      `json:"shelf,omitempty"`
+	MinimumAge     int         `json:"minimum_age,omitempty"`
 	Quantity       int64       `json:"quantity"`
 	UnitPrice      Money       `json:"unit_price"`
 	Fulfillment    Fulfillment `json:"fulfillment"`

@@ -30,6 +30,8 @@ type CatalogService interface {
 	PutSKU(ctx context.Context, k *SKU) (bool, error)
 	GetSKU(ctx context.Context, sku string) (*SKU, error)
 	ListSKUs(ctx context.Context, p Page) ([]SKU, string, error)
+	// SearchSKUs finds SKUs by name or SKU (any case) or exact barcode; q "" lists all.
+	SearchSKUs(ctx context.Context, q string, p Page) ([]SKU, string, error)
 	DeactivateSKU(ctx context.Context, sku string) (*SKU, error)
 	PutStoreSKU(ctx context.Context, o *StoreSKU) error
 	GetStoreSKU(ctx context.Context, storeID, sku string) (*StoreSKU, error)

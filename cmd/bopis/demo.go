@@ -141,6 +141,16 @@ func seedDemo(ctx context.Context, db *storage.DB, seed uint64, progress io.Writ
 		return nil, demoShop{}, fmt.Errorf("stock: %w", err)
 	}
 
+	// Where the first stores keep each SKU, for their pick lists.
+	var places []*bopis.StoreSKU
+	n.Locations(func(storeID, sku, location string) {
+		places = append(places, &bopis.StoreSKU{StoreID: storeID, SKU: sku, Location: location})
+	})
+	if err := db.PutStoreSKUs(ctx, places); err != nil {
+		return nil, demoShop{}, fmt.Errorf("store locations: %w", err)
+	}
+	step("locations: %d SKUs placed in %d stores", len(places), demo.NumLocatedStores)
+
 	first := n.Stores[0].ID
 	var keys []demoKey
 	shop := shopOf(n)

@@ -43,6 +43,7 @@ type Network struct {
 	metroOf  []int // index into metros per store; -1 for a warehouse
 	storeIdx map[string]int
 	skuIdx   map[string]int
+	items    []item // where each SKU's name comes from, by index
 }
 
 // Generate builds the network for seed. The same seed gives the same
@@ -426,6 +427,8 @@ func (n *Network) genSKUs(r *rand.Rand) {
 	r.Shuffle(len(all), func(i, j int) { all[i], all[j] = all[j], all[i] })
 
 	n.SKUs = make([]bopis.SKU, len(all))
+	n.items = make([]item, len(all))
+	from := items()
 	var pickable []int
 	for i, e := range all {
 		v := int64(i + 1)
@@ -437,6 +440,8 @@ func (n *Network) genSKUs(r *rand.Rand) {
 			LowStockThreshold: r.IntN(6),
 			Active:            true,
 		}
+		n.items[i] = from[e.name]
+		describe(&n.SKUs[i], i, n.items[i])
 		if e.eligible {
 			pickable = append(pickable, i)
 		}

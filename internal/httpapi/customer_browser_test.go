@@ -92,7 +92,7 @@ func TestDemoStorefrontInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(".bopis-find")),
 		drawn(".bopis-stores input[type=radio]"))
 	// near (1 km) first: it has A 1 and B 5.
-	if first := text(t, ctx, ".bopis-option label"); !strings.Contains(first, "Store near") || !strings.Contains(first, "B × 2: 5 available") {
+	if first := text(t, ctx, ".bopis-option label"); !strings.Contains(first, "Store near") || !strings.Contains(first, "Item B × 2: 5 available") {
 		t.Errorf("the first store: %q", first)
 	}
 	fitsPhone(t, ctx, "the picker's stores")

@@ -58,8 +58,8 @@ func TestCustomerPage(t *testing.T) {
 		// the timeline are in the store's time.
 		chicago, _ := time.LoadLocation("America/Chicago")
 		pw := o["pickup_window"].(map[string]any)
-		window := at(t, pw["start"]).In(chicago).Format("Monday 2 January, 15:04") + "–" + at(t, pw["end"]).In(chicago).Format("15:04 MST")
-		for _, want := range []string{window, "Monday 23 November: 09:00–21:00", "Curbside", "Mon 23 Nov, 14:10 CST</span> Order placed",
+		window := at(t, pw["start"]).In(chicago).Format("Mon, Jan 2, 3:04 PM MST") + " – " + at(t, pw["end"]).In(chicago).Format("3:04 PM MST")
+		for _, want := range []string{window, "Monday, November 23: 9:00 AM to 9:00 PM", "Curbside", "Mon, Nov 23, 2:10 PM CST</span> Order placed",
 			"2 × Item A", "I'm here"} {
 			if !strings.Contains(p.body, want) {
 				t.Errorf("the page lacks %q:\n%s", want, p.body)

@@ -83,6 +83,7 @@ func (s *Server) registerOrders() {
 		if err != nil {
 			return nil, s.orderProblem(ctx, err)
 		}
+		s.nameLines(o)
 		return &struct {
 			Replayed string `header:"Idempotent-Replayed"`
 			Body     *bopis.Order
@@ -325,4 +326,22 @@ func (s *Server) registerStoreWork() {
 		o, err := s.orders.Cancel(ctx, in.ID, orderScope(ctx), in.Body.Reason)
 		return answer(ctx, o, err)
 	})
+}
+
+// nameLines gives the lines of an order placed just now (or replayed)
+// their products' names and pictures from the read model, as a read of
+// the order gives them from the database: placing writes no name.
+func (s *Server) nameLines(o *bopis.Order) {
+	if s.checkout == nil || o == nil {
+		return
+	}
+	for i := range o.Lines {
+		l := &o.Lines[i]
+		if l.Name != "" {
+			continue
+		}
+		if name, image, ok := s.checkout.Product(l.SKU); ok {
+			l.Name, l.ImageURL = name, image
+		}
+	}
 }

@@ -18,6 +18,8 @@ import (
 type Checkout interface {
 	PickupOptions(q readmodel.Query) []readmodel.Option
 	SKUByVariant(id int64) (string, bool)
+	// Product names a SKU for the answer of a placed order (issue 41).
+	Product(sku string) (name, image string, ok bool)
 	Calendar(storeID string, skus []string, method bopis.PickupMethod, now time.Time, days int) (readmodel.StorePromise, []int, bool)
 }
 

@@ -54,9 +54,12 @@ func (s *Server) registerSKUs() {
 			return &skuOutput{Status: http.StatusOK, Body: k}, nil
 		})
 
-	huma.Register(s.api, op("list-skus", http.MethodGet, "/v1/skus", "List SKUs", "SKUs", readers...),
-		func(ctx context.Context, in *Page) (*listOutput[bopis.SKU], error) {
-			skus, next, err := s.db.ListSKUs(ctx, in.page())
+	huma.Register(s.api, op("list-skus", http.MethodGet, "/v1/skus", "List or search SKUs", "SKUs", readers...),
+		func(ctx context.Context, in *struct {
+			wire.SKUSearch
+			Page
+		}) (*listOutput[bopis.SKU], error) {
+			skus, next, err := s.db.SearchSKUs(ctx, in.Q, in.page())
 			if err != nil {
 				return nil, s.problem(ctx, "query", err)
 			}
@@ -85,7 +88,7 @@ func (s *Server) registerSKUs() {
 				return nil, err
 			}
 			o := &bopis.StoreSKU{StoreID: in.StoreID, SKU: in.SKU, PickupEligible: in.Body.PickupEligible,
-				SafetyStock: in.Body.SafetyStock, LowStockThreshold: in.Body.LowStockThreshold}
+				SafetyStock: in.Body.SafetyStock, LowStockThreshold: in.Body.LowStockThreshold, Location: in.Body.Location}
 			if err := s.db.PutStoreSKU(ctx, o); err != nil {
 				return nil, s.problem(ctx, "body", err)
 			}

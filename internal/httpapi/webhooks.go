@@ -99,12 +99,13 @@ var mailboxPage = template.Must(template.New("mailbox").Parse(`<!doctype html>
 <style>
 body{font-family:system-ui,sans-serif;margin:1rem auto;max-width:50rem;padding:0 1rem;color:#1a1a1a}
 article{border:1px solid #999;border-radius:.4rem;padding:.8rem;margin:.8rem 0}
-.meta{color:#444;font-size:.9rem} pre{white-space:pre-wrap;font:inherit}
+.meta{color:#444;font-size:.9rem;overflow-wrap:anywhere} pre{white-space:pre-wrap;overflow-wrap:anywhere;font:inherit}
+h2{overflow-wrap:anywhere}
 </style></head><body>
 <h1>Demo mailbox</h1>
 <p>Every email and SMS bopis would send in this demo, newest first. Reload to see new ones.</p>
 {{range .}}<article aria-label="{{.Channel}} to {{.Recipient}}">
-<p class="meta"><strong>{{.Channel}}</strong> to {{.Recipient}} · {{.Template}} · order {{.OrderID}} · {{.Status}} · {{.CreatedAt.Format "2006-01-02 15:04:05 MST"}}</p>
+<p class="meta"><strong>{{.Channel}}</strong> to {{.Recipient}} · {{.Template}} · order {{.OrderID}} · {{.Status}} · {{.When}}</p>
 {{if .Subject}}<h2>{{.Subject}}</h2>{{end}}
 <pre>{{.Text}}</pre>
 </article>{{else}}<p>No messages yet: place an order.</p>{{end}}
@@ -118,6 +119,26 @@ func (s *Server) mailbox(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "cannot read the mailbox", http.StatusServiceUnavailable)
 		return
 	}
+	// Each message's time as a person reads it: its order's store's zone
+	// (bopis.FormatTime), each order read once.
+	zones := map[string]string{}
+	mail := make([]mailItem, len(list))
+	for i, n := range list {
+		tz, ok := zones[n.OrderID]
+		if !ok {
+			if o, err := s.orderReader.GetOrder(r.Context(), n.OrderID, bopis.OrderScope{}); err == nil {
+				tz = o.TimeZone
+			}
+			zones[n.OrderID] = tz
+		}
+		mail[i] = mailItem{Notification: n, When: bopis.FormatTime(n.CreatedAt, tz)}
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	mailboxPage.Execute(w, list)
+	mailboxPage.Execute(w, mail)
+}
+
+// mailItem is one message in the mailbox, with its time as people read it.
+type mailItem struct {
+	bopis.Notification
+	When string
 }

@@ -23,8 +23,10 @@ import (
 //
 // Besides the standard ones, templates have these functions:
 //
-//	local    time.Time, *time.Time or RFC 3339 string → "Mon Jan 2, 3:04 PM MST", store time
-//	clock    the same → "3:04 PM MST"
+//	local    time.Time, *time.Time or RFC 3339 string → "Mon, Jan 2, 3:04 PM MST", store time (bopis.FormatTime)
+//	clock    the same → "3:04 PM MST" (bopis.FormatClock)
+//	name     a bopis.OrderLine, *bopis.OrderLine or SKU code → the product's name (the code when the order has none)
+//	image    an image URL → the URL when a mail client can load it (http or https), else ""
 //	dayHours the same → the store's hours on that local date ("9:00 AM to 9:00 PM", "closed")
 //	money    bopis.Money or a map with amount and currency → "USD 19.99"
 //	times    a quantity and a bopis.Money → their product as bopis.Money
@@ -230,24 +232,31 @@ func funcs(d Data) (map[string]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	format := func(layout string) func(any) (string, error) {
+	format := func(f func(time.Time, string) string) func(any) (string, error) {
 		return func(v any) (string, error) {
 			t, err := toTime(v)
 			if err != nil || t.IsZero() {
 				return "", err
 			}
-			return t.In(loc).Format(layout), nil
+			return f(t, loc.String()), nil
 		}
 	}
 	return map[string]any{
-		"local": format("Mon Jan 2, 3:04 PM MST"),
-		"clock": format("3:04 PM MST"),
+		"local": format(bopis.FormatTime),
+		"clock": format(bopis.FormatClock),
+		"name":  func(v any) string { return productName(d.Order, v) },
+		"image": func(u string) string {
+			if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+				return u
+			}
+			return ""
+		},
 		"dayHours": func(v any) (string, error) {
 			t, err := toTime(v)
 			if err != nil {
 				return "", err
 			}
-			return dayHours(d.Store, t.In(loc)), nil
+			return bopis.FormatHours(d.Store, t.In(loc)), nil
 		},
 		"money": money,
 		"times": func(q any, m bopis.Money) (bopis.Money, error) {
@@ -359,39 +368,6 @@ func money(v any) (string, error) {
 	return fmt.Sprintf("%s %s%d.%0*d", m.Currency, sign, a/unit, dec, a%unit), nil
 }
 
-// dayHours words the store's openings on the date of local time t
-// (Store.HoursOn: its special hours for that date if any, else its
-// weekday's).
-func dayHours(s *bopis.Store, t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	ivs, special := s.HoursOn(t)
-	if special != nil && special.Closed && special.Label != "" {
-		return "closed (" + special.Label + ")"
-	}
-	if len(ivs) == 0 {
-		return "closed"
-	}
-	parts := make([]string, len(ivs))
-	for i, iv := range ivs {
-		parts[i] = clockHHMM(iv.Open) + " to " + clockHHMM(iv.Close)
-	}
-	return strings.Join(parts, ", ")
-}
-
-// clockHHMM turns "21:30" into "9:30 PM"; "24:00" is midnight.
-func clockHHMM(s string) string {
-	m, err := bopis.ParseClock(s)
-	if err != nil {
-		return s
-	}
-	if m == 24*60 {
-		return "midnight"
-	}
-	return time.Date(2000, 1, 1, m/60, m%60, 0, 0, time.UTC).Format("3:04 PM")
-}
-
 func address(a bopis.Address) string {
 	var parts []string
 	for _, p := range []string{a.Line1, a.Line2, a.City, strings.TrimSpace(a.Region + " " + a.PostalCode)} {
@@ -440,4 +416,37 @@ func sampleData() Data {
 		OrderLink: "https://shop.example.com/o/abc", ShipToHomeLink: "https://shop.example.com/o/abc/ship",
 		ApproveLink: "https://shop.example.com/o/abc/approve", RejectLink: "https://shop.example.com/o/abc/reject",
 	}
+}
+
+// productName is the name of the product v stands for (a line, or a SKU
+// code of a line or a substitute of o), or the code when o has no name
+// for it: a person reads products, not codes.
+func productName(o *bopis.Order, v any) string {
+	switch v := v.(type) {
+	case bopis.OrderLine:
+		return lineName(&v)
+	case *bopis.OrderLine:
+		if v == nil {
+			return ""
+		}
+		return lineName(v)
+	}
+	sku := fmt.Sprint(v)
+	for i := range o.Lines {
+		l := &o.Lines[i]
+		if l.SKU == sku && l.Name != "" {
+			return l.Name
+		}
+		if s := l.Substitute; s != nil && s.SKU == sku && s.Name != "" {
+			return s.Name
+		}
+	}
+	return sku
+}
+
+func lineName(l *bopis.OrderLine) string {
+	if l.Name != "" {
+		return l.Name
+	}
+	return l.SKU
 }

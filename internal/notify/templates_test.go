@@ -48,8 +48,8 @@ func order() (*bopis.Order, *bopis.Store) {
 		Customer:     bopis.Customer{Name: "Ana Díaz", Email: "ana@example.com", Phone: "+13125550100", Notify: []string{"email", "sms"}},
 		PickupPerson: &bopis.PickupPerson{Name: "Bruno Díaz"},
 		Lines: []bopis.OrderLine{
-			{ID: "1", SKU: "MILK-1L", Quantity: 2, UnitPrice: usd(349), Fulfillment: bopis.FulfillPickup, Status: bopis.LineOpen},
-			{ID: "2", SKU: "BREAD-RYE", Quantity: 1, UnitPrice: usd(499), Fulfillment: bopis.FulfillPickup, Status: bopis.LineOpen},
+			{ID: "1", SKU: "MILK-1L", Name: "Whole Milk 1 L", Quantity: 2, UnitPrice: usd(349), Fulfillment: bopis.FulfillPickup, Status: bopis.LineOpen},
+			{ID: "2", SKU: "BREAD-RYE", Name: "Rye Bread", Quantity: 1, UnitPrice: usd(499), Fulfillment: bopis.FulfillPickup, Status: bopis.LineOpen},
 			{ID: "3", SKU: "GRILL-XL", Quantity: 1, UnitPrice: usd(29900), Fulfillment: bopis.FulfillShip, Status: bopis.LineOpen},
 		},
 		Payment:         bopis.Payment{Status: bopis.PaymentAuthorized, Authorized: usd(31097), Captured: bopis.Money{Currency: "USD"}},
@@ -137,13 +137,13 @@ func TestConfirmation(t *testing.T) {
 	email, sms := renderBoth(t, tm, Confirmation, data("order.placed", nil))
 	body := email.Subject + email.Text
 	contains(t, "confirmation email", body, "Loop Market", "111 N State St, Chicago, IL 60602",
-		"Thu Jan 15, 3:00 PM CST to 4:00 PM CST", "482913", "photo ID", "Bruno Díaz",
+		"Thu, Jan 15, 3:00 PM CST to 4:00 PM CST", "482913", "photo ID", "Bruno Díaz",
 		"8:00 AM to 12:00 PM, 1:00 PM to 10:00 PM", // Thursday's hours
-		`"I'm here"`, "MILK-1L × 2", "BREAD-RYE × 1", "https://shop.example.com/orders/ord_7K2M?t=tok123")
+		`"I'm here"`, "2 × Whole Milk 1 L", "1 × Rye Bread", "https://shop.example.com/orders/ord_7K2M?t=tok123")
 	if strings.Contains(email.Text, "GRILL-XL") {
 		t.Error("the shipped line is listed for pickup")
 	}
-	contains(t, "confirmation HTML", email.HTML, "Loop Market", "3:00 PM CST", "482913", "photo ID", "MILK-1L &times; 2",
+	contains(t, "confirmation HTML", email.HTML, "Loop Market", "3:00 PM CST", "482913", "photo ID", "2 &times; Whole Milk 1 L",
 		`href="https://shop.example.com/orders/ord_7K2M?t=tok123"`)
 	contains(t, "confirmation SMS", sms.Text, "Loop Market", "3:00 PM CST", "482913", "photo ID", "I'm here", "tok123")
 
@@ -207,10 +207,10 @@ func TestReady(t *testing.T) {
 	})
 	d.Order.Status = bopis.OrderReady
 	email, sms := renderBoth(t, load(t, ""), Ready, d)
-	contains(t, "ready email", email.Subject+email.Text, "ready", "Curbside shelf C4", "Sun Jan 18, 9:00 PM CST", "482913",
-		"could not find", "BREAD-RYE: 1 not found")
-	contains(t, "ready HTML", email.HTML, "Curbside shelf C4", "9:00 PM CST", "482913", "BREAD-RYE: 1 not found")
-	contains(t, "ready SMS", sms.Text, "ready", "Curbside shelf C4", "482913", "9:00 PM CST", "BREAD-RYE x1")
+	contains(t, "ready email", email.Subject+email.Text, "ready", "Curbside shelf C4", "Sun, Jan 18, 9:00 PM CST", "482913",
+		"could not find", "Rye Bread: 1 not found")
+	contains(t, "ready HTML", email.HTML, "Curbside shelf C4", "9:00 PM CST", "482913", "Rye Bread: 1 not found")
+	contains(t, "ready SMS", sms.Text, "ready", "Curbside shelf C4", "482913", "9:00 PM CST", "Rye Bread x1")
 
 	d.Detail = nil // nothing short
 	email, sms = renderBoth(t, load(t, ""), Ready, d)
@@ -222,7 +222,7 @@ func TestReady(t *testing.T) {
 func TestReminder(t *testing.T) {
 	email, sms := renderBoth(t, load(t, ""), Reminder, data("order.pickup_reminder", nil))
 	for what, s := range map[string]string{"email": email.Text, "HTML": email.HTML, "SMS": sms.Text} {
-		contains(t, "reminder "+what, s, "Sun Jan 18, 9:00 PM CST", "482913")
+		contains(t, "reminder "+what, s, "Sun, Jan 18, 9:00 PM CST", "482913")
 	}
 }
 
@@ -230,7 +230,7 @@ func TestDelay(t *testing.T) {
 	d := data("order.delayed", map[string]any{"new_estimate": "2026-01-15T23:30:00Z"})
 	email, sms := renderBoth(t, load(t, ""), Delay, d)
 	for what, s := range map[string]string{"email": email.Text, "HTML": email.HTML, "SMS": sms.Text} {
-		contains(t, "delay "+what, s, "Thu Jan 15, 5:30 PM CST")
+		contains(t, "delay "+what, s, "Thu, Jan 15, 5:30 PM CST")
 		if !strings.Contains(strings.ToLower(s), "sorry") {
 			t.Errorf("delay %s does not apologize:\n%s", what, s)
 		}
@@ -243,11 +243,11 @@ func TestSubstitution(t *testing.T) {
 	d := data("order.substitution_proposed", map[string]any{"line_id": "2", "sku": "BREAD-RYE", "short": int64(1),
 		"substitute": &bopis.Substitute{SKU: "BREAD-WHEAT", Quantity: 1, UnitPrice: usd(529), Status: bopis.SubstituteProposed, AnswerBy: answerBy.UTC()}})
 	email, sms := renderBoth(t, load(t, ""), Substitution, d)
-	want := []string{"BREAD-RYE", "BREAD-WHEAT", "USD 5.29", "Thu Jan 15, 2:30 PM CST",
+	want := []string{"Rye Bread", "BREAD-WHEAT", "USD 5.29", "Thu, Jan 15, 2:30 PM CST",
 		"https://shop.example.com/orders/ord_7K2M/subs/2/approve?t=tok123", "https://shop.example.com/orders/ord_7K2M/subs/2/reject?t=tok123"}
 	contains(t, "substitution email", email.Text, want...)
 	contains(t, "substitution SMS", sms.Text, want...)
-	contains(t, "substitution HTML", email.HTML, "BREAD-RYE", "BREAD-WHEAT", "USD 5.29", "2:30 PM CST",
+	contains(t, "substitution HTML", email.HTML, "Rye Bread", "BREAD-WHEAT", "USD 5.29", "2:30 PM CST",
 		`href="https://shop.example.com/orders/ord_7K2M/subs/2/approve?t=tok123"`, `href="https://shop.example.com/orders/ord_7K2M/subs/2/reject?t=tok123"`)
 
 	// The same detail after a trip through JSON (as a stored event gives it).
@@ -270,7 +270,7 @@ func TestCancelledAndExpired(t *testing.T) {
 	for what, s := range map[string]string{"email": email.Text, "HTML": email.HTML, "SMS": sms.Text} {
 		contains(t, "expired "+what, s, "not picked up", "https://shop.example.com/orders/ord_7K2M/ship?t=tok123")
 	}
-	contains(t, "expired email", email.Text, "Sun Jan 18, 9:00 PM CST")
+	contains(t, "expired email", email.Text, "Sun, Jan 18, 9:00 PM CST")
 }
 
 func TestPickedUpReceipt(t *testing.T) {
@@ -279,17 +279,17 @@ func TestPickedUpReceipt(t *testing.T) {
 	o.Status, o.PickedUpAt = bopis.OrderPickedUp, ptr(time.Date(2026, 1, 15, 15, 20, 0, 0, chicago).UTC())
 	o.Lines[0].PickedQuantity, o.Lines[0].Status = ptr(int64(2)), bopis.LinePicked
 	o.Lines[1].PickedQuantity, o.Lines[1].Status = ptr(int64(0)), bopis.LineSubstituted
-	o.Lines[1].Substitute = &bopis.Substitute{SKU: "BREAD-WHEAT", Quantity: 1, UnitPrice: usd(529), Status: bopis.SubstituteApproved}
+	o.Lines[1].Substitute = &bopis.Substitute{SKU: "BREAD-WHEAT", Name: "Wheat Bread", Quantity: 1, UnitPrice: usd(529), Status: bopis.SubstituteApproved}
 
 	// Before the capture settles, the handed-over value is the total.
 	o.Payment.Status = bopis.PaymentCapturePending
 	email, sms := renderBoth(t, load(t, ""), PickedUp, d)
-	contains(t, "receipt", email.Text, "MILK-1L × 2 at USD 3.49: USD 6.98", "BREAD-WHEAT × 1 at USD 5.29 (substitute): USD 5.29",
-		"Total: USD 12.27", "Thu Jan 15, 3:20 PM CST")
+	contains(t, "receipt", email.Text, "Whole Milk 1 L × 2 at USD 3.49: USD 6.98", "Wheat Bread × 1 at USD 5.29 (substitute): USD 5.29",
+		"Total: USD 12.27", "Thu, Jan 15, 3:20 PM CST")
 	if strings.Contains(email.Text, "BREAD-RYE") || strings.Contains(email.Text, "GRILL-XL") {
 		t.Errorf("receipt lists what was not handed over:\n%s", email.Text)
 	}
-	contains(t, "receipt HTML", email.HTML, "MILK-1L", "USD 6.98", "BREAD-WHEAT (substitute)", "USD 12.27")
+	contains(t, "receipt HTML", email.HTML, "Whole Milk 1 L", "USD 6.98", "Wheat Bread (substitute)", "USD 12.27")
 	contains(t, "receipt SMS", sms.Text, "USD 12.27")
 
 	// Once captured, the captured amount is what was charged.
@@ -437,4 +437,29 @@ func BenchmarkRender(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestMessagesNameProducts (issue 41): every email and SMS that lists an
+// order's lines names the products, never only their codes, and falls
+// back to the code only for a line whose SKU has no name.
+func TestMessagesNameProducts(t *testing.T) {
+	tm := load(t, "")
+	email, sms := renderBoth(t, tm, Confirmation, data("order.placed", nil))
+	for what, text := range map[string]string{"email": email.Text, "HTML": email.HTML, "SMS": sms.Text} {
+		contains(t, "confirmation "+what, text, "Whole Milk 1 L", "Rye Bread")
+		if strings.Contains(text, "MILK-1L") || strings.Contains(text, "BREAD-RYE") {
+			t.Errorf("confirmation %s shows a bare SKU code:\n%s", what, text)
+		}
+	}
+	d := data("order.ready", map[string]any{"short_lines": []map[string]any{{"line_id": "2", "sku": "BREAD-RYE", "short": int64(1)}}})
+	email, sms = renderBoth(t, tm, Ready, d)
+	for what, text := range map[string]string{"email": email.Text, "SMS": sms.Text} {
+		if !strings.Contains(text, "Rye Bread") || strings.Contains(text, "BREAD-RYE") {
+			t.Errorf("ready %s does not name the short line:\n%s", what, text)
+		}
+	}
+	d = data("order.placed", nil)
+	d.Order.Lines[0].Name = ""
+	_, sms = renderBoth(t, tm, Confirmation, d)
+	contains(t, "SMS of a line without a name", sms.Text, "2 x MILK-1L", "1 x Rye Bread")
 }

@@ -68,6 +68,7 @@ type storeEntry struct {
 type skuEntry struct {
 	sku       string
 	name      string
+	image     string // the product's picture (SKU.ImageURL)
 	variantID int64
 	eligible  bool
 	active    bool
@@ -137,7 +138,7 @@ func remove(xs []int32, x int32) []int32 {
 
 // PutSKU adds or replaces a SKU.
 func (m *Model) PutSKU(k bopis.SKU) {
-	e := skuEntry{sku: k.SKU, name: k.Name, eligible: k.PickupEligible, active: k.Active, extraPrep: k.ExtraPrepMinutes}
+	e := skuEntry{sku: k.SKU, name: k.Name, image: k.ImageURL, eligible: k.PickupEligible, active: k.Active, extraPrep: k.ExtraPrepMinutes}
 	if k.VariantID != nil {
 		e.variantID = *k.VariantID
 	}
@@ -366,6 +367,17 @@ func (m *Model) SKUByVariant(id int64) (string, bool) {
 		return "", false
 	}
 	return m.skus[k].sku, true
+}
+
+// Product is how a person recognises SKU sku: its name and picture.
+func (m *Model) Product(sku string) (name, image string, ok bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	i, ok := m.skuIdx[sku]
+	if !ok {
+		return "", "", false
+	}
+	return m.skus[i].name, m.skus[i].image, true
 }
 
 // Stats is the model's size.

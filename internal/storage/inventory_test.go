@@ -1300,9 +1300,11 @@ func TestPOSEventsKeptAcrossMigration16(t *testing.T) {
 			if _, err := old.PutStore(ctx, storagetest.Store("s-1")); err != nil {
 				t.Fatal(err)
 			}
+			undoProducts := productColumns(t, old)
 			if _, err := old.PutSKU(ctx, storagetest.SKU("A")); err != nil {
 				t.Fatal(err)
 			}
+			undoProducts()
 			// As the code before it wrote them: a snapshot of 0 at -30 min
 			// (no change), a delta at -40 min found stale, a receipt of 5
 			// at -20 min and an adjustment of -1 at -10 min.

@@ -370,7 +370,8 @@ func laterSchema(t *testing.T, db *storage.DB, backend string) func() {
 		}
 	}
 	alter("ADD")
-	return func() { alter("DROP") }
+	undoProducts := productColumns(t, db)
+	return func() { undoProducts(); alter("DROP") }
 }
 
 // Migrations 00013 and 00018 rebuild SQLite's orders and order lines

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"html/template"
 	"net/http"
 	"strings"
 	"time"
@@ -144,6 +145,7 @@ type orderView struct {
 type lineView struct {
 	Quantity int64
 	Name     string
+	Image    template.URL // the product's picture (checked at write, bopis.ValidImageURL), "" none
 	Status   string
 }
 
@@ -195,50 +197,39 @@ var eventWords = map[string]string{
 	"order.ship_to_home":          "Shipping to you instead",
 }
 
-const (
-	dayFormat  = "Monday 2 January"
-	timeFormat = "Mon 2 Jan, 15:04 MST"
-)
-
 // view gathers what the order page shows. A store or timeline that cannot
-// be read leaves its part out rather than failing the page.
+// be read leaves its part out rather than failing the page. Times are
+// written as everywhere (bopis.FormatTime: the store's zone, labelled).
 func (h *Handler) view(ctx context.Context, link string, o *bopis.Order) *orderView {
-	loc, err := time.LoadLocation(o.TimeZone)
-	if err != nil {
-		loc = time.UTC
-	}
-	at := func(t time.Time) string { return t.In(loc).Format(timeFormat) }
+	loc := bopis.Zone(o.TimeZone)
+	at := func(t time.Time) string { return bopis.FormatTime(t, o.TimeZone) }
 	v := &orderView{Title: "Your order", Link: link, Order: o, Status: statusWords[o.Status], Open: o.Status.Open(),
 		Curbside: o.Method == bopis.PickupCurbside, MaxField: bopis.MaxVehicle}
-	names := map[string]string{}
-	name := func(sku string) string {
-		if n, ok := names[sku]; ok {
-			return n
+	// Lines carry their SKU's name; a SKU without one shows its code.
+	name := func(sku, named string) string {
+		if named != "" {
+			return named
 		}
-		names[sku] = sku
-		if k, err := h.cfg.Orders.GetSKU(ctx, sku); err == nil && k.Name != "" {
-			names[sku] = k.Name
-		}
-		return names[sku]
+		return sku
 	}
 	for _, l := range o.Lines {
-		v.Lines = append(v.Lines, lineView{Quantity: l.Quantity, Name: name(l.SKU), Status: lineWords[l.Status]})
+		v.Lines = append(v.Lines, lineView{Quantity: l.Quantity, Name: name(l.SKU, l.Name), Image: imageURL(l.ImageURL), Status: lineWords[l.Status]})
 		v.Pickup = v.Pickup || l.Fulfillment == bopis.FulfillPickup
 		if s := l.Substitute; s != nil && s.Status == bopis.SubstituteProposed && l.Status == bopis.LineSubstitutionProposed {
 			sub := link + "/substitutions/" + l.ID
-			v.Proposals = append(v.Proposals, proposal{LineID: l.ID, Missing: fmt.Sprintf("%d × %s", l.Short(), name(l.SKU)),
-				Offer:    fmt.Sprintf("%d × %s at %s each", s.Quantity, name(s.SKU), money(s.UnitPrice)),
+			v.Proposals = append(v.Proposals, proposal{LineID: l.ID, Missing: fmt.Sprintf("%d × %s", l.Short(), name(l.SKU, l.Name)),
+				Offer:    fmt.Sprintf("%d × %s at %s each", s.Quantity, name(s.SKU, s.Name), money(s.UnitPrice)),
 				AnswerBy: at(s.AnswerBy), Approve: sub + "/approve", Reject: sub + "/reject"})
 		}
 	}
 	if v.Pickup {
 		if s, err := h.cfg.Orders.GetStore(ctx, o.StoreID); err == nil {
 			v.Store, v.Address = s, addressLines(s.Address)
-			v.DayHours = dayHours(s, o.PickupWindow.Start.In(loc))
+			start := o.PickupWindow.Start.In(loc)
+			v.DayHours = start.Format("Monday, January 2") + ": " + bopis.FormatHours(s, start)
 		}
 		v.Method = map[bopis.PickupMethod]string{bopis.PickupInStore: "In store", bopis.PickupCurbside: "Curbside"}[o.Method]
-		start, end := o.PickupWindow.Start.In(loc), o.PickupWindow.End.In(loc)
-		v.Window = start.Format(dayFormat+", 15:04") + "–" + end.Format("15:04 MST")
+		v.Window = bopis.FormatWindow(o.PickupWindow.Start, o.PickupWindow.End, o.TimeZone)
 		v.ReadyBy = at(o.PromisedReadyAt)
 		if o.HoldUntil != nil {
 			v.HoldUntil = at(*o.HoldUntil)
@@ -271,25 +262,14 @@ func (h *Handler) view(ctx context.Context, link string, o *bopis.Order) *orderV
 	return v
 }
 
-// dayHours is a store's opening hours on the local date of day.
-func dayHours(s *bopis.Store, day time.Time) string {
-	ivs, special := s.HoursOn(day)
-	label := ""
-	if special != nil {
-		label = special.Label
+// imageURL is a product's picture for a page: a URL bopis accepted when
+// the SKU was written (http(s), a path here, or an image data URL, which
+// html/template would otherwise refuse), else "".
+func imageURL(u string) template.URL {
+	if !bopis.ValidImageURL(u) {
+		return ""
 	}
-	parts := make([]string, len(ivs))
-	for i, iv := range ivs {
-		parts[i] = iv.Open + "–" + iv.Close
-	}
-	out := strings.Join(parts, ", ")
-	if out == "" {
-		out = "closed"
-	}
-	if label != "" {
-		out += " (" + label + ")"
-	}
-	return day.Format(dayFormat) + ": " + out
+	return template.URL(u)
 }
 
 func addressLines(a bopis.Address) []string {

@@ -70,25 +70,35 @@ func (b *StoreBody) ToStore(id string) *bopis.Store {
 
 // SKUBody is a SKU as a client sends it.
 type SKUBody struct {
-	SKU               string `json:"sku,omitempty" doc:"Optional; must equal the SKU in the path."`
-	Name              string `json:"name" doc:"1 to 200 characters."`
-	VariantID         *int64 `json:"variant_id,omitempty" doc:"The storefront's variant id (BigCommerce), unique."`
-	PickupEligible    *bool  `json:"pickup_eligible,omitempty" doc:"Default true; false keeps the SKU out of every pickup promise."`
-	ExtraPrepMinutes  int    `json:"extra_prep_minutes,omitempty" doc:"0 to 1440: added to a store's prep time for carts holding it."`
-	LowStockThreshold int    `json:"low_stock_threshold,omitempty" doc:"Available at or below this opens a low-stock alert."`
-	Active            *bool  `json:"active,omitempty" doc:"Default true."`
+	SKU               string   `json:"sku,omitempty" doc:"Optional; must equal the SKU in the path."`
+	Name              string   `json:"name" doc:"1 to 200 characters."`
+	VariantID         *int64   `json:"variant_id,omitempty" doc:"The storefront's variant id (BigCommerce), unique."`
+	PickupEligible    *bool    `json:"pickup_eligible,omitempty" doc:"Default true; false keeps the SKU out of every pickup promise."`
+	ExtraPrepMinutes  int      `json:"extra_prep_minutes,omitempty" doc:"0 to 1440: added to a store's prep time for carts holding it."`
+	LowStockThreshold int      `json:"low_stock_threshold,omitempty" doc:"Available at or below this opens a low-stock alert."`
+	Active            *bool    `json:"active,omitempty" doc:"Default true."`
+	ImageURL          string   `json:"image_url,omitempty" maxLength:"4096" doc:"The product's picture, shown wherever a person reads the line: an http(s) URL, a path on this server, or a data:image/ URL (png, jpeg, gif, webp, svg+xml)."`
+	Barcodes          []string `json:"barcodes,omitempty" maxItems:"20" doc:"GTINs a scanner reads off the product (GTIN-8, UPC-A, EAN-13, GTIN-14), each with a valid GS1 check digit; found by GET /v1/skus?q=."`
+	MinimumAge        int      `json:"minimum_age,omitempty" doc:"0 to 99: the age a buyer must prove at handoff; 0 is none."`
 }
 
 // ToSKU is the SKU the body describes under sku, defaults filled in.
 func (b *SKUBody) ToSKU(sku string) *bopis.SKU {
 	return &bopis.SKU{SKU: sku, Name: b.Name, VariantID: b.VariantID,
 		PickupEligible: or(b.PickupEligible, true), ExtraPrepMinutes: b.ExtraPrepMinutes,
-		LowStockThreshold: b.LowStockThreshold, Active: or(b.Active, true)}
+		LowStockThreshold: b.LowStockThreshold, Active: or(b.Active, true),
+		ImageURL: b.ImageURL, Barcodes: b.Barcodes, MinimumAge: b.MinimumAge}
 }
 
 // StoreSKUBody is a store's override of a SKU; an omitted field inherits.
 type StoreSKUBody struct {
-	PickupEligible    *bool `json:"pickup_eligible,omitempty"`
-	SafetyStock       *int  `json:"safety_stock,omitempty" doc:"Units kept back from online promises at this store."`
-	LowStockThreshold *int  `json:"low_stock_threshold,omitempty"`
+	PickupEligible    *bool  `json:"pickup_eligible,omitempty"`
+	SafetyStock       *int   `json:"safety_stock,omitempty" doc:"Units kept back from online promises at this store."`
+	LowStockThreshold *int   `json:"low_stock_threshold,omitempty"`
+	Location          string `json:"location,omitempty" maxLength:"100" doc:"Where the SKU sits in this store (aisle, bay, bin), one line; shown on the pick list."`
+}
+
+// SKUSearch is the list of SKUs' parameters: a page of the SKUs q finds.
+type SKUSearch struct {
+	Q string `query:"q" maxLength:"200" doc:"Finds SKUs whose name or SKU holds this text (any case), or with this barcode; empty lists every SKU."`
 }

@@ -36,11 +36,14 @@ func (c *Catalog) PutSKUs(ctx context.Context, skus []*bopis.SKU) (created int, 
 	now, us := c.db.NowMicros()
 	err = c.db.Transact(ctx, func(tx *sql.Tx) error {
 		stmt, err := tx.PrepareContext(ctx, `
-			INSERT INTO skus (sku, name, variant_id, pickup_eligible, extra_prep_minutes, low_stock_threshold, active, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+			INSERT INTO skus (sku, name, variant_id, pickup_eligible, extra_prep_minutes, low_stock_threshold, active, created_at, updated_at,
+				image_url, barcodes, minimum_age, name_folded)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12)
 			ON CONFLICT (sku) DO UPDATE SET name = excluded.name, variant_id = excluded.variant_id,
 				pickup_eligible = excluded.pickup_eligible, extra_prep_minutes = excluded.extra_prep_minutes,
-				low_stock_threshold = excluded.low_stock_threshold, active = excluded.active, updated_at = excluded.updated_at
+				low_stock_threshold = excluded.low_stock_threshold, active = excluded.active, updated_at = excluded.updated_at,
+				image_url = excluded.image_url, barcodes = excluded.barcodes, minimum_age = excluded.minimum_age,
+				name_folded = excluded.name_folded
 			RETURNING created_at`)
 		if err != nil {
 			return err
@@ -49,7 +52,8 @@ func (c *Catalog) PutSKUs(ctx context.Context, skus []*bopis.SKU) (created int, 
 		for _, k := range skus {
 			var createdUS int64
 			err := stmt.QueryRowContext(ctx, k.SKU, k.Name, k.VariantID, k.PickupEligible, k.ExtraPrepMinutes,
-				k.LowStockThreshold, k.Active, us).Scan(&createdUS)
+				k.LowStockThreshold, k.Active, us, k.ImageURL, strings.Join(k.Barcodes, " "), k.MinimumAge,
+				strings.ToLower(k.Name)).Scan(&createdUS)
 			if d, ok := c.db.Dialect().UniqueViolation(err); ok && strings.Contains(d, "variant_id") {
 				return &bopis.Error{Code: bopis.ECONFLICT, Message: "another SKU has this variant_id",
 					Fields: []bopis.FieldError{{Path: "variant_id", Message: fmt.Sprintf("%d is already used by another SKU", *k.VariantID)}}}
@@ -58,6 +62,9 @@ func (c *Catalog) PutSKUs(ctx context.Context, skus []*bopis.SKU) (created int, 
 				return err
 			}
 			k.CreatedAt, k.UpdatedAt = sqldb.FromMicros(createdUS), now
+			if k.Barcodes == nil {
+				k.Barcodes = []string{}
+			}
 			if createdUS == us {
 				created++
 			}
@@ -70,18 +77,24 @@ func (c *Catalog) PutSKUs(ctx context.Context, skus []*bopis.SKU) (created int, 
 	return created, nil
 }
 
-const SKUColumns = `sku, name, variant_id, pickup_eligible, extra_prep_minutes, low_stock_threshold, active, created_at, updated_at`
+// SKUColumns are the columns ScanSKU reads, in its order.
+const SKUColumns = `sku, name, variant_id, pickup_eligible, extra_prep_minutes, low_stock_threshold, active, created_at, updated_at,
+	image_url, barcodes, minimum_age`
 
+// ScanSKU reads a row of SKUColumns.
 func ScanSKU(row sqldb.Scanner) (*bopis.SKU, error) {
 	var (
 		k                bopis.SKU
 		variant          sql.NullInt64
 		created, updated int64
+		barcodes         string
 	)
-	err := row.Scan(&k.SKU, &k.Name, &variant, &k.PickupEligible, &k.ExtraPrepMinutes, &k.LowStockThreshold, &k.Active, &created, &updated)
+	err := row.Scan(&k.SKU, &k.Name, &variant, &k.PickupEligible, &k.ExtraPrepMinutes, &k.LowStockThreshold, &k.Active, &created, &updated,
+		&k.ImageURL, &barcodes, &k.MinimumAge)
 	if err != nil {
 		return nil, err
 	}
+	k.Barcodes = strings.Fields(barcodes)
 	if variant.Valid {
 		k.VariantID = &variant.Int64
 	}
@@ -106,9 +119,38 @@ func (c *Catalog) getSKU(ctx context.Context, q interface {
 
 // ListSKUs returns one page of SKUs ordered by SKU, and the next cursor.
 func (c *Catalog) ListSKUs(ctx context.Context, p bopis.Page) ([]bopis.SKU, string, error) {
-	return sqldb.List(ctx, c.db.Readers(), p, `SELECT `+SKUColumns+` FROM skus WHERE sku > $1 ORDER BY sku`, nil,
-		ScanSKU, func(k *bopis.SKU) string { return k.SKU })
+	return c.SearchSKUs(ctx, "", p)
 }
+
+// MaxSearchLength bounds a search's text.
+const MaxSearchLength = 200
+
+// SearchSKUs returns one page of the SKUs that q finds, ordered by SKU,
+// and the next cursor: a SKU whose name or code holds q (in any case),
+// or one of whose barcodes is q. An empty q finds every SKU.
+func (c *Catalog) SearchSKUs(ctx context.Context, q string, p bopis.Page) ([]bopis.SKU, string, error) {
+	q = strings.TrimSpace(q)
+	if !bopis.ValidText(q) || len(q) > MaxSearchLength || strings.ContainsAny(q, "\r\n") {
+		return nil, "", &bopis.Error{Code: bopis.EINVALID, Message: "invalid search",
+			Fields: []bopis.FieldError{{Path: "q", Message: fmt.Sprintf("must be one line of text of at most %d bytes", MaxSearchLength)}}}
+	}
+	if q == "" {
+		return sqldb.List(ctx, c.db.Readers(), p, `SELECT `+SKUColumns+` FROM skus WHERE sku > $1 ORDER BY sku`, nil,
+			ScanSKU, func(k *bopis.SKU) string { return k.SKU })
+	}
+	// LIKE with '!' as the escape on both databases; the barcode pattern
+	// matches only a whole barcode ('' when q cannot be one).
+	like := "%" + likeEscaper.Replace(strings.ToLower(q)) + "%"
+	barcode := ""
+	if bopis.ValidBarcode(q) {
+		barcode = "% " + q + " %"
+	}
+	return sqldb.List(ctx, c.db.Readers(), p, `SELECT `+SKUColumns+` FROM skus WHERE sku > $1
+		AND (name_folded LIKE $2 ESCAPE '!' OR lower(sku) LIKE $2 ESCAPE '!' OR (' ' || barcodes || ' ') LIKE $3)
+		ORDER BY sku`, []any{like, barcode}, ScanSKU, func(k *bopis.SKU) string { return k.SKU })
+}
+
+var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
 
 // DeactivateSKU takes a SKU out of every new promise; existing orders keep it.
 func (c *Catalog) DeactivateSKU(ctx context.Context, sku string) (*bopis.SKU, error) {
@@ -123,32 +165,61 @@ func (c *Catalog) DeactivateSKU(ctx context.Context, sku string) (*bopis.SKU, er
 // PutStoreSKU creates or replaces a store's override of a SKU's rules.
 // The store and the SKU must exist.
 func (c *Catalog) PutStoreSKU(ctx context.Context, o *bopis.StoreSKU) error {
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	now, us := c.db.NowMicros()
-	_, err := c.db.Writer().ExecContext(ctx, `
-		INSERT INTO store_skus (store_id, sku, pickup_eligible, safety_stock, low_stock_threshold, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6)
-		ON CONFLICT (store_id, sku) DO UPDATE SET pickup_eligible = excluded.pickup_eligible,
-			safety_stock = excluded.safety_stock, low_stock_threshold = excluded.low_stock_threshold,
-			updated_at = excluded.updated_at`,
-		o.StoreID, o.SKU, o.PickupEligible, o.SafetyStock, o.LowStockThreshold, us)
-	if c.db.Dialect().ForeignKeyViolation(err) {
-		if _, err := c.getStoreFromWriter(ctx, o.StoreID); err != nil {
+	return c.PutStoreSKUs(ctx, []*bopis.StoreSKU{o})
+}
+
+// PutStoreSKUs creates or replaces many overrides in one transaction
+// (the demo places every SKU of a store): all are checked first, and
+// either all are written or none. Their stores and SKUs must exist.
+func (c *Catalog) PutStoreSKUs(ctx context.Context, list []*bopis.StoreSKU) error {
+	for _, o := range list {
+		if err := o.Validate(); err != nil {
 			return err
 		}
-		return sqldb.NotFound("SKU", o.SKU)
+	}
+	now, us := c.db.NowMicros()
+	var missing *bopis.StoreSKU
+	err := c.db.Transact(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, `
+			INSERT INTO store_skus (store_id, sku, pickup_eligible, safety_stock, low_stock_threshold, updated_at, location)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)
+			ON CONFLICT (store_id, sku) DO UPDATE SET pickup_eligible = excluded.pickup_eligible,
+				safety_stock = excluded.safety_stock, low_stock_threshold = excluded.low_stock_threshold,
+				updated_at = excluded.updated_at, location = excluded.location`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, o := range list {
+			_, err := stmt.ExecContext(ctx, o.StoreID, o.SKU, o.PickupEligible, o.SafetyStock, o.LowStockThreshold, us, o.Location)
+			if c.db.Dialect().ForeignKeyViolation(err) {
+				missing = o
+			}
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if missing != nil {
+		if _, err := c.getStoreFromWriter(ctx, missing.StoreID); err != nil {
+			return err
+		}
+		return sqldb.NotFound("SKU", missing.SKU)
 	}
 	if err != nil {
 		return err
 	}
-	o.UpdatedAt = now
+	for _, o := range list {
+		o.UpdatedAt = now
+	}
 	return nil
 }
 
-const StoreSKUColumns = `store_id, sku, pickup_eligible, safety_stock, low_stock_threshold, updated_at`
+// StoreSKUColumns are the columns ScanStoreSKU reads, in its order.
+const StoreSKUColumns = `store_id, sku, pickup_eligible, safety_stock, low_stock_threshold, updated_at, location`
 
+// ScanStoreSKU reads a row of StoreSKUColumns.
 func ScanStoreSKU(row sqldb.Scanner) (*bopis.StoreSKU, error) {
 	var (
 		o         bopis.StoreSKU
@@ -157,7 +228,7 @@ func ScanStoreSKU(row sqldb.Scanner) (*bopis.StoreSKU, error) {
 		threshold sql.NullInt64
 		updated   int64
 	)
-	if err := row.Scan(&o.StoreID, &o.SKU, &eligible, &safety, &threshold, &updated); err != nil {
+	if err := row.Scan(&o.StoreID, &o.SKU, &eligible, &safety, &threshold, &updated, &o.Location); err != nil {
 		return nil, err
 	}
 	if eligible.Valid {

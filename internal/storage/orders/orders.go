@@ -501,9 +501,14 @@ func (db *Orders) loadLines(ctx context.Context, q sqldb.Querier, orders []*bopi
 	if len(ids) > 1 {
 		where, arg = db.dialect.InList("$1"), sqldb.JSONList(ids)
 	}
-	res, err := q.QueryContext(ctx, `SELECT order_id, id, sku, quantity, unit_price, fulfillment, location_id, status,
-		picked_quantity, substitute, linked_order_id FROM order_lines WHERE order_id `+where+`
-		ORDER BY order_id, position`, arg)
+	// Each line with its SKU's name, image and age rule, and its place in
+	// the line's store, so people read products, not codes (issue 41).
+	res, err := q.QueryContext(ctx, `SELECT l.order_id, l.id, l.sku, l.quantity, l.unit_price, l.fulfillment, l.location_id, l.status,
+		l.picked_quantity, l.substitute, l.linked_order_id, COALESCE(k.name, ''), COALESCE(k.image_url, ''),
+		COALESCE(k.minimum_age, 0), COALESCE(ss.location, '')
+		FROM order_lines l LEFT JOIN skus k ON k.sku = l.sku
+		LEFT JOIN store_skus ss ON ss.store_id = l.location_id AND ss.sku = l.sku
+		WHERE l.order_id `+where+` ORDER BY l.order_id, l.position`, arg)
 	if err != nil {
 		return err
 	}
@@ -514,7 +519,7 @@ func (db *Orders) loadLines(ctx context.Context, q sqldb.Querier, orders []*bopi
 		var picked sql.NullInt64
 		var sub sql.NullString
 		if err := res.Scan(&orderID, &l.ID, &l.SKU, &l.Quantity, &l.UnitPrice.Amount, &l.Fulfillment, &l.LocationID,
-			&l.Status, &picked, &sub, &l.LinkedOrderID); err != nil {
+			&l.Status, &picked, &sub, &l.LinkedOrderID, &l.Name, &l.ImageURL, &l.MinimumAge, &l.Shelf); err != nil {
 			return err
 		}
 		o := byID[orderID]
@@ -528,7 +533,49 @@ func (db *Orders) loadLines(ctx context.Context, q sqldb.Querier, orders []*bopi
 		}
 		o.Lines = append(o.Lines, l)
 	}
-	return res.Err()
+	if err := res.Err(); err != nil {
+		return err
+	}
+	return db.nameSubstitutes(ctx, q, orders)
+}
+
+// nameSubstitutes fills in the names of the lines' substitutes.
+func (db *Orders) nameSubstitutes(ctx context.Context, q sqldb.Querier, orders []*bopis.Order) error {
+	var skus []string
+	for _, o := range orders {
+		for _, l := range o.Lines {
+			if l.Substitute != nil {
+				skus = append(skus, l.Substitute.SKU)
+			}
+		}
+	}
+	if len(skus) == 0 {
+		return nil
+	}
+	res, err := q.QueryContext(ctx, `SELECT sku, name FROM skus WHERE sku `+db.dialect.InList("$1"), sqldb.JSONList(skus))
+	if err != nil {
+		return err
+	}
+	names := map[string]string{}
+	defer res.Close()
+	for res.Next() {
+		var sku, name string
+		if err := res.Scan(&sku, &name); err != nil {
+			return err
+		}
+		names[sku] = name
+	}
+	if err := res.Err(); err != nil {
+		return err
+	}
+	for _, o := range orders {
+		for _, l := range o.Lines {
+			if l.Substitute != nil {
+				l.Substitute.Name = names[l.Substitute.SKU]
+			}
+		}
+	}
+	return nil
 }
 
 // scopeWhere is the scope s as SQL over parameters $n and $n+1, with their values.

@@ -26,7 +26,14 @@
   const say = (box, msg) => { $(box).textContent = msg; };
   // short is an event's or alert's detail on one line, nested values cut at 80 characters.
   const cut = (s) => s.length > 80 ? s.slice(0, 79) + "…" : s;
-  const short = (d) => d ? Object.entries(d).map(([k, v]) => k + ": " + (v !== null && typeof v === "object" ? cut(JSON.stringify(v)) : v)).join("; ") : "";
+  // A SKU in it reads as its product (name and code), a time as every
+  // time does (in tz, the store's zone).
+  const short = (d, tz) => {
+    if (!d) return "";
+    const named = (k, v) => typeof v !== "string" ? v : k === "sku" ? product(v)
+      : /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(v) ? bopis.time(v, tz) : v;
+    return Object.entries(d).map(([k, v]) => k + ": " + (v !== null && typeof v === "object" ? cut(JSON.stringify(v, named)) : named(k, v))).join("; ");
+  };
 
   // ---- sign in ----
   async function signIn(key) {
@@ -68,6 +75,24 @@
       select(next);
     });
   });
+
+  // ---- names and times: a person reads products and store times ----
+  // zone is a store's time zone ("" unknown: the reader's own, labelled).
+  const zone = (id) => (stores.find((s) => s.id === id) || {}).time_zone || "";
+  // names holds the SKUs' names, read once a console needs them.
+  const names = new Map();
+  async function loadNames() {
+    if (names.size) return;
+    let cursor = "";
+    for (let i = 0; i < 20; i++) {
+      const page = await bopis.api("GET", "/v1/skus?limit=500" + (cursor ? "&cursor=" + enc(cursor) : ""));
+      for (const k of page.data) names.set(k.sku, k.name);
+      cursor = page.next_cursor;
+      if (!cursor) break;
+    }
+  }
+  // product is a SKU's cell: its name and code.
+  const product = (sku) => sku ? bopis.product({ sku, name: names.get(sku) }) : "";
 
   // ---- stores and hours ----
   let stores = [];
@@ -167,10 +192,15 @@
     const errBox = "#skus-error";
     $(errBox).textContent = "";
     let skus;
-    try { skus = (await bopis.api("GET", "/v1/skus?limit=500")).data; } catch (e) { $(errBox).textContent = e.message; return; }
+    const q = $("#sku-q").value.trim();
+    try { skus = (await bopis.api("GET", "/v1/skus?limit=500" + (q ? "&q=" + enc(q) : ""))).data; } catch (e) { $(errBox).textContent = e.message; return; }
+    for (const k of skus) names.set(k.sku, k.name);
     fill("#skus-table", skus.map((k) => {
       const id = "elig-" + k.sku;
-      return el("tr", {}, el("td", {}, k.sku), el("td", {}, k.name),
+      return el("tr", {}, el("td", {}, k.sku),
+        el("td", {}, el("span", { class: "product" }, k.image_url ? el("img", { class: "thumb", src: k.image_url, alt: "", width: 32, height: 32 }) : null,
+          el("span", {}, k.name, k.minimum_age ? el("span", { class: "badge warn" }, k.minimum_age + "+") : null))),
+        el("td", {}, (k.barcodes || []).join(", ")),
         el("td", {}, el("input", { type: "checkbox", id, class: "check", checked: k.pickup_eligible,
           onchange: guard(errBox, async (ev) => {
             say("#skus-status", "");
@@ -183,15 +213,19 @@
           }) }),
         el("label", { for: id, class: "sr-only" }, "Pickup eligible: " + k.sku)),
         el("td", {}, k.low_stock_threshold));
-    }), "No SKUs yet.");
+    }), q ? "No SKU matches." : "No SKUs yet.");
   }
+
+  $("#sku-find").addEventListener("submit", (ev) => { ev.preventDefault(); loadSKUs(); });
 
   // ---- inventory ----
   let invStore = "";
   async function loadInventory() {
     const levels = (await bopis.api("GET", "/v1/stores/" + enc(invStore) + "/inventory")).data;
-    fill("#levels", levels.map((l) => el("tr", {}, el("td", {}, l.sku), el("td", {}, l.on_hand), el("td", {}, l.reserved),
-      el("td", {}, l.safety_stock), el("td", {}, l.available), el("td", {}, bopis.local(l.updated_at)))), "No stock recorded.");
+    await loadNames();
+    const tz = zone(invStore);
+    fill("#levels", levels.map((l) => el("tr", {}, el("td", {}, product(l.sku)), el("td", {}, l.on_hand), el("td", {}, l.reserved),
+      el("td", {}, l.safety_stock), el("td", {}, l.available), el("td", {}, bopis.time(l.updated_at, tz)))), "No stock recorded.");
     // The ledger is oldest first: read up to 5 pages, show the newest 200.
     let entries = [], cursor = "";
     for (let i = 0; i < 5; i++) {
@@ -200,7 +234,7 @@
       cursor = page.next_cursor;
       if (!cursor) break;
     }
-    fill("#ledger", entries.reverse().slice(0, 200).map((e) => el("tr", {}, el("td", {}, bopis.local(e.at)), el("td", {}, e.sku),
+    fill("#ledger", entries.reverse().slice(0, 200).map((e) => el("tr", {}, el("td", {}, bopis.time(e.at, tz)), el("td", {}, product(e.sku)),
       el("td", {}, e.cause), el("td", {}, e.on_hand_delta), el("td", {}, e.reserved_delta), el("td", {}, e.reference),
       el("td", {}, e.reason || ""))), "No changes yet.");
     $("#levels-title").textContent = "Stock at " + invStore;
@@ -238,10 +272,13 @@
     $(errBox).textContent = "";
     const type = $("#alert-type").value;
     let alerts;
-    try { alerts = (await bopis.api("GET", "/v1/alerts?limit=500" + (type ? "&type=" + type : ""))).data; } catch (e) { $(errBox).textContent = e.message; return; }
+    try {
+      alerts = (await bopis.api("GET", "/v1/alerts?limit=500" + (type ? "&type=" + type : ""))).data;
+      await loadNames();
+    } catch (e) { $(errBox).textContent = e.message; return; }
     fill("#alerts-table", alerts.map((a) => el("tr", {}, el("td", {}, el("span", { class: "badge alert" }, a.type.replace(/_/g, " "))),
-      el("td", {}, a.store_id), el("td", {}, a.sku || a.order_id || ""), el("td", { class: "detail" }, short(a.detail)),
-      el("td", {}, bopis.local(a.opened_at)))), "No open alerts.");
+      el("td", {}, a.store_id), el("td", {}, a.sku ? product(a.sku) : a.order_id || ""), el("td", { class: "detail" }, short(a.detail, zone(a.store_id))),
+      el("td", {}, bopis.time(a.opened_at, zone(a.store_id))))), "No open alerts.");
   }
   $("#alerts-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadAlerts(); });
 
@@ -256,19 +293,24 @@
     const list = (await bopis.api("GET", "/v1/orders?" + q)).data;
     fill("#orders-table", list.map((o) => el("tr", {},
       el("td", {}, el("button", { type: "button", class: "link", onclick: guard("#orders-error", () => showOrder(o.id)) }, o.id)),
-      el("td", {}, o.status), el("td", {}, o.store_id), el("td", {}, bopis.local(o.promised_ready_at)))), "No orders match.");
+      el("td", {}, o.status), el("td", {}, o.store_id), el("td", {}, bopis.time(o.promised_ready_at, o.time_zone)))), "No orders match.");
     $("#orders-table").hidden = false;
   }));
   async function showOrder(id) {
+    await loadNames();
     const [o, events, notes] = await Promise.all([bopis.api("GET", "/v1/orders/" + enc(id)),
       bopis.api("GET", "/v1/orders/" + enc(id) + "/events"), bopis.api("GET", "/v1/orders/" + enc(id) + "/notifications")]);
     $("#order-title").textContent = "Order " + o.id;
     $("#order-summary").textContent = `${o.status} at ${o.store_id} (${o.method.replace("_", " ")}), promised ready ` +
-      `${bopis.local(o.promised_ready_at)}; ${o.lines.length} line(s); customer ${o.customer.name || ""}` +
+      `${bopis.time(o.promised_ready_at, o.time_zone)}; customer ${o.customer.name || ""}` +
       (o.cancel_reason ? "; cancelled: " + o.cancel_reason : "");
-    fill("#timeline", events.data.map((e) => el("tr", {}, el("td", {}, bopis.local(e.created_at)), el("td", {}, e.type),
-      el("td", {}, (e.from_status ? e.from_status + " → " : "") + e.to_status), el("td", { class: "detail" }, short(e.detail)))), "No events.");
-    fill("#notifications", notes.data.map((n) => el("tr", {}, el("td", {}, bopis.local(n.created_at)), el("td", {}, n.channel),
+    $("#order-lines").replaceChildren(...o.lines.map((l) => el("li", {},
+      l.image_url ? el("img", { class: "thumb", src: l.image_url, alt: "", width: 32, height: 32 }) : null,
+      el("span", {}, l.quantity + " × " + bopis.product(l) + " · " + l.status.replace(/_/g, " ") +
+        (l.substitute ? "; substitute " + l.substitute.quantity + " × " + bopis.product(l.substitute) + " (" + l.substitute.status + ")" : "")))));
+    fill("#timeline", events.data.map((e) => el("tr", {}, el("td", {}, bopis.time(e.created_at, o.time_zone)), el("td", {}, e.type),
+      el("td", {}, (e.from_status ? e.from_status + " → " : "") + e.to_status), el("td", { class: "detail" }, short(e.detail, o.time_zone)))), "No events.");
+    fill("#notifications", notes.data.map((n) => el("tr", {}, el("td", {}, bopis.time(n.created_at, o.time_zone)), el("td", {}, n.channel),
       el("td", {}, n.recipient), el("td", {}, n.subject || n.template), el("td", {}, n.status + (n.reason ? ": " + n.reason : "")))),
       "No notifications sent.");
     $("#order-detail").hidden = false;
@@ -284,7 +326,7 @@
     let hooks;
     try { hooks = (await bopis.api("GET", "/v1/webhooks")).data; } catch (e) { $(errBox).textContent = e.message; return; }
     fill("#webhooks-table", hooks.map((h) => el("tr", {}, el("td", { class: "detail" }, h.url),
-      el("td", {}, h.events.length ? h.events.join(", ") : "all"), el("td", {}, bopis.local(h.created_at)),
+      el("td", {}, h.events.length ? h.events.join(", ") : "all"), el("td", {}, bopis.time(h.created_at)),
       el("td", { class: "actions" },
         el("button", { type: "button", class: "secondary", "aria-label": "Deliveries to " + h.url,
           onclick: guard(errBox, () => showDeliveries(h)) }, "Deliveries"),
@@ -309,7 +351,7 @@
     $("#deliveries-title").textContent = "Deliveries to " + h.url;
     fill("#deliveries-table", list.map((d) => el("tr", {}, el("td", {}, d.id), el("td", {}, d.event_type), el("td", {}, d.status),
       el("td", {}, d.attempts), el("td", {}, d.last_status ? d.last_status + (d.last_error ? " " + d.last_error : "") : (d.last_error || "")),
-      el("td", {}, bopis.local(d.created_at)),
+      el("td", {}, bopis.time(d.created_at)),
       el("td", {}, el("button", { type: "button", class: "secondary", "aria-label": "Replay delivery " + d.id,
         onclick: guard("#deliveries-error", async () => { await bopis.api("POST", `/v1/webhooks/${enc(h.id)}/deliveries/${d.id}/replay`); await showDeliveries(h); }) },
       "Replay")))), "No deliveries yet.");

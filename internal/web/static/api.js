@@ -30,10 +30,32 @@ const bopis = {
     for (const k of kids.flat()) if (k !== null && k !== undefined) e.append(k instanceof Node ? k : String(k));
     return e;
   },
-  // local formats an RFC 3339 time as it is written (the store's offset).
-  local(s) {
+  // time writes a moment as a person reads it on every page, as the
+  // server's bopis.FormatTime does in messages: the reader's locale, the
+  // store's time zone tz (an IANA name), labelled: "Mon, Dec 7, 3:00 PM EST".
+  // Without tz, the reader's own zone, labelled too.
+  time(s, tz) { return bopis.format(s, tz, true); },
+  // clock is the time of day alone, labelled: "3:00 PM EST".
+  clock(s, tz) { return bopis.format(s, tz, false); },
+  // window is a pickup window: "Mon, Dec 7, 3:00 PM EST – 4:00 PM EST".
+  window(start, end, tz) { return end ? bopis.time(start, tz) + " – " + bopis.clock(end, tz) : bopis.time(start, tz); },
+  formats: new Map(),
+  format(s, tz, withDate) {
     if (!s) return "";
-    const m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)/.exec(s);
-    return m ? `${m[1]}-${m[2]}-${m[3]} ${m[4]}:${m[5]}` : s;
+    const d = new Date(s);
+    if (isNaN(d)) return String(s);
+    const key = (tz || "") + (withDate ? "|d" : "|c");
+    let f = bopis.formats.get(key);
+    if (!f) {
+      const opts = { hour: "numeric", minute: "2-digit", timeZoneName: "short" };
+      if (withDate) Object.assign(opts, { weekday: "short", month: "short", day: "numeric" });
+      try { f = new Intl.DateTimeFormat(undefined, { ...opts, timeZone: tz || undefined }); } catch { f = new Intl.DateTimeFormat(undefined, opts); }
+      bopis.formats.set(key, f);
+    }
+    return f.format(d);
   },
+  // product is how a person reads a SKU: its name, with the code after
+  // it ("Whole Milk 1 gal · MILK-1"), or the code alone when it has no
+  // name. k is a SKU or an order line ({sku, name}).
+  product(k) { return k.name ? k.name + " · " + k.sku : k.sku; },
 };

@@ -16,6 +16,7 @@
   const LOST_KEY = "The key no longer reaches this store: sign in again.";
 
   let store = "";      // the signed-in store's id
+  let zone = "";       // its time zone: every time is written in it, labelled
   let session = 0;     // bumped at sign-in and sign-out: stale loads and streams stop
   let stream = null;   // the stream's AbortController
   let connected = false;
@@ -30,8 +31,11 @@
   const now = () => Date.now() + skew;
   const plain = (e) => e.message.replace(/ \([^()]*\)$/, ""); // without the field list
   const cap = (s) => s.charAt(0).toUpperCase() + s.slice(1);
-  const hhmm = (s) => bopis.local(s).slice(11);
-  const when = (s) => el("time", { datetime: s }, bopis.local(s));
+  const hhmm = (s) => bopis.clock(s, zone);
+  const when = (s) => el("time", { datetime: s }, bopis.time(s, zone));
+  const product = (l) => l.name || l.sku; // a line's product as a person reads it
+  // thumb is a product's picture, or nothing; the name beside it says what it is.
+  const thumb = (url, size) => url ? el("img", { class: "thumb", src: url, alt: "", width: size, height: size, loading: "lazy" }) : null;
   const label = (o) => (o.external_id ? o.external_id + " · " : "") + "#" + o.id.slice(-6);
   const pickupLines = (o) => o.lines.filter((l) => l.fulfillment !== "ship");
   const who = (o) => (o.pickup_person && o.pickup_person.name) || o.customer.name;
@@ -82,6 +86,7 @@
 
   function start(s, typed) {
     store = s.id;
+    zone = s.time_zone || "";
     session++;
     $("api-key").value = "";
     $("signin-error").textContent = "";
@@ -108,7 +113,7 @@
     sessionStorage.removeItem("bopis.store");
     store = openId = "";
     known = null;
-    for (const id of ["q-curbside", "q-new", "q-picking", "q-ready", "detail-info", "detail-actions"]) $(id).replaceChildren();
+    for (const id of ["q-arrived", "q-new", "q-picking", "q-ready", "detail-info", "detail-actions"]) $(id).replaceChildren();
     $("queue-error").textContent = $("detail-error").textContent = "";
     $("work").hidden = true;
     $("signin").hidden = false;
@@ -249,7 +254,7 @@
   function showQueueOrders(orders) {
     const focused = document.activeElement && document.activeElement.dataset.key;
     const arrived = orders.filter((o) => o.arrived_at).sort((a, b) => Date.parse(a.arrived_at) - Date.parse(b.arrived_at));
-    fill("curbside", arrived, true);
+    fill("arrived", arrived, true);
     fill("new", orders.filter((o) => o.status === "placed"));
     fill("picking", orders.filter((o) => o.status === "accepted" || o.status === "picking"));
     fill("ready", orders.filter((o) => o.status === "ready"));
@@ -270,9 +275,18 @@
     known = { ids, here };
   }
 
+  // spot says where an arrived customer waits: a curbside car's spot and
+  // vehicle, or the counter for an in-store pickup.
   function spot(o) {
     const a = o.arrival || {};
+    if (o.method !== "curbside") return ", at the counter";
     return (a.parking_spot ? ", spot " + a.parking_spot : "") + (a.vehicle ? ", " + a.vehicle : "");
+  }
+  // where is the arrival board's line for o: by its method.
+  function where(o) {
+    const a = o.arrival || {};
+    if (o.method !== "curbside") return ["In store: at the pickup counter"];
+    return ["Curbside: spot " + (a.parking_spot || "not given"), " · ", a.vehicle || "vehicle not given"];
   }
 
   function fill(name, list, board) {
@@ -282,18 +296,18 @@
   }
 
   function card(o, section, board) {
-    const a = o.arrival || {};
     return el("li", { class: "order" + (board ? " arrived" : ""), "data-order": o.id },
       el("h3", {}, label(o)),
       board ? [
-        el("p", { class: "spot" }, "Spot " + (a.parking_spot || "not given"), " · ", a.vehicle || "vehicle not given"),
+        el("p", { class: "spot" }, where(o)),
         el("p", { class: "waiting", "data-since": o.arrived_at }, waiting(o.arrived_at)),
       ] : null,
       el("p", {}, badge(o.status), " ", el("span", { class: "badge" }, METHOD[o.method] || o.method),
         o.arrived_at && !board ? [" ", el("span", { class: "badge alert" }, "Arrived")] : null),
       el("p", {}, "Due ", when(o.promised_ready_at), " · for ", who(o)),
       o.staging_location ? el("p", {}, "Staged at ", el("strong", {}, o.staging_location)) : null,
-      el("ul", { class: "lines", "aria-label": "Lines" }, pickupLines(o).map((l) => el("li", {}, l.quantity + " × " + l.sku))),
+      el("ul", { class: "lines", "aria-label": "Lines" }, pickupLines(o).map((l) => el("li", {}, thumb(l.image_url, 32),
+        el("span", {}, l.quantity + " × " + product(l))))),
       el("button", { type: "button", "data-key": section + ":" + o.id, onclick: () => openOrder(o.id) },
         "Open", el("span", { class: "sr-only" }, " order " + label(o))));
   }
@@ -378,7 +392,7 @@
   }
 
   function lineInfo(l) {
-    if (l.fulfillment === "ship") return el("li", {}, l.quantity + " × " + l.sku + ": shipped, not picked here");
+    if (l.fulfillment === "ship") return el("li", {}, thumb(l.image_url, 48), el("span", {}, l.quantity + " × " + product(l) + ": shipped, not picked here"));
     const got = l.picked_quantity === null || l.picked_quantity === undefined ? "" : "picked " + l.picked_quantity + " of " + l.quantity;
     const status = {
       open: "to pick", picked: got, short: "short, " + got, substitution_proposed: "short, " + got,
@@ -390,9 +404,14 @@
       const state = s.status === "proposed" ? "waiting for the customer's answer (until " + hhmm(s.answer_by) + ")"
         : s.status === "approved" ? "approved by the customer: hand it over"
         : s.answered_by === "timeout" ? "rejected (no answer in time)" : "rejected by the customer";
-      sub = el("div", { class: "sub" }, "Substitute " + s.quantity + " × " + s.sku + ": ", el("strong", {}, state));
+      sub = el("div", { class: "sub" }, "Substitute " + s.quantity + " × " + (s.name || s.sku) + ": ", el("strong", {}, state));
     }
-    return el("li", { "data-line": l.id }, el("strong", {}, l.quantity + " × " + l.sku), ": " + status, sub);
+    return el("li", { "data-line": l.id }, thumb(l.image_url, 48),
+      el("div", {}, el("strong", {}, l.quantity + " × " + product(l)), ": " + status,
+        el("div", { class: "where" }, l.shelf ? el("span", { class: "shelf" }, l.shelf) : null,
+          l.minimum_age ? el("span", { class: "badge warn" }, "ID check: " + l.minimum_age + "+") : null,
+          el("span", { class: "muted" }, "SKU " + l.sku)),
+        sub));
   }
 
   function actions(o) {
@@ -442,27 +461,35 @@
   function pickForm(o, open) {
     const num = { type: "number", inputmode: "numeric", min: 0, step: 1 };
     const rows = open.map((l) => el("fieldset", {},
-      el("legend", {}, l.quantity + " × " + l.sku),
+      el("legend", {}, l.quantity + " × " + product(l)),
+      el("div", { class: "pick-item" }, thumb(l.image_url, 64),
+        el("p", { class: "where" }, l.shelf ? el("span", { class: "shelf" }, l.shelf) : "No shelf given",
+          l.minimum_age ? el("span", { class: "badge warn" }, "ID check: " + l.minimum_age + "+") : null,
+          el("span", { class: "muted" }, "SKU " + l.sku))),
       field("pick-" + l.id, "Picked quantity", { ...num, max: l.quantity, value: l.quantity },
         "Fewer than the " + l.quantity + " ordered is a short pick. Leave it empty to pick this line later."),
-      el("details", {}, el("summary", {}, "Propose a substitute"),
-        field("sub-sku-" + l.id, "Substitute SKU", { autocapitalize: "off", spellcheck: "false" }),
+      el("details", {}, el("summary", {}, "Propose a substitute"), substitutePicker(l),
         field("sub-qty-" + l.id, "Substitute quantity", { ...num, min: 1, value: 1 }))));
     return form("Pick list", rows, "Submit pick", (button) => {
       const lines = [];
       for (const l of open) {
-        const q = $("pick-" + l.id), sku = $("sub-sku-" + l.id), sq = $("sub-qty-" + l.id);
+        // The substitute chosen from the search, else a code typed there.
+        const q = $("pick-" + l.id), sq = $("sub-qty-" + l.id), typed = $("sub-q-" + l.id);
+        const sku = { value: $("sub-sku-" + l.id).value || typed.value };
         if (q.value.trim() === "") {
-          if (sku.value.trim()) return invalid(q, l.sku + ": enter the picked quantity for a short pick with a substitute.");
+          if (sku.value.trim()) return invalid(q, product(l) + ": enter the picked quantity for a short pick with a substitute.");
           continue;
         }
         const n = Number(q.value);
-        if (!Number.isInteger(n) || n < 0 || n > l.quantity) return invalid(q, l.sku + ": the picked quantity must be 0 to " + l.quantity + ".");
+        if (!Number.isInteger(n) || n < 0 || n > l.quantity) return invalid(q, product(l) + ": the picked quantity must be 0 to " + l.quantity + ".");
         const line = { line_id: l.id, picked_quantity: n };
         if (sku.value.trim()) {
           const sn = sq.value.trim() === "" ? 1 : Number(sq.value);
-          if (n >= l.quantity) return invalid(sku, l.sku + ": a substitute replaces what is missing: pick fewer than " + l.quantity + ".");
-          if (!Number.isInteger(sn) || sn < 1) return invalid(sq, l.sku + ": the substitute quantity must be 1 or more.");
+          if (n >= l.quantity) return invalid($("pick-" + l.id), product(l) + ": a substitute replaces what is missing: pick fewer than " + l.quantity + ".");
+          if (!Number.isInteger(sn) || sn < 1) return invalid(sq, product(l) + ": the substitute quantity must be 1 or more.");
+          if (!$("sub-sku-" + l.id).value && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(sku.value.trim())) {
+            return invalid(typed, product(l) + ": choose the substitute from the list found, or type its SKU.");
+          }
           line.substitute = { sku: sku.value.trim(), quantity: sn };
         }
         lines.push(line);
@@ -475,6 +502,44 @@
           (subs ? "; substitute proposed, waiting for the customer" : "") + ".";
       });
     });
+  }
+
+  // substitutePicker finds a substitute by name, SKU or barcode (GET
+  // /v1/skus?q=) and keeps the chosen SKU in a hidden field; a code typed
+  // in the search box and not chosen from the results is taken as it is.
+  function substitutePicker(l) {
+    const id = "sub-sku-" + l.id;
+    const chosen = el("input", { type: "hidden", id });
+    const results = el("ul", { class: "results", id: "sub-results-" + l.id, "aria-label": "Substitutes found" });
+    const picked = el("p", { class: "picked", id: "sub-picked-" + l.id, role: "status" });
+    const search = el("input", { type: "search", id: "sub-q-" + l.id, autocomplete: "off", spellcheck: "false",
+      "aria-describedby": "sub-q-" + l.id + "-hint", enterkeyhint: "search" });
+    let ticket = 0;
+    const find = async () => {
+      const q = search.value.trim();
+      const my = ++ticket;
+      if (!q) { results.replaceChildren(); return; }
+      try {
+        const found = (await bopis.api("GET", "/v1/skus?limit=8&q=" + enc(q))).data.filter((k) => k.active && k.sku !== l.sku);
+        if (my !== ticket) return;
+        results.replaceChildren(...(found.length ? found.map((k) => el("li", {},
+          el("button", { type: "button", class: "result", onclick: () => {
+            chosen.value = k.sku;
+            picked.replaceChildren("Substitute: ", el("strong", {}, k.name), " (SKU " + k.sku + ")");
+            results.replaceChildren();
+            $("sub-qty-" + l.id).focus();
+          } }, thumb(k.image_url, 40), el("span", {}, k.name, el("span", { class: "muted" }, " · SKU " + k.sku)))))
+          : [el("li", { class: "muted" }, "Nothing found for “" + q + "”.")]));
+      } catch (e) {
+        if (my === ticket) results.replaceChildren(el("li", { class: "error" }, "Cannot search: " + plain(e) + "."));
+      }
+    };
+    let timer;
+    search.addEventListener("input", () => { chosen.value = ""; picked.textContent = ""; clearTimeout(timer); timer = setTimeout(find, 250); });
+    search.addEventListener("keydown", (ev) => { if (ev.key === "Enter") { ev.preventDefault(); clearTimeout(timer); find(); } });
+    return [el("label", { for: search.id }, "Find a substitute"), search,
+      el("p", { class: "hint", id: search.id + "-hint" }, "Type a name, SKU or barcode, then choose from the list."),
+      results, picked, chosen];
   }
 
   function readyForm(o) {

@@ -72,13 +72,29 @@
     return data;
   }
 
-  // Times are shown as the store writes them (its own offset).
-  const hhmm = (s) => s.slice(11, 16);
+  // Times are written as on every bopis page (api.js, bopis.time): the
+  // shopper's locale, the store's time zone, labelled ("Mon, Dec 7, 3:00
+  // PM EST"); this script stands alone in shops' pages, so it carries its
+  // own copy of the options.
+  const formats = new Map();
+  const fmt = (s, tz, withDate) => {
+    if (!s) return "";
+    const key = (tz || "") + (withDate ? "|d" : "|c");
+    let f = formats.get(key);
+    if (!f) {
+      const o = { hour: "numeric", minute: "2-digit", timeZoneName: "short" };
+      if (withDate) Object.assign(o, { weekday: "short", month: "short", day: "numeric" });
+      try { f = new Intl.DateTimeFormat(undefined, { ...o, timeZone: tz || undefined }); } catch { f = new Intl.DateTimeFormat(undefined, o); }
+      formats.set(key, f);
+    }
+    return f.format(new Date(s));
+  };
+  const hhmm = (s, tz) => fmt(s, tz, false);
   const dayLabel = (d) => {
     const [y, m, day] = d.split("-").map(Number);
     return new Date(Date.UTC(y, m - 1, day)).toLocaleDateString(undefined, { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" });
   };
-  const when = (s) => (s ? dayLabel(s.slice(0, 10)) + " " + hhmm(s) : "");
+  const when = (s, tz) => fmt(s, tz, true);
   const address = (a) => [a.line1, a.line2, [a.city, a.region, a.postal_code].filter(Boolean).join(" ")].filter(Boolean).join(", ");
 
   // parseLatLon reads "41.88, -87.63".
@@ -93,7 +109,9 @@
     opts = opts || {};
     const target = typeof opts.target === "object" && opts.target ? opts.target : document.querySelector(opts.target || defaultTarget);
     if (!target) throw new Error("bopisPicker: no target element (data-bopis-target or open({target}))");
-    const cart = (opts.cart || []).map((l) => ({ sku: String(l.sku), quantity: Number(l.quantity) || 1 }));
+    const cart = (opts.cart || []).map((l) => ({ sku: String(l.sku), quantity: Number(l.quantity) || 1, name: l.name ? String(l.name) : "" }));
+    // A cart line's product as the shopper reads it: the name the shop gave, else the SKU.
+    const product = (sku) => (cart.find((l) => l.sku === sku) || {}).name || sku;
     const st = { method: opts.method || "in_store", days: opts.days || 7, limit: opts.limit || 5, ticket: 0 };
     const id = (name) => `bopis-${seq}-${name}`;
     seq++;
@@ -137,7 +155,7 @@
       say("Finding stores…");
       let options;
       try {
-        options = (await api("/v1/pickup-options", { coordinates: coords, items: cart, method: st.method, days: st.days, limit: st.limit })).options;
+        options = (await api("/v1/pickup-options", { coordinates: coords, items: cart.map((l) => ({ sku: l.sku, quantity: l.quantity })), method: st.method, days: st.days, limit: st.limit })).options;
       } catch (err) {
         if (ticket !== st.ticket) return;
         ask();
@@ -158,8 +176,8 @@
             el("label", { for: rid },
               el("strong", {}, o.store.name), " ", el("span", { class: "bopis-distance" }, o.distance_km.toFixed(1) + " km"),
               el("span", {}, address(o.store.address || {})),
-              el("span", {}, "Ready from " + when(o.earliest_ready_at)),
-              el("span", { class: "bopis-lines" }, o.lines.map((l) => `${l.sku} × ${l.quantity}: ${l.available} available`).join(" · "))));
+              el("span", {}, "Ready from " + when(o.earliest_ready_at, o.store.time_zone)),
+              el("span", { class: "bopis-lines" }, o.lines.map((l) => `${product(l.sku)} × ${l.quantity}: ${l.available} available`).join(" · "))));
         }));
       body.replaceChildren(list, again, area);
       say(options.length === 1 ? "1 store found." : options.length + " stores found.");
@@ -167,6 +185,7 @@
 
     // Step 3: a day and a slot at the chosen store.
     async function choose(option, area, method) {
+      const tz = option.store.time_zone;
       const methods = (option.methods || []).filter((m) => methodNames[m]);
       method = method || (methods.includes(st.method) ? st.method : methods[0] || st.method);
       const ticket = ++st.ticket;
@@ -204,7 +223,7 @@
             const room = s.remaining === undefined ? "" : full ? " · full" : ` · ${s.remaining} left`;
             return el("label", { class: "bopis-chip" },
               el("input", { type: "radio", name: id("slot"), value: s.start, disabled: full, onchange: () => { chosen = s; confirm.disabled = false; } }),
-              ` ${hhmm(s.start)}–${hhmm(s.end)}${room}`);
+              ` ${hhmm(s.start, tz)} – ${hhmm(s.end, tz)}${room}`);
           }));
       };
       parts.push(el("fieldset", { class: "bopis-days bopis-chips" }, el("legend", {}, "Day"),
@@ -212,13 +231,13 @@
           el("input", { type: "radio", name: id("day"), value: d, checked: i === 0, onchange: () => showDay(d) }), " " + dayLabel(d)))));
       parts.push(times);
       if (cal.earliest_ready_at && cal.hold_until) {
-        parts.push(el("p", { class: "bopis-note" }, `An order ready ${when(cal.earliest_ready_at)} is held until ${when(cal.hold_until)}.`));
+        parts.push(el("p", { class: "bopis-note" }, `An order ready ${when(cal.earliest_ready_at, tz)} is held until ${when(cal.hold_until, tz)}.`));
       }
       confirm.addEventListener("click", () => {
         if (!chosen) return;
         const detail = { store_id: option.store.id, method, slot: { start: chosen.start, end: chosen.end }, store: option.store };
         target.dispatchEvent(new CustomEvent("bopis:pickup-selected", { detail, bubbles: true }));
-        say(`Pickup chosen: ${option.store.name}, ${when(chosen.start)}–${hhmm(chosen.end)}.`);
+        say(`Pickup chosen: ${option.store.name}, ${when(chosen.start, tz)} – ${hhmm(chosen.end, tz)}.`);
       });
       parts.push(confirm);
       area.replaceChildren(...parts);

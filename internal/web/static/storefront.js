@@ -16,7 +16,7 @@
     $("result").classList.remove("hidden");
     $("placed").classList.add("hidden");
     $("order-error").textContent = "";
-    $("chosen").textContent = `Placing your order for pickup at ${d.store ? d.store.name : d.store_id}, ${d.slot.start.slice(0, 10)} ${d.slot.start.slice(11, 16)}–${d.slot.end.slice(11, 16)}…`;
+    $("chosen").textContent = `Placing your order for pickup at ${d.store ? d.store.name : d.store_id}, ${bopis.window(d.slot.start, d.slot.end, d.store && d.store.time_zone)}…`;
     try {
       const res = await fetch("/demo/storefront/orders", {
         method: "POST", headers: { "Content-Type": "application/json" },
@@ -34,7 +34,7 @@
     }
   });
 
-  const opts = { cart: cart.map((i) => ({ sku: i.sku, quantity: i.quantity })) };
+  const opts = { cart: cart.map((i) => ({ sku: i.sku, quantity: i.quantity, name: i.name })) };
   if (near.length === 2 && near.every(Number.isFinite) && shop.dataset.near) opts.coordinates = { latitude: near[0], longitude: near[1] };
   window.bopisPicker.open(opts);
 })();
