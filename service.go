@@ -127,3 +127,20 @@ type DeliveryService interface {
 type ReportService interface {
 	PickupReport(ctx context.Context, q ReportQuery) (*PickupReport, error)
 }
+
+// StaffService keeps the staff who sign in as themselves (issue 41). Its
+// methods validate before writing; an email address is unique whatever
+// its case (ECONFLICT).
+type StaffService interface {
+	CreateStaff(ctx context.Context, s *Staff) error
+	GetStaff(ctx context.Context, id string) (*Staff, error)
+	// SearchStaff lists one page of staff whose name or email holds q
+	// (any case), ordered by id; an empty q lists everyone.
+	SearchStaff(ctx context.Context, q string, p Page) ([]Staff, string, error)
+	// UpdateStaff replaces the email, name, role, stores and disabled
+	// flag of the staff member s.ID names.
+	UpdateStaff(ctx context.Context, s *Staff) error
+	// DisableStaff disables the staff member and ends their sessions;
+	// disabling twice is harmless.
+	DisableStaff(ctx context.Context, id string) (*Staff, error)
+}

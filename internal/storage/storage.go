@@ -23,6 +23,7 @@ import (
 	"github.com/bopis/bopis/internal/storage/orders"
 	"github.com/bopis/bopis/internal/storage/outbox"
 	"github.com/bopis/bopis/internal/storage/reports"
+	"github.com/bopis/bopis/internal/storage/staff"
 	"github.com/bopis/bopis/internal/storage/stock"
 	"github.com/bopis/bopis/internal/storage/testpayments"
 )
@@ -73,6 +74,7 @@ type DB struct {
 	*testpayments.TestPayments
 	*stock.Stock
 	*orders.Orders
+	*staff.Staff
 
 	sql *sqldb.DB
 	w   *sql.DB // writes; on SQLite the single writer connection
@@ -107,6 +109,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	db.TestPayments = testpayments.New(s)
 	db.Stock = stock.New(s, rules)
 	db.Orders = orders.New(s, db.Stock)
+	db.Staff = staff.New(s)
 	return db, nil
 }
 
