@@ -84,6 +84,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 	hold := h.body["id"].(string)
 	wh := e.do("POST", "/v1/webhooks", admin, map[string]any{"url": "https://hooks.example.com/hook", "secret": "0123456789abcdef"})
 	webhook := wh.body["id"].(string)
+	member := e.do("POST", "/v1/staff", admin, map[string]any{"email": "m@example.com", "name": "M", "role": "admin"}).body["id"].(string)
 
 	const F, S, P, U = http.StatusForbidden, http.StatusForbidden, http.StatusForbidden, http.StatusForbidden
 	const N = http.StatusNotFound
@@ -106,6 +107,11 @@ func TestAuthorizationMatrix(t *testing.T) {
 		"DELETE /v1/api-keys/{key_id}":                           {"/v1/api-keys/" + doomedID, nil, adminOnly},
 		"GET /v1/api-keys":                                       {"/v1/api-keys", nil, adminOnly},
 		"POST /v1/api-keys":                                      {"/v1/api-keys", map[string]any{"role": "storefront"}, adminOnly},
+		"POST /v1/staff":                                         {"/v1/staff", map[string]any{"email": "n@example.com", "name": "N", "role": "admin"}, adminOnly},
+		"GET /v1/staff":                                          {"/v1/staff", nil, adminOnly},
+		"GET /v1/staff/{staff_id}":                               {"/v1/staff/" + member, nil, adminOnly},
+		"PATCH /v1/staff/{staff_id}":                             {"/v1/staff/" + member, map[string]any{"name": "M2"}, adminOnly},
+		"DELETE /v1/staff/{staff_id}":                            {"/v1/staff/" + member, nil, adminOnly},
 		"DELETE /v1/skus/{sku}":                                  {"/v1/skus/Z9", nil, adminOnly},
 		"PUT /v1/skus/{sku}":                                     {"/v1/skus/A1", map[string]any{"name": "Drill"}, adminOnly},
 		"GET /v1/skus":                                           {"/v1/skus", nil, storeRead},

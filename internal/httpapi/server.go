@@ -31,6 +31,7 @@ type Storage interface {
 	bopis.OrderReader
 	bopis.NotificationService
 	bopis.OrderStreamer
+	bopis.StaffService
 }
 
 // Config wires a Server.
@@ -176,6 +177,7 @@ func New(cfg Config) *Server {
 	s.registerStream()
 	s.registerWebhooks()
 	s.registerReports()
+	s.registerStaff()
 	if cfg.Mailbox {
 		mux.HandleFunc("GET /demo/mailbox", s.mailbox)
 	}

@@ -76,3 +76,20 @@ type StreamPing struct {
 	Now         time.Time `json:"now" doc:"The server's clock (a device's own may be off)."`
 	LastEventID int64     `json:"last_event_id" doc:"Resume after this id (?after= or Last-Event-ID) to miss nothing."`
 }
+
+// StaffBody asks for a new staff member (issue 41).
+type StaffBody struct {
+	Email    string          `json:"email" maxLength:"254" doc:"Unique whatever its case."`
+	Name     string          `json:"name" maxLength:"200"`
+	Role     bopis.StaffRole `json:"role" enum:"associate,manager,admin"`
+	StoreIDs []string        `json:"store_ids,omitempty" maxItems:"100" doc:"Required for associates and managers: the stores they work in."`
+}
+
+// StaffPatch changes a staff member: the fields present replace theirs.
+type StaffPatch struct {
+	Email    *string          `json:"email,omitempty" maxLength:"254"`
+	Name     *string          `json:"name,omitempty" maxLength:"200"`
+	Role     *bopis.StaffRole `json:"role,omitempty" enum:"associate,manager,admin"`
+	StoreIDs []string         `json:"store_ids,omitempty" maxItems:"100"`
+	Disabled *bool            `json:"disabled,omitempty"`
+}
